@@ -1,0 +1,1 @@
+"""LocalMind API process (FastAPI). Never imports torch."""

@@ -1,0 +1,70 @@
+"""What the API process and the workers share: queues, task names, payloads, event types, Redis keys.
+
+Tasks carry ids, never objects; the worker re-reads what it needs from the database.
+Every long job publishes JSON events ``{"seq", "type", "data", "ts"}`` on ``events:{kind}:{id}``
+and appends them to a replay list so a client reconnecting with ``Last-Event-ID`` loses nothing.
+"""
+
+from enum import StrEnum
+
+QUEUE_GENERATION = "generation"
+QUEUE_INDEXING = "indexing"
+QUEUE_TRAINING = "training"
+QUEUES = (QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING)
+
+TASK_HEALTH = "system.health"
+TASK_GENERATE = "generation.generate"
+TASK_PULL_MODEL = "generation.pull_model"
+TASK_MODEL_CONTROL = "generation.model_control"
+TASK_INDEX_DOCUMENT = "indexing.index_document"
+TASK_DELETE_DOCUMENT = "indexing.delete_document"
+TASK_FINETUNE = "training.finetune"
+
+TASK_QUEUES = {
+    TASK_HEALTH: QUEUE_GENERATION,
+    TASK_GENERATE: QUEUE_GENERATION,
+    TASK_PULL_MODEL: QUEUE_GENERATION,
+    TASK_MODEL_CONTROL: QUEUE_GENERATION,
+    TASK_INDEX_DOCUMENT: QUEUE_INDEXING,
+    TASK_DELETE_DOCUMENT: QUEUE_INDEXING,
+    TASK_FINETUNE: QUEUE_TRAINING,
+}
+
+
+class EventType(StrEnum):
+    STATUS = "status"
+    TOKEN = "token"
+    CITATIONS = "citations"
+    TOOL = "tool"
+    PROGRESS = "progress"
+    DONE = "done"
+    ERROR = "error"
+
+
+TERMINAL_EVENTS = frozenset({EventType.DONE, EventType.ERROR})
+
+
+class JobKind(StrEnum):
+    MESSAGE = "message"
+    DOCUMENT = "document"
+    FINETUNE = "finetune"
+    PULL = "pull"
+
+
+REPLAY_TTL_SECONDS = 3600
+
+
+def channel_name(kind: str, job_id: int | str) -> str:
+    return f"events:{kind}:{job_id}"
+
+
+def replay_key(kind: str, job_id: int | str) -> str:
+    return f"events:{kind}:{job_id}:log"
+
+
+def seq_key(kind: str, job_id: int | str) -> str:
+    return f"events:{kind}:{job_id}:seq"
+
+
+def cancel_key(kind: str, job_id: int | str) -> str:
+    return f"cancel:{kind}:{job_id}"

@@ -1,0 +1,88 @@
+"""Settings from the environment (and `.env`), shared by the API process, the CLI and the workers."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "CHANGE_ME"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    model_store_dir: Path = PROJECT_ROOT / "model_store"
+    database_url: str = ""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = ""
+
+    access_token_minutes: int = 30
+    refresh_token_days: int = 14
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
+
+    max_upload_mb: int = 50
+    max_json_body_kb: int = 1024
+    max_message_chars: int = 32_000
+
+    default_model: str = "smollm2-135m-instruct"
+    embedding_model: str = "all-MiniLM-L6-v2"
+    model_cache_gb: float = 4.0
+
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    sse_heartbeat_seconds: float = 15.0
+    generation_queue_timeout_seconds: float = 300.0
+    generation_job_timeout_seconds: float = 600.0
+
+    @field_validator("model_store_dir")
+    @classmethod
+    def _absolute_store(cls, value: Path) -> Path:
+        return value if value.is_absolute() else (PROJECT_ROOT / value)
+
+    @model_validator(mode="after")
+    def _fill_derived(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.model_store_dir / 'localmind.db'}"
+        if self.env == "production" and self.secret_key in PLACEHOLDER_SECRETS:
+            raise ValueError("SECRET_KEY must be set to a real secret in production (ENV=production)")
+        if not self.secret_key:
+            self.secret_key = _persisted_secret(self.model_store_dir / ".secret_key")
+        return self
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.model_store_dir / "uploads"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_store_dir / "models"
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self.model_store_dir / "adapters"
+
+    @property
+    def indexes_dir(self) -> Path:
+        return self.model_store_dir / "indexes"
+
+
+def _persisted_secret(path: Path) -> str:
+    """Generate the signing key on first run and keep it so tokens survive restarts."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""LocalMind Celery workers: generation, indexing, training. torch lives here."""
