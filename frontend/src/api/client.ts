@@ -1,0 +1,160 @@
+/** Typed client for every endpoint of docs/api.md that the UI uses. */
+import { API, ApiError, authFetch, request, toApiError, upload } from './http';
+import { tokenStore } from './tokens';
+import type {
+  ApiKey,
+  ConversationDetail,
+  ConversationPublic,
+  ConversationUpdate,
+  Dataset,
+  DocumentPublic,
+  FinetuneJob,
+  FinetuneJobCreate,
+  KnowledgeBase,
+  MessagePublic,
+  ModelInfo,
+  Page,
+  SearchHit,
+  SearchMode,
+  SendMessageBody,
+  SystemResources,
+  TokenPair,
+  UserPublic,
+} from './types';
+
+const post = <T>(path: string, json?: unknown) => request<T>(path, { method: 'POST', json });
+const patch = <T>(path: string, json: unknown) => request<T>(path, { method: 'PATCH', json });
+const del = (path: string) => request<void>(path, { method: 'DELETE' });
+
+/** Opens an SSE response (POST with a JSON body, or GET with Last-Event-ID). Throws ApiError on non-2xx. */
+async function openStream(path: string, init: { json?: unknown; lastEventId?: string | null; signal?: AbortSignal }) {
+  const headers: Record<string, string> = { Accept: 'text/event-stream' };
+  if (init.json !== undefined) headers['Content-Type'] = 'application/json';
+  if (init.lastEventId) headers['Last-Event-ID'] = init.lastEventId;
+  const res = await authFetch(path, {
+    method: init.json !== undefined ? 'POST' : 'GET',
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
+    signal: init.signal,
+    cache: 'no-store',
+  });
+  if (!res.ok || !res.body) throw await toApiError(res);
+  return res;
+}
+
+export const auth = {
+  register: (body: { username: string; email: string; password: string }) =>
+    post<UserPublic>(`${API}/auth/register`, body),
+  async login(username: string, password: string): Promise<TokenPair> {
+    const res = await fetch(`${API}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username, password, grant_type: 'password' }),
+    });
+    if (!res.ok) throw await toApiError(res);
+    const pair = (await res.json()) as TokenPair;
+    tokenStore.set(pair);
+    return pair;
+  },
+  async logout(): Promise<void> {
+    const refresh_token = tokenStore.get()?.refresh_token;
+    try {
+      if (refresh_token) await post<void>(`${API}/auth/logout`, { refresh_token });
+    } finally {
+      tokenStore.set(null);
+    }
+  },
+};
+
+export const users = {
+  me: () => request<UserPublic>(`${API}/users/me`),
+  updateMe: (body: { email?: string; display_name?: string; language?: string }) =>
+    patch<UserPublic>(`${API}/users/me`, body),
+  changePassword: (current_password: string, new_password: string) =>
+    post<void>(`${API}/users/me/password`, { current_password, new_password }),
+  listKeys: () => request<ApiKey[] | Page<ApiKey>>(`${API}/users/me/api-keys`).then(items),
+  createKey: (name: string) => post<ApiKey>(`${API}/users/me/api-keys`, { name }),
+  revokeKey: (id: number) => del(`${API}/users/me/api-keys/${id}`),
+};
+
+export const conversations = {
+  list: (params: { q?: string; limit?: number; offset?: number } = {}) => {
+    const qs = new URLSearchParams({ limit: String(params.limit ?? 100), offset: String(params.offset ?? 0) });
+    if (params.q) qs.set('q', params.q);
+    return request<Page<ConversationPublic>>(`${API}/conversations?${qs}`);
+  },
+  get: (id: number) => request<ConversationDetail>(`${API}/conversations/${id}`),
+  create: (body: ConversationUpdate) => post<ConversationPublic>(`${API}/conversations`, body),
+  update: (id: number, body: ConversationUpdate) => patch<ConversationPublic>(`${API}/conversations/${id}`, body),
+  remove: (id: number) => del(`${API}/conversations/${id}`),
+};
+
+export const messages = {
+  get: (id: number) => request<MessagePublic>(`${API}/messages/${id}`),
+  send: (conversationId: number, body: SendMessageBody, signal?: AbortSignal) =>
+    openStream(`${API}/conversations/${conversationId}/messages`, { json: { ...body, stream: true }, signal }),
+  regenerate: (messageId: number, body: { model?: string }, signal?: AbortSignal) =>
+    openStream(`${API}/messages/${messageId}/regenerate`, { json: { ...body, stream: true }, signal }),
+  events: (messageId: number, lastEventId: string | null, signal?: AbortSignal) =>
+    openStream(`${API}/messages/${messageId}/events`, { lastEventId, signal }),
+  stop: (messageId: number) => post<{ status: string }>(`${API}/messages/${messageId}/stop`),
+};
+
+export const models = {
+  list: () => request<ModelInfo[] | Page<ModelInfo>>(`${API}/models`).then(items),
+  load: (id: string) => post<unknown>(`${API}/models/${encodeURIComponent(id)}/load`),
+  unload: (id: string) => post<unknown>(`${API}/models/${encodeURIComponent(id)}/unload`),
+  pull: (model_id: string) => post<{ job_id: string }>(`${API}/models/pull`, { model_id }),
+  pullEvents: (jobId: string, lastEventId: string | null, signal?: AbortSignal) =>
+    openStream(`${API}/models/pull/${jobId}/events`, { lastEventId, signal }),
+};
+
+export const knowledge = {
+  list: () => request<KnowledgeBase[] | Page<KnowledgeBase>>(`${API}/knowledge-bases`).then(items),
+  create: (body: { name: string; description?: string }) => post<KnowledgeBase>(`${API}/knowledge-bases`, body),
+  remove: (id: number) => del(`${API}/knowledge-bases/${id}`),
+  documents: (kbId: number) =>
+    request<DocumentPublic[] | Page<DocumentPublic>>(`${API}/knowledge-bases/${kbId}/documents`).then(items),
+  upload(kbId: number, files: File[], onProgress?: (percent: number) => void) {
+    const form = new FormData();
+    files.forEach((f) => form.append('files', f, f.name));
+    return upload<DocumentPublic[]>(`${API}/knowledge-bases/${kbId}/documents`, form, onProgress);
+  },
+  removeDocument: (id: number) => del(`${API}/documents/${id}`),
+  reindex: (id: number) => post<DocumentPublic>(`${API}/documents/${id}/reindex`),
+  documentEvents: (id: number, lastEventId: string | null, signal?: AbortSignal) =>
+    openStream(`${API}/documents/${id}/events`, { lastEventId, signal }),
+  search: (kbId: number, query: string, mode: SearchMode, k: number) =>
+    post<SearchHit[] | { results: SearchHit[] } | Page<SearchHit>>(`${API}/knowledge-bases/${kbId}/search`, {
+      query,
+      mode,
+      k,
+    }).then((r) => (Array.isArray(r) ? r : 'results' in r ? r.results : r.items)),
+};
+
+export const finetune = {
+  datasets: () => request<Dataset[] | Page<Dataset>>(`${API}/finetune/datasets`).then(items),
+  uploadDataset(file: File, evalFraction: number | undefined, onProgress?: (percent: number) => void) {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    if (evalFraction !== undefined) form.append('eval_fraction', String(evalFraction));
+    return upload<Dataset>(`${API}/finetune/datasets`, form, onProgress);
+  },
+  jobs: () => request<FinetuneJob[] | Page<FinetuneJob>>(`${API}/finetune/jobs`).then(items),
+  job: (id: number) => request<FinetuneJob>(`${API}/finetune/jobs/${id}`),
+  createJob: (body: FinetuneJobCreate) => post<FinetuneJob>(`${API}/finetune/jobs`, body),
+  cancelJob: (id: number) => post<unknown>(`${API}/finetune/jobs/${id}/cancel`),
+  jobEvents: (id: number, lastEventId: string | null, signal?: AbortSignal) =>
+    openStream(`${API}/finetune/jobs/${id}/events`, { lastEventId, signal }),
+};
+
+export const system = {
+  resources: () => request<SystemResources>(`${API}/system/resources`),
+};
+
+/** Lists may come back bare or as a Page; the UI accepts both. */
+function items<T>(r: T[] | Page<T>): T[] {
+  return Array.isArray(r) ? r : r.items;
+}
+
+export { ApiError };

@@ -1,0 +1,250 @@
+/** Types mirroring docs/api.md. Field names follow the backend exactly. */
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}
+
+export type Role = 'admin' | 'user';
+
+export interface UserPublic {
+  id: number;
+  username: string;
+  email: string;
+  display_name: string | null;
+  role: Role;
+  is_active: boolean;
+  language: string | null;
+  created_at: string;
+}
+
+export interface ApiKey {
+  id: number;
+  name: string;
+  prefix: string;
+  key?: string;
+  created_at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface ConversationPublic {
+  id: number;
+  title: string | null;
+  model: string | null;
+  system_prompt?: string | null;
+  temperature?: number | null;
+  max_tokens?: number | null;
+  knowledge_base_ids: number[];
+  created_at: string;
+  updated_at?: string | null;
+}
+
+export interface ConversationDetail extends ConversationPublic {
+  messages: MessagePublic[];
+}
+
+export type ConversationUpdate = Partial<
+  Pick<ConversationPublic, 'title' | 'model' | 'system_prompt' | 'temperature' | 'max_tokens' | 'knowledge_base_ids'>
+>;
+
+export type MessageStatus = 'pending' | 'streaming' | 'done' | 'cancelled' | 'failed';
+
+export interface Citation {
+  n: number;
+  document_id: number;
+  document_name: string;
+  page: number | null;
+  snippet: string;
+  score?: number;
+}
+
+export interface ToolStep {
+  name: string;
+  arguments: unknown;
+  result_preview: string;
+  duration_ms: number;
+  ok: boolean;
+  error?: string | null;
+}
+
+export interface MessagePublic {
+  id: number;
+  conversation_id: number;
+  parent_id: number | null;
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+  status: MessageStatus;
+  model: string | null;
+  prompt_tokens?: number | null;
+  completion_tokens?: number | null;
+  ttft_ms?: number | null;
+  tokens_per_s?: number | null;
+  latency_ms?: number | null;
+  error?: string | null;
+  citations?: Citation[] | null;
+  tool_trace?: ToolStep[] | null;
+  created_at: string;
+}
+
+export interface SendMessageBody {
+  content: string;
+  model?: string;
+  params?: Record<string, unknown>;
+  knowledge_base_ids?: number[];
+  /** Not in docs/api.md: parent of the new user message, used by edit-and-resend. */
+  parent_id?: number | null;
+}
+
+export interface ModelInfo {
+  id: string;
+  display_name: string;
+  backend: string;
+  source: string;
+  quantization: string | null;
+  present: boolean;
+  size_bytes: number | null;
+  loaded_on: string[];
+  is_adapter: boolean;
+  base: string | null;
+  /** Not in docs/api.md; shown when present. */
+  memory_bytes?: number | null;
+}
+
+export interface KnowledgeBase {
+  id: number;
+  name: string;
+  description: string | null;
+  embedding_model?: string | null;
+  created_at: string;
+  document_count?: number;
+}
+
+export type DocumentStatus = 'queued' | 'parsing' | 'embedding' | 'indexed' | 'failed';
+
+export interface DocumentPublic {
+  id: number;
+  knowledge_base_id: number;
+  filename: string;
+  size_bytes: number;
+  status: DocumentStatus;
+  error: string | null;
+  pages: number | null;
+  chunks: number | null;
+  created_at: string;
+}
+
+export type SearchMode = 'dense' | 'bm25' | 'hybrid';
+
+export interface SearchHit {
+  document_id: number;
+  document_name?: string;
+  filename?: string;
+  page?: number | null;
+  text?: string;
+  snippet?: string;
+  score: number;
+}
+
+export interface DatasetError {
+  line: number;
+  message: string;
+}
+
+export interface Dataset {
+  id: number;
+  name: string;
+  format: string;
+  count: number;
+  preview: unknown[];
+  token_stats?: Record<string, number> | null;
+  errors?: DatasetError[];
+  created_at?: string;
+}
+
+export type FinetuneMethod = 'lora' | 'qlora';
+
+export interface FinetuneJobCreate {
+  base_model: string;
+  dataset_id: number;
+  method: FinetuneMethod;
+  rank: number;
+  alpha: number;
+  dropout: number;
+  target_modules?: string[];
+  learning_rate: number;
+  epochs?: number;
+  max_steps?: number;
+  batch_size: number;
+  grad_accum: number;
+  max_seq_len: number;
+  seed: number;
+}
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+export interface FinetuneJob extends FinetuneJobCreate {
+  id: number;
+  status: string;
+  adapter_name?: string | null;
+  model_id?: string | null;
+  error?: string | null;
+  loss_history?: LossPoint[];
+  created_at: string;
+}
+
+export interface FinetuneProgress {
+  step: number;
+  total_steps: number;
+  epoch: number;
+  loss: number;
+  learning_rate: number;
+  tokens_per_s: number;
+  eta_s: number;
+}
+
+/** GET /api/v1/system/resources — the shape is an assumption (not detailed in docs/api.md). */
+export interface SystemResources {
+  cpu_percent?: number;
+  memory?: { used_bytes: number; total_bytes: number; percent?: number };
+  disk?: { used_bytes: number; total_bytes: number; percent?: number };
+  gpus?: Array<{
+    index: number;
+    name?: string;
+    memory_used_bytes: number;
+    memory_total_bytes: number;
+    utilization_percent?: number;
+  }>;
+  queues?: Record<string, number>;
+  active_streams?: number;
+  tokens_per_s?: number;
+  flower_url?: string | null;
+}
+
+/** A parsed SSE event, before interpretation. */
+export interface SSEEvent {
+  id: string | null;
+  event: string;
+  data: string;
+}
+
+export interface StatusEventData {
+  state: string;
+  queue_position?: number;
+  model?: string;
+  user_message_id?: number;
+  assistant_message_id?: number;
+  tokens_per_s?: number;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}

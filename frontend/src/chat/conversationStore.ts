@@ -1,0 +1,112 @@
+/** Pure helpers for the conversation list and the message tree (tested in conversationStore.test.ts). */
+import type { ConversationPublic, MessagePublic } from '../api/types';
+
+export type DateGroup = 'today' | 'yesterday' | 'week' | 'older';
+
+const DAY = 86_400_000;
+
+function startOfDay(d: Date): number {
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
+
+export function groupByDate(
+  list: ConversationPublic[],
+  now: Date = new Date(),
+): Array<{ group: DateGroup; items: ConversationPublic[] }> {
+  const today = startOfDay(now);
+  const groups: Record<DateGroup, ConversationPublic[]> = { today: [], yesterday: [], week: [], older: [] };
+  const stamp = (c: ConversationPublic) => new Date(c.updated_at ?? c.created_at).getTime();
+  for (const c of [...list].sort((a, b) => stamp(b) - stamp(a))) {
+    const t = stamp(c);
+    const g: DateGroup = t >= today ? 'today' : t >= today - DAY ? 'yesterday' : t >= today - 7 * DAY ? 'week' : 'older';
+    groups[g].push(c);
+  }
+  return (Object.keys(groups) as DateGroup[]).filter((g) => groups[g].length).map((g) => ({ group: g, items: groups[g] }));
+}
+
+const CACHE_KEY = 'lm.conversations';
+const CACHE_LIMIT = 50;
+
+/** Recent conversations for instant display; the server list replaces them as soon as it arrives. */
+export function readCachedConversations(userId: number): ConversationPublic[] {
+  try {
+    const raw = JSON.parse(localStorage.getItem(CACHE_KEY) ?? 'null');
+    return raw?.userId === userId && Array.isArray(raw.items) ? raw.items : [];
+  } catch {
+    return [];
+  }
+}
+
+export function writeCachedConversations(userId: number, items: ConversationPublic[]): void {
+  try {
+    localStorage.setItem(CACHE_KEY, JSON.stringify({ userId, items: items.slice(0, CACHE_LIMIT) }));
+  } catch {
+    /* quota exceeded: the cache is only an optimisation */
+  }
+}
+
+export function clearCachedConversations(): void {
+  localStorage.removeItem(CACHE_KEY);
+}
+
+/** parent key -> chosen child id (set by ← → navigation). */
+export type Selection = Record<string, number>;
+
+const ROOT = 'root';
+
+/** Negative ids are optimistic (not yet saved) and count as newest. */
+const order = (m: MessagePublic) => (m.id < 0 ? Number.MAX_SAFE_INTEGER + m.id : m.id);
+
+/**
+ * Effective parent of each message. A user message without parent_id that is not the first
+ * message is taken as a reply to the last assistant message before it (a linear thread).
+ */
+function parentKeyOf(m: MessagePublic, sorted: MessagePublic[]): string {
+  if (m.parent_id != null) return String(m.parent_id);
+  if (m.role !== 'user') return ROOT;
+  const previous = sorted.filter((x) => x.role === 'assistant' && order(x) < order(m)).pop();
+  return previous ? String(previous.id) : ROOT;
+}
+
+export function childrenByParent(messages: MessagePublic[]): Map<string, MessagePublic[]> {
+  const sorted = [...messages].filter((m) => m.role !== 'system').sort((a, b) => order(a) - order(b));
+  const map = new Map<string, MessagePublic[]>();
+  for (const m of sorted) {
+    const key = parentKeyOf(m, sorted);
+    map.set(key, [...(map.get(key) ?? []), m]);
+  }
+  return map;
+}
+
+/** The branch shown: from the root, the selected (default: newest) child at every level. */
+export function activePath(messages: MessagePublic[], selection: Selection = {}): MessagePublic[] {
+  const children = childrenByParent(messages);
+  const path: MessagePublic[] = [];
+  let key = ROOT;
+  for (;;) {
+    const kids = children.get(key);
+    if (!kids?.length) return path;
+    const chosen = kids.find((k) => k.id === selection[key]) ?? kids[kids.length - 1];
+    path.push(chosen);
+    key = String(chosen.id);
+  }
+}
+
+export interface SiblingInfo {
+  parentKey: string;
+  index: number;
+  count: number;
+  prevId?: number;
+  nextId?: number;
+}
+
+/** Position of a message among the messages sharing its parent (answers to one question, or edits). */
+export function siblingInfo(messages: MessagePublic[], message: MessagePublic): SiblingInfo {
+  const children = childrenByParent(messages);
+  for (const [parentKey, kids] of children) {
+    const index = kids.findIndex((k) => k.id === message.id);
+    if (index >= 0)
+      return { parentKey, index, count: kids.length, prevId: kids[index - 1]?.id, nextId: kids[index + 1]?.id };
+  }
+  return { parentKey: ROOT, index: 0, count: 1 };
+}

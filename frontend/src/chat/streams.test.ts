@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { applyEvent, type LiveStream } from './streams';
+
+const start: LiveStream = {
+  conversationId: 1,
+  parentId: null,
+  state: 'queued',
+  text: '',
+  tokenCount: 0,
+  citations: [],
+  tools: [],
+  active: true,
+};
+
+describe('applyEvent', () => {
+  it('derives status, text, speed and the final message from events only', () => {
+    let s = applyEvent(start, { seq: '1', type: 'status', data: { state: 'queued', queue_position: 2, user_message_id: 10, assistant_message_id: 11 } }, 0);
+    expect(s).toMatchObject({ state: 'queued', queuePosition: 2, userMessageId: 10, assistantMessageId: 11 });
+    s = applyEvent(s, { seq: '2', type: 'token', data: { text: 'Hel' } }, 1000);
+    s = applyEvent(s, { seq: '3', type: 'token', data: { text: 'lo' } }, 1500);
+    expect(s).toMatchObject({ state: 'generating', text: 'Hello', tokenCount: 2, tokensPerS: 2 });
+    s = applyEvent(s, { seq: '4', type: 'citations', data: { citations: [{ n: 1, document_id: 1, document_name: 'a.pdf', page: 2, snippet: 'x' }] } }, 1600);
+    expect(s.citations).toHaveLength(1);
+    s = applyEvent(s, { seq: '5', type: 'done', data: { message: { id: 11, status: 'cancelled', content: 'Hello' } } }, 1700);
+    expect(s).toMatchObject({ active: false, state: 'cancelled', text: 'Hello' });
+  });
+
+  it('marks errors as failed and inactive', () => {
+    const s = applyEvent(start, { seq: '1', type: 'error', data: { code: 'oom', message: 'out of memory' } }, 0);
+    expect(s).toMatchObject({ active: false, state: 'failed', error: { code: 'oom' } });
+  });
+});

@@ -1,0 +1,149 @@
+import { messages as messagesApi } from '../api/client';
+import { followEvents, type JobEvent } from '../api/events';
+import type { Citation, MessagePublic, SendMessageBody, StatusEventData, ToolStep } from '../api/types';
+import { Store } from '../common/store';
+
+/** Everything the UI shows about an answer being generated, derived only from its events. */
+export interface LiveStream {
+  conversationId: number;
+  /** Content of the user turn sent (absent for a regenerate). */
+  userContent?: string;
+  /** Parent of the new user turn (send) or of the new answer (regenerate). */
+  parentId: number | null;
+  userMessageId?: number;
+  assistantMessageId?: number;
+  model?: string;
+  state: string;
+  queuePosition?: number;
+  text: string;
+  tokenCount: number;
+  firstTokenAt?: number;
+  tokensPerS?: number;
+  citations: Citation[];
+  tools: ToolStep[];
+  error?: { code: string; message: string };
+  active: boolean;
+  final?: MessagePublic;
+  reconnectAttempt?: number;
+}
+
+/** Live streams keyed by conversation id: a stream belongs to its conversation, not to the view. */
+export const streamStore = new Store<Record<number, LiveStream>>({});
+const controllers = new Map<number, AbortController>();
+
+function update(conversationId: number, fn: (s: LiveStream) => LiveStream): void {
+  streamStore.set((all) => (all[conversationId] ? { ...all, [conversationId]: fn(all[conversationId]) } : all));
+}
+
+/** Pure reducer: applies one SSE event to a stream's state. */
+export function applyEvent(s: LiveStream, e: JobEvent, now: number): LiveStream {
+  switch (e.type) {
+    case 'status': {
+      const d = e.data as StatusEventData;
+      return {
+        ...s,
+        state: d.state ?? s.state,
+        queuePosition: d.queue_position,
+        model: d.model ?? s.model,
+        userMessageId: d.user_message_id ?? s.userMessageId,
+        assistantMessageId: d.assistant_message_id ?? s.assistantMessageId,
+        tokensPerS: d.tokens_per_s ?? s.tokensPerS,
+        reconnectAttempt: undefined,
+      };
+    }
+    case 'token': {
+      const firstTokenAt = s.firstTokenAt ?? now;
+      const tokenCount = s.tokenCount + 1;
+      const elapsed = (now - firstTokenAt) / 1000;
+      return {
+        ...s,
+        state: 'generating',
+        text: s.text + (e.data as { text: string }).text,
+        tokenCount,
+        firstTokenAt,
+        tokensPerS: elapsed > 0.25 ? (tokenCount - 1) / elapsed : s.tokensPerS,
+        reconnectAttempt: undefined,
+      };
+    }
+    case 'citations':
+      return { ...s, citations: (e.data as { citations: Citation[] }).citations ?? [] };
+    case 'tool':
+      return { ...s, tools: [...s.tools, e.data as ToolStep] };
+    case 'done': {
+      const final = (e.data as { message?: MessagePublic }).message;
+      return {
+        ...s,
+        active: false,
+        state: final?.status ?? 'done',
+        final,
+        text: final?.content ?? s.text,
+        tokensPerS: final?.tokens_per_s ?? s.tokensPerS,
+        citations: final?.citations ?? s.citations,
+        tools: final?.tool_trace ?? s.tools,
+      };
+    }
+    case 'error':
+      return { ...s, active: false, state: 'failed', error: e.data as { code: string; message: string } };
+    default:
+      return s;
+  }
+}
+
+function run(conversationId: number, initial: LiveStream, open: (signal: AbortSignal) => Promise<Response>): void {
+  controllers.get(conversationId)?.abort();
+  const controller = new AbortController();
+  controllers.set(conversationId, controller);
+  streamStore.set((all) => ({ ...all, [conversationId]: initial }));
+  followEvents({
+    open,
+    reopen: (lastEventId, signal) => {
+      const id = streamStore.get()[conversationId]?.assistantMessageId;
+      return id ? messagesApi.events(id, lastEventId, signal) : null;
+    },
+    onEvent: (e) => update(conversationId, (s) => applyEvent(s, e, performance.now())),
+    onReconnecting: (attempt) => update(conversationId, (s) => ({ ...s, reconnectAttempt: attempt })),
+    signal: controller.signal,
+  })
+    .catch((err: Error & { code?: string }) =>
+      update(conversationId, (s) => ({
+        ...s,
+        active: false,
+        state: 'failed',
+        error: { code: err.code ?? 'network_error', message: err.message },
+      })),
+    )
+    .finally(() => {
+      if (controllers.get(conversationId) === controller) controllers.delete(conversationId);
+      update(conversationId, (s) => (s.active ? { ...s, active: false, state: 'cancelled' } : s));
+    });
+}
+
+const base = { state: 'queued', text: '', tokenCount: 0, citations: [], tools: [], active: true };
+
+export function sendMessage(conversationId: number, body: SendMessageBody): void {
+  run(conversationId, { ...base, conversationId, userContent: body.content, parentId: body.parent_id ?? null, model: body.model }, (signal) =>
+    messagesApi.send(conversationId, body, signal),
+  );
+}
+
+export function regenerate(conversationId: number, assistant: MessagePublic, model?: string): void {
+  run(conversationId, { ...base, conversationId, parentId: assistant.parent_id, model }, (signal) =>
+    messagesApi.regenerate(assistant.id, { model }, signal),
+  );
+}
+
+/** Asks the server to stop; the UI changes only when the `done`/`error` event arrives. */
+export async function stop(conversationId: number): Promise<void> {
+  const id = streamStore.get()[conversationId]?.assistantMessageId;
+  if (id) await messagesApi.stop(id);
+  else controllers.get(conversationId)?.abort();
+}
+
+/** Forgets a finished stream once the server's copy of the conversation includes it. */
+export function clearStream(conversationId: number): void {
+  streamStore.set((all) => {
+    if (!all[conversationId] || all[conversationId].active) return all;
+    const { [conversationId]: _drop, ...rest } = all;
+    return rest;
+  });
+}
