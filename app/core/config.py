@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = ""
+    migrate_on_startup: bool = True
 
     access_token_minutes: int = 30
     refresh_token_days: int = 14

@@ -1,0 +1,80 @@
+"""Annotated dependencies shared by the routes: settings, DB session, Redis, current user."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+import redis.asyncio as aioredis
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.errors import AppError
+from app.core.security import API_KEY_PREFIX, decode_token, hash_api_key
+from app.models import ApiKey, User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_redis(request: Request) -> aioredis.Redis:
+    return request.app.state.redis
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
+
+
+def unauthorized(message: str = "Not authenticated: send a valid Bearer token or API key.") -> AppError:
+    return AppError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _user_from_api_key(session: AsyncSession, key: str) -> User | None:
+    api_key = await session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == hash_api_key(key), ApiKey.revoked_at.is_(None))
+    )
+    if api_key is None:
+        return None
+    await session.execute(update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=datetime.now(UTC)))
+    await session.commit()
+    return await session.get(User, api_key.user_id)
+
+
+async def get_current_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    if not token:
+        raise unauthorized()
+    if token.startswith(API_KEY_PREFIX):
+        user = await _user_from_api_key(session, token)
+    else:
+        claims = decode_token(settings, token, "access")
+        user = await session.get(User, claims.user_id) if claims else None
+    if user is None:
+        raise unauthorized("Invalid or expired credentials.")
+    if not user.is_active:
+        raise unauthorized("This account is disabled.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin_user(user: CurrentUser) -> User:
+    if user.role != "admin":
+        raise AppError(403, "forbidden", "This action needs an administrator.")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]

@@ -1,0 +1,54 @@
+from fastapi import APIRouter, Query, status
+
+from app.api.deps import CurrentUser, SessionDep, SettingsDep
+from app.schemas.common import Page
+from app.schemas.conversation import (
+    ConversationCreate,
+    ConversationDetail,
+    ConversationPublic,
+    ConversationUpdate,
+    MessagePublic,
+)
+from app.services import conversations
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+
+@router.post("", response_model=ConversationPublic, status_code=status.HTTP_201_CREATED)
+async def create_conversation(data: ConversationCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep):
+    return await conversations.create(session, user, data, settings.default_model)
+
+
+@router.get("", response_model=Page[ConversationPublic])
+async def list_conversations(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+    q: str | None = Query(None, max_length=200, description="Search titles and message text"),
+):
+    """Newest first."""
+    items, total = await conversations.list_page(session, user, limit, offset, q)
+    return Page(items=[ConversationPublic.model_validate(c) for c in items], total=total)
+
+
+@router.get("/{conversation_id}", response_model=ConversationDetail)
+async def get_conversation(conversation_id: int, user: CurrentUser, session: SessionDep):
+    conversation = await conversations.get_owned(session, user, conversation_id)
+    messages = await conversations.messages_of(session, conversation)
+    return ConversationDetail(
+        **ConversationPublic.model_validate(conversation).model_dump(),
+        messages=[MessagePublic.model_validate(m) for m in messages],
+    )
+
+
+@router.patch("/{conversation_id}", response_model=ConversationPublic)
+async def update_conversation(conversation_id: int, data: ConversationUpdate, user: CurrentUser, session: SessionDep):
+    conversation = await conversations.get_owned(session, user, conversation_id)
+    return await conversations.update(session, conversation, data)
+
+
+@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_conversation(conversation_id: int, user: CurrentUser, session: SessionDep):
+    conversation = await conversations.get_owned(session, user, conversation_id)
+    await conversations.delete(session, conversation)

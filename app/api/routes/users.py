@@ -1,0 +1,75 @@
+from fastapi import APIRouter, Query, status
+from sqlalchemy import func, select
+
+from app.api.deps import AdminUser, CurrentUser, SessionDep
+from app.core.errors import not_found
+from app.models import User
+from app.schemas.common import Page
+from app.schemas.user import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    PasswordChange,
+    UserAdminUpdate,
+    UserPublic,
+    UserUpdateMe,
+)
+from app.services import accounts
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserPublic)
+async def read_me(user: CurrentUser):
+    return user
+
+
+@router.patch("/me", response_model=UserPublic)
+async def update_me(data: UserUpdateMe, user: CurrentUser, session: SessionDep):
+    return await accounts.update_profile(session, user, data.model_dump(exclude_unset=True))
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(data: PasswordChange, user: CurrentUser, session: SessionDep):
+    """Change the password; every refresh token of the account is revoked."""
+    await accounts.change_password(session, user, data.current_password, data.new_password)
+
+
+@router.get("/me/api-keys", response_model=list[ApiKeyPublic])
+async def list_api_keys(user: CurrentUser, session: SessionDep):
+    return await accounts.list_api_keys(session, user)
+
+
+@router.post("/me/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
+async def create_api_key(data: ApiKeyCreate, user: CurrentUser, session: SessionDep):
+    """Create a personal API key, usable as `Authorization: Bearer lm_...`. The key is shown only once."""
+    return await accounts.create_api_key(session, user, data.name)
+
+
+@router.delete("/me/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_api_key(key_id: int, user: CurrentUser, session: SessionDep):
+    await accounts.revoke_api_key(session, user, key_id)
+
+
+@router.get("", response_model=Page[UserPublic])
+async def list_users(
+    _admin: AdminUser,
+    session: SessionDep,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+):
+    total = await session.scalar(select(func.count(User.id)))
+    rows = await session.scalars(select(User).order_by(User.id).limit(limit).offset(offset))
+    return Page(items=[UserPublic.model_validate(u) for u in rows], total=total or 0)
+
+
+@router.patch("/{user_id}", response_model=UserPublic)
+async def admin_update_user(user_id: int, data: UserAdminUpdate, _admin: AdminUser, session: SessionDep):
+    """Admin: disable/enable an account, change its role or daily token quota."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(user, field, value)
+    await session.commit()
+    return user

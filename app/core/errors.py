@@ -1,0 +1,63 @@
+"""One JSON error shape for every failure: {"error": {"code", "message", "details"}}; no stack traces."""
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from loguru import logger
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class AppError(Exception):
+    def __init__(self, status_code: int, code: str, message: str, details: Any = None, headers: dict | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+def not_found(what: str) -> AppError:
+    return AppError(404, "not_found", f"{what} not found")
+
+
+def error_response(status_code: int, code: str, message: str, details: Any = None, headers=None) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        details.append(
+            {"field": ".".join(loc) or "body", "message": err.get("msg", "invalid"), "type": err.get("type")}
+        )
+    return details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+        return error_response(422, "validation_error", f"Invalid request: {summary}", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"
+        message = exc.detail if isinstance(exc.detail, str) else phrase
+        code = getattr(exc, "code", None) or phrase.lower().replace(" ", "_").replace("-", "_")
+        return error_response(exc.status_code, code, message, None, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        logger.opt(exception=exc).error("unhandled error on {} {}", request.method, request.url.path)
+        return error_response(500, "internal_error", "Internal server error; the request id is in X-Request-ID.")

@@ -1,0 +1,61 @@
+"""loguru logging: text for people, `LOG_FORMAT=json` for machines; every line carries the request id."""
+
+import json
+import logging
+import sys
+import uuid
+from contextvars import ContextVar
+
+from loguru import logger
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+
+class _InterceptHandler(logging.Handler):
+    """Route stdlib logging (uvicorn, celery, sqlalchemy) through loguru."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
+
+
+def _json_sink(message) -> None:  # noqa: ANN001
+    record = message.record
+    payload = {
+        "ts": record["time"].isoformat(),
+        "level": record["level"].name,
+        "message": record["message"],
+        "logger": record["name"],
+        "request_id": record["extra"].get("request_id", request_id_var.get()),
+    }
+    if record["exception"]:
+        payload["exception"] = repr(record["exception"].value)
+    sys.stderr.write(json.dumps(payload, default=str) + "\n")
+
+
+def _add_request_id(record) -> None:  # noqa: ANN001
+    record["extra"].setdefault("request_id", request_id_var.get())
+
+
+def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
+    logger.remove()
+    logger.configure(patcher=_add_request_id)
+    if fmt == "json":
+        logger.add(_json_sink, level=level)
+    else:
+        logger.add(
+            sys.stderr,
+            level=level,
+            format="<green>{time:HH:mm:ss.SSS}</green> {level: <7} [{extra[request_id]}] {name}: {message}",
+        )
+    logging.basicConfig(handlers=[_InterceptHandler()], level=level, force=True)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers = [_InterceptHandler()]
+        logging.getLogger(name).propagate = False
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]

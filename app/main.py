@@ -1,0 +1,75 @@
+"""FastAPI application factory: `uvicorn app.main:create_app --factory`."""
+
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from loguru import logger
+
+from app.api.routes import auth, conversations, system, users
+from app.core.config import Settings, get_settings
+from app.core.db import create_api_engine, make_async_sessionmaker
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from app.core.migrations import pending_revisions, upgrade_head
+from app.core.redis import create_redis
+from app.core.tasks import create_task_client
+
+API_PREFIX = "/api/v1"
+
+
+async def _prepare_schema(settings: Settings) -> None:
+    """Alembic owns the schema: migrate on startup (default) or refuse to start when behind."""
+    if settings.migrate_on_startup:
+        await anyio.to_thread.run_sync(upgrade_head, settings.database_url)
+    elif await anyio.to_thread.run_sync(pending_revisions, settings.database_url):
+        raise RuntimeError("Database schema is behind; run `alembic upgrade head` first.")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    settings: Settings = app.state.settings
+    await _prepare_schema(settings)
+    engine = create_api_engine(settings.database_url)
+    app.state.sessionmaker = make_async_sessionmaker(engine)
+    app.state.redis = create_redis(settings.redis_url)
+    app.state.tasks = create_task_client(settings.redis_url)
+    logger.info("LocalMind API ready (database {})", engine.dialect.name)
+    try:
+        yield
+    finally:
+        await app.state.redis.aclose()
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    app = FastAPI(
+        title="LocalMind",
+        version="0.1.0",
+        description="Self-hosted LLM question answering: chat, knowledge bases, LoRA fine-tuning.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, conversations):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(system.router)
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_json_body_kb * 1024)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID"],
+    )
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,58 @@
+"""Conversations owned by a user; every query filters by owner so others' rows answer 404."""
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import not_found
+from app.models import Conversation, Message, User
+from app.schemas.conversation import ConversationCreate, ConversationUpdate
+
+
+async def get_owned(session: AsyncSession, user: User, conversation_id: int) -> Conversation:
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None or conversation.owner_id != user.id:
+        raise not_found("Conversation")
+    return conversation
+
+
+async def create(session: AsyncSession, user: User, data: ConversationCreate, default_model: str) -> Conversation:
+    values = data.model_dump(exclude_unset=True, exclude_none=True)
+    values.setdefault("model", default_model)
+    conversation = Conversation(owner_id=user.id, **values)
+    session.add(conversation)
+    await session.commit()
+    return conversation
+
+
+async def list_page(session: AsyncSession, user: User, limit: int, offset: int, q: str | None):
+    query = select(Conversation).where(Conversation.owner_id == user.id)
+    if q:
+        pattern = f"%{q.lower()}%"
+        in_messages = exists().where(
+            Message.conversation_id == Conversation.id, func.lower(Message.content).like(pattern)
+        )
+        query = query.where(or_(func.lower(Conversation.title).like(pattern), in_messages))
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows), total or 0
+
+
+async def update(session: AsyncSession, conversation: Conversation, data: ConversationUpdate) -> Conversation:
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if field == "knowledge_base_ids" and value is None:
+            value = []
+        setattr(conversation, field, value)
+    await session.commit()
+    return conversation
+
+
+async def messages_of(session: AsyncSession, conversation: Conversation) -> list[Message]:
+    rows = await session.scalars(select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id))
+    return list(rows)
+
+
+async def delete(session: AsyncSession, conversation: Conversation) -> None:
+    await session.delete(conversation)
+    await session.commit()

