@@ -1,0 +1,42 @@
+"""What the caller injects into the agent and what it gets back."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+Messages = list[dict[str, str]]
+Complete = Callable[[Messages], str]
+SearchFn = Callable[[str, int], list[dict]]
+EmbedFn = Callable[[list[str]], np.ndarray]
+
+
+@dataclass
+class AgentContext:
+    """Callables and settings for one agent run; every callable is optional except where a tool needs it.
+
+    `knowledge_search` must already be limited to the requesting user's knowledge bases.
+    `on_tool_event` receives each tool event (the `tool` SSE payload) as soon as the tool finishes.
+    `sql_writer` picks who writes SQL: "model" (via `complete`) or "template"; None follows the planner.
+    """
+
+    complete: Complete | None = None
+    small_complete: Complete | None = None
+    knowledge_search: SearchFn | None = None
+    embed: EmbedFn | None = None
+    sql_db_path: Path | None = None
+    on_tool_event: Callable[[dict], None] | None = None
+    sql_writer: Literal["model", "template"] | None = None
+    max_steps: int = 3
+
+
+@dataclass
+class AgentResult:
+    """Messages to stream the final answer from, plus what to store on the assistant message."""
+
+    messages: Messages
+    citations: list[dict] = field(default_factory=list)
+    trace: list[dict] = field(default_factory=list)
+    standalone_question: str = ""

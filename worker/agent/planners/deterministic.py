@@ -1,0 +1,75 @@
+"""Rule-based planner for small models and tests: patterns first, then embedding or keyword similarity."""
+
+import json
+import re
+
+import numpy as np
+
+from worker.agent.context import EmbedFn, Messages
+from worker.agent.planners.base import Observation, Step
+from worker.agent.tools.base import Tool
+
+RETRIEVAL_TOOL = "knowledge_search"
+_SPLIT = re.compile(r"(?<=\?)\s+|;\s*|\s+and (?:also|then)\s+", re.I)
+_SMALL_TALK = re.compile(r"^\s*(hi|hello|hey|thanks?|thank you|ok|okay|bye|good (morning|night))\b", re.I)
+_WORD = re.compile(r"[a-z][a-z-]*")
+
+
+def split_parts(question: str) -> list[str]:
+    """Independent sub-questions ('What is 2+2? And what does the manual say...') for chained steps."""
+    return [p.strip() for p in _SPLIT.split(question) if p and p.strip()] or [question]
+
+
+def _key(name: str, arguments: dict) -> str:
+    return name + json.dumps(arguments, sort_keys=True)
+
+
+class DeterministicPlanner:
+    """Plans every sub-question up front and hands out one not-yet-run step per call."""
+
+    def __init__(self, embed: EmbedFn | None = None, threshold: float = 0.35):
+        self._embed = embed
+        self._threshold = threshold
+        self._tool_vectors: dict[str, np.ndarray] = {}
+
+    def next_step(
+        self, question: str, history: Messages, tools: dict[str, Tool], observations: list[Observation]
+    ) -> Step:
+        done = {_key(o.name, o.arguments) for o in observations}
+        for part in split_parts(question):
+            step = self.route(part, tools)
+            if step.action != "answer" and _key(step.name, step.arguments) not in done:
+                return step
+        return Step("answer")
+
+    def route(self, question: str, tools: dict[str, Tool]) -> Step:
+        for tool in tools.values():
+            if tool.pattern_routed and (args := tool.suggest_args(question)) is not None:
+                return Step("tool", tool.name, args)
+        scores = self._scores(question, tools)
+        ranked = sorted((t for t in tools.values() if not t.pattern_routed), key=lambda t: -scores[t.name])
+        for tool in ranked:
+            score = scores[tool.name]
+            if score >= self._threshold and (args := tool.suggest_args(question)) is not None:
+                return Step("retrieve" if tool.name == RETRIEVAL_TOOL else "tool", tool.name, args)
+        if RETRIEVAL_TOOL in tools and not _SMALL_TALK.match(question):
+            return Step("retrieve", RETRIEVAL_TOOL, tools[RETRIEVAL_TOOL].suggest_args(question))
+        return Step("answer")
+
+    def _scores(self, question: str, tools: dict[str, Tool]) -> dict[str, float]:
+        """Cosine similarity to the tool's description and examples; without `embed`, keyword hit count."""
+        if self._embed is None:
+            words = set(_WORD.findall(question.lower()))
+            return {name: float(len(words & tool.keywords)) for name, tool in tools.items()}
+        query = _normalize(np.asarray(self._embed([question]), dtype=np.float32))[0]
+        return {name: float(np.max(self._vectors(tool) @ query)) for name, tool in tools.items()}
+
+    def _vectors(self, tool: Tool) -> np.ndarray:
+        if tool.name not in self._tool_vectors:
+            texts = [tool.description, *tool.examples]
+            self._tool_vectors[tool.name] = _normalize(np.asarray(self._embed(texts), dtype=np.float32))
+        return self._tool_vectors[tool.name]
+
+
+def _normalize(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

@@ -1,0 +1,1 @@
+"""Natural language to read-only SQL: guard, read-only executor, SQL writers, demo database."""

@@ -1,0 +1,59 @@
+"""The tool contract: one `Tool` per module in this package, exported as the module-level name `TOOL`."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from worker.agent.context import Complete, SearchFn
+
+
+class ToolError(Exception):
+    """A refusal or failure the user may see verbatim (no traceback)."""
+
+
+@dataclass(frozen=True)
+class ToolEnv:
+    """What a tool may use for one call."""
+
+    complete: Complete | None = None
+    small_complete: Complete | None = None
+    knowledge_search: SearchFn | None = None
+    sql_db_path: Path | None = None
+    sql_writer: Literal["model", "template"] = "template"
+    citation_start: int = 1
+
+
+@dataclass
+class ToolOutput:
+    text: str
+    citations: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A callable capability with a JSON-schema'd argument object, a deadline and an output cap.
+
+    `suggest_args` lets the deterministic planner derive arguments from a question (None: not applicable);
+    with `pattern_routed` a match is itself a confident routing decision (an arithmetic expression, an
+    explicit "translate: ..."), otherwise `examples` and `keywords` rank the tool by embedding or keywords.
+    """
+
+    name: str
+    description: str
+    parameters: dict
+    run: Callable[[dict, ToolEnv], ToolOutput]
+    suggest_args: Callable[[str], dict | None]
+    available: Callable[[ToolEnv], bool] = lambda env: True
+    pattern_routed: bool = False
+    timeout_s: float = 5.0
+    max_output_chars: int = 4000
+    examples: tuple[str, ...] = ()
+    keywords: frozenset[str] = frozenset()
+
+    def schema(self) -> dict:
+        """The OpenAI/Hermes function-calling description of this tool."""
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
