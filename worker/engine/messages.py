@@ -1,0 +1,61 @@
+"""Chat messages: validation and turning them into prompt token ids that fit the context window."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from worker.engine.errors import InvalidRequestError
+
+ROLES = ("system", "user", "assistant")
+
+
+def validate_messages(messages: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    """Check roles and contents; returns plain `{role, content}` dicts."""
+    if not messages:
+        raise InvalidRequestError("messages must be a non-empty list of {role, content}")
+    clean = []
+    for index, message in enumerate(messages):
+        role, content = message.get("role"), message.get("content")
+        if role not in ROLES:
+            raise InvalidRequestError(f"messages[{index}].role is {role!r}; expected one of {', '.join(ROLES)}")
+        if not isinstance(content, str) or not content.strip():
+            raise InvalidRequestError(f"messages[{index}].content must be a non-empty string")
+        clean.append({"role": role, "content": content})
+    return clean
+
+
+@dataclass(frozen=True)
+class Prompt:
+    token_ids: list[int]
+    truncated_history: bool
+
+
+def build_prompt(tokenizer, messages: list[dict[str, str]], budget: int, chat_template: str | None = None) -> Prompt:
+    """Apply the chat template; drop the oldest non-system turns until the prompt fits `budget` tokens.
+
+    The system prompt and the last message are never dropped; if they alone exceed the budget the request
+    is rejected rather than silently cut mid-message.
+    """
+    kept = list(messages)
+    truncated = False
+    while True:
+        ids = _encode(tokenizer, kept, chat_template)
+        if len(ids) <= budget:
+            return Prompt(ids, truncated)
+        droppable = [i for i, m in enumerate(kept[:-1]) if m["role"] != "system"]
+        if not droppable:
+            raise InvalidRequestError(
+                f"prompt needs {len(ids)} tokens but only {budget} fit the context window "
+                "(after reserving max_new_tokens); shorten the last message or the system prompt"
+            )
+        del kept[droppable[0]]
+        truncated = True
+
+
+def _encode(tokenizer, messages: list[dict[str, str]], chat_template: str | None) -> list[int]:
+    if chat_template is None and not tokenizer.chat_template:
+        text = "\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\nassistant:"
+        return tokenizer(text, add_special_tokens=True)["input_ids"]
+    encoded = tokenizer.apply_chat_template(
+        messages, chat_template=chat_template, add_generation_prompt=True, tokenize=True, return_dict=True
+    )
+    return list(encoded["input_ids"])

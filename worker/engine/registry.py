@@ -1,0 +1,94 @@
+"""The model registry: the checked-in catalogue plus entries added at runtime, and `<base>+<adapter>` ids."""
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from app.core.config import get_settings
+from worker.engine.errors import UnknownModelError
+from worker.engine.spec import ModelSpec
+
+CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
+ADAPTER_SEPARATOR = "+"
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A servable model: the base spec and, for `<base>+<adapter>` ids, the LoRA adapter to apply."""
+
+    model_id: str
+    spec: ModelSpec
+    adapter_name: str | None = None
+    adapter_dir: Path | None = None
+
+
+class ModelRegistry:
+    """Thread-safe id → spec map; runtime entries (admin-added) override catalogue entries of the same id."""
+
+    def __init__(self, catalog_path: Path | None = CATALOG_PATH, adapters_dir: Path | None = None):
+        self._lock = threading.Lock()
+        self._specs: dict[str, ModelSpec] = {}
+        self._adapters_dir = adapters_dir
+        if catalog_path is not None:
+            for entry in yaml.safe_load(catalog_path.read_text())["models"]:
+                spec = ModelSpec(**entry)
+                self._specs[spec.id] = spec
+
+    @property
+    def adapters_dir(self) -> Path:
+        return self._adapters_dir or get_settings().adapters_dir
+
+    def add(self, spec: ModelSpec) -> None:
+        with self._lock:
+            self._specs[spec.id] = spec
+
+    def remove(self, model_id: str) -> None:
+        with self._lock:
+            self._specs.pop(model_id, None)
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._specs)
+
+    def specs(self) -> list[ModelSpec]:
+        with self._lock:
+            return [self._specs[k] for k in sorted(self._specs)]
+
+    def get(self, model_id: str) -> ModelSpec:
+        with self._lock:
+            spec = self._specs.get(model_id)
+        if spec is None:
+            raise UnknownModelError(f"unknown model {model_id!r}; available models: {', '.join(self.ids())}")
+        return spec
+
+    def resolve(self, model_id: str) -> ResolvedModel:
+        """Look up `model_id`; `<base>+<adapter>` also checks that the adapter directory exists."""
+        base_id, _, adapter = model_id.partition(ADAPTER_SEPARATOR)
+        spec = self.get(base_id)
+        if not adapter:
+            return ResolvedModel(model_id, spec)
+        if spec.backend != "transformers":
+            raise UnknownModelError(f"model {base_id!r} uses the {spec.backend} backend; adapters need transformers")
+        adapter_dir = self.adapters_dir / adapter
+        if not (adapter_dir / "adapter_config.json").is_file():
+            found = sorted(p.name for p in self.adapters_dir.glob("*") if (p / "adapter_config.json").is_file())
+            raise UnknownModelError(
+                f"adapter {adapter!r} for {base_id!r} not found at {adapter_dir}; "
+                f"available adapters: {', '.join(found) or 'none'}"
+            )
+        return ResolvedModel(model_id, spec, adapter, adapter_dir)
+
+
+_registry: ModelRegistry | None = None
+_registry_lock = threading.Lock()
+
+
+def get_registry() -> ModelRegistry:
+    """The process-wide registry (catalogue + runtime additions)."""
+    global _registry
+    with _registry_lock:
+        if _registry is None:
+            _registry = ModelRegistry()
+        return _registry
