@@ -1,8 +1,11 @@
 """Rewrite a follow-up ("how big is it?") into a standalone question before planning and retrieval."""
 
+import logging
 import re
 
 from worker.agent.context import Complete, Messages
+
+log = logging.getLogger(__name__)
 
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|him|his|she|her)\b", re.I)
 _POSSESSIVE = {"its", "their", "his", "her"}
@@ -68,7 +71,11 @@ def rewrite_query(messages: Messages, complete: Complete | None = None) -> str:
     if not any(m.get("role") == "user" for m in history):
         return question
     if complete is not None:
-        rewritten = model_rewrite(question, history, complete)
+        try:
+            rewritten = model_rewrite(question, history, complete)
+        except Exception:  # noqa: BLE001 - the rule-based rewrite is always available
+            log.warning("model query rewrite failed; using the rule-based rewrite", exc_info=True)
+            rewritten = None
         if rewritten:
             return rewritten
     return deterministic_rewrite(question, history)
