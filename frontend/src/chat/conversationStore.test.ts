@@ -101,7 +101,7 @@ describe('message tree', () => {
   });
 
   it('shows optimistic (negative id) messages as newest', () => {
-    const live = [...messages.slice(0, 2), msg(-1, 'user', 2), msg(-2, 'assistant', -1)];
-    expect(activePath(live).map((m) => m.id)).toEqual([1, 2, -1, -2]);
+    const live = [...messages.slice(0, 2), msg(-2, 'user', 2), msg(-1, 'assistant', -2)];
+    expect(activePath(live).map((m) => m.id)).toEqual([1, 2, -2, -1]);
   });
 });

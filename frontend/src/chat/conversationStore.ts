@@ -58,21 +58,23 @@ const ROOT = 'root';
 const order = (m: MessagePublic) => (m.id < 0 ? Number.MAX_SAFE_INTEGER + m.id : m.id);
 
 /**
- * Effective parent of each message. A user message without parent_id that is not the first
- * message is taken as a reply to the last assistant message before it (a linear thread).
+ * Effective parent of each message. When the server does not link user messages to the answer
+ * they follow (no user message has a parent_id), a user message is taken as a reply to the last
+ * assistant message before it: a linear thread.
  */
-function parentKeyOf(m: MessagePublic, sorted: MessagePublic[]): string {
+function parentKeyOf(m: MessagePublic, sorted: MessagePublic[], linkedUsers: boolean): string {
   if (m.parent_id != null) return String(m.parent_id);
-  if (m.role !== 'user') return ROOT;
+  if (m.role !== 'user' || linkedUsers) return ROOT;
   const previous = sorted.filter((x) => x.role === 'assistant' && order(x) < order(m)).pop();
   return previous ? String(previous.id) : ROOT;
 }
 
 export function childrenByParent(messages: MessagePublic[]): Map<string, MessagePublic[]> {
   const sorted = [...messages].filter((m) => m.role !== 'system').sort((a, b) => order(a) - order(b));
+  const linkedUsers = sorted.some((m) => m.role === 'user' && m.parent_id != null);
   const map = new Map<string, MessagePublic[]>();
   for (const m of sorted) {
-    const key = parentKeyOf(m, sorted);
+    const key = parentKeyOf(m, sorted, linkedUsers);
     map.set(key, [...(map.get(key) ?? []), m]);
   }
   return map;

@@ -89,6 +89,44 @@ export function applyEvent(s: LiveStream, e: JobEvent, now: number): LiveStream 
   }
 }
 
+/** Server messages plus the live turn (optimistic user message and the answer so far). */
+export function withLive(messages: MessagePublic[], s: LiveStream | undefined): MessagePublic[] {
+  if (!s) return messages;
+  const out = [...messages];
+  const created_at = new Date().toISOString();
+  const put = (m: MessagePublic) => {
+    const i = out.findIndex((x) => x.id === m.id);
+    if (i >= 0) out[i] = m;
+    else out.push(m);
+  };
+  let answerParent = s.parentId;
+  if (s.userContent !== undefined) {
+    const id = s.userMessageId ?? -2;
+    const saved = out.find((x) => x.id === id);
+    if (!saved)
+      put({ id, conversation_id: s.conversationId, parent_id: s.parentId, role: 'user', content: s.userContent, status: 'done', model: null, created_at });
+    answerParent = id;
+  }
+  if (s.final) {
+    put(s.final);
+    return out;
+  }
+  put({
+    id: s.assistantMessageId ?? -1,
+    conversation_id: s.conversationId,
+    parent_id: answerParent,
+    role: 'assistant',
+    content: s.text,
+    status: s.active ? 'streaming' : s.error ? 'failed' : 'cancelled',
+    model: s.model ?? null,
+    error: s.error?.message,
+    citations: s.citations,
+    tool_trace: s.tools,
+    created_at,
+  });
+  return out;
+}
+
 function run(conversationId: number, initial: LiveStream, open: (signal: AbortSignal) => Promise<Response>): void {
   controllers.get(conversationId)?.abort();
   const controller = new AbortController();
@@ -120,15 +158,33 @@ function run(conversationId: number, initial: LiveStream, open: (signal: AbortSi
 
 const base = { state: 'queued', text: '', tokenCount: 0, citations: [], tools: [], active: true };
 
-export function sendMessage(conversationId: number, body: SendMessageBody): void {
-  run(conversationId, { ...base, conversationId, userContent: body.content, parentId: body.parent_id ?? null, model: body.model }, (signal) =>
-    messagesApi.send(conversationId, body, signal),
+/**
+ * Sends a user turn. `parentId` is the message it follows (shown optimistically); it is sent
+ * to the server only for an edit (`asEdit`), which makes the new turn a sibling of the edited one.
+ */
+export function sendMessage(
+  conversationId: number,
+  body: Omit<SendMessageBody, 'parent_id'>,
+  parentId: number | null,
+  asEdit = false,
+): void {
+  const payload: SendMessageBody = asEdit ? { ...body, parent_id: parentId } : body;
+  run(conversationId, { ...base, conversationId, userContent: body.content, parentId, model: body.model }, (signal) =>
+    messagesApi.send(conversationId, payload, signal),
   );
 }
 
 export function regenerate(conversationId: number, assistant: MessagePublic, model?: string): void {
   run(conversationId, { ...base, conversationId, parentId: assistant.parent_id, model }, (signal) =>
     messagesApi.regenerate(assistant.id, { model }, signal),
+  );
+}
+
+/** Re-attaches to an answer still being generated (e.g. after a page reload): replays its events. */
+export function resume(conversationId: number, assistant: MessagePublic): void {
+  if (streamStore.get()[conversationId]?.active) return;
+  run(conversationId, { ...base, conversationId, parentId: assistant.parent_id, assistantMessageId: assistant.id }, (signal) =>
+    messagesApi.events(assistant.id, null, signal),
   );
 }
 

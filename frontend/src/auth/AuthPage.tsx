@@ -1,0 +1,81 @@
+import { App, Button, Card, Form, Input, Typography } from 'antd';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import { auth } from '../api/client';
+import { useI18n } from '../i18n';
+import { useAuth } from './AuthContext';
+
+interface Values {
+  username: string;
+  email?: string;
+  password: string;
+}
+
+/** Sign-in and registration form (mode picks which). */
+export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
+  const { t } = useI18n();
+  const { login } = useAuth();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (v: Values) => {
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === 'register') {
+        await auth.register({ username: v.username, email: v.email!, password: v.password });
+        message.success(t('auth.registered'));
+        navigate('/login', { state: { username: v.username } });
+      } else {
+        await login(v.username, v.password);
+        navigate('/chat');
+      }
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const required = [{ required: true, message: t('auth.required') }];
+  return (
+    <div className="lm-auth">
+      <Card style={{ width: 'min(380px, 92vw)' }}>
+        <Typography.Title level={3} style={{ textAlign: 'center' }}>
+          {t('app.name')}
+        </Typography.Title>
+        <Form layout="vertical" onFinish={submit} data-testid={`${mode}-form`}>
+          <Form.Item name="username" label={t('auth.username')} rules={required}>
+            <Input autoComplete="username" data-testid="auth-username" />
+          </Form.Item>
+          {mode === 'register' && (
+            <Form.Item name="email" label={t('auth.email')} rules={[...required, { type: 'email' }]}>
+              <Input autoComplete="email" data-testid="auth-email" />
+            </Form.Item>
+          )}
+          <Form.Item name="password" label={t('auth.password')} rules={required}>
+            <Input.Password
+              autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+              data-testid="auth-password"
+            />
+          </Form.Item>
+          {error && (
+            <Typography.Paragraph type="danger" data-testid="auth-error">
+              {error}
+            </Typography.Paragraph>
+          )}
+          <Button type="primary" htmlType="submit" block loading={busy} data-testid="auth-submit">
+            {mode === 'login' ? t('auth.login') : t('auth.register')}
+          </Button>
+        </Form>
+        <div style={{ textAlign: 'center', marginTop: 12 }}>
+          <Link to={mode === 'login' ? '/register' : '/login'} data-testid="auth-switch">
+            {mode === 'login' ? t('auth.noAccount') : t('auth.haveAccount')}
+          </Link>
+        </div>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+import { App, Button, Drawer, Input } from 'antd';
+import { useState } from 'react';
+import { useNavigate, useParams } from 'react-router-dom';
+import { knowledge, models as modelsApi } from '../api/client';
+import type { ConversationPublic } from '../api/types';
+import { useAuth } from '../auth/AuthContext';
+import { useResource } from '../common/useResource';
+import { useI18n } from '../i18n';
+import { useIsMobile } from '../layout/useIsMobile';
+import { ChatView } from './ChatView';
+import { ConversationSidebar } from './ConversationSidebar';
+import { useConversations } from './useConversations';
+
+/** Chat page: conversation sidebar (a Drawer on mobile) and the selected conversation. */
+export function ChatPage() {
+  const { t } = useI18n();
+  const { user } = useAuth();
+  const { modal, message } = App.useApp();
+  const navigate = useNavigate();
+  const params = useParams();
+  const activeId = params.conversationId ? Number(params.conversationId) : null;
+  const isMobile = useIsMobile();
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const [query, setQuery] = useState('');
+  const list = useConversations(user!.id, query);
+  const models = useResource(() => modelsApi.list(), [], []);
+  const kbs = useResource(() => knowledge.list(), [], []);
+
+  const open = (id: number) => {
+    setDrawerOpen(false);
+    navigate(`/chat/${id}`);
+  };
+  const fail = (e: unknown) => message.error(t('common.error', { message: (e as Error).message }));
+
+  const createConversation = async () => {
+    try {
+      const defaultModel = models.data?.find((m) => m.present && !m.is_adapter)?.id;
+      open((await list.create(defaultModel ? { model: defaultModel } : {})).id);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const rename = (c: ConversationPublic) => {
+    let title = c.title ?? '';
+    modal.confirm({
+      title: t('chat.renameTitle'),
+      icon: null,
+      content: <Input defaultValue={title} onChange={(e) => (title = e.target.value)} data-testid="rename-input" autoFocus />,
+      okText: t('common.save'),
+      okButtonProps: { 'data-testid': 'rename-ok' },
+      cancelText: t('common.cancel'),
+      onOk: () => list.update(c.id, { title: title.trim() || null }).catch(fail),
+    });
+  };
+
+  const remove = async (id: number) => {
+    try {
+      await list.remove(id);
+      if (id === activeId) navigate('/chat');
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const sidebar = (
+    <ConversationSidebar
+      items={list.items}
+      activeId={activeId}
+      loading={list.loading}
+      query={query}
+      onQuery={setQuery}
+      onNew={createConversation}
+      onSelect={open}
+      onRename={rename}
+      onDelete={remove}
+    />
+  );
+
+  return (
+    <div className="lm-chat-page">
+      {isMobile ? (
+        <Drawer placement="left" open={drawerOpen} onClose={() => setDrawerOpen(false)} width={300} title={t('chat.conversations')}>
+          {sidebar}
+        </Drawer>
+      ) : (
+        <aside className="lm-chat-aside">{sidebar}</aside>
+      )}
+      <main className="lm-chat-main">
+        {activeId ? (
+          <ChatView
+            key={activeId}
+            conversationId={activeId}
+            models={models.data ?? []}
+            knowledgeBases={kbs.data ?? []}
+            onUpdate={list.update}
+            onFinished={() => void list.reload().catch(() => undefined)}
+            onOpenList={isMobile ? () => setDrawerOpen(true) : undefined}
+          />
+        ) : (
+          <ChatLanding onNew={createConversation} onOpenList={isMobile ? () => setDrawerOpen(true) : undefined} />
+        )}
+      </main>
+    </div>
+  );
+}
+
+function ChatLanding({ onNew, onOpenList }: { onNew: () => void; onOpenList?: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div className="lm-chat-landing">
+      <p>{t('chat.empty')}</p>
+      <div style={{ display: 'flex', gap: 8, justifyContent: 'center' }}>
+        {onOpenList && (
+          <Button onClick={onOpenList} data-testid="open-conversations">
+            {t('chat.conversations')}
+          </Button>
+        )}
+        <Button type="primary" onClick={onNew} data-testid="landing-new-chat">
+          {t('chat.new')}
+        </Button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+import { Alert, Button, Spin } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { conversations as conversationsApi } from '../api/client';
+import type { ConversationPublic, ConversationUpdate, KnowledgeBase, MessagePublic, ModelInfo } from '../api/types';
+import { useStore } from '../common/store';
+import { useResource } from '../common/useResource';
+import { useI18n } from '../i18n';
+import { ChatToolbar } from './ChatToolbar';
+import { Composer } from './Composer';
+import { activePath, siblingInfo, type Selection } from './conversationStore';
+import { MessageItem } from './MessageItem';
+import { MessageList } from './MessageList';
+import { StatusLine } from './StatusLine';
+import { clearStream, regenerate, resume, sendMessage, stop, streamStore, withLive } from './streams';
+
+interface Props {
+  conversationId: number;
+  models: ModelInfo[];
+  knowledgeBases: KnowledgeBase[];
+  onUpdate: (id: number, patch: ConversationUpdate) => Promise<ConversationPublic>;
+  /** Called when an answer finished (titles and ordering may have changed). */
+  onFinished: () => void;
+  onOpenList?: () => void;
+}
+
+const parentOf = (key: string) => (key === 'root' ? null : Number(key));
+
+/** One conversation: pickers, the active branch of messages, the status line and the input. */
+export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate, onFinished, onOpenList }: Props) {
+  const { t } = useI18n();
+  const detail = useResource(() => conversationsApi.get(id), [id]);
+  const live = useStore(streamStore)[id];
+  const [selection, setSelection] = useState<Selection>({});
+
+  const all = useMemo(() => withLive(detail.data?.messages ?? [], live), [detail.data, live]);
+  const path = useMemo(() => activePath(all, selection), [all, selection]);
+  const busy = !!live?.active;
+
+  // A finished stream is dropped once the server's copy includes its messages.
+  const finished = live && !live.active;
+  const saved = !!(live?.final || live?.assistantMessageId);
+  useEffect(() => {
+    if (!finished || !saved) return;
+    void detail.reload().then(() => {
+      clearStream(id);
+      onFinished();
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [finished, saved, id]);
+
+  // After a reload mid-answer, follow the answer still being generated.
+  useEffect(() => {
+    const running = detail.data?.messages.find((m) => m.role === 'assistant' && (m.status === 'streaming' || m.status === 'pending'));
+    if (running) resume(id, running);
+  }, [detail.data, id]);
+
+  const unselect = (parentKey: string) =>
+    setSelection(({ [parentKey]: _drop, ...rest }) => rest);
+
+  const send = (content: string) => {
+    const conversation = detail.data;
+    if (conversation && !conversation.title && !path.length)
+      void onUpdate(id, { title: content.split('\n')[0].slice(0, 40) }).then((c) => detail.setData({ ...conversation, ...c }));
+    sendMessage(id, { content }, path.length ? path[path.length - 1].id : null);
+  };
+  const onRegenerate = (m: MessagePublic) => {
+    unselect(siblingInfo(all, m).parentKey);
+    regenerate(id, m);
+  };
+  const onEdit = (m: MessagePublic, content: string) => {
+    const { parentKey } = siblingInfo(all, m);
+    unselect(parentKey);
+    sendMessage(id, { content }, parentOf(parentKey), true);
+  };
+  const onRetry = (m: MessagePublic) => {
+    if (m.id > 0) return onRegenerate(m);
+    if (live?.userContent !== undefined) sendMessage(id, { content: live.userContent }, live.parentId);
+  };
+
+  if (detail.error && !detail.data)
+    return (
+      <Alert
+        type="error"
+        style={{ margin: 24 }}
+        message={t('common.error', { message: detail.error.message })}
+        action={<Button onClick={detail.reload}>{t('common.retry')}</Button>}
+      />
+    );
+  if (!detail.data) return <Spin style={{ display: 'block', margin: '20vh auto' }} />;
+
+  const changeSettings = async (patch: ConversationUpdate) => {
+    const c = await onUpdate(id, patch);
+    detail.setData((d) => (d ? { ...d, ...c, messages: d.messages } : d));
+  };
+
+  return (
+    <div className="lm-chat" data-testid="chat-view" data-conversation-id={id}>
+      <ChatToolbar
+        conversation={detail.data}
+        models={models}
+        knowledgeBases={knowledgeBases}
+        onOpenList={onOpenList}
+        onChange={changeSettings}
+      />
+      <MessageList empty={!path.length} contentKey={`${path.length}:${live?.text.length ?? 0}`}>
+        {path.map((m) => (
+          <MessageItem
+            key={m.id}
+            message={m}
+            siblings={siblingInfo(all, m)}
+            busy={busy}
+            onSelectSibling={(parentKey, childId) => setSelection((s) => ({ ...s, [parentKey]: childId }))}
+            onRegenerate={onRegenerate}
+            onEdit={onEdit}
+            onRetry={onRetry}
+          />
+        ))}
+      </MessageList>
+      <div className="lm-chat-bottom">
+        <StatusLine stream={live} />
+        <Composer streaming={busy} onSend={send} onStop={() => void stop(id)} />
+      </div>
+    </div>
+  );
+}

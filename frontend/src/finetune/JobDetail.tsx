@@ -1,0 +1,111 @@
+import { MessageOutlined, StopOutlined } from '@ant-design/icons';
+import { App, Button, Card, Empty, Progress, Space, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { conversations, finetune } from '../api/client';
+import type { FinetuneJob, FinetuneProgress, LossPoint } from '../api/types';
+import { LineChart } from '../common/LineChart';
+import { useJobEvents } from '../common/useJobEvents';
+import { useResource } from '../common/useResource';
+import { useI18n } from '../i18n';
+
+const FINISHED = new Set(['succeeded', 'done', 'completed', 'failed', 'cancelled']);
+const SUCCEEDED = new Set(['succeeded', 'done', 'completed']);
+
+/** Model id a finished job registers: `<base>+<adapter>`. */
+export function adapterModelId(job: FinetuneJob): string {
+  return job.model_id ?? `${job.base_model}+${job.adapter_name ?? `ft-${job.id}`}`;
+}
+
+/** The selected job: live loss curve from progress events, cancel, and "chat with this adapter". */
+export function JobDetail({ jobId, onChanged }: { jobId: number | null; onChanged: () => void }) {
+  const { t } = useI18n();
+  if (jobId === null)
+    return (
+      <Card size="small" title={t('ft.loss')} style={{ marginBottom: 16 }}>
+        <Empty description={t('ft.noCurve')} />
+      </Card>
+    );
+  return <LiveJob key={jobId} jobId={jobId} onChanged={onChanged} />;
+}
+
+function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const job = useResource(() => finetune.job(jobId), [jobId]);
+  const [live, setLive] = useState<LossPoint[]>([]);
+  const [progress, setProgress] = useState<FinetuneProgress | null>(null);
+  const running = !!job.data && !FINISHED.has(job.data.status);
+
+  useJobEvents(
+    running ? (lastId, signal) => finetune.jobEvents(jobId, lastId, signal) : null,
+    (e) => {
+      if (e.type === 'progress') {
+        const p = e.data as FinetuneProgress;
+        setProgress(p);
+        if (p.loss != null) setLive((pts) => (pts.some((x) => x.step === p.step) ? pts : [...pts, { step: p.step, loss: p.loss }]));
+      } else if (e.type === 'status' && job.data) job.setData({ ...job.data, status: e.data.state });
+      else if (e.type === 'done' || e.type === 'error') {
+        void job.reload();
+        onChanged();
+      }
+    },
+    jobId,
+  );
+
+  if (!job.data) return <Card size="small" loading style={{ marginBottom: 16 }} />;
+  const history = [...(job.data.loss_history ?? []), ...live.filter((p) => !job.data!.loss_history?.some((h) => h.step === p.step))];
+
+  const chat = async () => {
+    try {
+      const c = await conversations.create({ model: adapterModelId(job.data!), title: adapterModelId(job.data!) });
+      navigate(`/chat/${c.id}`);
+    } catch (e) {
+      message.error(t('common.error', { message: (e as Error).message }));
+    }
+  };
+
+  return (
+    <Card
+      size="small"
+      style={{ marginBottom: 16 }}
+      title={
+        <Space>
+          #{job.data.id} <Tag>{job.data.status}</Tag>
+        </Space>
+      }
+      extra={
+        <Space wrap>
+          {running && (
+            <Button size="small" danger icon={<StopOutlined />} onClick={() => finetune.cancelJob(jobId).then(() => job.reload())}>
+              {t('ft.cancel')}
+            </Button>
+          )}
+          {SUCCEEDED.has(job.data.status) && (
+            <Button size="small" type="primary" icon={<MessageOutlined />} onClick={chat} data-testid="chat-with-adapter">
+              {t('ft.chat')}
+            </Button>
+          )}
+        </Space>
+      }
+    >
+      {progress && running && (
+        <>
+          <Progress percent={Math.round((progress.step / Math.max(1, progress.total_steps)) * 100)} size="small" />
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {t('ft.step', {
+              step: progress.step,
+              total: progress.total_steps,
+              epoch: progress.epoch.toFixed(2),
+              loss: progress.loss.toFixed(4),
+              eta: Math.round(progress.eta_s),
+            })}
+          </Typography.Text>
+        </>
+      )}
+      <LineChart testId="loss-chart" series={[{ name: t('ft.loss'), color: '#1677ff', points: history.map((p) => [p.step, p.loss]) }]} format={(v) => v.toFixed(3)} />
+      {job.data.error && <Typography.Text type="danger">{job.data.error}</Typography.Text>}
+    </Card>
+  );
+}

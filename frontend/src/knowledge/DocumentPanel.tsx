@@ -1,0 +1,51 @@
+import { InboxOutlined } from '@ant-design/icons';
+import { App, Card, Progress, Upload, type UploadProps } from 'antd';
+import { knowledge } from '../api/client';
+import type { DocumentPublic } from '../api/types';
+import { useResource } from '../common/useResource';
+import { useI18n } from '../i18n';
+import { DocumentTable } from './DocumentTable';
+
+type UploadRequestOption = Parameters<NonNullable<UploadProps['customRequest']>>[0];
+
+/** Drag-and-drop multi-file upload (one request per file, each with its own progress) and the document table. */
+export function DocumentPanel({ kbId }: { kbId: number }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const docs = useResource(() => knowledge.documents(kbId), [kbId], []);
+
+  const upload = async (opt: UploadRequestOption) => {
+    const file = opt.file as File;
+    try {
+      const created = await knowledge.upload(kbId, [file], (percent) => opt.onProgress?.({ percent }));
+      opt.onSuccess?.(created);
+      docs.setData((list) => [...created, ...(list ?? []).filter((d) => !created.some((c) => c.id === d.id))]);
+    } catch (e) {
+      opt.onError?.(e as Error);
+      message.error(`${file.name}: ${(e as Error).message}`);
+    }
+  };
+
+  const replace = (doc: DocumentPublic) => docs.setData((list) => (list ?? []).map((d) => (d.id === doc.id ? doc : d)));
+  const remove = (id: number) => docs.setData((list) => (list ?? []).filter((d) => d.id !== id));
+
+  return (
+    <Card size="small" title={t('kb.documents')} style={{ marginBottom: 16 }}>
+      <Upload.Dragger
+        multiple
+        customRequest={(opt) => void upload(opt)}
+        showUploadList={{ showRemoveIcon: false }}
+        progress={{ strokeWidth: 3, showInfo: true, format: (p) => `${Math.round(p ?? 0)}%` }}
+        data-testid="kb-upload"
+      >
+        <p className="ant-upload-drag-icon">
+          <InboxOutlined />
+        </p>
+        <p className="ant-upload-text">{t('kb.dropFiles')}</p>
+        <p className="ant-upload-hint">{t('kb.dropHint')}</p>
+      </Upload.Dragger>
+      {docs.loading && !docs.data?.length ? <Progress percent={100} status="active" showInfo={false} /> : null}
+      <DocumentTable documents={docs.data ?? []} onChange={replace} onRemoved={remove} />
+    </Card>
+  );
+}

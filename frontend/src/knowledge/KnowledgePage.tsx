@@ -1,0 +1,116 @@
+import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import { App, Button, Card, Col, Empty, Form, Input, List, Modal, Row, Typography } from 'antd';
+import { useState } from 'react';
+import { knowledge } from '../api/client';
+import { useResource } from '../common/useResource';
+import { useI18n } from '../i18n';
+import { DocumentPanel } from './DocumentPanel';
+import { SearchPlayground } from './SearchPlayground';
+
+/** Knowledge bases (list / create / delete), their documents and a search playground. */
+export default function KnowledgePage() {
+  const { t } = useI18n();
+  const { modal, message } = App.useApp();
+  const kbs = useResource(() => knowledge.list(), [], []);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [form] = Form.useForm<{ name: string; description?: string }>();
+  const selected = kbs.data?.find((k) => k.id === selectedId) ?? kbs.data?.[0];
+
+  const create = async () => {
+    const values = await form.validateFields();
+    try {
+      const kb = await knowledge.create(values);
+      kbs.setData([...(kbs.data ?? []), kb]);
+      setSelectedId(kb.id);
+      setCreating(false);
+      form.resetFields();
+    } catch (e) {
+      message.error(t('common.error', { message: (e as Error).message }));
+    }
+  };
+
+  const remove = (id: number, name: string) =>
+    modal.confirm({
+      title: t('common.delete'),
+      content: t('common.confirmDelete', { name }),
+      okButtonProps: { danger: true },
+      okText: t('common.delete'),
+      cancelText: t('common.cancel'),
+      onOk: async () => {
+        await knowledge.remove(id);
+        kbs.setData((kbs.data ?? []).filter((k) => k.id !== id));
+      },
+    });
+
+  return (
+    <div className="lm-page" data-testid="knowledge-page">
+      <Row gutter={[16, 16]}>
+        <Col xs={24} md={7} xl={5}>
+          <Card
+            size="small"
+            title={t('kb.title')}
+            extra={<Button size="small" icon={<PlusOutlined />} onClick={() => setCreating(true)} data-testid="kb-new" aria-label={t('kb.new')} />}
+          >
+            <List
+              loading={kbs.loading && !kbs.data?.length}
+              dataSource={kbs.data ?? []}
+              locale={{ emptyText: t('common.empty') }}
+              renderItem={(kb) => (
+                <List.Item
+                  data-testid="kb-item"
+                  className={`lm-conv ${kb.id === selected?.id ? 'lm-conv-active' : ''}`}
+                  onClick={() => setSelectedId(kb.id)}
+                  actions={[
+                    <Button
+                      key="del"
+                      size="small"
+                      type="text"
+                      danger
+                      icon={<DeleteOutlined />}
+                      aria-label={t('common.delete')}
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        remove(kb.id, kb.name);
+                      }}
+                    />,
+                  ]}
+                >
+                  <Typography.Text ellipsis>{kb.name}</Typography.Text>
+                </List.Item>
+              )}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} md={17} xl={19}>
+          {selected ? (
+            <>
+              <DocumentPanel key={selected.id} kbId={selected.id} />
+              <SearchPlayground key={`s${selected.id}`} kbId={selected.id} />
+            </>
+          ) : (
+            <Empty description={t('kb.select')} />
+          )}
+        </Col>
+      </Row>
+      <Modal
+        open={creating}
+        title={t('kb.new')}
+        onOk={create}
+        onCancel={() => setCreating(false)}
+        okText={t('common.create')}
+        cancelText={t('common.cancel')}
+        okButtonProps={{ 'data-testid': 'kb-create-ok' }}
+      >
+        <Form form={form} layout="vertical">
+          <Form.Item name="name" label={t('common.name')} rules={[{ required: true, message: t('auth.required') }]}>
+            <Input data-testid="kb-name" />
+          </Form.Item>
+          <Form.Item name="description" label={t('common.description')}>
+            <Input.TextArea autoSize />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </div>
+  );
+}

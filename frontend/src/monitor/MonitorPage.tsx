@@ -1,0 +1,124 @@
+import { LinkOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Col, Empty, Row, Statistic } from 'antd';
+import type { ReactNode } from 'react';
+import type { SystemResources } from '../api/types';
+import { formatBytes } from '../common/format';
+import { LineChart, type Series } from '../common/LineChart';
+import { useI18n } from '../i18n';
+import { useResourceHistory, type Sample } from './useResourceHistory';
+
+const pct = (used?: number, total?: number) => (used != null && total ? (used / total) * 100 : 0);
+const PALETTE = ['#1677ff', '#52c41a', '#fa8c16', '#eb2f96', '#722ed1', '#13c2c2'];
+
+function series(samples: Sample[], name: string, color: string, pick: (r: SystemResources) => number | undefined): Series {
+  const t0 = samples[0]?.t ?? 0;
+  return {
+    name,
+    color,
+    points: samples.flatMap((s) => {
+      const v = pick(s.r);
+      return v == null ? [] : [[(s.t - t0) / 1000, v] as [number, number]];
+    }),
+  };
+}
+
+function ChartCard({ title, extra, children }: { title: string; extra?: ReactNode; children: ReactNode }) {
+  return (
+    <Card size="small" title={title} extra={extra}>
+      {children}
+    </Card>
+  );
+}
+
+/** Live resource charts from polling GET /system/resources, plus a link to Flower. */
+export default function MonitorPage() {
+  const { t } = useI18n();
+  const { samples, error } = useResourceHistory();
+  const last = samples[samples.length - 1]?.r;
+  const flower = last?.flower_url ?? `${location.protocol}//${location.hostname}:5555/`;
+  const percentFormat = (v: number) => `${v.toFixed(0)}%`;
+  const queues = Object.keys(last?.queues ?? {});
+
+  return (
+    <div className="lm-page" data-testid="monitor-page">
+      <div style={{ display: 'flex', justifyContent: 'flex-end', marginBottom: 12 }}>
+        <Button icon={<LinkOutlined />} href={flower} target="_blank" rel="noreferrer">
+          {t('monitor.flower')}
+        </Button>
+      </div>
+      {error && <Alert type="warning" showIcon style={{ marginBottom: 12 }} message={t('monitor.unavailable', { message: error.message })} />}
+      <Row gutter={[16, 16]}>
+        <Col xs={24} xl={12}>
+          <ChartCard
+            title={`${t('monitor.cpu')} / ${t('monitor.memory')} / ${t('monitor.disk')}`}
+            extra={last && `${formatBytes(last.memory?.used_bytes)} / ${formatBytes(last.memory?.total_bytes)}`}
+          >
+            <LineChart
+              yMin={0}
+              yMax={100}
+              format={percentFormat}
+              series={[
+                series(samples, t('monitor.cpu'), PALETTE[0], (r) => r.cpu_percent),
+                series(samples, t('monitor.memory'), PALETTE[1], (r) => r.memory?.percent ?? pct(r.memory?.used_bytes, r.memory?.total_bytes)),
+                series(samples, t('monitor.disk'), PALETTE[2], (r) => r.disk?.percent ?? pct(r.disk?.used_bytes, r.disk?.total_bytes)),
+              ]}
+            />
+          </ChartCard>
+        </Col>
+        <Col xs={24} xl={12}>
+          <ChartCard title={`${t('monitor.gpuMemory')} / ${t('monitor.gpuUtil')}`}>
+            {last?.gpus?.length ? (
+              <LineChart
+                yMin={0}
+                yMax={100}
+                format={percentFormat}
+                series={last.gpus.flatMap((g, i) => [
+                  series(samples, `${t('monitor.gpu', { index: g.index })} ${t('monitor.gpuMemory')}`, PALETTE[(2 * i) % 6], (r) => {
+                    const d = r.gpus?.find((x) => x.index === g.index);
+                    return d && pct(d.memory_used_bytes, d.memory_total_bytes);
+                  }),
+                  series(samples, `${t('monitor.gpu', { index: g.index })} ${t('monitor.gpuUtil')}`, PALETTE[(2 * i + 1) % 6], (r) =>
+                    r.gpus?.find((x) => x.index === g.index)?.utilization_percent,
+                  ),
+                ])}
+              />
+            ) : (
+              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('monitor.noGpu')} />
+            )}
+          </ChartCard>
+        </Col>
+        <Col xs={24} xl={12}>
+          <ChartCard title={t('monitor.queues')}>
+            <Row gutter={8}>
+              {queues.map((q) => (
+                <Col key={q} span={8}>
+                  <Statistic title={q} value={last?.queues?.[q] ?? 0} />
+                </Col>
+              ))}
+            </Row>
+            <LineChart format={(v) => v.toFixed(0)} series={queues.map((q, i) => series(samples, q, PALETTE[i % 6], (r) => r.queues?.[q]))} />
+          </ChartCard>
+        </Col>
+        <Col xs={24} xl={12}>
+          <ChartCard title={`${t('monitor.tokensPerS')} / ${t('monitor.activeStreams')}`}>
+            <Row gutter={8}>
+              <Col span={12}>
+                <Statistic title={t('monitor.tokensPerS')} value={last?.tokens_per_s ?? 0} precision={1} />
+              </Col>
+              <Col span={12}>
+                <Statistic title={t('monitor.activeStreams')} value={last?.active_streams ?? 0} />
+              </Col>
+            </Row>
+            <LineChart
+              format={(v) => v.toFixed(0)}
+              series={[
+                series(samples, t('monitor.tokensPerS'), PALETTE[0], (r) => r.tokens_per_s),
+                series(samples, t('monitor.activeStreams'), PALETTE[3], (r) => r.active_streams),
+              ]}
+            />
+          </ChartCard>
+        </Col>
+      </Row>
+    </div>
+  );
+}
