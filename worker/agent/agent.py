@@ -40,7 +40,7 @@ def run_agent(messages: Messages, ctx: AgentContext, planner_name: str = "determ
     citations: list[dict] = []
     for _ in range(ctx.max_steps):
         try:
-            step = planner.next_step(standalone, messages[:-1], tools, observations)
+            step = planner.next_step(standalone, tools, observations)
         except Exception:  # noqa: BLE001 - a failing planner model means answering without tools
             log.warning("planner %s failed; answering without further tools", planner_name, exc_info=True)
             break

@@ -7,7 +7,11 @@ from worker.agent.context import Complete, Messages
 
 log = logging.getLogger(__name__)
 
-_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those|he|him|his|she|her)\b", re.I)
+_PRONOUN = re.compile(
+    r"\b(it|its|it's|they|them|their|he|him|his|she|her)\b"
+    r"|\b(this|that|these|those)\b(?=\s*(?:[?.!,]|$|(?:is|was|are|were|does|do|did|has|have|mean|cost)s?\b))",
+    re.I,
+)
 _POSSESSIVE = {"its", "their", "his", "her"}
 _QUESTION_LEAD = re.compile(
     r"^(?:(?:what|who|where|when|which|why|how)(?:\s+\w+)?\s+(?:is|are|was|were|does|do|did)\s+"
@@ -39,7 +43,7 @@ def deterministic_rewrite(question: str, history: Messages) -> str:
     topic = next((t for t in map(topic_of, reversed(previous)) if t and not _PRONOUN.fullmatch(t)), "")
     if not topic:
         return question
-    word = match.group(1).lower()
+    word = match.group().lower()
     replacement = f"{topic}'s" if word in _POSSESSIVE else topic
     if word == "it's":
         replacement = f"{topic} is"

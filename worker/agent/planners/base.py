@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from worker.agent.context import Messages
 from worker.agent.tools.base import Tool
 
 
@@ -30,6 +29,5 @@ class Observation:
 
 
 class Planner(Protocol):
-    def next_step(
-        self, question: str, history: Messages, tools: dict[str, Tool], observations: list[Observation]
-    ) -> Step: ...
+    def next_step(self, question: str, tools: dict[str, Tool], observations: list[Observation]) -> Step:
+        """The next step for the standalone `question`, given the tools on offer and earlier results."""

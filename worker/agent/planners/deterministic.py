@@ -5,11 +5,12 @@ import re
 
 import numpy as np
 
-from worker.agent.context import EmbedFn, Messages
+from worker.agent.context import EmbedFn
 from worker.agent.planners.base import Observation, Step
 from worker.agent.tools.base import Tool
 
 RETRIEVAL_TOOL = "knowledge_search"
+KEYWORD_BONUS = 0.15
 _SPLIT = re.compile(r"(?<=\?)\s+|;\s*|\s+and (?:also|then)\s+", re.I)
 _SMALL_TALK = re.compile(r"^\s*(hi|hello|hey|thanks?|thank you|ok|okay|bye|good (morning|night))\b", re.I)
 _WORD = re.compile(r"[a-z][a-z-]*")
@@ -32,9 +33,7 @@ class DeterministicPlanner:
         self._threshold = threshold
         self._tool_vectors: dict[str, np.ndarray] = {}
 
-    def next_step(
-        self, question: str, history: Messages, tools: dict[str, Tool], observations: list[Observation]
-    ) -> Step:
+    def next_step(self, question: str, tools: dict[str, Tool], observations: list[Observation]) -> Step:
         done = {_key(o.name, o.arguments) for o in observations}
         for part in split_parts(question):
             step = self.route(part, tools)
@@ -57,12 +56,19 @@ class DeterministicPlanner:
         return Step("answer")
 
     def _scores(self, question: str, tools: dict[str, Tool]) -> dict[str, float]:
-        """Cosine similarity to the tool's description and examples; without `embed`, keyword hit count."""
+        """Keyword hits; with `embed`, cosine similarity to description and examples plus a bonus per hit.
+
+        The bonus rescues short domain questions that MiniLM scores low ("units of X did we sell?").
+        """
+        words = set(_WORD.findall(question.lower()))
+        hits = {name: len(words & tool.keywords) for name, tool in tools.items()}
         if self._embed is None:
-            words = set(_WORD.findall(question.lower()))
-            return {name: float(len(words & tool.keywords)) for name, tool in tools.items()}
+            return {name: float(count) for name, count in hits.items()}
         query = _normalize(np.asarray(self._embed([question]), dtype=np.float32))[0]
-        return {name: float(np.max(self._vectors(tool) @ query)) for name, tool in tools.items()}
+        return {
+            name: float(np.max(self._vectors(tool) @ query)) + KEYWORD_BONUS * hits[name]
+            for name, tool in tools.items()
+        }
 
     def _vectors(self, tool: Tool) -> np.ndarray:
         if tool.name not in self._tool_vectors:

@@ -3,7 +3,7 @@
 import json
 import re
 
-from worker.agent.context import Complete, Messages
+from worker.agent.context import Complete
 from worker.agent.planners.base import Observation, Step
 from worker.agent.tools.base import Tool
 
@@ -50,9 +50,7 @@ class LLMPlanner:
     def __init__(self, complete: Complete):
         self._complete = complete
 
-    def next_step(
-        self, question: str, history: Messages, tools: dict[str, Tool], observations: list[Observation]
-    ) -> Step:
+    def next_step(self, question: str, tools: dict[str, Tool], observations: list[Observation]) -> Step:
         schemas = "\n".join(json.dumps(tool.schema()) for tool in tools.values())
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT.format(tools=schemas)},
