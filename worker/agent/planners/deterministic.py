@@ -26,17 +26,20 @@ def _key(name: str, arguments: dict) -> str:
 
 
 class DeterministicPlanner:
-    """Plans every sub-question up front and hands out one not-yet-run step per call."""
+    """Routes each sub-question once and hands out one not-yet-run step per call; one per message."""
 
     def __init__(self, embed: EmbedFn | None = None, threshold: float = 0.35):
         self._embed = embed
         self._threshold = threshold
         self._tool_vectors: dict[str, np.ndarray] = {}
+        self._routes: dict[str, Step] = {}
 
     def next_step(self, question: str, tools: dict[str, Tool], observations: list[Observation]) -> Step:
         done = {_key(o.name, o.arguments) for o in observations}
         for part in split_parts(question):
-            step = self.route(part, tools)
+            if part not in self._routes:
+                self._routes[part] = self.route(part, tools)
+            step = self._routes[part]
             if step.action != "answer" and _key(step.name, step.arguments) not in done:
                 return step
         return Step("answer")
@@ -65,16 +68,21 @@ class DeterministicPlanner:
         if self._embed is None:
             return {name: float(count) for name, count in hits.items()}
         query = _normalize(np.asarray(self._embed([question]), dtype=np.float32))[0]
-        return {
-            name: float(np.max(self._vectors(tool) @ query)) + KEYWORD_BONUS * hits[name]
-            for name, tool in tools.items()
-        }
+        vectors = self._vectors(tools)
+        return {name: float(np.max(vectors[name] @ query)) + KEYWORD_BONUS * hits[name] for name in tools}
 
-    def _vectors(self, tool: Tool) -> np.ndarray:
-        if tool.name not in self._tool_vectors:
-            texts = [tool.description, *tool.examples]
-            self._tool_vectors[tool.name] = _normalize(np.asarray(self._embed(texts), dtype=np.float32))
-        return self._tool_vectors[tool.name]
+    def _vectors(self, tools: dict[str, Tool]) -> dict[str, np.ndarray]:
+        """Description and example embeddings of every tool, computed in one batch per planner."""
+        missing = [tool for name, tool in tools.items() if name not in self._tool_vectors]
+        if missing:
+            texts = [[tool.description, *tool.examples] for tool in missing]
+            flat = _normalize(
+                np.asarray(self._embed([t for group in texts for t in group]), dtype=np.float32)
+            )
+            offsets = np.cumsum([0, *map(len, texts)])
+            for tool, start, end in zip(missing, offsets[:-1], offsets[1:], strict=True):
+                self._tool_vectors[tool.name] = flat[start:end]
+        return self._tool_vectors
 
 
 def _normalize(vectors: np.ndarray) -> np.ndarray:

@@ -126,7 +126,7 @@ _WORDS = [
     (r"\b(\d+(?:\.\d+)?)\s+cubed\b", r"\1**3"),
     (r"\bto the power of\b", "**"),
     (r"\b(?:multiplied by|times)\b", "*"),
-    (r"\b(?:divided by|over)\b", "/"),
+    (r"\bdivided by\b|(?<=\d)\s+over\s+(?=\d)", "/"),
     (r"\bplus\b", "+"),
     (r"\bminus\b", "-"),
     (r"(?<=\d)\s*[x×]\s*(?=\d)", "*"),
@@ -134,6 +134,7 @@ _WORDS = [
     (r"(?<=\d),(?=\d{3}\b)", ""),
     (r"\b\d{4}-\d{2}-\d{2}\b", " date "),
     (r"\b((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)\b", " years "),
+    (r"\b(?:sections?|pages?|chapters?|steps?|figures?|tables?|articles?)\s+[\d.]+\s*[-–]\s*[\d.]+", " ref "),
 ]
 _TOKEN = re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?|\*\*|[-+*/%^(),]|[a-z_][a-z_0-9]*|\S")
 _OPERATOR = set("+-*/%^") | {"**"}
