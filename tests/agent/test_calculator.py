@@ -62,7 +62,7 @@ def test_refusal_reason_is_readable():
         ("How many orders were placed on 2024-01-05?", None),
         ("Revenue 2023-2024 by region", None),
         ("What do pages 4-7 of the manual say?", None),
-        ("what is 10 over 4", "10 / 4"),
+        ("what is 10 over 4", "10/4"),
     ],
 )
 def test_expression_extraction(text, expression):
