@@ -28,7 +28,7 @@ export function MessageItem({ message: m, siblings, busy, onSelectSibling, onReg
   const citations = m.citations ?? [];
 
   return (
-    <div className={`lm-msg lm-msg-${m.role}`} data-testid={`message-${m.role}`} data-message-id={m.id} data-status={m.status}>
+    <div className={`lm-msg lm-msg-${m.role}`} data-testid={`message-${m.role}`} data-message-id={m.id} data-status={m.status} data-length={m.content.length}>
       <Avatar size="small" icon={isUser ? <UserOutlined /> : <RobotOutlined />} className="lm-msg-avatar" />
       <div className="lm-msg-body">
         {!isUser && <ToolSteps steps={m.tool_trace ?? []} />}

