@@ -169,3 +169,31 @@ def test_model_reply_without_sql_falls_back_to_the_template(demo_db, reference_d
     )
     assert result.trace[0]["ok"], result.trace
     assert f"| {expected} |" in result.messages[-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("question", "reference_sql"),
+    [
+        (
+            "Which region had the highest revenue?",
+            "SELECT c.region FROM orders o JOIN customers c ON c.id = o.customer_id "
+            "WHERE o.status <> 'cancelled' GROUP BY c.region "
+            "ORDER BY SUM(o.quantity * o.unit_price) DESC LIMIT 1",
+        ),
+        (
+            "Which product sold the most units in 2025?",
+            "SELECT p.name FROM orders o JOIN products p ON p.id = o.product_id "
+            "WHERE o.status <> 'cancelled' AND o.order_date >= '2025-01-01' "
+            "GROUP BY p.name ORDER BY SUM(o.quantity) DESC LIMIT 1",
+        ),
+        (
+            "Which region has the most customers?",
+            "SELECT region FROM customers GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1",
+        ),
+    ],
+)
+def test_which_questions_put_the_answer_in_the_first_row(demo_db, reference_db, question, reference_sql):
+    (expected,) = reference_db.execute(reference_sql).fetchone()
+    run = execute(SQL_TOOL, {"question": question}, ToolEnv(sql_db_path=demo_db))
+    first_row = run.output.text.split("| --- |")[1].splitlines()[1]
+    assert first_row.startswith(f"| {expected} |"), run.output.text

@@ -43,12 +43,16 @@ _UNITS = ("SUM(o.quantity) AS units_sold", True)
 _ORDERS = ("COUNT(*) AS orders", False)
 _AOV = ("ROUND(AVG(o.quantity * o.unit_price), 2) AS avg_order_value", True)
 
+_BY = r"\b(?:by|per|each|every|across|which|what)"
 _GROUPS = {
-    "region": ("c.region", re.compile(r"\b(by|per|each|every|across) regions?\b|\bregions\b")),
-    "category": ("p.category", re.compile(r"\b(by|per|each|every) (product )?category\b|\bcategories\b")),
-    "month": ("strftime('%Y-%m', o.order_date)", re.compile(r"\b(by|per|each|every) month\b|\bmonthly\b")),
-    "product": ("p.name", re.compile(r"\b(top|best|most|best-selling|top-selling)\b.*\bproducts?\b")),
-    "customer": ("c.name", re.compile(r"\b(top|best|biggest|largest)\b.*\bcustomers?\b")),
+    "region": ("c.region", re.compile(rf"{_BY} regions?\b|\bregions\b")),
+    "category": ("p.category", re.compile(rf"{_BY} (?:product )?category\b|\bcategories\b")),
+    "month": ("strftime('%Y-%m', o.order_date)", re.compile(rf"{_BY} month\b|\bmonthly\b")),
+    "product": (
+        "p.name",
+        re.compile(r"\b(?:top|best|most|best-selling|top-selling|which|what)\b.*\bproducts?\b"),
+    ),
+    "customer": ("c.name", re.compile(r"\b(?:top|best|biggest|largest|which|who)\b.*\bcustomers?\b")),
 }
 
 
@@ -59,7 +63,9 @@ def _metric(q: str) -> tuple[str, bool] | None:
         return _UNITS
     if re.search(r"\b(how many|number of|count of|count)\b.*\borders\b|\border count\b", q):
         return _ORDERS
-    if re.search(r"\b(revenue|sales|turnover|income|earn\w*|sold|best-selling|top-selling|top|best)\b", q):
+    if re.search(
+        r"\b(revenue|sales|turnover|income|earn\w*|spen[dt]\w*|sold|best-selling|top-selling|top|best)\b", q
+    ):
         return _REVENUE
     return None
 
@@ -84,7 +90,7 @@ def _filters(q: str, vocab: Vocabulary) -> list[str]:
 
 def _count_query(q: str, vocab: Vocabulary) -> str | None:
     """Counts of customers or products, which need no join with orders."""
-    if not re.search(r"\b(how many|number of|count)\b", q):
+    if not re.search(r"\b(how many|number of|count)\b|\b(most|fewest|least) (customers|products)\b", q):
         return None
     if re.search(r"\bcustomers?\b", q):
         table, alias, column, values = "customers", "c", "region", vocab.regions
@@ -116,7 +122,8 @@ def sql_from_template(question: str, vocab: Vocabulary) -> str | None:
         return f"SELECT {select} {source}{where}"
     key = _GROUPS[group][0]
     if group == "month":
-        return f"SELECT {key} AS month, {select} {source}{where} GROUP BY 1 ORDER BY 1"
+        order = "2 DESC" if re.search(r"\b(which|what) month\b", q) else "1"
+        return f"SELECT {key} AS month, {select} {source}{where} GROUP BY 1 ORDER BY {order}"
     limit = ""
     if group in ("product", "customer"):
         top = re.search(r"\btop (\d{1,2})\b", q)

@@ -78,6 +78,6 @@ TOOL = Tool(
     ),
     keywords=frozenset(
         "sales revenue revenues orders order customers customer products sold selling units region regions "
-        "category categories turnover purchases spend monthly".split()
+        "category categories turnover purchases spend spent monthly".split()
     ),
 )
