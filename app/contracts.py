@@ -68,3 +68,19 @@ def seq_key(kind: str, job_id: int | str) -> str:
 
 def cancel_key(kind: str, job_id: int | str) -> str:
     return f"cancel:{kind}:{job_id}"
+
+
+LEASE_SECONDS = 20
+
+
+def lease_key(kind: str, job_id: int | str) -> str:
+    """Kept alive by the worker running the job; its expiry means the worker died."""
+    return f"lease:{kind}:{job_id}"
+
+
+def pending_queue_key(queue: str) -> str:
+    """Sorted set of jobs dispatched to `queue` and not yet started (score = dispatch time), for queue positions."""
+    return f"waiting:{queue}"
+
+
+FINAL_MESSAGE_STATUSES = frozenset({"done", "cancelled", "failed"})

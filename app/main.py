@@ -1,5 +1,6 @@
 """FastAPI application factory: `uvicorn app.main:create_app --factory`."""
 
+import asyncio
 from contextlib import asynccontextmanager
 
 import anyio
@@ -7,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
-from app.api.routes import auth, conversations, system, users
+from app.api.routes import auth, chat, conversations, system, users
 from app.core.config import Settings, get_settings
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
@@ -16,6 +17,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client
+from app.services.job_health import sweep_forever
 
 API_PREFIX = "/api/v1"
 
@@ -36,10 +38,15 @@ async def lifespan(app: FastAPI):
     app.state.sessionmaker = make_async_sessionmaker(engine)
     app.state.redis = create_redis(settings.redis_url)
     app.state.tasks = create_task_client(settings.redis_url)
+    app.state.background_tasks = set()
+    sweeper = asyncio.get_running_loop().create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
     logger.info("LocalMind API ready (database {})", engine.dialect.name)
     try:
         yield
     finally:
+        sweeper.cancel()
+        for task in list(app.state.background_tasks):
+            task.cancel()
         await app.state.redis.aclose()
         await engine.dispose()
 
@@ -57,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, conversations):
+    for module in (auth, users, conversations, chat):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(system.router)

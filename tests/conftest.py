@@ -61,10 +61,17 @@ def redis_url(tmp_path_factory):
     proc.wait(5)
 
 
+APP_KEY_PATTERNS = ("events:*", "cancel:*", "lease:*", "listeners:*", "waiting:*", "ratelimit:*", "quota:*")
+
+
 @pytest.fixture
 def redis_client(redis_url):
+    """Clears the app's own keys (not Celery's queue bindings) so ids reused by fresh databases don't collide."""
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    client.flushdb()
+    for pattern in APP_KEY_PATTERNS:
+        keys = list(client.scan_iter(pattern, count=1000))
+        if keys:
+            client.delete(*keys)
     yield client
     client.close()
 

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     sse_heartbeat_seconds: float = 15.0
+    sse_disconnect_grace_seconds: float = 10.0
     generation_queue_timeout_seconds: float = 300.0
     generation_job_timeout_seconds: float = 600.0
 

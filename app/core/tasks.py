@@ -14,6 +14,7 @@ def create_task_client(broker_url: str) -> Celery:
         task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
         broker_connection_retry_on_startup=True,
         broker_transport_options={"socket_connect_timeout": 2},
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
     )
     return client
 

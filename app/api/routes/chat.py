@@ -1,0 +1,118 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, status
+
+from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.models import Message
+from app.schemas.chat import MessageCreate, RegenerateRequest
+from app.schemas.conversation import MessagePublic
+from app.services import chat, conversations
+from app.services.answer_stream import answer_events, is_final, stored_final_event
+from app.streaming import JobEventStream, sse_response
+
+router = APIRouter(tags=["chat"])
+
+SSE_DOC = {200: {"content": {"text/event-stream": {}, "application/json": {}}, "description": "SSE or JSON"}}
+
+
+async def _respond(request: Request, answer: Message, stream: JobEventStream, as_stream: bool, first: list[dict]):
+    app = request.app
+    events = answer_events(app, stream, answer.id, first=first)
+    if as_stream:
+        return sse_response(events, app.state.settings.sse_heartbeat_seconds)
+    async for _event in events:
+        pass
+    async with app.state.sessionmaker() as session:
+        final = await session.get(Message, answer.id)
+        return MessagePublic.model_validate(final)
+
+
+@router.post("/conversations/{conversation_id}/messages", responses=SSE_DOC, response_model=MessagePublic)
+async def post_message(
+    conversation_id: int,
+    body: MessageCreate,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+):
+    """Ask a question. Streams `status`, `token`, ..., `done`|`error` as SSE (default) or returns the answer."""
+    conversation = await conversations.get_owned(session, user, conversation_id)
+    question, answer = await chat.create_exchange(session, settings, user, conversation, body)
+    stream = await chat.start_generation(session, redis, request.app.state.tasks, answer)
+    first = [
+        {
+            "type": "status",
+            "data": {
+                "state": "queued",
+                "user_message_id": question.id,
+                "assistant_message_id": answer.id,
+                "model": answer.model,
+            },
+        }
+    ]
+    return await _respond(request, answer, stream, body.stream, first)
+
+
+@router.post("/messages/{message_id}/regenerate", responses=SSE_DOC, response_model=MessagePublic)
+async def regenerate(
+    message_id: int,
+    body: RegenerateRequest,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+):
+    """A new sibling answer to the same question; the earlier answer is kept."""
+    previous = await chat.get_owned_message(session, user, message_id)
+    answer = await chat.create_regeneration(session, previous, body.model, body.params)
+    stream = await chat.start_generation(session, redis, request.app.state.tasks, answer)
+    first = [
+        {
+            "type": "status",
+            "data": {
+                "state": "queued",
+                "user_message_id": answer.parent_id,
+                "assistant_message_id": answer.id,
+                "model": answer.model,
+            },
+        }
+    ]
+    return await _respond(request, answer, stream, body.stream, first)
+
+
+@router.get("/messages/{message_id}", response_model=MessagePublic)
+async def get_message(message_id: int, user: CurrentUser, session: SessionDep):
+    return await chat.get_owned_message(session, user, message_id)
+
+
+@router.get("/messages/{message_id}/events", responses=SSE_DOC)
+async def message_events(
+    message_id: int,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+):
+    """Resume an answer's events after `Last-Event-ID`; a finished answer whose events expired is sent whole."""
+    message = await chat.get_owned_message(session, user, message_id)
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    stream = await JobEventStream(redis, "message", message.id).open()
+    if is_final(message) and not await stream.has_history():
+        await stream.close()
+
+        async def single():
+            yield stored_final_event(message)
+
+        return sse_response(single(), settings.sse_heartbeat_seconds)
+    return sse_response(answer_events(request.app, stream, message.id, after), settings.sse_heartbeat_seconds)
+
+
+@router.post("/messages/{message_id}/stop", status_code=status.HTTP_202_ACCEPTED)
+async def stop_message(message_id: int, user: CurrentUser, session: SessionDep, redis: RedisDep):
+    """Stop an answer; the worker stops within a step and keeps the partial text as `cancelled`."""
+    message = await chat.get_owned_message(session, user, message_id)
+    return {"status": await chat.request_stop(session, redis, message)}

@@ -1,0 +1,158 @@
+"""Chat messages: store the question and a pending answer, then hand the answer to a generation worker."""
+
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.contracts import (
+    QUEUE_GENERATION,
+    REPLAY_TTL_SECONDS,
+    TASK_GENERATE,
+    EventType,
+    JobKind,
+    cancel_key,
+    pending_queue_key,
+)
+from app.core.config import Settings
+from app.core.errors import AppError, not_found
+from app.core.tasks import dispatch
+from app.events import publish_async
+from app.models import Conversation, Message, User
+from app.schemas.chat import GenerationParamsIn, MessageCreate
+from app.schemas.conversation import MessagePublic
+from app.services.models_catalog import ensure_known_model
+from app.streaming import JobEventStream
+
+DEFAULT_TITLE = "New conversation"
+
+
+async def get_owned_message(session: AsyncSession, user: User, message_id: int) -> Message:
+    message = await session.get(Message, message_id)
+    if message is None or message.owner_id != user.id:
+        raise not_found("Message")
+    return message
+
+
+def _check_content(content: str, settings: Settings) -> str:
+    if not content.strip():
+        raise AppError(422, "validation_error", "Message content is empty.", [{"field": "content"}])
+    if len(content) > settings.max_message_chars:
+        raise AppError(
+            422,
+            "validation_error",
+            f"Message is {len(content)} characters; the limit is {settings.max_message_chars}.",
+            [{"field": "content", "max_length": settings.max_message_chars}],
+        )
+    return content
+
+
+def _params(params: GenerationParamsIn | None) -> dict:
+    return params.model_dump(exclude_none=True) if params else {}
+
+
+async def create_exchange(
+    session: AsyncSession, settings: Settings, user: User, conversation: Conversation, body: MessageCreate
+) -> tuple[Message, Message]:
+    """Commit the user's message and a pending answer before anything is dispatched: nothing can be lost."""
+    _check_content(body.content, settings)
+    model = ensure_known_model(body.model or conversation.model or settings.default_model)
+    last = await session.scalar(
+        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id.desc()).limit(1)
+    )
+    question = Message(
+        conversation_id=conversation.id,
+        owner_id=user.id,
+        parent_id=last.id if last else None,
+        role="user",
+        content=body.content,
+        status="done",
+    )
+    session.add(question)
+    await session.flush()
+    kb_ids = body.knowledge_base_ids if body.knowledge_base_ids is not None else conversation.knowledge_base_ids
+    answer = Message(
+        conversation_id=conversation.id,
+        owner_id=user.id,
+        parent_id=question.id,
+        role="assistant",
+        status="pending",
+        model=model,
+        params=_params(body.params),
+        knowledge_base_ids=list(kb_ids or []),
+    )
+    session.add(answer)
+    if conversation.title == DEFAULT_TITLE:
+        conversation.title = body.content.strip().splitlines()[0][:60]
+    conversation.updated_at = datetime.now(UTC)
+    await session.commit()
+    return question, answer
+
+
+async def create_regeneration(
+    session: AsyncSession, previous: Message, model: str | None, params: GenerationParamsIn | None
+) -> Message:
+    """A sibling answer to the same question; the earlier answer is kept."""
+    if previous.role != "assistant" or previous.parent_id is None:
+        raise AppError(409, "not_an_answer", "Only an assistant answer can be regenerated.")
+    if previous.status in ("pending", "streaming"):
+        raise AppError(409, "still_generating", "This answer is still being generated; stop it first.")
+    answer = Message(
+        conversation_id=previous.conversation_id,
+        owner_id=previous.owner_id,
+        parent_id=previous.parent_id,
+        role="assistant",
+        status="pending",
+        model=ensure_known_model(model) if model else previous.model,
+        params={**(previous.params or {}), **_params(params)},
+        knowledge_base_ids=previous.knowledge_base_ids,
+    )
+    session.add(answer)
+    await session.commit()
+    return answer
+
+
+async def mark_failed(session: AsyncSession, message_id: int, reason: str) -> None:
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status.in_(("pending", "streaming")))
+        .values(status="failed", error=reason, finished_at=datetime.now(UTC))
+    )
+    await session.commit()
+
+
+async def start_generation(session: AsyncSession, redis: aioredis.Redis, tasks, answer: Message) -> JobEventStream:
+    """Subscribe to the answer's events, then dispatch; Redis down → 503 and the answer is marked failed."""
+    stream = JobEventStream(redis, JobKind.MESSAGE, answer.id)
+    try:
+        await stream.open()
+        await redis.zadd(pending_queue_key(QUEUE_GENERATION), {str(answer.id): datetime.now(UTC).timestamp()})
+        await dispatch(tasks, TASK_GENERATE, {"message_id": answer.id})
+    except (RedisError, OperationalError, OSError) as exc:
+        await stream.close()
+        reason = "The task queue (Redis) is unavailable; your message is saved, please retry shortly."
+        await mark_failed(session, answer.id, reason)
+        raise AppError(503, "queue_unavailable", reason) from exc
+    return stream
+
+
+async def request_stop(session: AsyncSession, redis: aioredis.Redis, message: Message) -> str:
+    """Set the cancel flag the worker checks every step; an answer still in the queue is cancelled here."""
+    if message.status not in ("pending", "streaming"):
+        return message.status
+    await redis.set(cancel_key(JobKind.MESSAGE, message.id), "1", ex=REPLAY_TTL_SECONDS)
+    result = await session.execute(
+        update(Message)
+        .where(Message.id == message.id, Message.status == "pending")
+        .values(status="cancelled", finished_at=datetime.now(UTC))
+    )
+    await session.commit()
+    if result.rowcount == 1:
+        await redis.zrem(pending_queue_key(QUEUE_GENERATION), str(message.id))
+        await session.refresh(message)
+        public = MessagePublic.model_validate(message).model_dump(mode="json")
+        await publish_async(redis, JobKind.MESSAGE, message.id, EventType.DONE, {"message": public})
+    return "stopping"

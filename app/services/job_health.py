@@ -1,0 +1,68 @@
+"""Keep chat answers from hanging: fail ones that waited too long in the queue or whose worker died."""
+
+from datetime import UTC, datetime
+
+import anyio
+import redis.asyncio as aioredis
+from loguru import logger
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.contracts import QUEUE_GENERATION, EventType, JobKind, lease_key, pending_queue_key
+from app.core.config import Settings
+from app.events import publish_async
+from app.models import Message
+from app.services.chat import mark_failed
+
+SWEEP_INTERVAL_SECONDS = 10
+
+
+def _age_seconds(message: Message) -> float:
+    created = message.created_at if message.created_at.tzinfo else message.created_at.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - created).total_seconds()
+
+
+async def _fail(session: AsyncSession, redis: aioredis.Redis, message_id: int, code: str, reason: str) -> None:
+    await mark_failed(session, message_id, reason)
+    await redis.zrem(pending_queue_key(QUEUE_GENERATION), str(message_id))
+    await publish_async(redis, JobKind.MESSAGE, message_id, EventType.ERROR, {"code": code, "message": reason})
+    logger.warning("message {} failed: {}", message_id, code)
+
+
+async def check_message(
+    session: AsyncSession, redis: aioredis.Redis, settings: Settings, message_id: int
+) -> dict | None:
+    """Fail a stuck answer (publishing its `error` event); return a queue-position status while it waits."""
+    message = await session.get(Message, message_id, populate_existing=True)
+    if message is None:
+        return None
+    if message.status == "pending":
+        if _age_seconds(message) > settings.generation_queue_timeout_seconds:
+            reason = (
+                f"No generation worker started this answer within {settings.generation_queue_timeout_seconds:.0f} s "
+                "(all workers busy or none running). Please retry."
+            )
+            await _fail(session, redis, message_id, "queue_timeout", reason)
+            return None
+        rank = await redis.zrank(pending_queue_key(QUEUE_GENERATION), str(message_id))
+        position = rank + 1 if rank is not None else None
+        return {"type": EventType.STATUS, "data": {"state": "queued", "queue_position": position}}
+    if message.status == "streaming" and not await redis.exists(lease_key(JobKind.MESSAGE, message_id)):
+        reason = "The worker answering this message stopped (crashed or restarted). The partial answer is kept."
+        await _fail(session, redis, message_id, "worker_lost", reason)
+    return None
+
+
+async def sweep_forever(sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis, settings: Settings):
+    """Background duty of every API process; each check is a conditional update, so replicas don't clash."""
+    while True:
+        await anyio.sleep(SWEEP_INTERVAL_SECONDS)
+        try:
+            async with sessions() as session:
+                ids = await session.scalars(
+                    select(Message.id).where(Message.status.in_(("pending", "streaming"))).limit(500)
+                )
+                for message_id in list(ids):
+                    await check_message(session, redis, settings, message_id)
+        except Exception as exc:  # noqa: BLE001 - the sweeper must outlive a Redis or DB outage
+            logger.warning("job sweep skipped: {}", exc)

@@ -1,0 +1,91 @@
+"""A real uvicorn server and a real Celery worker, both in threads of the test process, plus an SSE reader."""
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """Serve `app` on a free loopback port; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def celery_worker(broker_url: str, queues: list[str], concurrency: int = 4) -> Iterator[None]:
+    """The production Celery app, consuming `queues` with a thread pool, in this process."""
+    from celery.contrib.testing.worker import start_worker
+
+    from worker.celery_app import celery_app
+
+    celery_app.conf.broker_url = broker_url
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=concurrency,
+        queues=queues,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=10,
+    ):
+        yield
+
+
+@dataclass
+class SseEvent:
+    event: str
+    data: dict
+    id: int | None
+
+
+def iter_sse(response: httpx.Response, comments: list[str] | None = None) -> Iterator[SseEvent]:
+    """Parse an SSE body line by line; comment lines (heartbeats) are collected into `comments`."""
+    fields: dict[str, str] = {}
+    data_lines: list[str] = []
+    for line in response.iter_lines():
+        if line.startswith(":"):
+            if comments is not None:
+                comments.append(line)
+            continue
+        if line == "":
+            if data_lines or fields:
+                event_id = fields.get("id")
+                yield SseEvent(
+                    fields.get("event", "message"),
+                    json.loads("\n".join(data_lines) or "null"),
+                    int(event_id) if event_id else None,
+                )
+            fields, data_lines = {}, []
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "data":
+            data_lines.append(value)
+        else:
+            fields[name] = value

@@ -1,0 +1,32 @@
+"""Celery application: queues generation, indexing, training. `celery -A worker.celery_app worker -Q <queue>`."""
+
+from celery import Celery
+from kombu import Queue
+
+from app.contracts import QUEUES, TASK_QUEUES
+from app.core.config import get_settings
+
+TASK_MODULES = ["worker.tasks.system", "worker.tasks.generation"]
+
+
+def create_celery(broker_url: str | None = None) -> Celery:
+    app = Celery("localmind", broker=broker_url or get_settings().redis_url, include=TASK_MODULES)
+    app.conf.update(
+        task_queues=[Queue(name) for name in QUEUES],
+        task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
+        task_default_queue="generation",
+        # A job whose worker dies is redelivered, and the task itself refuses to run it twice.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+    )
+    return app
+
+
+celery_app = create_celery()
+app = celery_app

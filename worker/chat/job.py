@@ -1,0 +1,149 @@
+"""One chat answer: claim the pending message, stream tokens from the engine, publish events, persist."""
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from loguru import logger
+from sqlalchemy import update
+
+from app.contracts import QUEUE_GENERATION, EventType, JobKind, pending_queue_key
+from app.models import Conversation, Message
+from app.schemas.conversation import MessagePublic
+from worker.chat.history import prompt_messages
+from worker.engine.engine import get_engine
+from worker.engine.errors import EngineError, InvalidRequestError, ModelLoadError, UnknownModelError
+from worker.engine.generation import GenerationParams
+from app.events import EventPublisher
+from worker.runtime import JobLease, db_sessions, publisher, redis_client
+
+PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "stop", "seed")
+ERROR_CODES = {
+    UnknownModelError: "unknown_model",
+    ModelLoadError: "model_load_failed",
+    InvalidRequestError: "invalid_request",
+}
+
+
+@dataclass
+class AnswerState:
+    """What has been produced so far; kept on cancel or failure so nothing is lost."""
+
+    text: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    first_token_at: float | None = None
+
+    def add(self, piece: str) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        self.text.append(piece)
+
+    @property
+    def content(self) -> str:
+        return "".join(self.text)
+
+
+def generation_params(conversation: Conversation, message: Message) -> GenerationParams:
+    values: dict[str, Any] = {}
+    if conversation.temperature is not None:
+        values["temperature"] = conversation.temperature
+    if conversation.max_tokens is not None:
+        values["max_new_tokens"] = conversation.max_tokens
+    values.update({k: v for k, v in (message.params or {}).items() if k in PARAM_FIELDS and v is not None})
+    if "stop" in values:
+        values["stop"] = tuple(values["stop"])
+    return GenerationParams(**values)
+
+
+def claim(message_id: int) -> bool:
+    """pending → streaming exactly once; a redelivered or expired job finds nothing to claim."""
+    with db_sessions()() as session:
+        result = session.execute(
+            update(Message).where(Message.id == message_id, Message.status == "pending").values(status="streaming")
+        )
+        session.commit()
+        return result.rowcount == 1
+
+
+def finish(message_id: int, state: AnswerState, status: str, completion=None, error: str | None = None) -> dict:
+    """Persist the final answer (whatever text exists) and return it as the public message dict."""
+    now = time.perf_counter()
+    values: dict[str, Any] = {
+        "content": state.content,
+        "status": status,
+        "error": error,
+        "finished_at": datetime.now(UTC),
+        "latency_ms": (now - state.started) * 1000,
+    }
+    if state.first_token_at is not None:
+        values["ttft_ms"] = (state.first_token_at - state.started) * 1000
+    if completion is not None:
+        values.update(
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            ttft_ms=completion.ttft_ms,
+            tokens_per_s=completion.tokens_per_s,
+        )
+    with db_sessions()() as session:
+        message = session.get(Message, message_id)
+        for key, value in values.items():
+            setattr(message, key, value)
+        session.commit()
+        return MessagePublic.model_validate(message).model_dump(mode="json")
+
+
+def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState):
+    with db_sessions()() as session:
+        message = session.get(Message, message_id)
+        conversation = session.get(Conversation, message.conversation_id)
+        messages = prompt_messages(session, conversation, message)
+        params = generation_params(conversation, message)
+        model_id = message.model or conversation.model
+    engine = get_engine()
+    base_id = model_id.partition("+")[0]
+    if all(info.model_id != base_id for info in engine.loaded_models()):
+        events.publish(EventType.STATUS, {"state": "loading_model", "model": model_id})
+    events.publish(EventType.STATUS, {"state": "generating", "model": model_id})
+    completion = None
+    for event in engine.stream(model_id, messages, params, should_cancel=events.cancelled):
+        if event.completion is not None:
+            completion = event.completion
+        elif event.text:
+            state.add(event.text)
+            events.publish(EventType.TOKEN, {"text": event.text})
+    return completion
+
+
+def run_chat_job(message_id: int) -> str:
+    """Entry point of the `generation.generate` task. Returns the final status."""
+    client = redis_client()
+    client.zrem(pending_queue_key(QUEUE_GENERATION), message_id)
+    events = publisher(JobKind.MESSAGE, message_id)
+    state = AnswerState()
+    # The lease exists before the claim so the API never sees `streaming` without a live worker behind it.
+    with JobLease(client, JobKind.MESSAGE, message_id):
+        if not claim(message_id):
+            logger.info("message {} is no longer pending; not answering it twice", message_id)
+            return "skipped"
+        try:
+            completion = _stream_answer(events, message_id, state)
+        except EngineError as exc:
+            code = next((c for t, c in ERROR_CODES.items() if isinstance(exc, t)), "generation_failed")
+            return _fail(events, message_id, state, code, str(exc))
+        except Exception as exc:  # noqa: BLE001 - the worker must survive and record why
+            logger.opt(exception=exc).error("generation for message {} failed", message_id)
+            return _fail(events, message_id, state, "generation_failed", f"Generation failed: {exc}")
+        status = "cancelled" if completion is None or completion.finish_reason == "cancelled" else "done"
+        final = finish(message_id, state, status, completion)
+        extra = {"finish_reason": completion.finish_reason if completion else "cancelled"}
+        if completion is not None and completion.truncated_history:
+            extra["truncated_history"] = True
+        events.publish(EventType.DONE, {"message": final, **extra})
+        return status
+
+
+def _fail(events: EventPublisher, message_id: int, state: AnswerState, code: str, message: str) -> str:
+    finish(message_id, state, "failed", error=message)
+    events.publish(EventType.ERROR, {"code": code, "message": message})
+    return "failed"
