@@ -30,8 +30,13 @@ class Embedder:
         self.model_name = model_name
         self.batch_size = batch_size
         self._model = SentenceTransformer(resolve_model(model_name), device=device)
-        # The raw `tokenizers` object: fast, and silent about texts longer than the model accepts.
-        self._tokenizer = self._model.tokenizer.backend_tokenizer
+        # A private copy of the raw `tokenizers` object, without the padding/truncation of tokenizer.json:
+        # fast, exact for counting, and silent about texts longer than the model accepts.
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str())
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
         self.dim = int(self._model.get_embedding_dimension())
         # Room for the [CLS]/[SEP]-style special tokens the model adds around every text.
         special = len(self._tokenizer.encode("", add_special_tokens=True).ids)

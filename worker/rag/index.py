@@ -70,6 +70,10 @@ class KnowledgeIndex:
         self._version = -1  # nothing loaded yet
         self._bm25: tuple[int, BM25Index] | None = None
 
+    @property
+    def embedder(self) -> EmbedderLike:
+        return self._embedder
+
     def close(self) -> None:
         self._chunks.close()
 
