@@ -54,6 +54,7 @@ describe('SSEParser', () => {
     expect(parser.feed('id: 3\nevent: token\n\n')).toEqual([]);
     expect(parser.lastEventId).toBe('3');
     parser.feed('id: 4\ndata: half');
+    expect(parser.lastEventId).toBe('3');
     parser.reset();
     expect(parser.feed('id: 5\ndata: whole\n\n')).toEqual([{ id: '5', event: 'message', data: 'whole' }]);
   });

@@ -7,8 +7,10 @@ import type { SSEEvent } from './types';
  * multi-line `data:`, comment lines (heartbeats) and `id:` tracking.
  */
 export class SSEParser {
-  /** The last `id:` seen, kept across events as the spec requires (for Last-Event-ID). */
+  /** The id of the last dispatched event, kept across events as the spec requires (for Last-Event-ID). */
   lastEventId: string | null = null;
+  /** `id:` of the event being received; it becomes lastEventId only once the event is complete. */
+  private idBuffer: string | null = null;
   private buffer = '';
   private skipLeadingLF = false;
   private dataLines: string[] = [];
@@ -19,6 +21,7 @@ export class SSEParser {
   reset(): void {
     this.buffer = '';
     this.skipLeadingLF = false;
+    this.idBuffer = this.lastEventId;
     this.dataLines = [];
     this.eventType = '';
     this.sawId = false;
@@ -65,7 +68,7 @@ export class SSEParser {
         break;
       case 'id':
         if (!value.includes('\0')) {
-          this.lastEventId = value;
+          this.idBuffer = value;
           this.sawId = true;
         }
         break;
@@ -76,6 +79,7 @@ export class SSEParser {
   }
 
   private dispatch(): SSEEvent | null {
+    this.lastEventId = this.idBuffer;
     const hadData = this.dataLines.length > 0;
     const event: SSEEvent = {
       id: this.sawId ? this.lastEventId : null,
