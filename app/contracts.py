@@ -14,6 +14,8 @@ QUEUES = (QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING)
 
 TASK_HEALTH = "system.health"
 TASK_GENERATE = "generation.generate"
+TASK_COMPLETION = "generation.completion"
+TASK_EMBED = "indexing.embed"
 TASK_PULL_MODEL = "generation.pull_model"
 TASK_MODEL_CONTROL = "generation.model_control"
 TASK_INDEX_DOCUMENT = "indexing.index_document"
@@ -23,6 +25,8 @@ TASK_FINETUNE = "training.finetune"
 TASK_QUEUES = {
     TASK_HEALTH: QUEUE_GENERATION,
     TASK_GENERATE: QUEUE_GENERATION,
+    TASK_COMPLETION: QUEUE_GENERATION,
+    TASK_EMBED: QUEUE_INDEXING,
     TASK_PULL_MODEL: QUEUE_GENERATION,
     TASK_MODEL_CONTROL: QUEUE_GENERATION,
     TASK_INDEX_DOCUMENT: QUEUE_INDEXING,
@@ -46,6 +50,8 @@ TERMINAL_EVENTS = frozenset({EventType.DONE, EventType.ERROR})
 
 class JobKind(StrEnum):
     MESSAGE = "message"
+    COMPLETION = "completion"
+    EMBEDDING = "embedding"
     DOCUMENT = "document"
     FINETUNE = "finetune"
     PULL = "pull"
@@ -64,6 +70,11 @@ def replay_key(kind: str, job_id: int | str) -> str:
 
 def seq_key(kind: str, job_id: int | str) -> str:
     return f"events:{kind}:{job_id}:seq"
+
+
+def payload_key(kind: str, job_id: int | str) -> str:
+    """Request bodies of jobs with no database row (OpenAI-compatible calls), kept briefly in Redis."""
+    return f"payload:{kind}:{job_id}"
 
 
 def cancel_key(kind: str, job_id: int | str) -> str:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
-from app.api.routes import auth, chat, conversations, system, users
+from app.api.routes import auth, chat, conversations, openai, system, users
 from app.core.config import Settings, get_settings
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(system.router)
+    app.include_router(openai.router)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_json_body_kb * 1024)
     app.add_middleware(

@@ -9,21 +9,16 @@ from loguru import logger
 from sqlalchemy import update
 
 from app.contracts import QUEUE_GENERATION, EventType, JobKind, pending_queue_key
+from app.events import EventPublisher
 from app.models import Conversation, Message
 from app.schemas.conversation import MessagePublic
 from worker.chat.history import prompt_messages
-from worker.engine.engine import get_engine
-from worker.engine.errors import EngineError, InvalidRequestError, ModelLoadError, UnknownModelError
-from worker.engine.generation import GenerationParams
-from app.events import EventPublisher
+from worker.chat.relay import error_code, stream_tokens
+from worker.engine.errors import EngineError
+from worker.engine.generation import Completion, GenerationParams
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
 
 PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "stop", "seed")
-ERROR_CODES = {
-    UnknownModelError: "unknown_model",
-    ModelLoadError: "model_load_failed",
-    InvalidRequestError: "invalid_request",
-}
 
 
 @dataclass
@@ -93,26 +88,14 @@ def finish(message_id: int, state: AnswerState, status: str, completion=None, er
         return MessagePublic.model_validate(message).model_dump(mode="json")
 
 
-def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState):
+def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) -> Completion | None:
     with db_sessions()() as session:
         message = session.get(Message, message_id)
         conversation = session.get(Conversation, message.conversation_id)
         messages = prompt_messages(session, conversation, message)
         params = generation_params(conversation, message)
         model_id = message.model or conversation.model
-    engine = get_engine()
-    base_id = model_id.partition("+")[0]
-    if all(info.model_id != base_id for info in engine.loaded_models()):
-        events.publish(EventType.STATUS, {"state": "loading_model", "model": model_id})
-    events.publish(EventType.STATUS, {"state": "generating", "model": model_id})
-    completion = None
-    for event in engine.stream(model_id, messages, params, should_cancel=events.cancelled):
-        if event.completion is not None:
-            completion = event.completion
-        elif event.text:
-            state.add(event.text)
-            events.publish(EventType.TOKEN, {"text": event.text})
-    return completion
+    return stream_tokens(events, model_id, messages, params, state.add)
 
 
 def run_chat_job(message_id: int) -> str:
@@ -129,8 +112,7 @@ def run_chat_job(message_id: int) -> str:
         try:
             completion = _stream_answer(events, message_id, state)
         except EngineError as exc:
-            code = next((c for t, c in ERROR_CODES.items() if isinstance(exc, t)), "generation_failed")
-            return _fail(events, message_id, state, code, str(exc))
+            return _fail(events, message_id, state, error_code(exc), str(exc))
         except Exception as exc:  # noqa: BLE001 - the worker must survive and record why
             logger.opt(exception=exc).error("generation for message {} failed", message_id)
             return _fail(events, message_id, state, "generation_failed", f"Generation failed: {exc}")

@@ -1,0 +1,134 @@
+"""OpenAI-compatible surface under /v1: the official `openai` package works against it unmodified."""
+
+import json
+import time
+
+from fastapi import APIRouter, Request
+from sse_starlette.event import ServerSentEvent
+from sse_starlette.sse import EventSourceResponse
+
+from app.api.deps import CurrentUser, RedisDep, SettingsDep
+from app.contracts import TASK_COMPLETION, TASK_EMBED, JobKind
+from app.core.errors import AppError
+from app.schemas.openai import ChatCompletionRequest, EmbeddingRequest
+from app.services.ephemeral_jobs import job_events, start_job
+from app.services.models_catalog import ensure_known_model, servable_model_ids
+from app.streaming import SSE_HEADERS
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+
+def _chunk(job_id: str, model: str, created: int, delta: dict, finish: str | None, usage=None) -> str:
+    body = {
+        "id": f"chatcmpl-{job_id}",
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}] if usage is None else [],
+    }
+    if usage is not None:
+        body["usage"] = usage
+    return json.dumps(body, ensure_ascii=False)
+
+
+def _usage(data: dict) -> dict:
+    usage = data["usage"]
+    return {**usage, "total_tokens": usage["prompt_tokens"] + usage["completion_tokens"]}
+
+
+def _raise_job_error(data: dict) -> None:
+    status = 422 if data.get("code") in ("invalid_request", "unknown_model") else 503
+    raise AppError(status, data.get("code", "generation_failed"), data.get("message", "Generation failed."))
+
+
+@router.get("/models")
+async def list_models(_user: CurrentUser):
+    return {
+        "object": "list",
+        "data": [{"id": i, "object": "model", "created": 0, "owned_by": "localmind"} for i in servable_model_ids()],
+    }
+
+
+@router.post("/chat/completions")
+async def chat_completions(
+    body: ChatCompletionRequest, request: Request, _user: CurrentUser, redis: RedisDep, settings: SettingsDep
+):
+    """Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole."""
+    model = ensure_known_model(body.model)
+    payload = {"model": model, "messages": body.engine_messages(), "params": body.engine_params()}
+    job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.COMPLETION, TASK_COMPLETION, payload)
+    events = job_events(redis, JobKind.COMPLETION, job_id, stream, settings.generation_job_timeout_seconds)
+    created = int(time.time())
+    if body.stream:
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        return EventSourceResponse(
+            _stream_chunks(events, job_id, model, created, include_usage),
+            ping=settings.sse_heartbeat_seconds,
+            ping_message_factory=lambda: ServerSentEvent(comment="ping"),
+            headers=SSE_HEADERS,
+        )
+    text: list[str] = []
+    async for event in events:
+        if event["type"] == "token":
+            text.append(event["data"]["text"])
+        elif event["type"] == "error":
+            _raise_job_error(event["data"])
+        elif event["type"] == "done":
+            return {
+                "id": f"chatcmpl-{job_id}",
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "".join(text)},
+                        "finish_reason": _finish(event["data"]["finish_reason"]),
+                    }
+                ],
+                "usage": _usage(event["data"]),
+            }
+    raise AppError(503, "generation_failed", "The generation ended without a result.")
+
+
+def _finish(reason: str) -> str:
+    return "length" if reason == "length" else "stop"
+
+
+async def _stream_chunks(events, job_id: str, model: str, created: int, include_usage: bool):
+    yield {"data": _chunk(job_id, model, created, {"role": "assistant", "content": ""}, None)}
+    async for event in events:
+        if event["type"] == "token":
+            yield {"data": _chunk(job_id, model, created, {"content": event["data"]["text"]}, None)}
+        elif event["type"] == "error":
+            yield {"data": json.dumps({"error": {"message": event["data"]["message"], "code": event["data"]["code"]}})}
+            break
+        elif event["type"] == "done":
+            yield {"data": _chunk(job_id, model, created, {}, _finish(event["data"]["finish_reason"]))}
+            if include_usage:
+                yield {"data": _chunk(job_id, model, created, {}, None, usage=_usage(event["data"]))}
+            break
+    yield {"data": "[DONE]"}
+
+
+@router.post("/embeddings")
+async def embeddings(
+    body: EmbeddingRequest, request: Request, _user: CurrentUser, redis: RedisDep, settings: SettingsDep
+):
+    """Embeddings from the knowledge-base embedding model (normalized vectors)."""
+    model = body.model or settings.embedding_model
+    payload = {"model": model, "texts": body.input}
+    job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.EMBEDDING, TASK_EMBED, payload)
+    async for event in job_events(redis, JobKind.EMBEDDING, job_id, stream, settings.generation_job_timeout_seconds):
+        if event["type"] == "error":
+            _raise_job_error(event["data"])
+        if event["type"] == "done":
+            vectors = event["data"]["embeddings"]
+            tokens = event["data"]["prompt_tokens"]
+            return {
+                "object": "list",
+                "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+                "model": model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+    raise AppError(503, "embedding_failed", "The embedding job ended without a result.")

@@ -1,0 +1,74 @@
+"""OpenAI-compatible request/response bodies (the subset LocalMind serves)."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class OpenAIBase(BaseModel):
+    """Unknown OpenAI parameters are accepted and ignored, as clients send many optional ones."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ChatMessageIn(OpenAIBase):
+    role: Literal["system", "user", "assistant", "developer"]
+    content: str | list[dict[str, Any]]
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.get("text", "") for part in self.content if part.get("type") == "text")
+
+
+class StreamOptions(OpenAIBase):
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(OpenAIBase):
+    model: str = Field(max_length=200)
+    messages: list[ChatMessageIn] = Field(min_length=1, max_length=500)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(default=None, ge=1, le=8192)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=8192)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    n: int = Field(default=1, ge=1, le=1, description="Only n=1 is supported")
+
+    @field_validator("stop")
+    @classmethod
+    def _stops(cls, value: str | list[str] | None) -> list[str] | None:
+        stops = [value] if isinstance(value, str) else value
+        if stops and (len(stops) > 4 or any(not s for s in stops)):
+            raise ValueError("stop must be up to 4 non-empty strings")
+        return stops
+
+    def engine_messages(self) -> list[dict[str, str]]:
+        return [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in self.messages]
+
+    def engine_params(self) -> dict[str, Any]:
+        params = {
+            "max_new_tokens": self.max_completion_tokens or self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "stop": self.stop,
+            "seed": self.seed,
+        }
+        return {k: v for k, v in params.items() if v is not None}
+
+
+class EmbeddingRequest(OpenAIBase):
+    model: str | None = Field(default=None, max_length=200)
+    input: str | list[str] = Field(description="Text or texts to embed (at most 256)")
+    encoding_format: Literal["float"] = "float"
+
+    @field_validator("input")
+    @classmethod
+    def _inputs(cls, value: str | list[str]) -> list[str]:
+        texts = [value] if isinstance(value, str) else value
+        if not texts or len(texts) > 256 or any(not t or len(t) > 32_000 for t in texts):
+            raise ValueError("input must be 1-256 non-empty texts of at most 32000 characters")
+        return texts

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Install what the tests need and run them all: Python suites (real SQLite, PostgreSQL, Redis, Celery
+# worker, tiny and small real models), the frontend unit tests and the browser end-to-end test.
+#
+# Usage: ./run_tests.sh [pytest args...]     e.g. ./run_tests.sh tests/api -x
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
+
+install_python() {
+  scripts/bootstrap_venv.sh
+  local stamp=.venv/.localmind-dev-requirements.sha256 hash
+  hash=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  if [[ ! -f $stamp || $(cat "$stamp") != "$hash" ]]; then
+    log "installing requirements-dev.txt"
+    .venv/bin/pip install --quiet -r requirements-dev.txt
+    echo "$hash" >"$stamp"
+  fi
+}
+
+apt_install() {
+  # $1: command that must exist, $2...: Debian packages providing it
+  local cmd=$1
+  shift
+  command -v "$cmd" >/dev/null && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    warn "$cmd is missing and we are not root; install: $*"
+    return 0
+  fi
+  log "installing $* (for $cmd)"
+  apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+install_python
+apt_install kubectl kubernetes-client
+apt_install chromium chromium
+
+if [[ $# -gt 0 ]]; then
+  exec .venv/bin/python -m pytest "$@"
+fi
+
+log "Python test suites"
+.venv/bin/python -m pytest -q -p no:cacheprovider --durations=15
+
+if [[ -f frontend/package.json ]]; then
+  log "Frontend unit tests (vitest)"
+  scripts/build_frontend.sh
+  npm --prefix frontend test --silent
+fi

@@ -1,0 +1,42 @@
+"""Engine tokens → job events; shared by chat answers and OpenAI-compatible completions."""
+
+from collections.abc import Callable
+
+from app.contracts import EventType
+from app.events import EventPublisher
+from worker.engine.engine import get_engine
+from worker.engine.errors import EngineError, InvalidRequestError, ModelLoadError, UnknownModelError
+from worker.engine.generation import Completion, GenerationParams
+
+ERROR_CODES = {
+    UnknownModelError: "unknown_model",
+    ModelLoadError: "model_load_failed",
+    InvalidRequestError: "invalid_request",
+}
+
+
+def error_code(exc: EngineError) -> str:
+    return next((code for kind, code in ERROR_CODES.items() if isinstance(exc, kind)), "generation_failed")
+
+
+def stream_tokens(
+    events: EventPublisher,
+    model_id: str,
+    messages: list[dict[str, str]],
+    params: GenerationParams,
+    on_token: Callable[[str], None],
+) -> Completion | None:
+    """Publish `status` then one `token` event per piece; returns the completion (None if none was produced)."""
+    engine = get_engine()
+    base_id = model_id.partition("+")[0]
+    if all(info.model_id != base_id for info in engine.loaded_models()):
+        events.publish(EventType.STATUS, {"state": "loading_model", "model": model_id})
+    events.publish(EventType.STATUS, {"state": "generating", "model": model_id})
+    completion = None
+    for event in engine.stream(model_id, messages, params, should_cancel=events.cancelled):
+        if event.completion is not None:
+            completion = event.completion
+        elif event.text:
+            on_token(event.text)
+            events.publish(EventType.TOKEN, {"text": event.text})
+    return completion
