@@ -249,6 +249,36 @@ try {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  await step('every page: screenshots at 390 and 1280 px, no overlapping header controls', async () => {
+    const chatUrl = page.url();
+    for (const name of ['knowledge', 'finetune', 'models', 'monitor', 'settings']) {
+      await page.goto(`${BASE}/${name}`);
+      if (!(await page.getByTestId(`${name}-page`).isVisible())) await page.getByTestId(`${name}-page`).waitFor({ timeout: 5000 }).catch(() => {});
+      for (const [w, h] of [SIZES[0], SIZES[1]]) {
+        await page.setViewportSize({ width: w, height: h });
+        await page.waitForTimeout(500);
+        const { bad, offscreen } = await headerOverlaps();
+        assert(!bad.length && !offscreen.length, `${name} at ${w}px: overlap ${bad} offscreen ${offscreen}`);
+        await page.screenshot({ path: join(ARTIFACTS, `${name}-${w}x${h}.png`) });
+      }
+    }
+    await page.goto(chatUrl);
+    await tid('chat-view').waitFor();
+  });
+
+  await step('简体中文: header holds at 390 px', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await tid('header-language').click();
+    await page.locator('.ant-select-item-option', { hasText: '中' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="chat-input"]')?.getAttribute('placeholder')?.startsWith('输入'));
+    const { bad, offscreen } = await headerOverlaps();
+    assert(!bad.length && !offscreen.length, `zh header: overlap ${bad} offscreen ${offscreen}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-zh-390x844.png') });
+    await tid('header-language').click();
+    await page.locator('.ant-select-item-option', { hasText: 'EN' }).click();
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   await step('delete conversation (with confirm)', async () => {
     const item = page.locator('[data-testid="conversation-item"]', { hasText: renamed });
     await item.getByTestId('conversation-menu').click();
