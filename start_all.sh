@@ -60,8 +60,15 @@ configure() {
   case $HOST in 0.0.0.0 | :: | "") PUBLIC_HOST=localhost ;; *) PUBLIC_HOST=$HOST ;; esac
 }
 
-# Port each managed process listens on, for --status ("-" for workers).
+# Port each managed process listens on, for --status ("-" for workers): the one recorded when
+# it was started, else the configured one.
 service_port() {
+  local recorded
+  recorded=$(recorded_port "$1")
+  if [[ -n $recorded ]]; then
+    printf '%s' "$recorded"
+    return 0
+  fi
   case $1 in
     api) printf '%s' "$API_PORT" ;;
     flower) printf '%s' "$FLOWER_PORT" ;;
@@ -83,8 +90,10 @@ show_status() {
     fi
     printf '%-18s %-9s %-8s %s\n' "$name" "$state" "$pid" "$(service_port "$name")"
   done
-  if pid=$(running_pid api) && http_ok "http://$PUBLIC_HOST:$API_PORT/readyz"; then
-    printf '\nAPI ready: http://%s:%s\n' "$PUBLIC_HOST" "$API_PORT"
+  local port
+  port=$(service_port api)
+  if running_pid api >/dev/null && api_ready "http://$PUBLIC_HOST:$port/readyz"; then
+    printf '\nAPI ready: http://%s:%s\n' "$PUBLIC_HOST" "$port"
   fi
 }
 
@@ -120,34 +129,46 @@ flower_password() {
 
 migrate() {
   log "applying database migrations"
-  "$ROOT/.venv/bin/alembic" upgrade head
+  "$ROOT/.venv/bin/alembic" upgrade head || die "database migration failed (DATABASE_URL=${DATABASE_URL:-<SQLite default>})"
 }
 
 pull_default_model() {
   log "making sure the default model $DEFAULT_MODEL is in the model store"
-  "$ROOT/.venv/bin/python" -m app.cli models pull "$DEFAULT_MODEL"
+  "$ROOT/.venv/bin/python" -m app.cli models pull "$DEFAULT_MODEL" \
+    || die "pulling $DEFAULT_MODEL failed (output above); SKIP_MODEL_PULL=1 starts without it"
 }
 
 start_processes() {
   local bin=$ROOT/.venv/bin
-  start_bg api "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT"
+  start_bg api "$API_PORT" "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT"
   # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
-  start_bg worker-generation "$bin/celery" -A worker.celery_app worker -Q generation --pool threads \
+  start_bg worker-generation - "$bin/celery" -A worker.celery_app worker -Q generation --pool threads \
     --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"
-  start_bg worker-indexing "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
+  start_bg worker-indexing - "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
     --concurrency "$INDEXING_CONCURRENCY" -n 'indexing@%h' --loglevel "$LOG_LEVEL"
   # Solo: one fine-tune at a time owns the whole CPU/GPU.
-  start_bg worker-training "$bin/celery" -A worker.celery_app worker -Q training --pool solo \
+  start_bg worker-training - "$bin/celery" -A worker.celery_app worker -Q training --pool solo \
     -n 'training@%h' --loglevel "$LOG_LEVEL"
-  start_bg flower "$bin/celery" -A worker.celery_app flower --port "$FLOWER_PORT" --address "$HOST" \
+  # Flower parses its options with tornado, which needs --opt=value (a space is not accepted).
+  start_bg flower "$FLOWER_PORT" "$bin/celery" -A worker.celery_app flower "--port=$FLOWER_PORT" "--address=$HOST" \
     "--basic-auth=$FLOWER_USER:$FLOWER_PASSWORD"
+}
+
+# True when <url> is LocalMind's /readyz saying "ready" (not merely any 2xx from some other
+# server that happens to hold the port, e.g. a dev server with an SPA fallback).
+api_ready() {
+  "$ROOT/.venv/bin/python" - "$1" <<'PY' >/dev/null 2>&1
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=3) as response:
+    sys.exit(0 if json.load(response).get("status") == "ready" else 1)
+PY
 }
 
 # Poll /readyz until it answers 2xx; on timeout or API exit, show the log tail and fail.
 wait_until_ready() {
   local url="http://$PUBLIC_HOST:$API_PORT/readyz" deadline=$((SECONDS + READY_TIMEOUT))
   log "waiting for $url (up to ${READY_TIMEOUT}s)"
-  until http_ok "$url"; do
+  until api_ready "$url"; do
     if ! running_pid api >/dev/null; then
       fail_with_log api "the API process exited before becoming ready"
     fi
@@ -156,9 +177,25 @@ wait_until_ready() {
     fi
     sleep 1
   done
+  wait_for_flower "$deadline"
   local name
   for name in worker-generation worker-indexing worker-training flower; do
     running_pid "$name" >/dev/null || fail_with_log "$name" "$name exited during start-up"
+  done
+}
+
+# Flower imports the Celery app and connects to the broker before it listens (can take ~30 s on
+# a small machine). Its /healthcheck needs no credentials.
+wait_for_flower() {
+  local deadline=$1 url="http://$PUBLIC_HOST:$FLOWER_PORT/healthcheck"
+  until "$ROOT/.venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)' \
+    "$url" 2>/dev/null; do
+    running_pid flower >/dev/null || fail_with_log flower "Flower exited during start-up"
+    if ((SECONDS >= deadline)); then
+      warn "Flower is not answering on $url yet (log: $(log_file flower))"
+      return 0
+    fi
+    sleep 1
   done
 }
 

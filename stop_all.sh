@@ -14,7 +14,7 @@ usage() {
   cat <<'TXT'
 Usage: ./stop_all.sh [--help] [--keep-redis]
 
-Stops Flower, the workers, the API and (if start_all.sh started it) Redis, in that order,
+Stops the API, the workers and Flower together, then (if start_all.sh started it) Redis,
 using the PID files in $RUN_DIR/pids. Stale PID files are removed.
 
   --keep-redis   leave a Redis started by start_all.sh running
@@ -22,17 +22,14 @@ Environment: RUN_DIR=.run, STOP_TIMEOUT=30 (seconds between TERM and KILL; also 
 TXT
 }
 
-# Known services in reverse start order, then any other PID file left in the folder.
-stop_order() {
-  local i name
-  for ((i = ${#LM_SERVICES[@]} - 1; i >= 0; i--)); do
-    printf '%s\n' "${LM_SERVICES[i]}"
-  done
-  for name in "$PID_DIR"/*.pid; do
-    [[ -e $name ]] || continue
+# Every PID file except Redis's: known services and anything else left in the folder.
+app_services() {
+  local name
+  for name in "${LM_SERVICES[@]}" "$PID_DIR"/*.pid; do
+    [[ $name == */\*.pid ]] && continue # the glob matched nothing
     name=$(basename "$name" .pid)
-    [[ " ${LM_SERVICES[*]} " == *" $name "* ]] || printf '%s\n' "$name"
-  done
+    if [[ $name != redis ]]; then printf '%s\n' "$name"; fi
+  done | awk '!seen[$0]++'
 }
 
 main() {
@@ -45,15 +42,16 @@ main() {
   esac
   load_dotenv "$ROOT/.env"
   lm_defaults
-  local timeout=${STOP_TIMEOUT:-30} name
+  local timeout=${STOP_TIMEOUT:-30}
   if [[ ! -d $PID_DIR ]]; then
     log "nothing to stop (no $PID_DIR)"
     return 0
   fi
-  while IFS= read -r name; do
-    [[ $name == redis && $keep_redis == 1 ]] && continue
-    stop_pid_file "$name" "$timeout"
-  done < <(stop_order)
+  local names
+  mapfile -t names < <(app_services)
+  stop_services "$timeout" "${names[@]}"
+  # Redis last: workers still talk to the broker while they shut down.
+  ((keep_redis)) || stop_services "$timeout" redis
   log "stopped"
 }
 

@@ -61,7 +61,7 @@ start_local_redis() {
   data_dir=$RUN_DIR/redis
   mkdir -p "$data_dir"
   # Snapshots keep queued jobs across restarts; AOF would be overkill for a dev box.
-  start_bg redis "$binary" --bind "$host" --port "$port" --dir "$data_dir" \
+  start_bg redis "$port" "$binary" --bind "$host" --port "$port" --dir "$data_dir" \
     --save 60 1 --appendonly no --daemonize no --protected-mode yes
 }
 

@@ -2,7 +2,8 @@
 # Shared helpers for start_all.sh, stop_all.sh and scripts/*.sh. Source it; do not run it.
 #
 # Process bookkeeping: every background process we start gets
-#   $RUN_DIR/pids/<name>.pid   line 1: PID, line 2: the process start time (from /proc)
+#   $RUN_DIR/pids/<name>.pid   line 1: PID, line 2: the process start time (from /proc),
+#                              line 3: the TCP port it listens on ("-" for none)
 #   $RUN_DIR/logs/<name>.log   its stdout + stderr
 # The start time guards against PID reuse: a PID file whose PID now belongs to a different
 # process (same number, other start time) is treated as stale and that process is never signalled.
@@ -75,47 +76,66 @@ running_pid() {
   printf '%s' "$pid"
 }
 
-# start_bg <name> <command...>: run the command in the background with nohup, logging to
-# $LOG_DIR/<name>.log and recording its PID. Does nothing if <name> is already running.
+# start_bg <name> <port|-> <command...>: run the command in the background with nohup, logging
+# to $LOG_DIR/<name>.log and recording its PID and port. Does nothing if <name> is already
+# running; refuses to start when the port is already taken by some other program.
 start_bg() {
-  local name=$1 pid
-  shift
+  local name=$1 port=$2 pid
+  shift 2
   mkdir -p "$PID_DIR" "$LOG_DIR"
   if pid=$(running_pid "$name"); then
     log "$name already running (pid $pid)"
     return 0
   fi
+  if [[ $port != - ]] && port_in_use "$port"; then
+    die "cannot start $name: port $port is already in use by another program (choose another port)"
+  fi
   printf '\n===== %s starting: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$(log_file "$name")"
   # 9>&-: do not hand start_all.sh's lock descriptor to long-lived children.
   nohup "$@" >>"$(log_file "$name")" 2>&1 </dev/null 9>&- &
   pid=$!
-  printf '%s\n%s\n' "$pid" "$(proc_start_time "$pid")" >"$(pid_file "$name")"
+  printf '%s\n%s\n%s\n' "$pid" "$(proc_start_time "$pid")" "$port" >"$(pid_file "$name")"
   log "$name started (pid $pid, log $(log_file "$name"))"
 }
 
-# stop_pid_file <name> <timeout_s>: TERM the recorded process, wait, then KILL. Removes the
-# PID file in every case (stale files included). Only the recorded PID is ever signalled.
-stop_pid_file() {
-  local name=$1 timeout=$2 pid waited=0
-  local file
-  file=$(pid_file "$name")
-  [[ -f $file ]] || return 0
-  if ! pid=$(running_pid "$name"); then
-    log "$name: not running, removing stale PID file"
-    rm -f "$file"
-    return 0
-  fi
-  log "$name: stopping pid $pid"
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null && ((waited < timeout * 10)); do
+# stop_services <timeout_s> <name...>: TERM every recorded process at once (so slow warm
+# shutdowns overlap instead of adding up), wait up to <timeout_s>, then KILL what is left.
+# PID files are removed in every case, stale ones included. Only recorded PIDs are signalled.
+stop_services() {
+  local timeout=$1 name pid waited=0
+  shift
+  local -A pids=()
+  for name in "$@"; do
+    [[ -f $(pid_file "$name") ]] || continue
+    if pid=$(running_pid "$name"); then
+      log "$name: stopping pid $pid"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids[$name]=$pid
+    else
+      log "$name: not running, removing stale PID file"
+      rm -f "$(pid_file "$name")"
+    fi
+  done
+  while any_alive "${pids[@]}" && ((waited < timeout * 10)); do
     sleep 0.1
     waited=$((waited + 1))
   done
-  if kill -0 "$pid" 2>/dev/null; then
-    warn "$name (pid $pid) ignored TERM for ${timeout}s, sending KILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$file"
+  for name in "${!pids[@]}"; do
+    pid=${pids[$name]}
+    if kill -0 "$pid" 2>/dev/null; then
+      warn "$name (pid $pid) ignored TERM for ${timeout}s, sending KILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$(pid_file "$name")"
+  done
+}
+
+any_alive() {
+  local pid
+  for pid in "$@"; do
+    kill -0 "$pid" 2>/dev/null && return 0
+  done
+  return 1
 }
 
 # Python used to talk to services before/without the venv's packages: the venv's if present.
@@ -123,12 +143,21 @@ lm_python() {
   if [[ -x $ROOT/.venv/bin/python ]]; then printf '%s' "$ROOT/.venv/bin/python"; else command -v python3; fi
 }
 
-# http_ok <url> [timeout]: true when the URL answers 2xx.
-http_ok() {
-  "$(lm_python)" - "$1" "${2:-3}" <<'PY' >/dev/null 2>&1
-import sys, urllib.request
-with urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2])) as response:
-    sys.exit(0 if 200 <= response.status < 300 else 1)
+# recorded_port <name>: the port line of a PID file ("" if none).
+recorded_port() {
+  local file
+  file=$(pid_file "$1")
+  [[ -f $file ]] && sed -n 3p "$file"
+  return 0
+}
+
+# port_in_use <port>: true when something accepts TCP connections on 127.0.0.1:<port>.
+port_in_use() {
+  "$(lm_python)" - "$1" <<'PY' >/dev/null 2>&1
+import socket, sys
+with socket.socket() as sock:
+    sock.settimeout(1)
+    sys.exit(0 if sock.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)
 PY
 }
 

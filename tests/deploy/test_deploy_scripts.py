@@ -167,6 +167,18 @@ def test_ensure_redis_starts_a_private_redis_that_stop_all_stops(env):
             os.kill(pid, signal.SIGKILL)
 
 
+def test_a_port_held_by_another_program_is_refused(env):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        script = f"source scripts/lib.sh; lm_defaults; start_bg demo {port} sleep 30"
+        result = run(["bash", "-c", script], env)
+    assert result.returncode != 0
+    assert f"port {port} is already in use" in result.stderr
+    assert not (Path(env["RUN_DIR"]) / "pids" / "demo.pid").exists()
+
+
 def test_ensure_redis_leaves_a_remote_url_alone(env):
     env["REDIS_URL"] = "redis://203.0.113.1:6379/0"  # TEST-NET-3: never answers, not local
     result = run([str(REPO / "scripts" / "ensure_redis.sh")], env, timeout=20)
