@@ -172,15 +172,19 @@ class BatchScheduler:
 
     def _forward(self, input_ids, mask, cache, rows: list[_Row]) -> torch.Tensor:
         loaded = self._loaded
-        position_ids = (mask.cumsum(-1) - 1).clamp(min=0)[:, -input_ids.shape[1]:]
+        position_ids = (mask.cumsum(-1) - 1).clamp(min=0)[:, -input_ids.shape[1] :]
         kwargs = {}
         if loaded.adapters:
             kwargs["adapter_names"] = [r.request.adapter or BASE_ADAPTER for r in rows]
         with loaded.lock:
             out = loaded.model(
-                input_ids=input_ids.to(loaded.device), attention_mask=mask.to(loaded.device),
-                position_ids=position_ids.to(loaded.device), past_key_values=cache, use_cache=True,
-                logits_to_keep=1, **kwargs,
+                input_ids=input_ids.to(loaded.device),
+                attention_mask=mask.to(loaded.device),
+                position_ids=position_ids.to(loaded.device),
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+                **kwargs,
             )
         return out.logits[:, -1, :]
 
@@ -201,8 +205,8 @@ class BatchScheduler:
         mask = torch.zeros((len(live), width), dtype=torch.long)
         for i, row in enumerate(live):
             prompt = row.request.prompt_ids
-            ids[i, width - len(prompt):] = torch.tensor(prompt)
-            mask[i, width - len(prompt):] = 1
+            ids[i, width - len(prompt) :] = torch.tensor(prompt)
+            mask[i, width - len(prompt) :] = 1
         cache = DynamicCache(config=self._loaded.model.config)
         logits = self._forward(ids, mask, cache, live)
         self._merge(live, cache, mask)
@@ -216,7 +220,9 @@ class BatchScheduler:
         width = max(old_len, new_len)
         for old_layer, new_layer in zip(self._cache.layers, cache.layers, strict=True):
             old_layer.keys = torch.cat([_left_pad(old_layer.keys, width), _left_pad(new_layer.keys, width)])
-            old_layer.values = torch.cat([_left_pad(old_layer.values, width), _left_pad(new_layer.values, width)])
+            old_layer.values = torch.cat(
+                [_left_pad(old_layer.values, width), _left_pad(new_layer.values, width)]
+            )
         self._mask = torch.cat([_left_pad(self._mask, width, dim=1), _left_pad(mask, width, dim=1)])
         self._rows = self._rows + rows
 

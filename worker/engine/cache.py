@@ -36,7 +36,7 @@ class _Entry:
 
 
 class ModelCache:
-    """Thread-safe LRU of loaded base models, bounded by `budget_bytes()` (models in use are never evicted)."""
+    """Thread-safe LRU of loaded base models, bounded by `budget_bytes()` (busy models are never evicted)."""
 
     def __init__(self, load: Callable[[str], LoadedModel], budget_bytes: Callable[[], int]):
         self._load = load
@@ -100,9 +100,16 @@ class ModelCache:
         infos = []
         for model_id, entry in entries:
             running, waiting = entry.scheduler.depth()
-            infos.append(LoadedModelInfo(
-                model_id, entry.memory_bytes, str(entry.loaded.device), tuple(entry.loaded.adapters), running, waiting
-            ))
+            infos.append(
+                LoadedModelInfo(
+                    model_id,
+                    entry.memory_bytes,
+                    str(entry.loaded.device),
+                    tuple(entry.loaded.adapters),
+                    running,
+                    waiting,
+                )
+            )
         return infos
 
 

@@ -38,7 +38,7 @@ class StreamDecoder:
     def _emit(self, end: int) -> str:
         if end <= self._emitted:
             return ""
-        delta = self.text[self._emitted:end]
+        delta = self.text[self._emitted : end]
         self._emitted = end
         return delta
 
@@ -48,4 +48,6 @@ class StreamDecoder:
 
     def _held_back(self, text: str) -> int:
         """Length of the longest tail of `text` that is a proper prefix of some stop string."""
-        return max((k for s in self._stop for k in range(len(s) - 1, 0, -1) if text.endswith(s[:k])), default=0)
+        return max(
+            (k for s in self._stop for k in range(len(s) - 1, 0, -1) if text.endswith(s[:k])), default=0
+        )

@@ -31,8 +31,12 @@ class QueueDepth:
 
 
 class Engine:
-    def __init__(self, registry: ModelRegistry | None = None, models_dir: Path | None = None,
-                 cache_bytes: int | None = None):
+    def __init__(
+        self,
+        registry: ModelRegistry | None = None,
+        models_dir: Path | None = None,
+        cache_bytes: int | None = None,
+    ):
         self.registry = registry or get_registry()
         self._models_dir = models_dir
         self._cache_bytes = cache_bytes
@@ -40,7 +44,9 @@ class Engine:
         self._remote = RemoteBackend()
 
     def _budget(self) -> int:
-        return self._cache_bytes if self._cache_bytes is not None else int(get_settings().model_cache_gb * 2**30)
+        return (
+            self._cache_bytes if self._cache_bytes is not None else int(get_settings().model_cache_gb * 2**30)
+        )
 
     def _load(self, base_id: str) -> LoadedModel:
         spec = self.registry.get(base_id)
@@ -72,8 +78,13 @@ class Engine:
             entry.loaded.ensure_adapter(resolved.adapter_name, resolved.adapter_dir)
         return entry
 
-    def stream(self, model_id: str, messages: Messages, params: GenerationParams | None = None,
-               should_cancel: Callable[[], bool] | None = None) -> Iterator[TokenEvent]:
+    def stream(
+        self,
+        model_id: str,
+        messages: Messages,
+        params: GenerationParams | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> Iterator[TokenEvent]:
         """Text deltas as they are generated; the last event carries the `Completion`.
 
         Validation, model loading and prompt building happen on the first `next()`. `should_cancel` is polled
@@ -102,7 +113,9 @@ class Engine:
         finally:
             request.cancel()
 
-    def complete(self, model_id: str, messages: Messages, params: GenerationParams | None = None) -> Completion:
+    def complete(
+        self, model_id: str, messages: Messages, params: GenerationParams | None = None
+    ) -> Completion:
         for event in self.stream(model_id, messages, params):
             if event.done:
                 return event.completion

@@ -33,7 +33,9 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
 
 def quantization_config(spec: ModelSpec, compute_dtype: torch.dtype) -> BitsAndBytesConfig | None:
     if spec.quantization == "4bit":
-        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute_dtype)
+        return BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute_dtype
+        )
     if spec.quantization == "8bit":
         return BitsAndBytesConfig(load_in_8bit=True)
     return None
@@ -73,7 +75,8 @@ class LoadedModel:
                 self.model.eval()
             except Exception as exc:
                 raise ModelLoadError(
-                    f"cannot load adapter {name!r} from {adapter_dir} onto {self.spec.id!r}: {type(exc).__name__}: {exc}"
+                    f"cannot load adapter {name!r} from {adapter_dir} onto {self.spec.id!r}: "
+                    f"{type(exc).__name__}: {exc}"
                 ) from exc
             self.adapters[name] = adapter_dir
 
@@ -82,10 +85,13 @@ def load_model(spec: ModelSpec, path: Path) -> LoadedModel:
     """Load weights and tokenizer from `path`; any failure becomes a `ModelLoadError` naming the cause."""
     if not path.is_dir():
         raise ModelLoadError(
-            f"model {spec.id!r} has no weights at {path}; pull it first: python -m worker.engine.cli models pull {spec.id}"
+            f"model {spec.id!r} has no weights at {path}; "
+            f"pull it first: python -m worker.engine.cli models pull {spec.id}"
         )
     if not is_loadable_dir(path):
-        raise ModelLoadError(f"model {spec.id!r}: {path} is not a model directory (needs config.json and weights)")
+        raise ModelLoadError(
+            f"model {spec.id!r}: {path} is not a model directory (needs config.json and weights)"
+        )
     device = resolve_device(spec.device)
     dtype = resolve_dtype(spec.dtype, device)
     kwargs: dict = {"dtype": dtype, "trust_remote_code": spec.trust_remote_code}
@@ -97,12 +103,18 @@ def load_model(spec: ModelSpec, path: Path) -> LoadedModel:
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
         if quant is None:
             model.to(device)
-    except Exception as exc:  # loaders raise OSError, ValueError, KeyError, RuntimeError (OOM), MemoryError...
-        raise ModelLoadError(f"cannot load model {spec.id!r} from {path}: {type(exc).__name__}: {exc}") from exc
+    except (
+        Exception
+    ) as exc:  # loaders raise OSError, ValueError, KeyError, RuntimeError (OOM), MemoryError...
+        raise ModelLoadError(
+            f"cannot load model {spec.id!r} from {path}: {type(exc).__name__}: {exc}"
+        ) from exc
     model.eval()
     eos_ids = _eos_ids(model, tokenizer)
     if not eos_ids:
-        raise ModelLoadError(f"model {spec.id!r}: neither the tokenizer nor generation_config names an EOS token")
+        raise ModelLoadError(
+            f"model {spec.id!r}: neither the tokenizer nor generation_config names an EOS token"
+        )
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(eos_ids)
     context = spec.context_length or getattr(model.config, "max_position_embeddings", None) or 2048
     return LoadedModel(spec, path, model, tokenizer, device, eos_ids, pad_id, context)

@@ -70,10 +70,14 @@ class ModelRegistry:
         if not adapter:
             return ResolvedModel(model_id, spec)
         if spec.backend != "transformers":
-            raise UnknownModelError(f"model {base_id!r} uses the {spec.backend} backend; adapters need transformers")
+            raise UnknownModelError(
+                f"model {base_id!r} uses the {spec.backend} backend; adapters need transformers"
+            )
         adapter_dir = self.adapters_dir / adapter
         if not (adapter_dir / "adapter_config.json").is_file():
-            found = sorted(p.name for p in self.adapters_dir.glob("*") if (p / "adapter_config.json").is_file())
+            found = sorted(
+                p.name for p in self.adapters_dir.glob("*") if (p / "adapter_config.json").is_file()
+            )
             raise UnknownModelError(
                 f"adapter {adapter!r} for {base_id!r} not found at {adapter_dir}; "
                 f"available adapters: {', '.join(found) or 'none'}"

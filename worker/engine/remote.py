@@ -24,7 +24,11 @@ class RemoteBackend:
         self._client.close()
 
     def stream(
-        self, model_id: str, spec: ModelSpec, messages: list[dict[str, str]], params: GenerationParams,
+        self,
+        model_id: str,
+        spec: ModelSpec,
+        messages: list[dict[str, str]],
+        params: GenerationParams,
         should_cancel: Callable[[], bool] | None = None,
     ) -> Iterator[TokenEvent]:
         body = _request_body(spec, messages, params)
@@ -39,7 +43,9 @@ class RemoteBackend:
         try:
             with self._client.stream("POST", url, json=body, headers=headers) as response:
                 if response.status_code != 200:
-                    raise EngineError(f"{url} answered {response.status_code}: {response.read().decode()[:300]}")
+                    raise EngineError(
+                        f"{url} answered {response.status_code}: {response.read().decode()[:300]}"
+                    )
                 for chunk in _sse_chunks(response.iter_lines()):
                     if should_cancel is not None and should_cancel():
                         finish = "cancelled"
@@ -54,19 +60,24 @@ class RemoteBackend:
                         if choice.get("finish_reason"):
                             finish = FINISH_REASONS.get(choice["finish_reason"], "stop")
         except httpx.HTTPError as exc:
-            raise ModelLoadError(f"remote model {model_id!r} at {url} failed: {type(exc).__name__}: {exc}") from exc
+            raise ModelLoadError(
+                f"remote model {model_id!r} at {url} failed: {type(exc).__name__}: {exc}"
+            ) from exc
         now = time.perf_counter()
         n = usage.get("completion_tokens") or len(parts)
         first_at = first_at or now
-        yield TokenEvent("", Completion(
-            model_id=model_id,
-            text="".join(parts),
-            finish_reason=finish,
-            prompt_tokens=usage.get("prompt_tokens", 0),
-            completion_tokens=n,
-            ttft_ms=(first_at - started) * 1000,
-            tokens_per_s=(n - 1) / (now - first_at) if n > 1 and now > first_at else 0.0,
-        ))
+        yield TokenEvent(
+            "",
+            Completion(
+                model_id=model_id,
+                text="".join(parts),
+                finish_reason=finish,
+                prompt_tokens=usage.get("prompt_tokens", 0),
+                completion_tokens=n,
+                ttft_ms=(first_at - started) * 1000,
+                tokens_per_s=(n - 1) / (now - first_at) if n > 1 and now > first_at else 0.0,
+            ),
+        )
 
 
 def _request_body(spec: ModelSpec, messages: list[dict[str, str]], params: GenerationParams) -> dict:

@@ -1,4 +1,4 @@
-"""Pick each row's next token with its own parameters (greedy, temperature, top-k, top-p, repetition penalty)."""
+"""Pick each row's next token with its own settings: greedy, temperature, top-k, top-p, repetition penalty."""
 
 import torch
 
@@ -31,8 +31,12 @@ def sample(logits: torch.Tensor, params: GenerationParams, generator: torch.Gene
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
-def next_tokens(logits: torch.Tensor, rows_params: list[GenerationParams], contexts: list[list[int]],
-                generators: list[torch.Generator | None]) -> list[int]:
+def next_tokens(
+    logits: torch.Tensor,
+    rows_params: list[GenerationParams],
+    contexts: list[list[int]],
+    generators: list[torch.Generator | None],
+) -> list[int]:
     """One token per row of a [batch, vocab] logits tensor."""
     logits = logits.float()
     greedy = logits.argmax(-1).tolist()

@@ -38,7 +38,11 @@ def _normalize(package: str) -> str:
 
 def _cached_wheels(wheels_dir: Path, package: str) -> list[Path]:
     wanted = _normalize(package)
-    found = [w for w in wheels_dir.glob("*.whl") if (m := WHEEL_NAME.match(w.name)) and _normalize(m["name"]) == wanted]
+    found = [
+        w
+        for w in wheels_dir.glob("*.whl")
+        if (m := WHEEL_NAME.match(w.name)) and _normalize(m["name"]) == wanted
+    ]
     return sorted(found, key=lambda w: w.stat().st_mtime)
 
 
@@ -52,8 +56,19 @@ def fetch_pypi_package(package: str) -> tuple[Path, str]:
     with file_lock(root / f"{_normalize(package)}.lock"):
         wheels = _cached_wheels(wheels_dir, package) if wheels_dir.exists() else []
         if not wheels:
-            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                       "--disable-pip-version-check", "-q", "-d", str(wheels_dir), package]
+            command = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+                "-q",
+                "-d",
+                str(wheels_dir),
+                package,
+            ]
             result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
             wheels = _cached_wheels(wheels_dir, package) if wheels_dir.exists() else []
             if result.returncode != 0 or not wheels:

