@@ -1,4 +1,4 @@
-"""Fine-tuning settings and their validation; torch-free so the API can reject a bad job before queueing it."""
+"""Fine-tuning settings and their validation; torch-free so the API can reject a bad job before queueing."""
 
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -114,4 +114,6 @@ def _check_number(
     if too_low or too_high:
         lower = "[" if low_inclusive else "("
         upper = ("]" if high_inclusive else ")") if high is not None else ")"
-        raise ConfigError(name, f"must be in {lower}{low}, {high if high is not None else 'inf'}{upper}, got {value}")
+        raise ConfigError(
+            name, f"must be in {lower}{low}, {high if high is not None else 'inf'}{upper}, got {value}"
+        )

@@ -11,7 +11,9 @@ IGNORE_INDEX = -100
 
 
 def render(tokenizer: Any, messages: list[dict], add_generation_prompt: bool = False) -> str:
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+    return tokenizer.apply_chat_template(
+        messages, tokenize=False, add_generation_prompt=add_generation_prompt
+    )
 
 
 def encode_chat(tokenizer: Any, messages: list[dict]) -> tuple[list[int], list[int]]:
@@ -25,8 +27,10 @@ def encode_chat(tokenizer: Any, messages: list[dict]) -> tuple[list[int], list[i
         prompt = render(tokenizer, messages[:index], add_generation_prompt=True)
         turn = render(tokenizer, messages[: index + 1])
         if not (turn.startswith(prompt) and full.startswith(turn) and len(prompt) >= cursor):
-            raise ValueError("the chat template does not render a conversation as growing prefixes, "
-                             "so prompt tokens cannot be told apart from the assistant's")
+            raise ValueError(
+                "the chat template does not render a conversation as growing prefixes, "
+                "so prompt tokens cannot be told apart from the assistant's"
+            )
         segments += [(full[cursor : len(prompt)], False), (full[len(prompt) : len(turn)], True)]
         cursor = len(turn)
     segments.append((full[cursor:], False))

@@ -56,9 +56,9 @@ def train(
     """
     config.validate()
     try:
-        return _Run(config, Path(base_model_dir), Path(dataset_path), Path(output_dir), base_model_id).execute(
-            on_progress or (lambda _: None), should_cancel or (lambda: False)
-        )
+        return _Run(
+            config, Path(base_model_dir), Path(dataset_path), Path(output_dir), base_model_id
+        ).execute(on_progress or (lambda _: None), should_cancel or (lambda: False))
     except TrainingError:
         raise
     except Exception as exc:
@@ -70,7 +70,9 @@ def train(
 
 
 class _Run:
-    def __init__(self, config: TrainConfig, base_dir: Path, dataset: Path, output_dir: Path, base_id: str | None):
+    def __init__(
+        self, config: TrainConfig, base_dir: Path, dataset: Path, output_dir: Path, base_id: str | None
+    ):
         self.config = config
         self.base_dir = base_dir
         self.dataset = dataset
@@ -93,7 +95,9 @@ class _Run:
         total_steps = config.max_steps or steps_per_epoch * config.epochs
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=config.learning_rate)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(config.warmup_steps, total_steps))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, _linear_schedule(config.warmup_steps, total_steps)
+        )
 
         eval_before = self._evaluate(model, eval_set, pad_id)
         batches = _micro_batches(train_set, config.batch_size, config.seed, pad_id, self.device)
@@ -125,15 +129,17 @@ class _Run:
             optimizer.zero_grad(set_to_none=True)
             loss_history.append(loss)
             elapsed = time.perf_counter() - loop_started
-            on_progress({
-                "step": step,
-                "total_steps": total_steps,
-                "epoch": round(group[-1][0], 3),
-                "loss": loss,
-                "learning_rate": learning_rate,
-                "tokens_per_s": round(tokens / elapsed, 1),
-                "eta_s": round(elapsed / step * (total_steps - step), 1),
-            })
+            on_progress(
+                {
+                    "step": step,
+                    "total_steps": total_steps,
+                    "epoch": round(group[-1][0], 3),
+                    "loss": loss,
+                    "learning_rate": learning_rate,
+                    "tokens_per_s": round(tokens / elapsed, 1),
+                    "eta_s": round(elapsed / step * (total_steps - step), 1),
+                }
+            )
         train_seconds = time.perf_counter() - loop_started
 
         eval_after = self._evaluate(model, eval_set, pad_id) if status == COMPLETED else None
@@ -156,7 +162,9 @@ class _Run:
 
     def _load_examples(self, tokenizer) -> tuple[list[Example], list[Example]]:
         config = self.config
-        report = validate_dataset(self.dataset, tokenizer, config.max_seq_len, config.eval_fraction, config.seed)
+        report = validate_dataset(
+            self.dataset, tokenizer, config.max_seq_len, config.eval_fraction, config.seed
+        )
         if not report.valid:
             shown = "; ".join(f"line {issue.line}: {issue.message}" for issue in report.errors[:5])
             raise TrainingError(f"the dataset has {report.error_count} invalid sample(s): {shown}")
@@ -179,19 +187,25 @@ class _Run:
         model.train()
         return total / max(count, 1)
 
-    def _save(self, model: PeftModel, status: str, metrics: dict[str, Any], loss_history: list[float]) -> None:
+    def _save(
+        self, model: PeftModel, status: str, metrics: dict[str, Any], loss_history: list[float]
+    ) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         model.save_pretrained(self.output_dir)
-        write_adapter_metadata(self.output_dir, {
-            "base_model": self.base_id,
-            "base_model_dir": str(self.base_dir),
-            "method": self.config.method,
-            "status": status,
-            "config": self.config.to_dict() | {"target_modules": sorted(model.peft_config["default"].target_modules)},
-            "metrics": metrics,
-            "loss_history": loss_history,
-            "created_at": datetime.now(UTC).isoformat(),
-        })
+        write_adapter_metadata(
+            self.output_dir,
+            {
+                "base_model": self.base_id,
+                "base_model_dir": str(self.base_dir),
+                "method": self.config.method,
+                "status": status,
+                "config": self.config.to_dict()
+                | {"target_modules": sorted(model.peft_config["default"].target_modules)},
+                "metrics": metrics,
+                "loss_history": loss_history,
+                "created_at": datetime.now(UTC).isoformat(),
+            },
+        )
 
 
 def _micro_batches(
@@ -220,7 +234,11 @@ def _collate(examples: list[Example], pad_id: int, device: torch.device) -> dict
         input_ids[row, : len(ids)] = torch.tensor(ids)
         labels[row, : len(target)] = torch.tensor(target)
         attention_mask[row, : len(ids)] = 1
-    return {"input_ids": input_ids.to(device), "labels": labels.to(device), "attention_mask": attention_mask.to(device)}
+    return {
+        "input_ids": input_ids.to(device),
+        "labels": labels.to(device),
+        "attention_mask": attention_mask.to(device),
+    }
 
 
 def _linear_schedule(warmup_steps: int, total_steps: int) -> Callable[[int], float]:
