@@ -190,7 +190,7 @@ route('GET', '/conversations', (req, res, u) => {
   send(res, 200, { items, total: items.length });
 });
 route('POST', '/conversations', async (req, res, u) => {
-  const c = { id: nextId(), owner: u.id, title: null, model: 'smollm2-135m-instruct', system_prompt: null, temperature: 0.7, max_tokens: 512, knowledge_base_ids: [], created_at: now(), updated_at: now(), ...(await json(req)) };
+  const c = { id: nextId(), owner: u.id, title: 'New conversation', model: 'smollm2-135m-instruct', system_prompt: null, temperature: 0.7, max_tokens: 512, knowledge_base_ids: [], created_at: now(), updated_at: now(), ...(await json(req)) };
   db.convs.push(c);
   send(res, 201, c);
 });
@@ -213,9 +213,9 @@ route('POST', '/conversations/:id/messages', async (req, res, u, id) => {
   const c = ownConv(u, id);
   if (!c) return error(res, 404, 'not_found', 'Not found');
   const b = await json(req);
-  const path = db.msgs.filter((m) => m.conversation_id === c.id);
-  const parent = b.parent_id !== undefined ? b.parent_id : (path[path.length - 1]?.id ?? null);
-  const user = message(c, 'user', parent, b.content);
+  const previous = db.msgs.filter((m) => m.conversation_id === c.id);
+  if (!previous.length) c.title = b.content.split('\n')[0].slice(0, 60);
+  const user = message(c, 'user', previous[previous.length - 1]?.id ?? null, b.content);
   const assistant = message(c, 'assistant', user.id);
   stream(req, res, `message:${assistant.id}`);
   void generate(c, assistant);

@@ -35,7 +35,7 @@ export interface Page<T> {
 
 export interface ConversationPublic {
   id: number;
-  title: string | null;
+  title: string;
   model: string | null;
   system_prompt?: string | null;
   temperature?: number | null;
@@ -97,8 +97,6 @@ export interface SendMessageBody {
   model?: string;
   params?: Record<string, unknown>;
   knowledge_base_ids?: number[];
-  /** Not in docs/api.md: parent of the new user message, used by edit-and-resend. */
-  parent_id?: number | null;
 }
 
 export interface ModelInfo {

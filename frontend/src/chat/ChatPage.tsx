@@ -50,7 +50,7 @@ export function ChatPage() {
       okText: t('common.save'),
       okButtonProps: { 'data-testid': 'rename-ok' },
       cancelText: t('common.cancel'),
-      onOk: () => list.update(c.id, { title: title.trim() || null }).catch(fail),
+      onOk: () => (title.trim() ? list.update(c.id, { title: title.trim() }).catch(fail) : undefined),
     });
   };
 

@@ -23,8 +23,6 @@ interface Props {
   onOpenList?: () => void;
 }
 
-const parentOf = (key: string) => (key === 'root' ? null : Number(key));
-
 /** One conversation: pickers, the active branch of messages, the status line and the input. */
 export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate, onFinished, onOpenList }: Props) {
   const { t } = useI18n();
@@ -57,24 +55,24 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
   const unselect = (parentKey: string) =>
     setSelection(({ [parentKey]: _drop, ...rest }) => rest);
 
+  /**
+   * The server appends a question after the conversation's newest message (whatever branch is
+   * shown), and the newest-first branch always ends there: show that branch.
+   */
   const send = (content: string) => {
-    const conversation = detail.data;
-    if (conversation && !conversation.title && !path.length)
-      void onUpdate(id, { title: content.split('\n')[0].slice(0, 40) }).then((c) => detail.setData({ ...conversation, ...c }));
-    sendMessage(id, { content }, path.length ? path[path.length - 1].id : null);
+    const newest = Math.max(0, ...(detail.data?.messages ?? []).map((m) => m.id));
+    setSelection({});
+    sendMessage(id, { content }, newest || null);
   };
   const onRegenerate = (m: MessagePublic) => {
     unselect(siblingInfo(all, m).parentKey);
     regenerate(id, m);
   };
-  const onEdit = (m: MessagePublic, content: string) => {
-    const { parentKey } = siblingInfo(all, m);
-    unselect(parentKey);
-    sendMessage(id, { content }, parentOf(parentKey), true);
-  };
+  /** Edit-and-resend: the edited question is sent as a new turn (the API has no parent_id to branch on). */
+  const onEdit = (_m: MessagePublic, content: string) => send(content);
   const onRetry = (m: MessagePublic) => {
     if (m.id > 0) return onRegenerate(m);
-    if (live?.userContent !== undefined) sendMessage(id, { content: live.userContent }, live.parentId);
+    if (live?.userContent !== undefined) send(live.userContent);
   };
 
   if (detail.error && !detail.data)

@@ -159,18 +159,12 @@ function run(conversationId: number, initial: LiveStream, open: (signal: AbortSi
 const base = { state: 'queued', text: '', tokenCount: 0, citations: [], tools: [], active: true };
 
 /**
- * Sends a user turn. `parentId` is the message it follows (shown optimistically); it is sent
- * to the server only for an edit (`asEdit`), which makes the new turn a sibling of the edited one.
+ * Sends a user turn. The server appends it after the conversation's newest message, so
+ * `parentId` (that message) is only used to show the turn optimistically in the right place.
  */
-export function sendMessage(
-  conversationId: number,
-  body: Omit<SendMessageBody, 'parent_id'>,
-  parentId: number | null,
-  asEdit = false,
-): void {
-  const payload: SendMessageBody = asEdit ? { ...body, parent_id: parentId } : body;
+export function sendMessage(conversationId: number, body: SendMessageBody, parentId: number | null): void {
   run(conversationId, { ...base, conversationId, userContent: body.content, parentId, model: body.model }, (signal) =>
-    messagesApi.send(conversationId, payload, signal),
+    messagesApi.send(conversationId, body, signal),
   );
 }
 

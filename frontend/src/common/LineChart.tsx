@@ -35,7 +35,7 @@ export function LineChart({ series, height = 160, yMin, yMax, format = (v) => v.
   const sy = (y: number) => PAD.t + (1 - (y - y0) / (y1 - y0)) * (height - PAD.t - PAD.b);
   const ticks = [y0, (y0 + y1) / 2, y1];
   return (
-    <svg viewBox={`0 0 ${W} ${height}`} className="lm-chart" role="img" data-testid={testId} preserveAspectRatio="none">
+    <svg viewBox={`0 0 ${W} ${height}`} className="lm-chart" role="img" data-testid={testId}>
       {ticks.map((v) => (
         <g key={v}>
           <line x1={PAD.l} x2={W - PAD.r} y1={sy(v)} y2={sy(v)} stroke={token.colorBorderSecondary} />

@@ -115,7 +115,7 @@ export const zh: Record<MessageKey, string> = {
   'ft.targetModules': '目标模块',
   'ft.learningRate': '学习率',
   'ft.epochs': '轮数',
-  'ft.maxSteps': '最大步数（0 = 按轮数）',
+  'ft.maxSteps': '最大步数（0 = 不限）',
   'ft.batchSize': '批大小',
   'ft.gradAccum': '梯度累积',
   'ft.maxSeqLen': '最大序列长度',
