@@ -16,6 +16,7 @@ TASK_HEALTH = "system.health"
 TASK_GENERATE = "generation.generate"
 TASK_COMPLETION = "generation.completion"
 TASK_EMBED = "indexing.embed"
+TASK_SEARCH = "indexing.search"
 TASK_PULL_MODEL = "generation.pull_model"
 TASK_MODEL_CONTROL = "generation.model_control"
 TASK_INDEX_DOCUMENT = "indexing.index_document"
@@ -27,6 +28,7 @@ TASK_QUEUES = {
     TASK_GENERATE: QUEUE_GENERATION,
     TASK_COMPLETION: QUEUE_GENERATION,
     TASK_EMBED: QUEUE_INDEXING,
+    TASK_SEARCH: QUEUE_INDEXING,
     TASK_PULL_MODEL: QUEUE_GENERATION,
     TASK_MODEL_CONTROL: QUEUE_GENERATION,
     TASK_INDEX_DOCUMENT: QUEUE_INDEXING,
@@ -52,6 +54,7 @@ class JobKind(StrEnum):
     MESSAGE = "message"
     COMPLETION = "completion"
     EMBEDDING = "embedding"
+    SEARCH = "search"
     DOCUMENT = "document"
     FINETUNE = "finetune"
     PULL = "pull"

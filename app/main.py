@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
-from app.api.routes import auth, chat, conversations, openai, system, users
+from app.api.routes import auth, chat, conversations, finetune, knowledge, models, openai, system, users
 from app.core.config import Settings, get_settings
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, conversations, chat):
+    for module in (auth, users, conversations, chat, knowledge, finetune, models):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(system.router)

@@ -6,7 +6,13 @@ from kombu import Queue
 from app.contracts import QUEUES, TASK_QUEUES
 from app.core.config import get_settings
 
-TASK_MODULES = ["worker.tasks.system", "worker.tasks.generation"]
+TASK_MODULES = [
+    "worker.tasks.system",
+    "worker.tasks.generation",
+    "worker.tasks.indexing",
+    "worker.tasks.training",
+    "worker.tasks.models",
+]
 
 
 def create_celery(broker_url: str | None = None) -> Celery:
