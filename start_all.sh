@@ -164,7 +164,7 @@ with urllib.request.urlopen(sys.argv[1], timeout=3) as response:
 PY
 }
 
-# Poll /readyz until it answers 2xx; on timeout or API exit, show the log tail and fail.
+# Poll /readyz until it reports ready; on timeout or API exit, show the log tail and fail.
 wait_until_ready() {
   local url="http://$PUBLIC_HOST:$API_PORT/readyz" deadline=$((SECONDS + READY_TIMEOUT))
   log "waiting for $url (up to ${READY_TIMEOUT}s)"
@@ -207,11 +207,12 @@ fail_with_log() {
 }
 
 print_urls() {
-  local base="http://$PUBLIC_HOST:$API_PORT"
+  local base="http://$PUBLIC_HOST:$API_PORT" ui_note=""
+  [[ -f $ROOT/app/static/index.html ]] || ui_note="  (not built yet: scripts/build_frontend.sh)"
   cat <<TXT
 
 LocalMind is up.
-  UI        $base/
+  UI        $base/$ui_note
   Swagger   $base/docs
   Metrics   $base/metrics
   Flower    http://$PUBLIC_HOST:$FLOWER_PORT  (user "$FLOWER_USER", password from $FLOWER_PASSWORD_SOURCE)
