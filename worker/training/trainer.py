@@ -155,6 +155,7 @@ class _Run:
             "train_samples": len(train_set),
             "eval_samples": len(eval_set),
             "tokens_per_s": round(tokens / train_seconds, 1) if train_seconds > 0 else None,
+            "train_s": round(train_seconds, 2),
             "duration_s": round(time.perf_counter() - started, 2),
         }
         self._save(model, status, metrics, loss_history)
