@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_message_chars: int = 32_000
 
     default_model: str = "smollm2-135m-instruct"
+    small_model: str = ""
     embedding_model: str = "all-MiniLM-L6-v2"
     model_cache_gb: float = 4.0
 

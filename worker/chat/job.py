@@ -12,6 +12,7 @@ from app.contracts import QUEUE_GENERATION, EventType, JobKind, pending_queue_ke
 from app.events import EventPublisher
 from app.models import Conversation, Message
 from app.schemas.conversation import MessagePublic
+from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
 from worker.chat.relay import error_code, stream_tokens
 from worker.engine.errors import EngineError
@@ -28,6 +29,8 @@ class AnswerState:
     text: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     first_token_at: float | None = None
+    citations: list[dict] = field(default_factory=list)
+    trace: list[dict] = field(default_factory=list)
 
     def add(self, piece: str) -> None:
         if self.first_token_at is None:
@@ -70,6 +73,8 @@ def finish(message_id: int, state: AnswerState, status: str, completion=None, er
         "error": error,
         "finished_at": datetime.now(UTC),
         "latency_ms": (now - state.started) * 1000,
+        "citations": state.citations,
+        "tool_trace": state.trace,
     }
     if state.first_token_at is not None:
         values["ttft_ms"] = (state.first_token_at - state.started) * 1000
@@ -95,7 +100,15 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
         messages = prompt_messages(session, conversation, message)
         params = generation_params(conversation, message)
         model_id = message.model or conversation.model
-    return stream_tokens(events, model_id, messages, params, state.add)
+        request = AugmentRequest(
+            owner_id=message.owner_id,
+            model_id=model_id,
+            knowledge_base_ids=list(message.knowledge_base_ids or []),
+            planner=conversation.planner or "none",
+        )
+    augmented = augment(events, request, messages)
+    state.citations, state.trace = augmented.citations, augmented.trace
+    return stream_tokens(events, model_id, augmented.messages, params, state.add)
 
 
 def run_chat_job(message_id: int) -> str:

@@ -1,0 +1,31 @@
+"""Agent tools run inside a chat answer: `tool` events stream before the tokens and the trace is stored."""
+
+from tests.chat.conftest import sign_up
+from tests.chat.test_chat_e2e import ask, new_conversation
+
+
+def test_calculator_tool_event_precedes_the_answer(http):
+    headers = sign_up(http, "agent-user")
+    conversation_id = new_conversation(http, headers, planner="deterministic")
+    events = ask(http, headers, conversation_id, "What is 12 * (3 + 4)?")
+    kinds = [e.event for e in events]
+    assert "tool" in kinds and kinds[-1] == "done"
+    assert kinds.index("tool") < kinds.index("token")
+    tool = next(e for e in events if e.event == "tool").data
+    assert tool["name"] == "calculator" and tool["ok"] and "84" in tool["result_preview"]
+    stored = events[-1].data["message"]
+    assert stored["tool_trace"][0]["name"] == "calculator"
+
+
+def test_sales_question_runs_a_read_only_select(http, chat_settings):
+    import sqlite3
+
+    headers = sign_up(http, "sales-user")
+    conversation_id = new_conversation(http, headers, planner="deterministic")
+    events = ask(http, headers, conversation_id, "How many orders are in the sales database?")
+    tool = next(e for e in events if e.event == "tool").data
+    assert tool["name"] == "sql_query" and tool["ok"], tool
+    db_path = chat_settings.model_store_dir / "demo_sales.db"
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+        (orders,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
+    assert str(orders) in tool["result_preview"]

@@ -1,0 +1,86 @@
+"""Before the answer streams: run the agent (tools) or retrieve from knowledge bases, emitting their events."""
+
+from dataclasses import dataclass, field
+from functools import partial
+
+from app.contracts import EventType
+from app.core.config import get_settings
+from app.events import EventPublisher
+from worker.agent import AgentContext, run_agent
+from worker.chat.grounding import as_search_results, ground, search_knowledge, with_system_note
+from worker.engine.engine import get_engine
+from worker.engine.generation import GenerationParams
+from worker.engine.registry import get_registry
+
+TOOL_CALL_PARAMS = GenerationParams(temperature=0, max_new_tokens=256)
+MAX_CONTEXT_TOKENS = 1200
+
+
+@dataclass(frozen=True)
+class AugmentRequest:
+    owner_id: int
+    model_id: str
+    knowledge_base_ids: list[int]
+    planner: str
+
+
+@dataclass
+class Augmented:
+    messages: list[dict[str, str]]
+    citations: list[dict] = field(default_factory=list)
+    trace: list[dict] = field(default_factory=list)
+
+
+def _context_budget(model_id: str) -> int:
+    return min(MAX_CONTEXT_TOKENS, get_registry().resolve(model_id).spec.context_length // 3)
+
+
+def _complete(model_id: str, messages: list[dict[str, str]]) -> str:
+    return get_engine().complete(model_id, messages, TOOL_CALL_PARAMS).text
+
+
+def _embed(texts: list[str]):
+    from worker.rag.embedder import get_embedder
+
+    return get_embedder(get_settings().embedding_model).encode(texts)
+
+
+def augment(events: EventPublisher, request: AugmentRequest, messages: list[dict[str, str]]) -> Augmented:
+    if request.planner in ("deterministic", "llm"):
+        return _with_agent(events, request, messages)
+    if request.knowledge_base_ids:
+        return _with_knowledge(events, request, messages)
+    return Augmented(messages)
+
+
+def _with_knowledge(events: EventPublisher, request: AugmentRequest, messages: list[dict[str, str]]) -> Augmented:
+    events.publish(EventType.STATUS, {"state": "retrieving"})
+    question = messages[-1]["content"]
+    grounding = ground(request.owner_id, request.knowledge_base_ids, question, _context_budget(request.model_id))
+    events.publish(EventType.CITATIONS, {"citations": grounding.citations})
+    return Augmented(with_system_note(messages, grounding.system_note), grounding.citations)
+
+
+def _with_agent(events: EventPublisher, request: AugmentRequest, messages: list[dict[str, str]]) -> Augmented:
+    trace: list[dict] = []
+
+    def on_tool_event(event: dict) -> None:
+        trace.append(event)
+        events.publish(EventType.TOOL, event)
+
+    def search(query: str, k: int) -> list[dict]:
+        return as_search_results(search_knowledge(request.owner_id, request.knowledge_base_ids, query, k))
+
+    settings = get_settings()
+    context = AgentContext(
+        complete=partial(_complete, request.model_id),
+        small_complete=partial(_complete, settings.small_model or request.model_id),
+        knowledge_search=search if request.knowledge_base_ids else None,
+        embed=_embed,
+        on_tool_event=on_tool_event,
+    )
+    events.publish(EventType.STATUS, {"state": "planning"})
+    result = run_agent(messages, context, request.planner)
+    if result.citations:
+        events.publish(EventType.CITATIONS, {"citations": result.citations})
+    return Augmented(result.messages, result.citations, trace)
