@@ -112,6 +112,10 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
 });
 const t0 = Date.now();
+const isMock = await fetch(`${BASE}/healthz`)
+  .then((r) => r.json())
+  .then((b) => b.mock === true)
+  .catch(() => false);
 let failed = false;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -173,13 +177,50 @@ try {
     assert((await tid('status-line').count()) === 0, 'status line still shown after stop');
   });
 
+  await step('regenerate, then ← 1/2 → between sibling answers', async () => {
+    await lastAssistant().getByTestId('regenerate-button').click();
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.getAttribute('data-status') === 'done';
+    }, null, { timeout: 120_000 });
+    const position = lastAssistant().getByTestId('sibling-position');
+    assert((await position.textContent()) === '2/2', `sibling position ${await position.textContent()}`);
+    await lastAssistant().getByTestId('sibling-prev').click();
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.querySelector('[data-testid="sibling-position"]')?.textContent === '1/2';
+    });
+    assert((await lastAssistant().getAttribute('data-status')) === 'cancelled', 'the first sibling should be the stopped answer');
+    await lastAssistant().getByTestId('sibling-next').click();
+  });
+
+  // The mock server cuts the first connection of a question containing "[drop]" after a few tokens.
+  await step('a dropped connection resumes (Last-Event-ID) and the answer completes', async () => {
+    const resumed = [];
+    const onRequest = (r) => /\/messages\/\d+\/events$/.test(r.url()) && resumed.push(r.headers()['last-event-id']);
+    page.on('request', onRequest);
+    await ask('Explain again, please. [drop]');
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      const el = all[all.length - 1];
+      return el?.getAttribute('data-status') === 'streaming' && Number(el.getAttribute('data-length')) > 10;
+    }, null, { timeout: 120_000 });
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.getAttribute('data-status') === 'done';
+    }, null, { timeout: 120_000 });
+    page.off('request', onRequest);
+    if (isMock) assert(resumed.some((id) => Number(id) > 0), `no resume with Last-Event-ID (requests: ${JSON.stringify(resumed)})`);
+    else console.log(`     (real backend: the connection was not cut; resumed requests: ${JSON.stringify(resumed)})`);
+  });
+
   await step('reload keeps the session and the history', async () => {
     const url = page.url();
     await page.reload();
     await page.waitForURL(url);
     await tid('chat-view').waitFor();
     await page.locator('[data-testid="message-user"]').nth(1).waitFor();
-    assert((await page.locator('[data-testid="message-assistant"]').count()) === 2, 'answers missing after reload');
+    assert((await page.locator('[data-testid="message-assistant"]').count()) === 3, 'answers missing after reload');
     const first = await page.locator('[data-testid="message-assistant"]').first().getAttribute('data-status');
     assert(first === 'done', `first answer status after reload: ${first}`);
   });

@@ -25,6 +25,15 @@ describe('applyEvent', () => {
     expect(s).toMatchObject({ active: false, state: 'cancelled', text: 'Hello' });
   });
 
+  it('ignores events replayed at or below the last applied seq', () => {
+    let s = applyEvent(start, { seq: '1', type: 'token', data: { text: 'a' } }, 0);
+    s = applyEvent(s, { seq: '2', type: 'token', data: { text: 'b' } }, 10);
+    s = applyEvent(s, { seq: '2', type: 'token', data: { text: 'b' } }, 20);
+    s = applyEvent(s, { seq: null, type: 'status', data: { state: 'generating' } }, 30);
+    s = applyEvent(s, { seq: '3', type: 'token', data: { text: 'c' } }, 40);
+    expect(s.text).toBe('abc');
+  });
+
   it('marks errors as failed and inactive', () => {
     const s = applyEvent(start, { seq: '1', type: 'error', data: { code: 'oom', message: 'out of memory' } }, 0);
     expect(s).toMatchObject({ active: false, state: 'failed', error: { code: 'oom' } });

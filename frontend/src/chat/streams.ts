@@ -25,6 +25,8 @@ export interface LiveStream {
   active: boolean;
   final?: MessagePublic;
   reconnectAttempt?: number;
+  /** Highest event seq applied: replayed events at or below it are ignored. */
+  lastSeq?: number;
 }
 
 /** Live streams keyed by conversation id: a stream belongs to its conversation, not to the view. */
@@ -37,6 +39,11 @@ function update(conversationId: number, fn: (s: LiveStream) => LiveStream): void
 
 /** Pure reducer: applies one SSE event to a stream's state. */
 export function applyEvent(s: LiveStream, e: JobEvent, now: number): LiveStream {
+  const seq = e.seq !== null && /^\d+$/.test(e.seq) ? Number(e.seq) : undefined;
+  if (seq !== undefined) {
+    if (s.lastSeq !== undefined && seq <= s.lastSeq) return s;
+    s = { ...s, lastSeq: seq };
+  }
   switch (e.type) {
     case 'status': {
       const d = e.data as StatusEventData;
