@@ -18,6 +18,7 @@ from app.core.migrations import pending_revisions, upgrade_head
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client
 from app.services.job_health import sweep_forever
+from app.spa import mount_frontend
 
 API_PREFIX = "/api/v1"
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(system.router)
     app.include_router(openai.router)
+    mount_frontend(app)  # keep last: its catch-all GET route must not shadow later routes
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_json_body_kb * 1024)
     app.add_middleware(

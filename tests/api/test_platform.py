@@ -70,3 +70,21 @@ def test_json_logs_carry_request_id(capfd):
     line = [ln for ln in capfd.readouterr().err.splitlines() if "hello" in ln][0]
     record = json.loads(line)
     assert record["message"] == "hello" and record["request_id"] == "req-42"
+
+
+async def test_spa_fallback_serves_index_but_not_for_api_paths(app, tmp_path):
+    import httpx
+    from fastapi import FastAPI
+
+    from app.spa import mount_frontend
+
+    (tmp_path / "index.html").write_text("<html>LocalMind</html>")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "app.js").write_text("console.log(1)")
+    spa = FastAPI()
+    mount_frontend(spa, tmp_path)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=spa), base_url="http://t") as http:
+        assert "LocalMind" in (await http.get("/chat/42")).text
+        assert (await http.get("/assets/app.js")).text == "console.log(1)"
+        assert "LocalMind" in (await http.get("/../../etc/passwd")).text
+        assert (await http.get("/api/v1/nothing")).status_code == 404
