@@ -1,0 +1,70 @@
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from app.schemas.common import StrictModel
+
+
+class DatasetPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    format: str
+    count: int
+    eval_fraction: float
+    preview: list[Any]
+    token_stats: dict[str, Any] | None
+    errors: list[dict[str, Any]] = Field(default_factory=list, description="Always empty: invalid uploads get 422")
+    created_at: datetime
+
+
+class FinetuneJobCreate(StrictModel):
+    """Ranges are checked by `worker.training.config.TrainConfig.validate`, which names the bad field."""
+
+    base_model: str = Field(max_length=200)
+    dataset_id: int
+    method: Literal["lora", "qlora"] = "lora"
+    rank: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.05
+    target_modules: list[str] | None = Field(default=None, max_length=32)
+    learning_rate: float = 2e-4
+    epochs: int = 1
+    max_steps: int | None = None
+    batch_size: int = 8
+    grad_accum: int = 1
+    max_seq_len: int = 512
+    warmup_steps: int = 0
+    seed: int = 0
+
+
+class FinetuneJobPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    owner_id: int
+    owner: str | None = Field(default=None, description="Owner's username; set in an administrator's listing")
+    dataset_id: int
+    base_model: str
+    method: str
+    config: dict[str, Any]
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    error: str | None
+    progress: dict[str, Any]
+    metrics: dict[str, Any]
+    adapter_name: str | None
+    queue_position: int | None = None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @computed_field(description="The model id to chat with, `<base>+<adapter>`, once an adapter is saved")
+    @property
+    def model_id(self) -> str | None:
+        return f"{self.base_model}+{self.adapter_name}" if self.adapter_name else None
+
+
+class FinetuneJobDetail(FinetuneJobPublic):
+    loss_history: list[dict[str, Any]]

@@ -1,0 +1,125 @@
+"""One fine-tuning job: claim it, train through `worker.training`, publish progress, persist the outcome."""
+
+import gc
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from sqlalchemy import update
+
+from app.contracts import QUEUE_TRAINING, EventType, JobKind, pending_queue_key
+from app.core.config import get_settings
+from app.events import EventPublisher
+from app.models import Dataset, FinetuneJob
+from app.schemas.finetune import FinetuneJobDetail
+from worker.engine.errors import EngineError
+from worker.engine.store import pull_model
+from worker.finetune.naming import adapter_name, dataset_path
+from worker.finetune.progress import ProgressRecorder
+from worker.runtime import JobLease, db_sessions, publisher, redis_client
+from worker.training.config import TrainConfig
+from worker.training.errors import ConfigError, TrainingError
+from worker.training.metadata import read_adapter_metadata, write_adapter_metadata
+from worker.training.trainer import COMPLETED, TrainResult, train
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    job_id: int
+    owner_id: int
+    base_model: str
+    config: dict[str, Any]
+    dataset: Path
+
+
+def claim(job_id: int) -> JobPlan | None:
+    """queued → running exactly once; a cancelled or redelivered job finds nothing to claim."""
+    with db_sessions()() as session:
+        result = session.execute(
+            update(FinetuneJob)
+            .where(FinetuneJob.id == job_id, FinetuneJob.status == "queued")
+            .values(status="running", started_at=datetime.now(UTC))
+        )
+        session.commit()
+        if result.rowcount != 1:
+            return None
+        job = session.get(FinetuneJob, job_id)
+        dataset = session.get(Dataset, job.dataset_id)
+        path = dataset_path(get_settings(), dataset.stored_name)
+        return JobPlan(job.id, job.owner_id, job.base_model, dict(job.config), path)
+
+
+def finish(job_id: int, status: str, recorder: ProgressRecorder, **values: Any) -> dict:
+    """Persist the outcome with the full loss history; returns the job as its public detail dict."""
+    with db_sessions()() as session:
+        job = session.get(FinetuneJob, job_id)
+        job.status = status
+        job.finished_at = datetime.now(UTC)
+        if recorder.history:
+            job.progress, job.loss_history = recorder.latest, list(recorder.history)
+        for key, value in values.items():
+            setattr(job, key, value)
+        session.commit()
+        return FinetuneJobDetail.model_validate(job).model_dump(mode="json")
+
+
+def _train_adapter(plan: JobPlan, events: EventPublisher, recorder: ProgressRecorder) -> tuple[TrainResult, str]:
+    """Train into a staging directory, then move it into place: the registry never sees half an adapter."""
+    base_dir = pull_model(
+        plan.base_model,
+        lambda stage, _fraction: events.publish(EventType.STATUS, {"state": "preparing", "stage": stage}),
+    )
+    events.publish(EventType.STATUS, {"state": "running"})
+    name = adapter_name(plan.job_id)
+    adapters = get_settings().adapters_dir
+    staging, target = adapters / f".{name}.partial", adapters / name
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        config = TrainConfig.from_dict(plan.config)
+        result = train(config, base_dir, plan.dataset, staging, recorder, events.cancelled, plan.base_model)
+        # `base_model_id` is the key app/services/models_catalog.py lists adapters by.
+        extra = {"base_model_id": plan.base_model, "job_id": plan.job_id, "owner_id": plan.owner_id}
+        write_adapter_metadata(staging, read_adapter_metadata(staging) | extra)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result, name
+
+
+def run_finetune_job(job_id: int) -> str:
+    """Entry point of the `training.finetune` task. Returns the final status."""
+    client = redis_client()
+    client.zrem(pending_queue_key(QUEUE_TRAINING), job_id)
+    events = publisher(JobKind.FINETUNE, job_id)
+    # The lease exists before the claim so the API never sees `running` without a live worker behind it.
+    with JobLease(client, JobKind.FINETUNE, job_id):
+        plan = claim(job_id)
+        if plan is None:
+            logger.info("fine-tuning job {} is no longer queued; not running it", job_id)
+            return "skipped"
+        recorder = ProgressRecorder(job_id, events)
+        try:
+            result, name = _train_adapter(plan, events, recorder)
+        except ConfigError as exc:
+            return _fail(events, job_id, recorder, "invalid_config", str(exc))
+        except (TrainingError, EngineError) as exc:
+            return _fail(events, job_id, recorder, "training_failed", str(exc))
+        except Exception as exc:  # noqa: BLE001 - the worker must survive and record why
+            logger.opt(exception=exc).error("fine-tuning job {} failed", job_id)
+            return _fail(events, job_id, recorder, "training_failed", f"{type(exc).__name__}: {exc}")
+        finally:
+            gc.collect()
+        status = "succeeded" if result.status == COMPLETED else "cancelled"
+        final = finish(job_id, status, recorder, metrics=result.metrics, adapter_name=name)
+        events.publish(EventType.DONE, {"job": final})
+        return status
+
+
+def _fail(events: EventPublisher, job_id: int, recorder: ProgressRecorder, code: str, message: str) -> str:
+    final = finish(job_id, "failed", recorder, error=message)
+    events.publish(EventType.ERROR, {"code": code, "message": message, "job": final})
+    return "failed"
