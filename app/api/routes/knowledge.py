@@ -1,3 +1,153 @@
-from fastapi import APIRouter
+"""Knowledge bases, their documents (upload, indexing progress over SSE, reindex, delete) and search."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, status
+
+from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.contracts import JobKind
+from app.schemas.knowledge import (
+    DocumentPublic,
+    DocumentUploaded,
+    KnowledgeBaseCreate,
+    KnowledgeBasePublic,
+    KnowledgeBaseUpdate,
+    SearchRequest,
+    SearchResponse,
+)
+from app.services import knowledge
+from app.streaming import JobEventStream, sse_response
 
 router = APIRouter(tags=["knowledge"])
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                }
+            }
+        },
+    }
+}
+SSE_DOC = {200: {"content": {"text/event-stream": {}}, "description": "SSE: status, progress, done | error"}}
+
+
+@router.post("/knowledge-bases", response_model=KnowledgeBasePublic, status_code=status.HTTP_201_CREATED)
+async def create_knowledge_base(
+    data: KnowledgeBaseCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+):
+    """`embedding_model` defaults to EMBEDDING_MODEL; a duplicate name among your knowledge bases → 409."""
+    return await knowledge.create_kb(session, user, data, settings.embedding_model)
+
+
+@router.get("/knowledge-bases", response_model=list[KnowledgeBasePublic])
+async def list_knowledge_bases(user: CurrentUser, session: SessionDep):
+    return await knowledge.list_kbs(session, user)
+
+
+@router.get("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic)
+async def get_knowledge_base(kb_id: int, user: CurrentUser, session: SessionDep):
+    return await knowledge.get_owned_kb(session, user, kb_id)
+
+
+@router.patch("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic)
+async def update_knowledge_base(kb_id: int, data: KnowledgeBaseUpdate, user: CurrentUser, session: SessionDep):
+    kb = await knowledge.get_owned_kb(session, user, kb_id)
+    return await knowledge.update_kb(session, kb, data)
+
+
+@router.delete("/knowledge-bases/{kb_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_knowledge_base(
+    kb_id: int, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+):
+    """Deletes its documents and uploads now; an indexing worker removes the index directory shortly after."""
+    kb = await knowledge.get_owned_kb(session, user, kb_id)
+    await knowledge.delete_kb(session, redis, request.app.state.tasks, settings, kb)
+
+
+@router.post(
+    "/knowledge-bases/{kb_id}/documents",
+    response_model=list[DocumentUploaded],
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload_documents(
+    kb_id: int, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+):
+    """Multipart field `files` (one or many), at most MAX_UPLOAD_MB per request; each new file is queued for
+    indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the request.
+    A file whose content the knowledge base already holds returns that document with `duplicate: true`."""
+    kb = await knowledge.get_owned_kb(session, user, kb_id)
+    files = await knowledge.receive_files(request, settings)
+    return await knowledge.add_documents(session, redis, request.app.state.tasks, user, kb, files)
+
+
+@router.get("/knowledge-bases/{kb_id}/documents", response_model=list[DocumentPublic])
+async def list_documents(kb_id: int, user: CurrentUser, session: SessionDep, redis: RedisDep):
+    kb = await knowledge.get_owned_kb(session, user, kb_id)
+    return await knowledge.list_documents(session, redis, kb)
+
+
+@router.post("/knowledge-bases/{kb_id}/search", response_model=SearchResponse)
+async def search(
+    kb_id: int,
+    body: SearchRequest,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+):
+    """Top `k` chunks by dense (embeddings), bm25 (keywords) or hybrid (both, rank-fused) retrieval."""
+    kb = await knowledge.get_owned_kb(session, user, kb_id)
+    return await knowledge.search(session, redis, request.app.state.tasks, settings, kb, body)
+
+
+@router.get("/documents/{document_id}", response_model=DocumentPublic)
+async def get_document(document_id: int, user: CurrentUser, session: SessionDep, redis: RedisDep):
+    return await knowledge.get_owned_document(session, redis, user, document_id)
+
+
+@router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_document(
+    document_id: int, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+):
+    document = await knowledge.get_owned_document(session, redis, user, document_id)
+    await knowledge.delete_document(session, redis, request.app.state.tasks, settings, document)
+
+
+@router.post("/documents/{document_id}/reindex", response_model=DocumentPublic, status_code=status.HTTP_202_ACCEPTED)
+async def reindex_document(document_id: int, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep):
+    """Index an indexed or failed document again (409 while it is being indexed)."""
+    document = await knowledge.get_owned_document(session, redis, user, document_id)
+    return await knowledge.reindex(session, redis, request.app.state.tasks, document)
+
+
+@router.get("/documents/{document_id}/events", responses=SSE_DOC)
+async def document_events(
+    document_id: int,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+):
+    """`status {state}`, `progress {stage, done, total}`, then `done {document}` or `error {code, message}`."""
+    document = await knowledge.get_owned_document(session, redis, user, document_id)
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    stream = await JobEventStream(redis, JobKind.DOCUMENT, document.id).open()
+    if document.status in knowledge.FINAL_STATUSES and not await stream.has_history():
+        await stream.close()
+
+        async def single():
+            yield knowledge.public_event(document)
+
+        return sse_response(single(), settings.sse_heartbeat_seconds)
+    events = knowledge.document_events(request.app, stream, document, after)
+    return sse_response(events, settings.sse_heartbeat_seconds)

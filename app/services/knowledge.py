@@ -1,0 +1,457 @@
+"""Knowledge bases and their documents: CRUD, streamed uploads, indexing jobs, search, stuck-job checks.
+
+Every query filters by owner, so another user's objects answer 404. The API never parses documents: it
+streams uploads to disk, sniffs their type cheaply (`worker.rag.loaders` imports no torch) and hands the
+rest to the indexing workers by id.
+"""
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import redis.asyncio as aioredis
+from fastapi import FastAPI, Request
+from kombu.exceptions import OperationalError
+from loguru import logger
+from python_multipart.multipart import MultipartParser, parse_options_header
+from redis.exceptions import RedisError
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.contracts import (
+    REPLAY_TTL_SECONDS,
+    TASK_DELETE_DOCUMENT,
+    TASK_INDEX_DOCUMENT,
+    TASK_SEARCH,
+    EventType,
+    JobKind,
+    cancel_key,
+    lease_key,
+    replay_key,
+)
+from app.core.config import Settings
+from app.core.errors import AppError, not_found
+from app.core.tasks import dispatch
+from app.events import publish_async
+from app.models import Document, KnowledgeBase, User
+from app.schemas.knowledge import (
+    DocumentPublic,
+    DocumentUploaded,
+    KnowledgeBaseCreate,
+    KnowledgeBaseUpdate,
+    SearchRequest,
+    SearchResponse,
+)
+from app.services.ephemeral_jobs import job_events, start_job
+from app.streaming import JobEventStream
+from worker.rag.errors import DocumentError
+from worker.rag.loaders import detect_type, safe_filename
+
+MAX_FILES_PER_UPLOAD = 20
+ACTIVE_STATUSES = ("parsing", "embedding")
+FINAL_STATUSES = ("indexed", "failed")
+WORKER_LOST = "The indexing worker stopped (crashed or restarted) while processing this document; reindex it."
+_UNSUPPORTED_CODES = {"unsupported_type", "type_mismatch"}
+
+
+# -- knowledge bases ----------------------------------------------------------------------------------
+
+
+async def get_owned_kb(session: AsyncSession, user: User, kb_id: int) -> KnowledgeBase:
+    kb = await session.get(KnowledgeBase, kb_id)
+    if kb is None or kb.owner_id != user.id:
+        raise not_found("Knowledge base")
+    return kb
+
+
+def _name_taken(name: str) -> AppError:
+    return AppError(409, "duplicate_name", f"You already have a knowledge base named '{name}'.")
+
+
+async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate, default_model: str) -> KnowledgeBase:
+    kb = KnowledgeBase(
+        owner_id=user.id,
+        name=data.name,
+        description=data.description,
+        embedding_model=data.embedding_model or default_model,
+    )
+    session.add(kb)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise _name_taken(data.name) from exc
+    return kb
+
+
+async def list_kbs(session: AsyncSession, user: User) -> list[KnowledgeBase]:
+    rows = await session.scalars(
+        select(KnowledgeBase).where(KnowledgeBase.owner_id == user.id).order_by(KnowledgeBase.id)
+    )
+    return list(rows)
+
+
+async def update_kb(session: AsyncSession, kb: KnowledgeBase, data: KnowledgeBaseUpdate) -> KnowledgeBase:
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if name == "name" and value is None:
+            continue
+        setattr(kb, name, value)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise _name_taken(data.name or "") from exc
+    return kb
+
+
+async def delete_kb(session: AsyncSession, redis: aioredis.Redis, tasks, settings: Settings, kb: KnowledgeBase):
+    """Rows go now; the uploads are removed here and the index directory by an indexing worker."""
+    documents = list(
+        await session.execute(select(Document.id, Document.stored_name).where(Document.knowledge_base_id == kb.id))
+    )
+    for document_id, _ in documents:
+        await redis.set(cancel_key(JobKind.DOCUMENT, document_id), "1", ex=REPLAY_TTL_SECONDS)
+    kb_id = kb.id
+    await session.execute(delete(Document).where(Document.knowledge_base_id == kb_id))
+    await session.delete(kb)
+    await session.commit()
+    await _remove_uploads(settings, [stored for _, stored in documents])
+    await _dispatch_cleanup(tasks, {"knowledge_base_id": kb_id})
+
+
+# -- documents ----------------------------------------------------------------------------------------
+
+
+async def get_owned_document(session: AsyncSession, redis: aioredis.Redis, user: User, document_id: int) -> Document:
+    document = await session.get(Document, document_id, populate_existing=True)
+    if document is None or document.owner_id != user.id:
+        raise not_found("Document")
+    return await check_document(session, redis, document)
+
+
+async def check_document(session: AsyncSession, redis: aioredis.Redis, document: Document) -> Document:
+    """Fail a document stuck in parsing/embedding whose worker lease expired (the worker died)."""
+    if document.status not in ACTIVE_STATUSES or await redis.exists(lease_key(JobKind.DOCUMENT, document.id)):
+        return document
+    result = await session.execute(
+        update(Document)
+        .where(Document.id == document.id, Document.status.in_(ACTIVE_STATUSES))
+        .values(status="failed", error=WORKER_LOST)
+    )
+    await session.commit()
+    if result.rowcount == 1:
+        logger.warning("document {} failed: its indexing worker was lost", document.id)
+        data = {"code": "worker_lost", "message": WORKER_LOST}
+        await publish_async(redis, JobKind.DOCUMENT, document.id, EventType.ERROR, data)
+    await session.refresh(document)
+    return document
+
+
+async def list_documents(session: AsyncSession, redis: aioredis.Redis, kb: KnowledgeBase) -> list[Document]:
+    rows = list(
+        await session.scalars(
+            select(Document).where(Document.knowledge_base_id == kb.id).order_by(Document.id),
+            execution_options={"populate_existing": True},
+        )
+    )
+    return [await check_document(session, redis, d) for d in rows]
+
+
+async def delete_document(session: AsyncSession, redis: aioredis.Redis, tasks, settings: Settings, document: Document):
+    """The row goes now (search drops hits of documents that no longer exist); a worker removes the vectors."""
+    await redis.set(cancel_key(JobKind.DOCUMENT, document.id), "1", ex=REPLAY_TTL_SECONDS)
+    payload = {"knowledge_base_id": document.knowledge_base_id, "document_id": document.id}
+    stored = document.stored_name
+    await session.delete(document)
+    await session.commit()
+    await _remove_uploads(settings, [stored])
+    await _dispatch_cleanup(tasks, payload)
+
+
+async def reindex(session: AsyncSession, redis: aioredis.Redis, tasks, document: Document) -> Document:
+    result = await session.execute(
+        update(Document)
+        .where(Document.id == document.id, Document.status.in_(FINAL_STATUSES))
+        .values(status="queued", error=None)
+    )
+    await session.commit()
+    if result.rowcount != 1:
+        raise AppError(409, "indexing_in_progress", "This document is being indexed already.")
+    await session.refresh(document)
+    await _start_indexing(session, redis, tasks, [document])
+    return document
+
+
+async def _start_indexing(session: AsyncSession, redis: aioredis.Redis, tasks, documents: list[Document]) -> None:
+    """Fresh event channel (ids can be reused, runs repeat), then dispatch; Redis down → failed + 503."""
+    try:
+        for document in documents:
+            await redis.delete(replay_key(JobKind.DOCUMENT, document.id), cancel_key(JobKind.DOCUMENT, document.id))
+            await dispatch(tasks, TASK_INDEX_DOCUMENT, {"document_id": document.id})
+    except (RedisError, OperationalError, OSError) as exc:
+        reason = "The task queue (Redis) is unavailable; reindex the document shortly."
+        ids = [d.id for d in documents]
+        await session.execute(
+            update(Document)
+            .where(Document.id.in_(ids), Document.status == "queued")
+            .values(status="failed", error=reason)
+        )
+        await session.commit()
+        raise AppError(503, "queue_unavailable", reason) from exc
+
+
+async def _dispatch_cleanup(tasks, payload: dict) -> None:
+    try:
+        await dispatch(tasks, TASK_DELETE_DOCUMENT, payload)
+    except (RedisError, OperationalError, OSError) as exc:  # hits of deleted documents are filtered out anyway
+        logger.warning("index cleanup {} not dispatched: {}", payload, exc)
+
+
+async def _remove_uploads(settings: Settings, stored_names: list[str]) -> None:
+    def remove() -> None:
+        for name in stored_names:
+            (settings.uploads_dir / name).unlink(missing_ok=True)
+
+    await anyio.to_thread.run_sync(remove)
+
+
+def public_event(document: Document) -> dict[str, Any]:
+    """The terminal event of a finished document, for a client arriving after its events expired."""
+    if document.status == "failed":
+        return {"type": EventType.ERROR, "data": {"code": "failed", "message": document.error or "Indexing failed."}}
+    return {
+        "type": EventType.DONE,
+        "data": {"document": DocumentPublic.model_validate(document).model_dump(mode="json")},
+    }
+
+
+async def document_events(
+    app: FastAPI, stream: JobEventStream, document: Document, after_seq: int
+) -> AsyncIterator[dict[str, Any]]:
+    """A document's indexing events until `done`/`error`; while idle, a dead worker or a deletion ends it."""
+    redis = app.state.redis
+    document_id = document.id
+
+    async def on_idle() -> None:
+        async with app.state.sessionmaker() as session:
+            current = await session.get(Document, document_id)
+            if current is None:
+                data = {"code": "deleted", "message": "The document was deleted."}
+                await publish_async(redis, JobKind.DOCUMENT, document_id, EventType.ERROR, data)
+            else:
+                await check_document(session, redis, current)
+
+    if after_seq == 0:
+        yield {"type": EventType.STATUS, "data": {"state": document.status}}
+    async for event in stream.events(after_seq, on_idle):
+        yield event
+
+
+# -- uploads ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedFile:
+    raw_name: str
+    path: Path
+    size: int = 0
+    sha256: str = ""
+    filename: str = ""
+    kind: str = ""
+
+
+@dataclass
+class _UploadWriter:
+    """python-multipart callbacks: each `files` part goes straight to its own file, hashed as it is written."""
+
+    directory: Path
+    files: list[ReceivedFile] = field(default_factory=list)
+    ended: bool = False
+    _headers: dict[bytes, bytes] = field(default_factory=dict)
+    _header: list[bytes] = field(default_factory=lambda: [b"", b""])
+    _handle: Any = None
+    _hash: Any = None
+
+    def parser(self, boundary: bytes) -> MultipartParser:
+        callbacks = {
+            "on_part_begin": self._headers.clear,
+            "on_header_field": lambda data, start, end: self._append(0, data[start:end]),
+            "on_header_value": lambda data, start, end: self._append(1, data[start:end]),
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._open_part,
+            "on_part_data": self._write,
+            "on_part_end": self._close_part,
+            "on_end": self._end,
+        }
+        return MultipartParser(boundary, callbacks)
+
+    def _append(self, slot: int, data: bytes) -> None:
+        self._header[slot] += data
+
+    def _header_end(self) -> None:
+        self._headers[self._header[0].strip().lower()] = self._header[1].strip()
+        self._header = [b"", b""]
+
+    def _open_part(self) -> None:
+        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        if params.get(b"name") != b"files" or b"filename" not in params:
+            return  # other form fields are ignored
+        if len(self.files) == MAX_FILES_PER_UPLOAD:
+            raise AppError(422, "too_many_files", f"At most {MAX_FILES_PER_UPLOAD} files per upload.")
+        received = ReceivedFile(params[b"filename"].decode("utf-8", "replace"), self.directory / uuid.uuid4().hex)
+        self.files.append(received)
+        self._handle = received.path.open("xb")
+        self._hash = hashlib.sha256()
+
+    def _write(self, data: bytes, start: int, end: int) -> None:
+        if self._handle is not None:
+            self._handle.write(data[start:end])
+            self._hash.update(data[start:end])
+            self.files[-1].size += end - start
+
+    def _close_part(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self.files[-1].sha256 = self._hash.hexdigest()
+            self._handle = None
+
+    def _end(self) -> None:
+        self.ended = True
+
+    def discard(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        for received in self.files:
+            received.path.unlink(missing_ok=True)
+
+
+def _too_large(max_mb: int) -> AppError:
+    return AppError(
+        413,
+        "payload_too_large",
+        f"The upload is larger than the {max_mb} MB limit (MAX_UPLOAD_MB, all files of one request together).",
+        {"max_bytes": max_mb * 1024 * 1024},
+    )
+
+
+async def receive_files(request: Request, settings: Settings) -> list[ReceivedFile]:
+    """Stream the multipart body to `uploads_dir` chunk by chunk, never holding a file in memory.
+
+    The size limit is checked on Content-Length before any byte is read, and again while streaming.
+    """
+    content_type, params = parse_options_header(request.headers.get("content-type"))
+    if content_type != b"multipart/form-data" or not params.get(b"boundary"):
+        raise AppError(415, "unsupported_media_type", "Send the files as multipart/form-data in the field 'files'.")
+    max_bytes = settings.max_upload_mb * 1024 * 1024
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(settings.max_upload_mb)
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    writer = _UploadWriter(settings.uploads_dir)
+    parser = writer.parser(params[b"boundary"])
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > max_bytes:
+                raise _too_large(settings.max_upload_mb)
+            await anyio.to_thread.run_sync(parser.write, chunk)
+        if not writer.ended:
+            raise AppError(400, "malformed_upload", "The multipart body is incomplete or malformed.")
+        if not writer.files:
+            raise AppError(422, "no_files", "No files were sent: use the multipart field 'files'.")
+        await anyio.to_thread.run_sync(_check_files, writer.files)
+    except BaseException:
+        await anyio.to_thread.run_sync(writer.discard)
+        raise
+    return writer.files
+
+
+def _check_files(files: list[ReceivedFile]) -> None:
+    """Sanitised name and sniffed type of every file; the first bad one refuses the whole upload."""
+    for received in files:
+        try:
+            received.filename = safe_filename(received.raw_name)
+            received.kind = detect_type(received.path, received.filename)
+        except DocumentError as exc:
+            status = 415 if exc.code in _UNSUPPORTED_CODES else 422
+            raise AppError(status, exc.code, exc.message, {"filename": received.raw_name}) from exc
+
+
+async def add_documents(
+    session: AsyncSession, redis: aioredis.Redis, tasks, user: User, kb: KnowledgeBase, files: list[ReceivedFile]
+) -> list[DocumentUploaded]:
+    """One row per new content hash; a file the knowledge base already holds returns that document instead."""
+    hashes = {f.sha256 for f in files}
+    known = {
+        d.content_hash: d
+        for d in await session.scalars(
+            select(Document).where(Document.knowledge_base_id == kb.id, Document.content_hash.in_(hashes))
+        )
+    }
+    results: list[tuple[Document, bool]] = []
+    created: list[Document] = []
+    for received in files:
+        existing = known.get(received.sha256)
+        if existing is not None:
+            received.path.unlink(missing_ok=True)
+            results.append((existing, True))
+            continue
+        document = Document(
+            knowledge_base_id=kb.id,
+            owner_id=user.id,
+            filename=received.filename,
+            stored_name=received.path.name,
+            content_hash=received.sha256,
+            size_bytes=received.size,
+            kind=received.kind,
+            status="queued",
+        )
+        session.add(document)
+        known[received.sha256] = document
+        created.append(document)
+        results.append((document, False))
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        for received in files:
+            received.path.unlink(missing_ok=True)
+        raise AppError(409, "duplicate_document", "The same file is being uploaded concurrently.") from exc
+    await _start_indexing(session, redis, tasks, created)
+    return [DocumentUploaded(**DocumentPublic.model_validate(d).model_dump(), duplicate=dup) for d, dup in results]
+
+
+# -- search -------------------------------------------------------------------------------------------
+
+
+async def search(
+    session: AsyncSession, redis: aioredis.Redis, tasks, settings: Settings, kb: KnowledgeBase, body: SearchRequest
+) -> SearchResponse:
+    """A row-less TASK_SEARCH job: the indexing worker owns the index and the embedder."""
+    searchable = await session.scalar(
+        select(exists().where(Document.knowledge_base_id == kb.id, Document.indexed_at.is_not(None)))
+    )
+    if not searchable:
+        return SearchResponse(query=body.query, mode=body.mode, hits=[])
+    payload = {
+        "knowledge_base_id": kb.id,
+        "embedding_model": kb.embedding_model,
+        "query": body.query,
+        "mode": body.mode,
+        "k": body.k,
+    }
+    job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, TASK_SEARCH, payload)
+    async for event in job_events(redis, JobKind.SEARCH, job_id, stream, settings.generation_job_timeout_seconds):
+        if event["type"] == EventType.ERROR:
+            raise AppError(
+                503, event["data"].get("code", "search_failed"), event["data"].get("message", "Search failed.")
+            )
+        if event["type"] == EventType.DONE:
+            return SearchResponse(query=body.query, mode=body.mode, hits=event["data"]["hits"])
+    raise AppError(503, "search_failed", "The search job ended without a result.")

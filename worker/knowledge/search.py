@@ -1,0 +1,46 @@
+"""A knowledge-base search requested over HTTP: the request waits in Redis, the hits go out as a `done` event."""
+
+import json
+
+from loguru import logger
+
+from app.contracts import EventType, JobKind, payload_key
+from worker.knowledge.hits import live_hits
+from worker.runtime import JobLease, publisher, redis_client
+
+
+def run_search_job(job_id: str) -> str:
+    client = redis_client()
+    raw = client.getdel(payload_key(JobKind.SEARCH, job_id))
+    if raw is None:
+        logger.info("search {} has no payload (expired or already taken)", job_id)
+        return "skipped"
+    request = json.loads(raw)
+    events = publisher(JobKind.SEARCH, job_id)
+    with JobLease(client, JobKind.SEARCH, job_id):
+        try:
+            found = live_hits(
+                request["knowledge_base_id"],
+                request["embedding_model"],
+                request["query"],
+                request["mode"],
+                request["k"],
+            )
+        except Exception as exc:  # noqa: BLE001 - report, keep the worker alive
+            logger.opt(exception=exc).error("search {} failed", job_id)
+            events.publish(EventType.ERROR, {"code": "search_failed", "message": f"Search failed: {exc}"})
+            return "failed"
+    hits = [
+        {
+            "score": hit.score,
+            "similarity": hit.similarity,
+            "document_id": hit.document_id,
+            "filename": filename,
+            "page": hit.page,
+            "heading": hit.heading,
+            "text": hit.text,
+        }
+        for hit, filename in found
+    ]
+    events.publish(EventType.DONE, {"hits": hits})
+    return "done"
