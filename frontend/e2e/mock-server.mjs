@@ -70,6 +70,11 @@ async function generate(conv, assistant) {
       citations: docs.slice(0, 2).map((d, i) => ({ n: i + 1, document_id: d.id, document_name: d.filename, page: 1, snippet: `A passage from ${d.filename}.`, score: 0.9 - i / 10 })),
     });
   }
+  if (conv.planner && conv.planner !== 'none') {
+    const step = { name: 'calculator', arguments: { expression: '6*7' }, result_preview: '42', duration_ms: 3, ok: true };
+    publish(key, 'tool', step);
+    assistant.tool_trace = [step];
+  }
   publish(key, 'status', { state: 'generating', model: assistant.model });
   assistant.status = 'streaming';
   const words = ANSWER.split(/(?<= )/);

@@ -281,6 +281,24 @@ try {
     });
   }
 
+  await step('agent tool steps show as a collapsible card', async () => {
+    await tid('new-chat').click();
+    await page.waitForURL(/\/chat\/\d+$/);
+    await tid('planner-picker').click();
+    await page.locator('.ant-select-item-option').nth(1).click();
+    await page.waitForTimeout(300);
+    await ask('What is 6 times 7? Use the calculator.');
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.getAttribute('data-status') === 'done';
+    }, null, { timeout: 180_000 });
+    const card = lastAssistant().getByTestId('tool-steps');
+    if (!isMock && !(await card.count())) return console.log('     (real backend: this answer used no tool)');
+    await card.locator('.ant-collapse-header').first().click();
+    await card.getByTestId('tool-step').first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-tools-1280x800.png') });
+  });
+
   await step('layout: screenshots and no overlapping header controls', async () => {
     for (const [w, h] of SIZES) await checkLayout(w, h, true);
   });

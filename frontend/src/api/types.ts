@@ -41,16 +41,20 @@ export interface ConversationPublic {
   temperature?: number | null;
   max_tokens?: number | null;
   knowledge_base_ids: number[];
+  /** Agent planner: tools are used unless 'none'. */
+  planner?: Planner | null;
   created_at: string;
   updated_at?: string | null;
 }
+
+export type Planner = 'none' | 'deterministic' | 'llm';
 
 export interface ConversationDetail extends ConversationPublic {
   messages: MessagePublic[];
 }
 
 export type ConversationUpdate = Partial<
-  Pick<ConversationPublic, 'title' | 'model' | 'system_prompt' | 'temperature' | 'max_tokens' | 'knowledge_base_ids'>
+  Pick<ConversationPublic, 'title' | 'model' | 'system_prompt' | 'temperature' | 'max_tokens' | 'knowledge_base_ids' | 'planner'>
 >;
 
 export type MessageStatus = 'pending' | 'streaming' | 'done' | 'cancelled' | 'failed';

@@ -1,6 +1,6 @@
 import { UnorderedListOutlined } from '@ant-design/icons';
 import { Button, Select } from 'antd';
-import type { ConversationPublic, KnowledgeBase, ModelInfo } from '../api/types';
+import type { ConversationPublic, ConversationUpdate, KnowledgeBase, ModelInfo, Planner } from '../api/types';
 import { useI18n } from '../i18n';
 
 interface Props {
@@ -9,10 +9,12 @@ interface Props {
   knowledgeBases: KnowledgeBase[];
   /** Mobile only: opens the conversation drawer. */
   onOpenList?: () => void;
-  onChange: (patch: { model?: string; knowledge_base_ids?: number[] }) => void;
+  onChange: (patch: ConversationUpdate) => void;
 }
 
-/** Per-conversation model and knowledge-base pickers (saved with PATCH /conversations/{id}). */
+const PLANNERS: Planner[] = ['none', 'deterministic', 'llm'];
+
+/** Per-conversation model, knowledge-base and agent pickers (saved with PATCH /conversations/{id}). */
 export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, onChange }: Props) {
   const { t } = useI18n();
   return (
@@ -39,6 +41,14 @@ export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, 
         value={conversation.knowledge_base_ids ?? []}
         onChange={(ids: number[]) => onChange({ knowledge_base_ids: ids })}
         options={knowledgeBases.map((kb) => ({ value: kb.id, label: kb.name }))}
+        popupMatchSelectWidth={false}
+      />
+      <Select<Planner>
+        data-testid="planner-picker"
+        className="lm-picker lm-picker-small"
+        value={conversation.planner ?? 'none'}
+        onChange={(planner) => onChange({ planner })}
+        options={PLANNERS.map((p) => ({ value: p, label: t(`chat.planner.${p}` as const) }))}
         popupMatchSelectWidth={false}
       />
     </div>
