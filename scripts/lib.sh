@@ -8,14 +8,18 @@
 # The start time guards against PID reuse: a PID file whose PID now belongs to a different
 # process (same number, other start time) is treated as stale and that process is never signalled.
 
-# Order matters: start in this order, stop in the reverse one.
+# Every process the scripts manage, in start order (stop_all.sh stops Redis last).
 LM_SERVICES=(redis api worker-generation worker-indexing worker-training flower)
 
 lm_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 
-log()  { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
-warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
-die()  { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+# Colours only on a terminal, so log files and CI output stay plain.
+if [[ -t 2 ]]; then LM_BLUE=$'\033[1;34m' LM_YELLOW=$'\033[1;33m' LM_RED=$'\033[1;31m' LM_OFF=$'\033[0m'
+else LM_BLUE='' LM_YELLOW='' LM_RED='' LM_OFF=''; fi
+
+log()  { printf '%s==>%s %s\n' "$LM_BLUE" "$LM_OFF" "$*"; }
+warn() { printf '%swarning:%s %s\n' "$LM_YELLOW" "$LM_OFF" "$*" >&2; }
+die()  { printf '%serror:%s %s\n' "$LM_RED" "$LM_OFF" "$*" >&2; exit 1; }
 
 # Export KEY=VALUE lines from a dotenv file, without overriding variables already set in the
 # environment (the same precedence pydantic-settings uses). Comments, blank lines, an optional

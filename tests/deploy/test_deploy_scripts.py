@@ -97,6 +97,18 @@ def test_unknown_option_is_rejected(env):
     assert run([str(REPO / "start_all.sh"), "--bogus"], env).returncode == 2
 
 
+def test_dotenv_fills_only_unset_variables(env, tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# comment\nexport API_PORT=1\nFROM_FILE=\"quoted value\"\nEMPTY=\n  SPACED='x y'\nnot a line\n"
+    )
+    script = (
+        f'source scripts/lib.sh; load_dotenv {dotenv}; echo "$API_PORT|$FROM_FILE|${{EMPTY-unset}}|$SPACED"'
+    )
+    result = run(["bash", "-c", script], {**env, "API_PORT": "9999"})
+    assert result.stdout.strip() == "9999|quoted value||x y", result.stderr
+
+
 def test_status_lists_every_process(env):
     result = run([str(REPO / "start_all.sh"), "--status"], env)
     assert result.returncode == 0, result.stderr
