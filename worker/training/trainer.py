@@ -89,60 +89,17 @@ class _Run:
         config.validate(max_context=context_length(model))
         model = attach_lora(model, config)
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-
-        torch.manual_seed(config.seed)
         steps_per_epoch = math.ceil(len(train_set) / (config.batch_size * config.grad_accum))
         total_steps = config.max_steps or steps_per_epoch * config.epochs
-        params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=config.learning_rate)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, _linear_schedule(config.warmup_steps, total_steps)
-        )
 
         eval_before = self._evaluate(model, eval_set, pad_id)
-        batches = _micro_batches(train_set, config.batch_size, config.seed, pad_id, self.device)
-        loss_history: list[float] = []
-        tokens = 0
-        status = COMPLETED
         loop_started = time.perf_counter()
-        model.train()
-        for step in range(1, total_steps + 1):
-            group = [next(batches) for _ in range(config.grad_accum)]
-            targets = sum(int((batch["labels"][:, 1:] != IGNORE_INDEX).sum()) for _, batch in group)
-            loss = 0.0
-            for _, batch in group:
-                if should_cancel():
-                    status = CANCELLED
-                    break
-                output = model(**batch, num_items_in_batch=max(targets, 1))
-                output.loss.backward()
-                loss += output.loss.item()
-                tokens += int(batch["attention_mask"].sum())
-            if status == CANCELLED:
-                optimizer.zero_grad(set_to_none=True)
-                break
-            if not math.isfinite(loss):
-                raise TrainingError(f"loss became {loss} at step {step}; lower learning_rate")
-            learning_rate = scheduler.get_last_lr()[0]
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            loss_history.append(loss)
-            elapsed = time.perf_counter() - loop_started
-            on_progress(
-                {
-                    "step": step,
-                    "total_steps": total_steps,
-                    "epoch": round(group[-1][0], 3),
-                    "loss": loss,
-                    "learning_rate": learning_rate,
-                    "tokens_per_s": round(tokens / elapsed, 1),
-                    "eta_s": round(elapsed / step * (total_steps - step), 1),
-                }
-            )
+        status, loss_history, tokens = self._loop(
+            model, train_set, pad_id, total_steps, on_progress, should_cancel
+        )
         train_seconds = time.perf_counter() - loop_started
-
         eval_after = self._evaluate(model, eval_set, pad_id) if status == COMPLETED else None
+
         metrics = {
             "train_loss": sum(loss_history) / len(loss_history) if loss_history else None,
             "final_loss": loss_history[-1] if loss_history else None,
@@ -160,6 +117,62 @@ class _Run:
         }
         self._save(model, status, metrics, loss_history)
         return TrainResult(status, self.output_dir, len(loss_history), total_steps, loss_history, metrics)
+
+    def _loop(
+        self,
+        model: PeftModel,
+        train_set: list[Example],
+        pad_id: int,
+        total_steps: int,
+        on_progress: ProgressCallback,
+        should_cancel: Callable[[], bool],
+    ) -> tuple[str, list[float], int]:
+        """Run the optimizer steps; returns (status, loss per step, tokens seen)."""
+        config = self.config
+        torch.manual_seed(config.seed)
+        optimizer = torch.optim.AdamW(
+            [p for p in model.parameters() if p.requires_grad], lr=config.learning_rate
+        )
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, _linear_schedule(config.warmup_steps, total_steps)
+        )
+        batches = _micro_batches(train_set, config.batch_size, config.seed, pad_id, self.device)
+        loss_history: list[float] = []
+        tokens = 0
+        started = time.perf_counter()
+        model.train()
+        for step in range(1, total_steps + 1):
+            group = [next(batches) for _ in range(config.grad_accum)]
+            targets = sum(int((batch["labels"][:, 1:] != IGNORE_INDEX).sum()) for _, batch in group)
+            loss = 0.0
+            for _, batch in group:
+                if should_cancel():
+                    optimizer.zero_grad(set_to_none=True)
+                    return CANCELLED, loss_history, tokens
+                output = model(**batch, num_items_in_batch=max(targets, 1))
+                output.loss.backward()
+                loss += output.loss.item()
+                tokens += int(batch["attention_mask"].sum())
+            if not math.isfinite(loss):
+                raise TrainingError(f"loss became {loss} at step {step}; lower learning_rate")
+            learning_rate = scheduler.get_last_lr()[0]
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            loss_history.append(loss)
+            elapsed = time.perf_counter() - started
+            on_progress(
+                {
+                    "step": step,
+                    "total_steps": total_steps,
+                    "epoch": round(group[-1][0], 3),
+                    "loss": loss,
+                    "learning_rate": learning_rate,
+                    "tokens_per_s": round(tokens / elapsed, 1),
+                    "eta_s": round(elapsed / step * (total_steps - step), 1),
+                }
+            )
+        return COMPLETED, loss_history, tokens
 
     def _load_examples(self, tokenizer) -> tuple[list[Example], list[Example]]:
         config = self.config
