@@ -13,11 +13,14 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
+from app.core.metrics import MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client
+from app.schemas.common import ERROR_RESPONSES
 from app.services.job_health import sweep_forever
+from app.services.model_admin import load_registry_entries
 from app.spa import mount_frontend
 
 API_PREFIX = "/api/v1"
@@ -40,6 +43,7 @@ async def lifespan(app: FastAPI):
     app.state.redis = create_redis(settings.redis_url)
     app.state.tasks = create_task_client(settings.redis_url)
     app.state.background_tasks = set()
+    await load_registry_entries(app.state.sessionmaker)
     sweeper = asyncio.get_running_loop().create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
     logger.info("LocalMind API ready (database {})", engine.dialect.name)
     try:
@@ -60,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Self-hosted LLM question answering: chat, knowledge bases, LoRA fine-tuning.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, conversations, chat, knowledge, finetune, models):
         api.include_router(module.router)
+    api.include_router(system.api_router)
     app.include_router(api)
     app.include_router(system.router)
     app.include_router(openai.router)
@@ -82,4 +88,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID"],
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)
     return app

@@ -1,1 +1,54 @@
-"""Celery tasks of this area; the domain logic lives outside the task module."""
+"""Model management tasks, and the operations threads every generation worker runs (see worker/ops)."""
+
+import redis
+from celery.signals import worker_init, worker_ready, worker_shutdown
+from loguru import logger
+
+from app.contracts import QUEUE_GENERATION, TASK_PULL_MODEL
+from app.core.config import get_settings
+from worker.celery_app import celery_app
+from worker.ops import metrics
+from worker.ops.control import WorkerOps
+from worker.ops.pull import run_pull
+from worker.ops.registry_sync import sync_registry
+
+_ops: dict[int, WorkerOps] = {}
+
+
+@celery_app.task(name=TASK_PULL_MODEL)
+def pull_model(job_id: str, model_id: str) -> str:
+    return run_pull(job_id, model_id)
+
+
+def _serves_generation(app) -> bool:
+    return QUEUE_GENERATION in app.amqp.queues.consume_from
+
+
+@worker_init.connect
+def _start_ops(sender, **_kwargs) -> None:
+    if not _serves_generation(sender.app):
+        return
+    metrics.start_server(getattr(get_settings(), "worker_metrics_port", None))
+    # The broker's Redis: the API reads reports from the same server (its REDIS_URL is the broker URL).
+    client = redis.Redis.from_url(sender.app.conf.broker_url, decode_responses=True, socket_connect_timeout=3)
+    ops = WorkerOps(client, sender.hostname)
+    ops.start()
+    _ops[id(sender)] = ops
+
+
+@worker_shutdown.connect
+def _stop_ops(sender, **_kwargs) -> None:
+    ops = _ops.pop(id(sender), None)
+    if ops is not None:
+        ops.stop()
+
+
+@worker_ready.connect
+def _load_admin_models(sender, **_kwargs) -> None:
+    """Join admin-added models (sent by `celery worker`, not by in-process test workers, which get a `sync`)."""
+    if not _serves_generation(sender.app):
+        return
+    try:
+        logger.info("{} admin-added model entries loaded", sync_registry())
+    except Exception as exc:  # noqa: BLE001 - a database hiccup must not keep the worker from serving
+        logger.warning("could not load admin-added models: {}", exc)

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import CurrentUser, SessionDep, SettingsDep
+from app.core.ratelimit import limit_login
 from app.schemas.user import RefreshRequest, TokenPair, UserCreate, UserPublic
 from app.services import accounts
 
@@ -16,7 +17,7 @@ async def register(data: UserCreate, session: SessionDep):
     return await accounts.create_user(session, data)
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, dependencies=[Depends(limit_login)])
 async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep):
     """OAuth2 password flow (Swagger's Authorize button); `username` may also be the email."""
     user = await accounts.authenticate(session, form.username, form.password)

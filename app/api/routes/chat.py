@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Depends, Header, Request, status
 
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.core.ratelimit import limit_messages, require_quota
 from app.models import Message
 from app.schemas.chat import MessageCreate, RegenerateRequest
 from app.schemas.conversation import MessagePublic
@@ -12,6 +13,7 @@ from app.streaming import JobEventStream, sse_response
 
 router = APIRouter(tags=["chat"])
 
+LIMITS = [Depends(limit_messages), Depends(require_quota)]
 SSE_DOC = {200: {"content": {"text/event-stream": {}, "application/json": {}}, "description": "SSE or JSON"}}
 
 
@@ -27,7 +29,9 @@ async def _respond(request: Request, answer: Message, stream: JobEventStream, as
         return MessagePublic.model_validate(final)
 
 
-@router.post("/conversations/{conversation_id}/messages", responses=SSE_DOC, response_model=MessagePublic)
+@router.post(
+    "/conversations/{conversation_id}/messages", responses=SSE_DOC, response_model=MessagePublic, dependencies=LIMITS
+)
 async def post_message(
     conversation_id: int,
     body: MessageCreate,
@@ -55,7 +59,7 @@ async def post_message(
     return await _respond(request, answer, stream, body.stream, first)
 
 
-@router.post("/messages/{message_id}/regenerate", responses=SSE_DOC, response_model=MessagePublic)
+@router.post("/messages/{message_id}/regenerate", responses=SSE_DOC, response_model=MessagePublic, dependencies=LIMITS)
 async def regenerate(
     message_id: int,
     body: RegenerateRequest,

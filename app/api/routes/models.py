@@ -1,3 +1,93 @@
-from fastapi import APIRouter
+"""Model catalogue and administration: list with presence and placement, add, load/unload, pull."""
 
-router = APIRouter(tags=["models"])
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Body, Header, Request, status
+from pydantic import BaseModel
+
+from app.api.deps import AdminUser, CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.contracts import JobKind
+from app.core.errors import not_found
+from app.services import model_admin
+from app.services.resources import worker_reports
+from app.streaming import JobEventStream, sse_response
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+SSE_DOC = {200: {"content": {"text/event-stream": {}}, "description": "status, progress, done|error"}}
+
+
+class ModelPublic(BaseModel):
+    id: str
+    display_name: str
+    backend: str
+    source: str | None
+    quantization: str
+    present: bool
+    size_bytes: int
+    loaded_on: list[str]
+    memory_bytes: int
+    is_adapter: bool
+    base: str | None
+
+
+class PullRequest(BaseModel):
+    model_id: str
+
+
+@router.get("", response_model=list[ModelPublic])
+async def list_models(_user: CurrentUser, redis: RedisDep, settings: SettingsDep):
+    """Every servable model: on disk or not, and which generation workers hold it in memory."""
+    reports = await worker_reports(redis)
+    return await anyio.to_thread.run_sync(model_admin.list_models, reports, settings.models_dir, settings.adapters_dir)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def add_model(
+    spec: Annotated[dict[str, Any], Body(examples=[{"id": "my-model", "source": "dir:/models/my-model"}])],
+    admin: AdminUser,
+    session: SessionDep,
+    redis: RedisDep,
+):
+    """Add a registry entry (the fields of worker/engine/spec.py ModelSpec); workers pick it up at once."""
+    added = await model_admin.add_entry(session, redis, model_admin.validate_spec(spec), admin)
+    return added.model_dump(mode="json")
+
+
+@router.post("/pull", status_code=status.HTTP_202_ACCEPTED)
+async def pull_model(body: PullRequest, request: Request, _admin: AdminUser, redis: RedisDep):
+    """Download / convert a model into the store on a generation worker; follow it on the events URL."""
+    model_admin.require_model(body.model_id, adapters=False)
+    return {"job_id": await model_admin.start_pull(redis, request.app.state.tasks, body.model_id)}
+
+
+@router.get("/pull/{job_id}/events", responses=SSE_DOC)
+async def pull_events(
+    job_id: str,
+    _admin: AdminUser,
+    redis: RedisDep,
+    settings: SettingsDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+):
+    """`status`, `progress` {stage, fraction}, then `done` {model_id, path} or `error`; resumable."""
+    if not await model_admin.pull_exists(redis, job_id):
+        raise not_found("Pull job")
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    stream = await JobEventStream(redis, JobKind.PULL, job_id).open()
+    return sse_response(stream.events(after), settings.sse_heartbeat_seconds)
+
+
+@router.post("/{model_id}/load", status_code=status.HTTP_202_ACCEPTED)
+async def load_model(model_id: str, _admin: AdminUser, redis: RedisDep):
+    """Ask every generation worker to load the model now; `loaded_on` in the list shows when it is done."""
+    model_admin.require_model(model_id)
+    return {"model_id": model_id, "action": "load", "workers": await model_admin.broadcast(redis, "load", model_id)}
+
+
+@router.post("/{model_id}/unload", status_code=status.HTTP_202_ACCEPTED)
+async def unload_model(model_id: str, _admin: AdminUser, redis: RedisDep):
+    """Ask every generation worker to free the model's memory."""
+    model_admin.require_model(model_id)
+    workers = await model_admin.broadcast(redis, "unload", model_id)
+    return {"model_id": model_id, "action": "unload", "workers": workers}

@@ -1,9 +1,18 @@
-from fastapi import APIRouter, Request
+"""Probes and Prometheus metrics at the root (`router`); resources and quota under /api/v1 (`api_router`)."""
+
+import anyio
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.core import metrics
 from app.core.errors import error_response
+from app.services import quota
+from app.services.resources import host_stats, queue_depths, worker_reports
 
 router = APIRouter(tags=["system"])
+api_router = APIRouter(tags=["system"])
 
 
 @router.get("/healthz")
@@ -31,3 +40,38 @@ async def readyz(request: Request):
         return {"status": "ready", "checks": checks}
     down = ", ".join(k for k, v in checks.items() if v != "ok")
     return error_response(503, "not_ready", f"Not ready: {down} unavailable.", checks)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def prometheus_metrics(request: Request):
+    """Prometheus text exposition of this API process plus cluster state read at scrape time."""
+    body = await metrics.render(request.app.state.sessionmaker, request.app.state.redis)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+@api_router.get("/system/resources")
+async def resources(user: CurrentUser, redis: RedisDep, settings: SettingsDep):
+    """CPU, memory and model-store disk of this host; GPUs and loaded models as workers report them; queues.
+
+    Administrators also see per-worker detail (names, models with memory, GPUs, last control error) and paths.
+    """
+    host = await anyio.to_thread.run_sync(host_stats, settings.model_store_dir)
+    reports = await worker_reports(redis)
+    result = {
+        **host,
+        "gpus": [gpu for report in reports for gpu in report["gpus"]],
+        "models_loaded": sorted({model["model_id"] for report in reports for model in report["models"]}),
+        "queues": await queue_depths(redis),
+        "active_streams": metrics.active_streams(),
+    }
+    if user.role == "admin":
+        result["workers"] = reports
+    else:
+        del result["disk"]["path"]
+    return result
+
+
+@api_router.get("/users/me/quota")
+async def my_quota(user: CurrentUser, session: SessionDep):
+    """Tokens used today (UTC) against the daily quota; `limit` null means unlimited."""
+    return await quota.usage(session, user)

@@ -1,0 +1,165 @@
+"""Model management for the API: the catalogue with presence and placement, admin entries, control, pulls.
+
+The API never imports torch: presence comes from `worker.engine.store` (file system only) and placement from
+the reports generation workers keep in Redis (`workers:models:<hostname>`).
+"""
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from kombu.exceptions import OperationalError
+from loguru import logger
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.contracts import REPLAY_TTL_SECONDS, TASK_PULL_MODEL, JobKind, payload_key
+from app.core.errors import AppError
+from app.core.tasks import dispatch
+from app.models import ModelEntry, User
+from worker.engine.errors import UnknownModelError
+from worker.engine.registry import ADAPTER_SEPARATOR, get_registry
+from worker.engine.spec import ModelSpec
+from worker.engine.store import describe_models, dir_size
+from worker.ops.keys import CONTROL_CHANNEL
+
+ADAPTER_META = "localmind_adapter.json"
+
+
+def require_model(model_id: str, adapters: bool = True) -> str:
+    """404 naming the available ids when `model_id` (or its adapter) is unknown."""
+    registry = get_registry()
+    try:
+        registry.resolve(model_id) if adapters else registry.get(model_id)
+    except UnknownModelError as exc:
+        raise AppError(404, "model_not_found", str(exc), {"available": get_registry().ids()}) from exc
+    return model_id
+
+
+def _placement(reports: list[dict[str, Any]]) -> dict[str, list[tuple[str, dict]]]:
+    """base model id → [(worker, reported model)] for every worker that has it in memory."""
+    placed: dict[str, list[tuple[str, dict]]] = {}
+    for report in reports:
+        for model in report["models"]:
+            placed.setdefault(model["model_id"], []).append((report["worker"], model))
+    return placed
+
+
+def _adapters(adapters_dir: Path) -> list[tuple[str, str, Path]]:
+    """(base id, adapter name, directory) of every trained adapter whose base is in the registry."""
+    ids = set(get_registry().ids())
+    found = []
+    for meta in sorted(adapters_dir.glob(f"*/{ADAPTER_META}")):
+        try:
+            base = json.loads(meta.read_text()).get("base_model_id")
+        except (OSError, ValueError):
+            continue
+        if base in ids:
+            found.append((base, meta.parent.name, meta.parent))
+    return found
+
+
+def list_models(reports: list[dict[str, Any]], models_dir: Path, adapters_dir: Path) -> list[dict[str, Any]]:
+    """Blocking (walks the model store): call off the event loop."""
+    placed = _placement(reports)
+    specs = {spec.id: spec for spec in get_registry().specs()}
+    items = []
+    for info in describe_models(models_dir=models_dir):
+        on = placed.get(info.id, [])
+        items.append(
+            {
+                "id": info.id,
+                "display_name": info.display_name or info.id,
+                "backend": info.backend,
+                "source": info.source,
+                "quantization": specs[info.id].quantization,
+                "present": info.present,
+                "size_bytes": info.size_bytes,
+                "loaded_on": [worker for worker, _ in on],
+                "memory_bytes": max((model["memory_bytes"] for _, model in on), default=0),
+                "is_adapter": False,
+                "base": None,
+            }
+        )
+    for base, name, path in _adapters(adapters_dir):
+        on = [worker for worker, model in placed.get(base, []) if name in model.get("adapters", [])]
+        items.append(
+            {
+                "id": f"{base}{ADAPTER_SEPARATOR}{name}",
+                "display_name": f"{specs[base].display_name or base} + {name}",
+                "backend": specs[base].backend,
+                "source": f"dir:{path}",
+                "quantization": specs[base].quantization,
+                "present": True,
+                "size_bytes": dir_size(path),
+                "loaded_on": on,
+                "memory_bytes": 0,
+                "is_adapter": True,
+                "base": base,
+            }
+        )
+    return items
+
+
+def validate_spec(data: dict[str, Any]) -> ModelSpec:
+    try:
+        return ModelSpec(**data)
+    except ValidationError as exc:
+        details = [{"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"]} for e in exc.errors()]
+        raise AppError(422, "validation_error", f"Invalid model spec: {details[0]['message']}", details) from exc
+    except ValueError as exc:
+        raise AppError(422, "validation_error", f"Invalid model spec: {exc}") from exc
+
+
+async def add_entry(session: AsyncSession, redis: aioredis.Redis, spec: ModelSpec, user: User) -> ModelSpec:
+    """Store an admin entry, add it to this process's registry and tell the workers to re-read theirs."""
+    if await session.get(ModelEntry, spec.id) is not None:
+        raise AppError(409, "model_exists", f"A model entry {spec.id!r} was already added.")
+    session.add(ModelEntry(id=spec.id, spec=spec.model_dump(mode="json"), created_by=user.id))
+    await session.commit()
+    get_registry().add(spec)
+    await broadcast(redis, "sync")
+    return spec
+
+
+async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
+    """At API startup: join stored admin entries to the registry (workers do the same on start)."""
+    async with sessionmaker() as session:
+        rows = (await session.scalars(select(ModelEntry))).all()
+    applied = 0
+    for row in rows:
+        try:
+            get_registry().add(ModelSpec(**row.spec))
+            applied += 1
+        except ValidationError as exc:
+            logger.warning("model entry {} is invalid and was skipped: {}", row.id, exc)
+    return applied
+
+
+async def broadcast(redis: aioredis.Redis, action: str, model_id: str | None = None) -> int:
+    """Publish a control command to every generation worker; returns how many listeners received it."""
+    try:
+        return int(await redis.publish(CONTROL_CHANNEL, json.dumps({"action": action, "model_id": model_id})))
+    except RedisError as exc:
+        raise AppError(503, "queue_unavailable", "Redis is unavailable; please retry shortly.") from exc
+
+
+async def start_pull(redis: aioredis.Redis, tasks, model_id: str) -> str:
+    """Queue a pull on the generation queue; its events stream at /models/pull/{job_id}/events."""
+    job_id = uuid.uuid4().hex
+    try:
+        await redis.set(payload_key(JobKind.PULL, job_id), model_id, ex=REPLAY_TTL_SECONDS)
+        await dispatch(tasks, TASK_PULL_MODEL, {"job_id": job_id, "model_id": model_id})
+    except (RedisError, OperationalError, OSError) as exc:
+        raise AppError(
+            503, "queue_unavailable", "The task queue (Redis) is unavailable; please retry shortly."
+        ) from exc
+    return job_id
+
+
+async def pull_exists(redis: aioredis.Redis, job_id: str) -> bool:
+    return bool(await redis.exists(payload_key(JobKind.PULL, job_id)))

@@ -1,0 +1,1 @@
+"""Operations side of a generation worker: model control channel, status reports, metrics, model pulls."""
