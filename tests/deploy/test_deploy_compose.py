@@ -78,6 +78,12 @@ def test_env_example_documents_every_setting(env_example_keys):
     assert not missing, f".env.example lacks settings from app/core/config.py: {sorted(missing)}"
 
 
+def test_env_example_is_a_valid_settings_file(tmp_path):
+    """Copied to .env unchanged, it must load (e.g. no empty value for a numeric setting)."""
+    settings = Settings(_env_file=REPO / ".env.example", secret_key="test", model_store_dir=tmp_path)
+    assert settings.default_model
+
+
 def test_env_example_documents_every_compose_and_script_variable(env_example_keys):
     texts = [(REPO / "docker-compose.yml").read_text()]
     texts += [(REPO / name).read_text() for name in ("start_all.sh", "stop_all.sh")]
