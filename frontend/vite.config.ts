@@ -15,6 +15,7 @@ export default defineConfig({
       '/api': { target: backend, changeOrigin: true },
       '/v1': { target: backend, changeOrigin: true },
       '/healthz': { target: backend, changeOrigin: true },
+      '/metrics': { target: backend, changeOrigin: true },
     },
   },
   test: {

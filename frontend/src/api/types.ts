@@ -112,10 +112,9 @@ export interface ModelInfo {
   present: boolean;
   size_bytes: number | null;
   loaded_on: string[];
+  memory_bytes: number | null;
   is_adapter: boolean;
   base: string | null;
-  /** Not in docs/api.md; shown when present. */
-  memory_bytes?: number | null;
 }
 
 export interface KnowledgeBase {
@@ -144,13 +143,19 @@ export interface DocumentPublic {
 export type SearchMode = 'dense' | 'bm25' | 'hybrid';
 
 export interface SearchHit {
-  document_id: number;
-  document_name?: string;
-  filename?: string;
-  page?: number | null;
-  text?: string;
-  snippet?: string;
   score: number;
+  similarity: number | null;
+  document_id: number;
+  filename: string;
+  page: number | null;
+  heading: string | null;
+  text: string;
+}
+
+export interface SearchResponse {
+  query: string;
+  mode: SearchMode;
+  hits: SearchHit[];
 }
 
 export interface DatasetError {
@@ -193,12 +198,21 @@ export interface LossPoint {
   loss: number;
 }
 
-export interface FinetuneJob extends FinetuneJobCreate {
+export type FinetuneStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface FinetuneJob {
   id: number;
-  status: string;
-  adapter_name?: string | null;
-  model_id?: string | null;
-  error?: string | null;
+  dataset_id: number;
+  base_model: string;
+  method: FinetuneMethod;
+  config: Record<string, unknown>;
+  status: FinetuneStatus;
+  error: string | null;
+  progress: Partial<FinetuneProgress>;
+  adapter_name: string | null;
+  /** `<base>+<adapter>` once the adapter is saved. */
+  model_id: string | null;
+  queue_position?: number | null;
   loss_history?: LossPoint[];
   created_at: string;
 }
@@ -213,21 +227,24 @@ export interface FinetuneProgress {
   eta_s: number;
 }
 
-/** GET /api/v1/system/resources — the shape is an assumption (not detailed in docs/api.md). */
+export interface GpuStats {
+  device: string;
+  name?: string;
+  memory_used_bytes: number;
+  memory_total_bytes: number;
+  utilization_percent: number | null;
+  temperature_c?: number | null;
+}
+
+/** GET /api/v1/system/resources (app/api/routes/system.py). */
 export interface SystemResources {
-  cpu_percent?: number;
-  memory?: { used_bytes: number; total_bytes: number; percent?: number };
-  disk?: { used_bytes: number; total_bytes: number; percent?: number };
-  gpus?: Array<{
-    index: number;
-    name?: string;
-    memory_used_bytes: number;
-    memory_total_bytes: number;
-    utilization_percent?: number;
-  }>;
-  queues?: Record<string, number>;
-  active_streams?: number;
-  tokens_per_s?: number;
+  cpu: { percent: number; count: number };
+  memory: { used_bytes: number; total_bytes: number; percent: number };
+  disk: { used_bytes: number; total_bytes: number; percent: number };
+  gpus: GpuStats[];
+  models_loaded: string[];
+  queues: Record<string, number>;
+  active_streams: number;
   flower_url?: string | null;
 }
 

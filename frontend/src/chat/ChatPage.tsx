@@ -94,7 +94,7 @@ export function ChatPage() {
             models={models.data ?? []}
             knowledgeBases={kbs.data ?? []}
             onUpdate={list.update}
-            onFinished={() => void list.reload().catch(() => undefined)}
+            onListChanged={() => void list.reload().catch(() => undefined)}
             onOpenList={isMobile ? () => setDrawerOpen(true) : undefined}
           />
         ) : (

@@ -18,13 +18,13 @@ interface Props {
   models: ModelInfo[];
   knowledgeBases: KnowledgeBase[];
   onUpdate: (id: number, patch: ConversationUpdate) => Promise<ConversationPublic>;
-  /** Called when an answer finished (titles and ordering may have changed). */
-  onFinished: () => void;
+  /** Called when the conversation list may have changed (a new title, a new order). */
+  onListChanged: () => void;
   onOpenList?: () => void;
 }
 
 /** One conversation: pickers, the active branch of messages, the status line and the input. */
-export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate, onFinished, onOpenList }: Props) {
+export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate, onListChanged, onOpenList }: Props) {
   const { t } = useI18n();
   const detail = useResource(() => conversationsApi.get(id), [id]);
   const live = useStore(streamStore)[id];
@@ -41,10 +41,17 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
     if (!finished || !saved) return;
     void detail.reload().then(() => {
       clearStream(id);
-      onFinished();
+      onListChanged();
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [finished, saved, id]);
+
+  // The server titles a conversation from its first question once the exchange is saved.
+  const exchangeSaved = live?.userMessageId;
+  useEffect(() => {
+    if (exchangeSaved) onListChanged();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [exchangeSaved]);
 
   // After a reload mid-answer, follow the answer still being generated.
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { CopyOutlined, EditOutlined, ReloadOutlined, RobotOutlined, UserOutlined } from '@ant-design/icons';
+import { CopyOutlined, EditOutlined, LoadingOutlined, ReloadOutlined, RobotOutlined, UserOutlined } from '@ant-design/icons';
 import { Alert, Avatar, Button, Input, Space, Tag, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import type { MessagePublic } from '../api/types';
@@ -57,7 +57,7 @@ export function MessageItem({ message: m, siblings, busy, onSelectSibling, onReg
           <div className="lm-msg-user-text">{m.content}</div>
         ) : (
           <div data-testid="assistant-content">
-            <Markdown text={m.content} citations={citations} />
+            {m.content ? <Markdown text={m.content} citations={citations} /> : m.status === 'streaming' && <LoadingOutlined className="lm-typing" />}
           </div>
         )}
         {!isUser && citations.length > 0 && (

@@ -3,19 +3,13 @@ import { App, Button, Card, Empty, Progress, Space, Tag, Typography } from 'antd
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { conversations, finetune } from '../api/client';
-import type { FinetuneJob, FinetuneProgress, LossPoint } from '../api/types';
+import type { FinetuneProgress, FinetuneStatus, LossPoint } from '../api/types';
 import { LineChart } from '../common/LineChart';
 import { useJobEvents } from '../common/useJobEvents';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 
-const FINISHED = new Set(['succeeded', 'done', 'completed', 'failed', 'cancelled']);
-const SUCCEEDED = new Set(['succeeded', 'done', 'completed']);
-
-/** Model id a finished job registers: `<base>+<adapter>`. */
-export function adapterModelId(job: FinetuneJob): string {
-  return job.model_id ?? `${job.base_model}+${job.adapter_name ?? `ft-${job.id}`}`;
-}
+const FINISHED = new Set<FinetuneStatus>(['succeeded', 'failed', 'cancelled']);
 
 /** The selected job: live loss curve from progress events, cancel, and "chat with this adapter". */
 export function JobDetail({ jobId, onChanged }: { jobId: number | null; onChanged: () => void }) {
@@ -45,7 +39,7 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
         const p = e.data as FinetuneProgress;
         setProgress(p);
         if (p.loss != null) setLive((pts) => (pts.some((x) => x.step === p.step) ? pts : [...pts, { step: p.step, loss: p.loss }]));
-      } else if (e.type === 'status' && job.data) job.setData({ ...job.data, status: e.data.state });
+      } else if (e.type === 'status' && job.data && e.data.state === 'running') job.setData({ ...job.data, status: 'running' });
       else if (e.type === 'done' || e.type === 'error') {
         void job.reload();
         onChanged();
@@ -57,9 +51,11 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
   if (!job.data) return <Card size="small" loading style={{ marginBottom: 16 }} />;
   const history = [...(job.data.loss_history ?? []), ...live.filter((p) => !job.data!.loss_history?.some((h) => h.step === p.step))];
 
+  const adapterModel = job.data.status === 'succeeded' ? job.data.model_id : null;
+  const shown = progress ?? (job.data.progress?.step != null ? (job.data.progress as FinetuneProgress) : null);
   const chat = async () => {
     try {
-      const c = await conversations.create({ model: adapterModelId(job.data!), title: adapterModelId(job.data!) });
+      const c = await conversations.create({ model: adapterModel!, title: adapterModel! });
       navigate(`/chat/${c.id}`);
     } catch (e) {
       message.error(t('common.error', { message: (e as Error).message }));
@@ -82,7 +78,7 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
               {t('ft.cancel')}
             </Button>
           )}
-          {SUCCEEDED.has(job.data.status) && (
+          {adapterModel && (
             <Button size="small" type="primary" icon={<MessageOutlined />} onClick={chat} data-testid="chat-with-adapter">
               {t('ft.chat')}
             </Button>
@@ -90,16 +86,16 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
         </Space>
       }
     >
-      {progress && running && (
+      {shown && running && (
         <>
-          <Progress percent={Math.round((progress.step / Math.max(1, progress.total_steps)) * 100)} size="small" />
+          <Progress percent={Math.round((shown.step / Math.max(1, shown.total_steps)) * 100)} size="small" />
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {t('ft.step', {
-              step: progress.step,
-              total: progress.total_steps,
-              epoch: progress.epoch.toFixed(2),
-              loss: progress.loss.toFixed(4),
-              eta: Math.round(progress.eta_s),
+              step: shown.step,
+              total: shown.total_steps,
+              epoch: Number(shown.epoch ?? 0).toFixed(2),
+              loss: Number(shown.loss ?? 0).toFixed(4),
+              eta: Math.round(shown.eta_s ?? 0),
             })}
           </Typography.Text>
         </>

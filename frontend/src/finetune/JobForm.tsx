@@ -6,20 +6,19 @@ import { useI18n } from '../i18n';
 
 type Values = Omit<FinetuneJobCreate, 'epochs' | 'max_steps'> & { epochs: number; max_steps: number };
 
-/** Defaults that train a small model on CPU in minutes (LoRA r=8 on q/v). */
+/** Defaults that train a small model on CPU in minutes (LoRA r=8; target modules: the model's default). */
 const DEFAULTS: Partial<Values> = {
   method: 'lora',
   rank: 8,
   alpha: 16,
   dropout: 0.05,
-  target_modules: ['q_proj', 'v_proj'],
   learning_rate: 2e-4,
   epochs: 1,
   max_steps: 0,
   batch_size: 8,
   grad_accum: 1,
   max_seq_len: 512,
-  seed: 42,
+  seed: 0,
 };
 
 export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; models: ModelInfo[]; onCreated: (j: FinetuneJob) => void }) {
@@ -30,7 +29,8 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
   const submit = async ({ max_steps, epochs, ...v }: Values) => {
     setBusy(true);
     try {
-      onCreated(await finetune.createJob({ ...v, ...(max_steps > 0 ? { max_steps } : { epochs }) }));
+      const target_modules = v.target_modules?.length ? v.target_modules : undefined;
+      onCreated(await finetune.createJob({ ...v, target_modules, ...(max_steps > 0 ? { max_steps } : { epochs }) }));
     } catch (e) {
       message.error(t('common.error', { message: (e as Error).message }));
     } finally {

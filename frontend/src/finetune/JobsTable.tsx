@@ -1,10 +1,10 @@
 import { ReloadOutlined } from '@ant-design/icons';
 import { Button, Card, Table, Tag } from 'antd';
-import type { FinetuneJob } from '../api/types';
+import type { FinetuneJob, FinetuneStatus } from '../api/types';
 import { formatDate } from '../common/format';
 import { useI18n } from '../i18n';
 
-const COLORS: Record<string, string> = { running: 'processing', queued: 'default', succeeded: 'success', done: 'success', failed: 'error', cancelled: 'warning' };
+const COLORS: Record<FinetuneStatus, string> = { running: 'processing', queued: 'default', succeeded: 'success', failed: 'error', cancelled: 'warning' };
 
 interface Props {
   jobs: FinetuneJob[];
@@ -32,7 +32,7 @@ export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Pro
           { title: '#', dataIndex: 'id', width: 60 },
           { title: t('ft.baseModel'), dataIndex: 'base_model', ellipsis: true },
           { title: t('ft.method'), dataIndex: 'method', width: 80 },
-          { title: t('common.status'), dataIndex: 'status', width: 110, render: (s: string) => <Tag color={COLORS[s] ?? 'default'}>{s}</Tag> },
+          { title: t('common.status'), dataIndex: 'status', width: 110, render: (s: FinetuneStatus) => <Tag color={COLORS[s]}>{s}</Tag> },
           { title: t('common.created'), dataIndex: 'created_at', width: 180, render: formatDate },
         ]}
       />

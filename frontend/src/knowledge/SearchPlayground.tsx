@@ -55,14 +55,15 @@ function ModeResults({ title, result }: { title: string; result: SearchHit[] | E
             <List.Item>
               <div style={{ minWidth: 0 }}>
                 <Typography.Text strong>
-                  {i + 1}. {hit.document_name ?? hit.filename ?? `#${hit.document_id}`}
+                  {i + 1}. {hit.filename}
                   {hit.page != null && ` · ${t('chat.page', { page: hit.page })}`}
+                  {hit.heading && ` · ${hit.heading}`}
                 </Typography.Text>
                 <Typography.Text type="secondary" style={{ float: 'right', fontSize: 12 }}>
                   {t('kb.score', { score: hit.score.toFixed(3) })}
                 </Typography.Text>
                 <Typography.Paragraph ellipsis={{ rows: 3, expandable: true }} style={{ margin: 0, fontSize: 13 }}>
-                  {hit.snippet ?? hit.text}
+                  {hit.text}
                 </Typography.Paragraph>
               </div>
             </List.Item>

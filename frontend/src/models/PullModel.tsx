@@ -18,8 +18,8 @@ export function PullModel({ onDone }: { onDone: () => void }) {
     jobId ? (lastId, signal) => api.pullEvents(jobId, lastId, signal) : null,
     (e) => {
       if (e.type === 'progress') {
-        const { done, total, stage: s } = e.data as { done?: number; total?: number; stage?: string };
-        if (total) setPercent(Math.round(((done ?? 0) / total) * 100));
+        const { fraction, stage: s } = e.data as { fraction?: number; stage?: string };
+        if (fraction != null) setPercent(Math.round(fraction * 100));
         setStage(s ?? '');
       } else if (e.type === 'done') {
         setPercent(100);

@@ -1,7 +1,6 @@
 import { LinkOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, Empty, Row, Statistic } from 'antd';
 import type { ReactNode } from 'react';
-import type { SystemResources } from '../api/types';
 import { formatBytes } from '../common/format';
 import { LineChart, type Series } from '../common/LineChart';
 import { useI18n } from '../i18n';
@@ -10,13 +9,13 @@ import { useResourceHistory, type Sample } from './useResourceHistory';
 const pct = (used?: number, total?: number) => (used != null && total ? (used / total) * 100 : 0);
 const PALETTE = ['#1677ff', '#52c41a', '#fa8c16', '#eb2f96', '#722ed1', '#13c2c2'];
 
-function series(samples: Sample[], name: string, color: string, pick: (r: SystemResources) => number | undefined): Series {
+function series(samples: Sample[], name: string, color: string, pick: (s: Sample) => number | null | undefined): Series {
   const t0 = samples[0]?.t ?? 0;
   return {
     name,
     color,
     points: samples.flatMap((s) => {
-      const v = pick(s.r);
+      const v = pick(s);
       return v == null ? [] : [[(s.t - t0) / 1000, v] as [number, number]];
     }),
   };
@@ -35,6 +34,7 @@ export default function MonitorPage() {
   const { t } = useI18n();
   const { samples, error } = useResourceHistory();
   const last = samples[samples.length - 1]?.r;
+  const lastSpeed = [...samples].reverse().find((s) => s.tokensPerS !== null)?.tokensPerS;
   const flower = last?.flower_url ?? `${location.protocol}//${location.hostname}:5555/`;
   const percentFormat = (v: number) => `${v.toFixed(0)}%`;
   const queues = Object.keys(last?.queues ?? {});
@@ -58,9 +58,9 @@ export default function MonitorPage() {
               yMax={100}
               format={percentFormat}
               series={[
-                series(samples, t('monitor.cpu'), PALETTE[0], (r) => r.cpu_percent),
-                series(samples, t('monitor.memory'), PALETTE[1], (r) => r.memory?.percent ?? pct(r.memory?.used_bytes, r.memory?.total_bytes)),
-                series(samples, t('monitor.disk'), PALETTE[2], (r) => r.disk?.percent ?? pct(r.disk?.used_bytes, r.disk?.total_bytes)),
+                series(samples, t('monitor.cpu'), PALETTE[0], (s) => s.r.cpu?.percent),
+                series(samples, t('monitor.memory'), PALETTE[1], (s) => s.r.memory?.percent),
+                series(samples, t('monitor.disk'), PALETTE[2], (s) => s.r.disk?.percent),
               ]}
             />
           </ChartCard>
@@ -73,13 +73,11 @@ export default function MonitorPage() {
                 yMax={100}
                 format={percentFormat}
                 series={last.gpus.flatMap((g, i) => [
-                  series(samples, `${t('monitor.gpu', { index: g.index })} ${t('monitor.gpuMemory')}`, PALETTE[(2 * i) % 6], (r) => {
-                    const d = r.gpus?.find((x) => x.index === g.index);
+                  series(samples, `${g.device} ${t('monitor.gpuMemory')}`, PALETTE[(2 * i) % 6], (s) => {
+                    const d = s.r.gpus?.[i];
                     return d && pct(d.memory_used_bytes, d.memory_total_bytes);
                   }),
-                  series(samples, `${t('monitor.gpu', { index: g.index })} ${t('monitor.gpuUtil')}`, PALETTE[(2 * i + 1) % 6], (r) =>
-                    r.gpus?.find((x) => x.index === g.index)?.utilization_percent,
-                  ),
+                  series(samples, `${g.device} ${t('monitor.gpuUtil')}`, PALETTE[(2 * i + 1) % 6], (s) => s.r.gpus?.[i]?.utilization_percent),
                 ])}
               />
             ) : (
@@ -96,14 +94,14 @@ export default function MonitorPage() {
                 </Col>
               ))}
             </Row>
-            <LineChart format={(v) => v.toFixed(0)} series={queues.map((q, i) => series(samples, q, PALETTE[i % 6], (r) => r.queues?.[q]))} />
+            <LineChart format={(v) => v.toFixed(0)} series={queues.map((q, i) => series(samples, q, PALETTE[i % 6], (s) => s.r.queues?.[q]))} />
           </ChartCard>
         </Col>
         <Col xs={24} xl={12}>
           <ChartCard title={`${t('monitor.tokensPerS')} / ${t('monitor.activeStreams')}`}>
             <Row gutter={8}>
               <Col span={12}>
-                <Statistic title={t('monitor.tokensPerS')} value={last?.tokens_per_s ?? 0} precision={1} />
+                <Statistic title={t('monitor.tokensPerS')} value={lastSpeed ?? '—'} precision={lastSpeed == null ? undefined : 1} />
               </Col>
               <Col span={12}>
                 <Statistic title={t('monitor.activeStreams')} value={last?.active_streams ?? 0} />
@@ -112,8 +110,8 @@ export default function MonitorPage() {
             <LineChart
               format={(v) => v.toFixed(0)}
               series={[
-                series(samples, t('monitor.tokensPerS'), PALETTE[0], (r) => r.tokens_per_s),
-                series(samples, t('monitor.activeStreams'), PALETTE[3], (r) => r.active_streams),
+                series(samples, t('monitor.tokensPerS'), PALETTE[0], (s) => s.tokensPerS),
+                series(samples, t('monitor.activeStreams'), PALETTE[3], (s) => s.r.active_streams),
               ]}
             />
           </ChartCard>
