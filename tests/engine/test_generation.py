@@ -5,7 +5,8 @@ import pytest
 
 from tests.engine.conftest import GREEDY, ask
 from tests.support.tiny_model import tiny_spec
-from worker.engine.errors import InvalidRequestError, ModelLoadError
+from worker.engine.engine import Engine
+from worker.engine.errors import InvalidRequestError, ModelLoadError, ModelUnloadedError
 from worker.engine.generation import GenerationParams
 
 PROMPTS = [ask(f"Tell me about request {i}. " * (1 + i % 4)) for i in range(6)]
@@ -148,3 +149,13 @@ def test_loaded_models_and_pending_report_state(engine):
     assert info.memory_bytes > 0 and info.device == "cpu"
     depth = engine.pending("tiny-qwen2")
     assert (depth.running, depth.waiting, depth.max_batch) == (0, 0, 8)
+
+
+def test_unloading_a_busy_model_fails_its_requests_and_reloads_on_demand(registry, tmp_path):
+    engine = Engine(registry, models_dir=tmp_path, cache_bytes=2**30)
+    stream = engine.stream("tiny-llama", PROMPTS[0], GenerationParams(max_new_tokens=200, temperature=0))
+    next(stream)
+    assert engine.unload("tiny-llama")
+    with pytest.raises(ModelUnloadedError):
+        list(stream)
+    assert engine.complete("tiny-llama", ask("hi"), GREEDY).completion_tokens > 0

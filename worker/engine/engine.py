@@ -87,7 +87,8 @@ class Engine:
     ) -> Iterator[TokenEvent]:
         """Text deltas as they are generated; the last event carries the `Completion`.
 
-        Validation, model loading and prompt building happen on the first `next()`. `should_cancel` is polled
+        Validation, model loading and queueing happen in this call (errors raise here, and the request holds
+        its queue position at once); generation errors raise from the iterator. `should_cancel` is polled
         while waiting and after every event; closing the iterator early also cancels the request.
         """
         clean = validate_messages(messages)
@@ -95,8 +96,7 @@ class Engine:
         spec = resolved.spec
         params = (params or GenerationParams()).resolve(spec.generation)
         if spec.backend == "openai":
-            yield from self._remote.stream(model_id, spec, clean, params, should_cancel)
-            return
+            return self._remote.stream(model_id, spec, clean, params, should_cancel)
         entry = self._loaded_for(resolved)
         loaded = entry.loaded
         budget = loaded.context_length - params.max_new_tokens
@@ -108,10 +108,7 @@ class Engine:
         prompt = build_prompt(loaded.tokenizer, clean, budget, spec.chat_template)
         request = Request(model_id, prompt.token_ids, params, resolved.adapter_name, prompt.truncated_history)
         entry.scheduler.submit(request)
-        try:
-            yield from _drain(request, should_cancel)
-        finally:
-            request.cancel()
+        return _drain(request, should_cancel)
 
     def complete(
         self, model_id: str, messages: Messages, params: GenerationParams | None = None
@@ -123,6 +120,13 @@ class Engine:
 
 
 def _drain(request: Request, should_cancel: Callable[[], bool] | None) -> Iterator[TokenEvent]:
+    try:
+        yield from _events(request, should_cancel)
+    finally:
+        request.cancel()  # the consumer stopped early (closed, error): free the batch slot
+
+
+def _events(request: Request, should_cancel: Callable[[], bool] | None) -> Iterator[TokenEvent]:
     while True:
         try:
             event = request.events.get(timeout=CANCEL_POLL_S)
