@@ -10,11 +10,12 @@ from typing import Any, BinaryIO
 
 import anyio
 import redis.asyncio as aioredis
-from fastapi import Request, UploadFile
+from fastapi import Request
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from app.contracts import (
@@ -192,6 +193,7 @@ async def create_dataset(
     )
     session.add(dataset)
     await session.commit()
+    await session.refresh(dataset)
     return dataset
 
 
@@ -261,6 +263,7 @@ async def create_job(
     )
     session.add(job)
     await session.commit()
+    await session.refresh(job)
     try:
         await redis.zadd(pending_queue_key(QUEUE_TRAINING), {str(job.id): datetime.now(UTC).timestamp()})
         await dispatch(tasks, TASK_FINETUNE, {"job_id": job.id})
