@@ -67,3 +67,12 @@ def test_cache_evicts_least_recently_used_idle_model(wide_dir, tiny_dirs, tmp_pa
     engine.complete("wide", ask("hi"), GREEDY)
     assert [i.model_id for i in engine.loaded_models()] == ["wide"]
     engine.unload("wide")
+
+
+def test_8bit_load_on_cpu_generates(tiny_dirs, tmp_path):
+    registry = ModelRegistry(catalog_path=None)
+    registry.add(tiny_spec("tiny-fp32", tiny_dirs["llama"]))
+    registry.add(tiny_spec("tiny-int8", tiny_dirs["llama"], quantization="8bit"))
+    engine = Engine(registry, models_dir=tmp_path, cache_bytes=2**30)
+    assert engine.load("tiny-int8").memory_bytes < engine.load("tiny-fp32").memory_bytes
+    assert engine.complete("tiny-int8", ask("hello"), GREEDY).completion_tokens > 0

@@ -24,7 +24,7 @@ from worker.engine.loader import BASE_ADAPTER, LoadedModel
 from worker.engine.sampling import next_tokens
 
 
-@dataclass
+@dataclass(eq=False)
 class Request:
     """One generation request; events (TokenEvent, or an exception) arrive on `events`."""
 
@@ -142,7 +142,8 @@ class BatchScheduler:
                     if self._rows:
                         self._decode_step()
                 except Exception as exc:  # a failed step fails the rows in it, not the worker
-                    for request in [r.request for r in self._rows] + joining:
+                    failed = [r.request for r in self._rows]
+                    for request in failed + [r for r in joining if r not in failed]:
                         request.events.put(exc)
                     self._reset_batch()
                 with self._cond:
