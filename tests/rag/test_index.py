@@ -7,10 +7,14 @@ from worker.rag.index import KnowledgeIndex
 from worker.rag.splitter import Chunk
 
 DOCS = {
-    1: ["Solar panels convert sunlight into electricity with photovoltaic cells.",
-        "An inverter turns the panels' direct current into alternating current."],
-    2: ["Espresso is brewed by forcing hot water through finely ground coffee at nine bars.",
-        "Cold brew steeps coarse coffee grounds in cold water for twelve hours."],
+    1: [
+        "Solar panels convert sunlight into electricity with photovoltaic cells.",
+        "An inverter turns the panels' direct current into alternating current.",
+    ],
+    2: [
+        "Espresso is brewed by forcing hot water through finely ground coffee at nine bars.",
+        "Cold brew steeps coarse coffee grounds in cold water for twelve hours.",
+    ],
     3: ["长城是中国古代的军事防御工程。", "现存的长城大多是明朝修建的。"],
 }
 
@@ -41,8 +45,11 @@ def index(built, tmp_path, embedder):
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("how is espresso made", "Espresso is brewed"), ("inverter alternating current", "An inverter"),
-     ("长城是哪个朝代修建的", "明朝")],
+    [
+        ("how is espresso made", "Espresso is brewed"),
+        ("inverter alternating current", "An inverter"),
+        ("长城是哪个朝代修建的", "明朝"),
+    ],
 )
 def test_search_finds_the_right_chunk(built, mode, query, expected):
     hits = built.search(query, mode=mode, k=3)
@@ -115,7 +122,9 @@ def test_reranker_reorders_candidates(tmp_path, embedder):
             return [-len(text) for _, text in pairs]
 
     index = KnowledgeIndex(tmp_path / "rr", embedder, reranker=LengthReranker())
-    index.add_document(1, chunks(["short coffee", "a much longer sentence about coffee and espresso machines"]))
+    index.add_document(
+        1, chunks(["short coffee", "a much longer sentence about coffee and espresso machines"])
+    )
     hits = index.search("coffee", mode="hybrid", k=2)
     assert [h.text for h in hits][0] == "short coffee" and hits[0].score == -len("short coffee")
 

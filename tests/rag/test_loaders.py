@@ -61,7 +61,10 @@ def test_html_strips_scripts_and_styles(tmp_path):
     found = sections(path, "p.html")
     text = " ".join(s.text for s in found)
     assert "secret" not in text and "color" not in text
-    assert [(s.heading, s.text) for s in found] == [("Title", "Hello bold world."), ("Title > Sub", "More text.")]
+    assert [(s.heading, s.text) for s in found] == [
+        ("Title", "Hello bold world."),
+        ("Title > Sub", "More text."),
+    ]
 
 
 def test_markdown_headings_ignore_code_fences(tmp_path):
@@ -136,8 +139,13 @@ def test_scanned_pdf_message_mentions_ocr(tmp_path):
 
 @pytest.mark.parametrize(
     ("raw", "safe"),
-    [("../../etc/passwd", "passwd"), ("C:\\Users\\x\\report.pdf", "report.pdf"), ("..hidden.txt", "hidden.txt"),
-     ("a<b>|c.md", "abc.md"), ("报告.docx", "报告.docx")],
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\report.pdf", "report.pdf"),
+        ("..hidden.txt", "hidden.txt"),
+        ("a<b>|c.md", "abc.md"),
+        ("报告.docx", "报告.docx"),
+    ],
 )
 def test_safe_filename(raw, safe):
     assert safe_filename(raw) == safe

@@ -16,13 +16,18 @@ def index(tmp_path, embedder):
 def test_index_pdf_reports_progress_and_counts(tmp_path, index):
     pdf = FPDF()
     pdf.set_font("helvetica", size=12)
-    for text in ["Tomatoes need six hours of sun a day.", "Basil grows well next to tomatoes.",
-                 "Water the garden early in the morning."]:
+    for text in [
+        "Tomatoes need six hours of sun a day.",
+        "Basil grows well next to tomatoes.",
+        "Water the garden early in the morning.",
+    ]:
         pdf.add_page()
         pdf.multi_cell(0, 8, text)
     pdf.output(str(tmp_path / "garden.pdf"))
     events = []
-    result = index_document(index, 7, tmp_path / "garden.pdf", "garden.pdf", progress=lambda *e: events.append(e))
+    result = index_document(
+        index, 7, tmp_path / "garden.pdf", "garden.pdf", progress=lambda *e: events.append(e)
+    )
     assert (result.kind, result.pages, result.chunks) == ("pdf", 3, 3)
     assert [e for e in events if e[0] == "parsing"] == [("parsing", n, 3) for n in range(4)]
     assert [e for e in events if e[0] == "embedding"][-1] == ("embedding", 3, 3)
@@ -52,8 +57,15 @@ def test_cancel_from_progress_aborts_before_storing(tmp_path, index):
 
 
 def _hit(n, text, similarity, page=None):
-    return Hit(chunk_id=n, document_id=10 + n, text=text, page=page, heading=None, score=1.0 / n,
-               similarity=similarity)
+    return Hit(
+        chunk_id=n,
+        document_id=10 + n,
+        text=text,
+        page=page,
+        heading=None,
+        score=1.0 / n,
+        similarity=similarity,
+    )
 
 
 def test_build_context_numbers_hits_within_budget():

@@ -10,7 +10,9 @@ ZH = (
 
 
 def test_chinese_splits_on_sentence_ends_within_limit(embedder):
-    chunks = list(split_sections([Section(ZH * 8, heading="长城")], embedder.count_tokens, chunk_size=60, overlap=0))
+    chunks = list(
+        split_sections([Section(ZH * 8, heading="长城")], embedder.count_tokens, chunk_size=60, overlap=0)
+    )
     assert len(chunks) > 3
     for chunk in chunks:
         assert embedder.count_tokens(chunk.text) <= 60
@@ -38,8 +40,15 @@ def test_pages_headings_and_positions_carried(embedder):
 
 def test_unbroken_text_never_exceeds_model_max(embedder):
     text = "长" * 3000 + " " + "-".join(["segment"] * 400)
-    chunks = list(split_sections([Section(text)], embedder.count_tokens, chunk_size=10_000, overlap=0,
-                                 max_tokens=embedder.max_tokens))
+    chunks = list(
+        split_sections(
+            [Section(text)],
+            embedder.count_tokens,
+            chunk_size=10_000,
+            overlap=0,
+            max_tokens=embedder.max_tokens,
+        )
+    )
     assert len(chunks) > 1
     assert max(embedder.count_tokens(c.text) for c in chunks) <= embedder.max_tokens
 

@@ -32,6 +32,8 @@ class EmbedderLike(Protocol):
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
+    def encode_query(self, text: str) -> np.ndarray: ...
+
 
 class RerankerLike(Protocol):
     def predict(self, pairs: list[tuple[str, str]]) -> Sequence[float]: ...
@@ -141,7 +143,7 @@ class KnowledgeIndex:
             raise ValueError(f"mode must be one of {MODES}")
         if not query.strip() or k <= 0:
             return []
-        query_vector = self._embedder.encode([query])[0]
+        query_vector = self._embedder.encode_query(query)
         pool = max(4 * k, 20) if (mode == "hybrid" or self._reranker) else k
         with self._lock:
             self._refresh()

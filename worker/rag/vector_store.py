@@ -98,6 +98,16 @@ class FaissVectorStore(VectorStore):
         if k <= 0:
             return []
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim)
+        # One query gains nothing from OpenMP threads; on a busy host their spin-waits cost tens of ms.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = self._search(query, k)
+        finally:
+            faiss.omp_set_num_threads(threads)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def _search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if self._is_hnsw():
             params = faiss.SearchParametersHNSW(efSearch=max(self._ef_search, 2 * k))
             selectors = []  # SWIG parameter objects do not own their selectors; keep them alive here
@@ -105,10 +115,8 @@ class FaissVectorStore(VectorStore):
                 selectors.append(faiss.IDSelectorBatch(self._deleted))
                 selectors.append(faiss.IDSelectorNot(selectors[0]))
                 params.sel = selectors[1]
-            scores, ids = self._index.search(query, k, params=params)
-        else:
-            scores, ids = self._index.search(query, k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+            return self._index.search(query, k, params=params)
+        return self._index.search(query, k)
 
     def get(self, ids: list[int]) -> np.ndarray:
         return np.stack([self._index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dim))
