@@ -23,9 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with db_sessions()() as session:
         kb = session.get(KnowledgeBase, args.kb)
         documents = dict(
-            session.execute(
-                select(Document.id, Document.filename).where(Document.knowledge_base_id == args.kb)
-            ).tuples()
+            session.execute(select(Document.id, Document.filename).where(Document.knowledge_base_id == args.kb)).all()
         )
     if kb is None or not index_dir(args.kb).exists():
         print(f"knowledge base {args.kb} does not exist or has no index")
