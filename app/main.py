@@ -18,6 +18,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client
+from app.schemas.common import ERROR_RESPONSES
 from app.services.job_health import sweep_forever
 from app.services.model_admin import load_registry_entries
 from app.spa import mount_frontend
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Self-hosted LLM question answering: chat, knowledge bases, LoRA fine-tuning.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     install_error_handlers(app)
