@@ -57,6 +57,11 @@ main() {
   VENV=$ROOT/.venv
   local stamp=$VENV/.localmind-requirements.sha256
 
+  # start_all.sh and run_tests.sh may bootstrap at the same time: one creates/installs, the other
+  # waits and then finds the stamp. (`python -m venv` accepts the already existing folder.)
+  mkdir -p "$VENV"
+  exec 8>"$VENV/.localmind-install.lock"
+  flock 8
   [[ -x $VENV/bin/python ]] || create_venv
   if ((force == 0)) && [[ -f $stamp && $(cat "$stamp") == "$(requirements_hash)" ]]; then
     log "requirements unchanged since last install (stamp $stamp); skipping pip"
