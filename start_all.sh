@@ -129,7 +129,7 @@ flower_password() {
 
 migrate() {
   log "applying database migrations"
-  "$ROOT/.venv/bin/alembic" upgrade head || die "database migration failed (DATABASE_URL=${DATABASE_URL:-<SQLite default>})"
+  "$ROOT/.venv/bin/alembic" upgrade head || die "database migration failed (output above; check DATABASE_URL)"
 }
 
 pull_default_model() {
