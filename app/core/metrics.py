@@ -56,6 +56,16 @@ def active_streams() -> int:
     return int(ACTIVE_STREAMS.collect()[0].samples[0].value)
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's path template, prefixes included ("unmatched" keeps unknown paths out of labels).
+
+    FastAPI 0.165 resolves included routers lazily: `scope["route"]` is the router-relative route and the full
+    template sits on the effective route context; older versions put the full template on the route itself.
+    """
+    route = scope.get("fastapi", {}).get("effective_route_context") or scope.get("route")
+    return getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
+
+
 class MetricsMiddleware:
     """Times every HTTP request by route template and counts open `text/event-stream` responses."""
 
@@ -85,9 +95,9 @@ class MetricsMiddleware:
         finally:
             if streaming:
                 ACTIVE_STREAMS.dec()
-            route = scope.get("route")
-            template = getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
-            HTTP_DURATION.labels(scope["method"], template, str(status)).observe(time.perf_counter() - started)
+            HTTP_DURATION.labels(scope["method"], route_template(scope), str(status)).observe(
+                time.perf_counter() - started
+            )
 
 
 class _ScrapeCollector:

@@ -25,7 +25,7 @@ from worker.engine.errors import UnknownModelError
 from worker.engine.registry import ADAPTER_SEPARATOR, get_registry
 from worker.engine.spec import ModelSpec
 from worker.engine.store import describe_models, dir_size
-from worker.ops.keys import CONTROL_CHANNEL
+from worker.ops.keys import control_channel
 
 ADAPTER_META = "localmind_adapter.json"
 
@@ -143,7 +143,7 @@ async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
 async def broadcast(redis: aioredis.Redis, action: str, model_id: str | None = None) -> int:
     """Publish a control command to every generation worker; returns how many listeners received it."""
     try:
-        return int(await redis.publish(CONTROL_CHANNEL, json.dumps({"action": action, "model_id": model_id})))
+        return int(await redis.publish(control_channel(redis), json.dumps({"action": action, "model_id": model_id})))
     except RedisError as exc:
         raise AppError(503, "queue_unavailable", "Redis is unavailable; please retry shortly.") from exc
 

@@ -1,7 +1,7 @@
 """The generation worker's operations threads: a control listener and a status reporter.
 
 Admins' load/unload requests reach *every* generation worker through the Redis pub/sub channel
-`models:control` (a Celery task on the queue would reach only one worker, and Celery remote-control
+`models:control:db<n>` (a Celery task on the queue would reach only one worker, and Celery remote-control
 commands run on the consumer thread, which a minutes-long load would block). Each command runs on its
 own thread so an unload is not stuck behind a load; the reporter rewrites `workers:models:<hostname>`
 every few seconds and right after each command.
@@ -16,7 +16,7 @@ from loguru import logger
 
 from worker.engine.engine import get_engine
 from worker.ops import metrics
-from worker.ops.keys import CONTROL_ACTIONS, CONTROL_CHANNEL, REPORT_INTERVAL_SECONDS
+from worker.ops.keys import CONTROL_ACTIONS, REPORT_INTERVAL_SECONDS, control_channel
 from worker.ops.registry_sync import sync_registry
 from worker.ops.report import build_report, publish_report, withdraw_report
 
@@ -79,7 +79,7 @@ class WorkerOps:
         while not self._stop.is_set():
             try:
                 pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CONTROL_CHANNEL)
+                pubsub.subscribe(control_channel(self.client))
                 try:
                     while not self._stop.is_set():
                         message = pubsub.get_message(timeout=1.0)
