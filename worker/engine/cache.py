@@ -36,11 +36,21 @@ class _Entry:
 
 
 class ModelCache:
-    """Thread-safe LRU of loaded base models, bounded by `budget_bytes()` (busy models are never evicted)."""
+    """Thread-safe LRU of loaded base models, bounded by `budget_bytes()` (busy models are never evicted).
 
-    def __init__(self, load: Callable[[str], LoadedModel], budget_bytes: Callable[[], int]):
+    Room is made before a load from `estimate_bytes(model_id)` (weights on disk), and the budget is checked
+    again afterwards with the real footprint.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[str], LoadedModel],
+        budget_bytes: Callable[[], int],
+        estimate_bytes: Callable[[str], int],
+    ):
         self._load = load
         self._budget_bytes = budget_bytes
+        self._estimate_bytes = estimate_bytes
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._loading: dict[str, threading.Lock] = {}
@@ -56,6 +66,9 @@ class ModelCache:
             with self._lock:
                 if model_id in self._entries:
                     return self._entries[model_id]
+                evicted = self._over_budget(keep=model_id, incoming=self._estimate_bytes(model_id))
+            for victim in evicted:
+                _release(victim)
             entry = _Entry(self._load(model_id))
             with self._lock:
                 self._entries[model_id] = entry
@@ -69,10 +82,10 @@ class ModelCache:
         with self._lock:
             return self._entries.get(model_id)
 
-    def _over_budget(self, keep: str) -> list[_Entry]:
-        """Pop least recently used idle entries until the total fits the budget."""
+    def _over_budget(self, keep: str, incoming: int = 0) -> list[_Entry]:
+        """Pop least recently used idle entries until the total (plus `incoming`) fits the budget."""
         budget = self._budget_bytes()
-        total = sum(e.memory_bytes for e in self._entries.values())
+        total = incoming + sum(e.memory_bytes for e in self._entries.values())
         evicted = []
         for model_id in list(self._entries):
             if total <= budget:

@@ -43,7 +43,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
         total=100,
         desc=f"pull {args.model_id}",
         unit="%",
-        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}",
+        bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}",
     )
     done = threading.Event()
 

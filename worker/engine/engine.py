@@ -15,7 +15,7 @@ from worker.engine.loader import LoadedModel, load_model
 from worker.engine.messages import build_prompt, validate_messages
 from worker.engine.registry import ModelRegistry, ResolvedModel, get_registry
 from worker.engine.remote import RemoteBackend
-from worker.engine.store import model_dir
+from worker.engine.store import model_dir, weights_size
 
 Messages = Sequence[Mapping[str, str]]
 CANCEL_POLL_S = 0.05
@@ -40,13 +40,18 @@ class Engine:
         self.registry = registry or get_registry()
         self._models_dir = models_dir
         self._cache_bytes = cache_bytes
-        self._cache = ModelCache(self._load, self._budget)
+        self._cache = ModelCache(self._load, self._budget, self._estimate)
         self._remote = RemoteBackend()
 
     def _budget(self) -> int:
         return (
             self._cache_bytes if self._cache_bytes is not None else int(get_settings().model_cache_gb * 2**30)
         )
+
+    def _estimate(self, base_id: str) -> int:
+        spec = self.registry.get(base_id)
+        path = model_dir(spec, self._models_dir)
+        return weights_size(path) if path.is_dir() else 0
 
     def _load(self, base_id: str) -> LoadedModel:
         spec = self.registry.get(base_id)

@@ -103,7 +103,7 @@ def download_hub_snapshot(repo_id: str, target: Path) -> None:
         snapshot_download(repo_id, local_dir=target)
     except Exception as exc:  # hub errors have many types: offline mode, DNS, 401, 404
         raise ModelPullError(
-            f"cannot download hub:{repo_id}: {type(exc).__name__}: {str(exc)[:300]}. "
+            f"cannot download hub:{repo_id}: {type(exc).__name__}: {str(exc)[:300].rstrip('. ')}. "
             "This model needs a reachable model hub (or mirror via HF_ENDPOINT, with HF_HUB_OFFLINE unset), "
             f"or register it with a `dir:<path>` source pointing at a local copy of {repo_id}."
         ) from exc

@@ -49,6 +49,10 @@ def is_loadable_dir(path: Path) -> bool:
     return any(p.suffix in WEIGHT_SUFFIXES for p in path.iterdir())
 
 
+def weights_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.iterdir() if p.suffix in WEIGHT_SUFFIXES)
+
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
 
