@@ -3,7 +3,8 @@
  * End-to-end check of the UI against a running LocalMind (or e2e/mock-server.mjs).
  *   BASE_URL=http://127.0.0.1:8000 ARTIFACTS_DIR=../test-artifacts node e2e/run.mjs
  * Env: BASE_URL (default http://127.0.0.1:8000), ARTIFACTS_DIR (default <repo>/test-artifacts),
- * CHROMIUM (default /usr/bin/chromium), SKIP_KNOWLEDGE=1 to skip the upload/citation part.
+ * CHROMIUM (default /usr/bin/chromium), SKIP_KNOWLEDGE=1 to skip the upload/citation part,
+ * E2E_MAX_TOKENS (default 40: answers are capped so that a CPU-only backend finishes in time).
  * Exits non-zero on the first failed step; writes failure.png there.
  */
 import { mkdirSync } from 'node:fs';
@@ -48,6 +49,24 @@ function assert(cond, msg) {
 
 const tid = (id) => page.getByTestId(id);
 const lastAssistant = () => page.locator('[data-testid="message-assistant"]').last();
+
+/** Caps the answer length of the open conversation (PATCH with the session's own token). */
+async function capAnswers() {
+  const id = Number(page.url().match(/\/chat\/(\d+)/)[1]);
+  const status = await page.evaluate(
+    async ({ id, maxTokens }) => {
+      const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
+      const res = await fetch(`/api/v1/conversations/${id}`, {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access_token}` },
+        body: JSON.stringify({ max_tokens: maxTokens }),
+      });
+      return res.status;
+    },
+    { id, maxTokens: Number(process.env.E2E_MAX_TOKENS ?? 40) },
+  );
+  assert(status === 200, `PATCH max_tokens answered ${status}`);
+}
 
 async function ask(text) {
   await tid('chat-input').fill(text);
@@ -145,12 +164,13 @@ try {
     await tid('new-chat').click();
     await page.waitForURL(/\/chat\/\d+$/);
     await tid('chat-view').waitFor();
+    await capAnswers();
   });
 
   await step('ask: text grows over several frames before done', async () => {
     await ask('What is LocalMind?');
     await lastAssistant().waitFor();
-    const { lengths, status } = await sampleGrowth(120_000);
+    const { lengths, status } = await sampleGrowth(300_000);
     const distinct = [...new Set(lengths)].filter((l) => l > 0);
     assert(status === 'done', `answer ended with status ${status}`);
     assert(distinct.length >= 3, `text did not grow progressively (distinct lengths ${distinct.join(',')})`);
@@ -163,7 +183,7 @@ try {
       const all = document.querySelectorAll('[data-testid="message-assistant"]');
       const el = all[all.length - 1];
       return el?.getAttribute('data-status') === 'streaming' && Number(el.getAttribute('data-length')) > 30;
-    }, null, { timeout: 120_000 });
+    }, null, { timeout: 300_000 });
     await tid('stop-button').click();
     await page.waitForFunction(() => {
       const all = document.querySelectorAll('[data-testid="message-assistant"]');
@@ -182,7 +202,7 @@ try {
     await page.waitForFunction(() => {
       const all = document.querySelectorAll('[data-testid="message-assistant"]');
       return all[all.length - 1]?.getAttribute('data-status') === 'done';
-    }, null, { timeout: 120_000 });
+    }, null, { timeout: 300_000 });
     const position = lastAssistant().getByTestId('sibling-position');
     assert((await position.textContent()) === '2/2', `sibling position ${await position.textContent()}`);
     await lastAssistant().getByTestId('sibling-prev').click();
@@ -204,11 +224,11 @@ try {
       const all = document.querySelectorAll('[data-testid="message-assistant"]');
       const el = all[all.length - 1];
       return el?.getAttribute('data-status') === 'streaming' && Number(el.getAttribute('data-length')) > 10;
-    }, null, { timeout: 120_000 });
+    }, null, { timeout: 300_000 });
     await page.waitForFunction(() => {
       const all = document.querySelectorAll('[data-testid="message-assistant"]');
       return all[all.length - 1]?.getAttribute('data-status') === 'done';
-    }, null, { timeout: 120_000 });
+    }, null, { timeout: 300_000 });
     page.off('request', onRequest);
     if (isMock) assert(resumed.some((id) => Number(id) > 0), `no resume with Last-Event-ID (requests: ${JSON.stringify(resumed)})`);
     else console.log(`     (real backend: the connection was not cut; resumed requests: ${JSON.stringify(resumed)})`);
@@ -254,13 +274,14 @@ try {
     });
 
     await step('document becomes indexed', async () => {
-      await page.locator('[data-testid="document-status"][data-status="indexed"]').first().waitFor({ timeout: 180_000 });
+      await page.locator('[data-testid="document-status"][data-status="indexed"]').first().waitFor({ timeout: 300_000 });
     });
 
     await step('ask with the knowledge base: a citation popover names the document', async () => {
       await tid('nav-chat').click();
       await tid('new-chat').click();
       await page.waitForURL(/\/chat\/\d+$/);
+      await capAnswers();
       await tid('kb-picker').click();
       await page.locator('.ant-select-item-option', { hasText: kbName }).click();
       await page.keyboard.press('Escape');
@@ -270,7 +291,7 @@ try {
       await page.waitForFunction(() => {
         const all = document.querySelectorAll('[data-testid="message-assistant"]');
         return all[all.length - 1]?.getAttribute('data-status') === 'done';
-      }, null, { timeout: 180_000 });
+      }, null, { timeout: 300_000 });
       await lastAssistant().getByTestId('citation-ref').first().click();
       const popover = page.locator('[data-testid="citation-popover"]').first();
       await popover.waitFor();
@@ -284,6 +305,7 @@ try {
   await step('agent tool steps show as a collapsible card', async () => {
     await tid('new-chat').click();
     await page.waitForURL(/\/chat\/\d+$/);
+    await capAnswers();
     await tid('planner-picker').click();
     await page.locator('.ant-select-item-option').nth(1).click();
     await page.waitForTimeout(300);
@@ -291,7 +313,7 @@ try {
     await page.waitForFunction(() => {
       const all = document.querySelectorAll('[data-testid="message-assistant"]');
       return all[all.length - 1]?.getAttribute('data-status') === 'done';
-    }, null, { timeout: 180_000 });
+    }, null, { timeout: 300_000 });
     const card = lastAssistant().getByTestId('tool-steps');
     if (!isMock && !(await card.count())) return console.log('     (real backend: this answer used no tool)');
     await card.locator('.ant-collapse-header').first().click();
