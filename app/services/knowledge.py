@@ -55,6 +55,7 @@ from worker.rag.loaders import detect_type, safe_filename
 MAX_FILES_PER_UPLOAD = 20
 ACTIVE_STATUSES = ("parsing", "embedding")
 FINAL_STATUSES = ("indexed", "failed")
+SEARCH_TIMEOUT_SECONDS = 60.0
 WORKER_LOST = "The indexing worker stopped (crashed or restarted) while processing this document; reindex it."
 _UNSUPPORTED_CODES = {"unsupported_type", "type_mismatch"}
 
@@ -447,7 +448,11 @@ async def search(
         "k": body.k,
     }
     job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, TASK_SEARCH, payload)
-    async for event in job_events(redis, JobKind.SEARCH, job_id, stream, settings.generation_job_timeout_seconds):
+    events = job_events(redis, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)
+    async for event in events:
+        if event["type"] == EventType.ERROR and event["data"].get("code") == "timeout":
+            message = f"No indexing worker answered within {SEARCH_TIMEOUT_SECONDS:.0f} s (busy or not running)."
+            raise AppError(503, "search_timeout", message)
         if event["type"] == EventType.ERROR:
             raise AppError(
                 503, event["data"].get("code", "search_failed"), event["data"].get("message", "Search failed.")

@@ -1,35 +1,26 @@
 """A knowledge-base search requested over HTTP: the request waits in Redis, the hits go out as a `done` event."""
 
-import json
-
 from loguru import logger
 
-from app.contracts import EventType, JobKind, payload_key
+from app.contracts import EventType, JobKind
 from worker.knowledge.hits import live_hits
-from worker.runtime import JobLease, publisher, redis_client
+from worker.knowledge.payload import take_payload
+from worker.runtime import publisher
 
 
 def run_search_job(job_id: str) -> str:
-    client = redis_client()
-    raw = client.getdel(payload_key(JobKind.SEARCH, job_id))
-    if raw is None:
-        logger.info("search {} has no payload (expired or already taken)", job_id)
+    request = take_payload(JobKind.SEARCH, job_id)
+    if request is None:
         return "skipped"
-    request = json.loads(raw)
     events = publisher(JobKind.SEARCH, job_id)
-    with JobLease(client, JobKind.SEARCH, job_id):
-        try:
-            found = live_hits(
-                request["knowledge_base_id"],
-                request["embedding_model"],
-                request["query"],
-                request["mode"],
-                request["k"],
-            )
-        except Exception as exc:  # noqa: BLE001 - report, keep the worker alive
-            logger.opt(exception=exc).error("search {} failed", job_id)
-            events.publish(EventType.ERROR, {"code": "search_failed", "message": f"Search failed: {exc}"})
-            return "failed"
+    try:
+        found = live_hits(
+            request["knowledge_base_id"], request["embedding_model"], request["query"], request["mode"], request["k"]
+        )
+    except Exception as exc:  # noqa: BLE001 - report, keep the worker alive
+        logger.opt(exception=exc).error("search {} failed", job_id)
+        events.publish(EventType.ERROR, {"code": "search_failed", "message": f"Search failed: {exc}"})
+        return "failed"
     hits = [
         {
             "score": hit.score,

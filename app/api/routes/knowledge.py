@@ -83,6 +83,7 @@ async def upload_documents(
     indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the request.
     A file whose content the knowledge base already holds returns that document with `duplicate: true`."""
     kb = await knowledge.get_owned_kb(session, user, kb_id)
+    await session.close()  # hold no database connection while the body streams in
     files = await knowledge.receive_files(request, settings)
     return await knowledge.add_documents(session, redis, request.app.state.tasks, user, kb, files)
 
