@@ -277,6 +277,14 @@ try {
       await page.locator('[data-testid="document-status"][data-status="indexed"]').first().waitFor({ timeout: 300_000 });
     });
 
+    await step('search playground: dense, BM25 and hybrid side by side', async () => {
+      await tid('kb-search-input').fill('secret word aubergine');
+      await tid('kb-search-input').press('Enter');
+      const columns = page.locator('[data-testid="search-column"]');
+      assert((await columns.count()) === 3, 'expected three result columns');
+      for (let i = 0; i < 3; i++) await columns.nth(i).getByText(docName).first().waitFor({ timeout: 60_000 });
+    });
+
     await step('ask with the knowledge base: a citation popover names the document', async () => {
       await tid('nav-chat').click();
       await tid('new-chat').click();
@@ -323,6 +331,19 @@ try {
 
   await step('layout: screenshots and no overlapping header controls', async () => {
     for (const [w, h] of SIZES) await checkLayout(w, h, true);
+  });
+
+  await step('mobile: the conversation list is a drawer', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    assert(!(await tid('conversation-sidebar').isVisible()), 'sidebar visible without opening the drawer');
+    await tid('open-conversations').click();
+    await tid('conversation-sidebar').waitFor();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-drawer-390x844.png') });
+    await page.keyboard.press('Escape');
+    await tid('conversation-sidebar').waitFor({ state: 'hidden' });
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await step('layout at 50% and 200% zoom', async () => {

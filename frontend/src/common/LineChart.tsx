@@ -30,34 +30,46 @@ export function LineChart({ series, height = 160, yMin, yMax, format = (v) => v.
   let y0 = yMin ?? Math.min(...ys, Infinity);
   let y1 = yMax ?? Math.max(...ys, -Infinity);
   if (!isFinite(y0) || !isFinite(y1)) [y0, y1] = [0, 1];
-  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  if (y0 === y1) y1 = y0 + 1;
   const sx = (x: number) => PAD.l + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.l - PAD.r);
   const sy = (y: number) => PAD.t + (1 - (y - y0) / (y1 - y0)) * (height - PAD.t - PAD.b);
   const ticks = [y0, (y0 + y1) / 2, y1];
   return (
-    <svg viewBox={`0 0 ${W} ${height}`} className="lm-chart" role="img" data-testid={testId}>
-      {ticks.map((v) => (
-        <g key={v}>
-          <line x1={PAD.l} x2={W - PAD.r} y1={sy(v)} y2={sy(v)} stroke={token.colorBorderSecondary} />
-          <text x={PAD.l - 4} y={sy(v) + 4} textAnchor="end" fontSize="11" fill={token.colorTextSecondary}>
-            {format(v)}
-          </text>
-        </g>
-      ))}
-      {series.map((s) =>
-        s.points.length ? (
-          <polyline
-            key={s.name}
-            fill="none"
-            stroke={s.color}
-            strokeWidth={2}
-            vectorEffect="non-scaling-stroke"
-            points={s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}
-          >
-            <title>{s.name}</title>
-          </polyline>
-        ) : null,
+    <div data-testid={testId}>
+      {series.length > 1 && (
+        <div className="lm-legend">
+          {series.map((s) => (
+            <span key={s.name}>
+              <i style={{ background: s.color }} />
+              {s.name}
+            </span>
+          ))}
+        </div>
       )}
-    </svg>
+      <svg viewBox={`0 0 ${W} ${height}`} className="lm-chart" role="img">
+        {ticks.map((v) => (
+          <g key={v}>
+            <line x1={PAD.l} x2={W - PAD.r} y1={sy(v)} y2={sy(v)} stroke={token.colorBorderSecondary} />
+            <text x={PAD.l - 4} y={sy(v) + 4} textAnchor="end" fontSize="11" fill={token.colorTextSecondary}>
+              {format(v)}
+            </text>
+          </g>
+        ))}
+        {series.map((s) =>
+          s.points.length ? (
+            <polyline
+              key={s.name}
+              fill="none"
+              stroke={s.color}
+              strokeWidth={2}
+              vectorEffect="non-scaling-stroke"
+              points={s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}
+            >
+              <title>{s.name}</title>
+            </polyline>
+          ) : null,
+        )}
+      </svg>
+    </div>
   );
 }

@@ -94,7 +94,7 @@ export default function MonitorPage() {
                 </Col>
               ))}
             </Row>
-            <LineChart format={(v) => v.toFixed(0)} series={queues.map((q, i) => series(samples, q, PALETTE[i % 6], (s) => s.r.queues?.[q]))} />
+            <LineChart yMin={0} format={(v) => v.toFixed(0)} series={queues.map((q, i) => series(samples, q, PALETTE[i % 6], (s) => s.r.queues?.[q]))} />
           </ChartCard>
         </Col>
         <Col xs={24} xl={12}>
@@ -108,6 +108,7 @@ export default function MonitorPage() {
               </Col>
             </Row>
             <LineChart
+              yMin={0}
               format={(v) => v.toFixed(0)}
               series={[
                 series(samples, t('monitor.tokensPerS'), PALETTE[0], (s) => s.tokensPerS),
