@@ -58,6 +58,14 @@ const ANSWER =
 
 async function generate(conv, assistant) {
   const key = `message:${assistant.id}`;
+  const question = db.msgs.find((m) => m.id === assistant.parent_id);
+  const firstAnswer = db.msgs.filter((m) => m.parent_id === question.id).length === 1;
+  if (question.content.includes('[fail]') && firstAnswer) {
+    publish(key, 'status', { state: 'queued', user_message_id: question.id, assistant_message_id: assistant.id });
+    await sleep(200);
+    Object.assign(assistant, { status: 'failed', error: 'Simulated failure' });
+    return publish(key, 'error', { code: 'generation_failed', message: 'Simulated failure' });
+  }
   publish(key, 'status', { state: 'queued', queue_position: 1, user_message_id: assistant.parent_id, assistant_message_id: assistant.id });
   await sleep(150);
   publish(key, 'status', { state: 'loading_model', model: assistant.model });
@@ -78,7 +86,7 @@ async function generate(conv, assistant) {
   publish(key, 'status', { state: 'generating', model: assistant.model });
   assistant.status = 'streaming';
   const words = ANSWER.split(/(?<= )/);
-  const dropAt = db.msgs.find((m) => m.id === assistant.parent_id)?.content.includes('[drop]') ? 8 : -1;
+  const dropAt = question.content.includes('[drop]') ? 8 : -1;
   let count = 0;
   for (const w of words) {
     if (job(key).cancel) break;

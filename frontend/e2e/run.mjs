@@ -234,13 +234,27 @@ try {
     else console.log(`     (real backend: the connection was not cut; resumed requests: ${JSON.stringify(resumed)})`);
   });
 
+  if (isMock)
+    // The mock fails the first answer to a question containing "[fail]".
+    await step('a failed answer shows the error inline; Retry answers again', async () => {
+      await ask('This one fails first. [fail]');
+      await lastAssistant().getByTestId('message-error').waitFor();
+      await lastAssistant().getByTestId('retry-button').click();
+      await page.waitForFunction(() => {
+        const all = document.querySelectorAll('[data-testid="message-assistant"]');
+        return all[all.length - 1]?.getAttribute('data-status') === 'done';
+      }, null, { timeout: 60_000 });
+      assert((await lastAssistant().getByTestId('sibling-position').textContent()) === '2/2', 'retry should add a sibling answer');
+    });
+
   await step('reload keeps the session and the history', async () => {
     const url = page.url();
     await page.reload();
     await page.waitForURL(url);
     await tid('chat-view').waitFor();
     await page.locator('[data-testid="message-user"]').nth(1).waitFor();
-    assert((await page.locator('[data-testid="message-assistant"]').count()) === 3, 'answers missing after reload');
+    const answers = isMock ? 4 : 3;
+    assert((await page.locator('[data-testid="message-assistant"]').count()) === answers, 'answers missing after reload');
     const first = await page.locator('[data-testid="message-assistant"]').first().getAttribute('data-status');
     assert(first === 'done', `first answer status after reload: ${first}`);
   });
@@ -344,6 +358,17 @@ try {
     await page.keyboard.press('Escape');
     await tid('conversation-sidebar').waitFor({ state: 'hidden' });
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('dark theme', async () => {
+    const background = () => page.evaluate(() => getComputedStyle(document.querySelector('.lm-app')).backgroundColor);
+    const light = await background();
+    await tid('header-theme').click();
+    await page.waitForFunction((light) => getComputedStyle(document.querySelector('.lm-app')).backgroundColor !== light, light);
+    const [r, g, b] = (await background()).match(/\d+/g).map(Number);
+    assert(r + g + b < 150, `dark background is not dark: ${r},${g},${b}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-dark-1280x800.png') });
+    await tid('header-theme').click();
   });
 
   await step('layout at 50% and 200% zoom', async () => {

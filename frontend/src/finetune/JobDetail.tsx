@@ -68,7 +68,7 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
       style={{ marginBottom: 16 }}
       title={
         <Space>
-          #{job.data.id} <Tag>{job.data.status}</Tag>
+          #{job.data.id} <Tag>{t(`ft.status.${job.data.status}` as const)}</Tag>
         </Space>
       }
       extra={

@@ -32,7 +32,7 @@ export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Pro
           { title: '#', dataIndex: 'id', width: 60 },
           { title: t('ft.baseModel'), dataIndex: 'base_model', ellipsis: true },
           { title: t('ft.method'), dataIndex: 'method', width: 80 },
-          { title: t('common.status'), dataIndex: 'status', width: 110, render: (s: FinetuneStatus) => <Tag color={COLORS[s]}>{s}</Tag> },
+          { title: t('common.status'), dataIndex: 'status', width: 110, render: (s: FinetuneStatus) => <Tag color={COLORS[s]}>{t(`ft.status.${s}` as const)}</Tag> },
           { title: t('common.created'), dataIndex: 'created_at', width: 180, render: formatDate },
         ]}
       />
