@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Header, Path, Request, status
 
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from app.contracts import JobKind
@@ -19,6 +19,10 @@ from app.services import knowledge
 from app.streaming import JobEventStream, sse_response
 
 router = APIRouter(tags=["knowledge"])
+
+# Ids are 32-bit integer keys (PostgreSQL `integer`); larger ones are refused as 422 rather than overflowing a query.
+KbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+DocumentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 UPLOAD_BODY = {
     "requestBody": {
@@ -51,19 +55,19 @@ async def list_knowledge_bases(user: CurrentUser, session: SessionDep):
 
 
 @router.get("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic)
-async def get_knowledge_base(kb_id: int, user: CurrentUser, session: SessionDep):
+async def get_knowledge_base(kb_id: KbId, user: CurrentUser, session: SessionDep):
     return await knowledge.get_owned_kb(session, user, kb_id)
 
 
 @router.patch("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic)
-async def update_knowledge_base(kb_id: int, data: KnowledgeBaseUpdate, user: CurrentUser, session: SessionDep):
+async def update_knowledge_base(kb_id: KbId, data: KnowledgeBaseUpdate, user: CurrentUser, session: SessionDep):
     kb = await knowledge.get_owned_kb(session, user, kb_id)
     return await knowledge.update_kb(session, kb, data)
 
 
 @router.delete("/knowledge-bases/{kb_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_knowledge_base(
-    kb_id: int, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+    kb_id: KbId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ):
     """Deletes its documents and uploads now; an indexing worker removes the index directory shortly after."""
     kb = await knowledge.get_owned_kb(session, user, kb_id)
@@ -77,7 +81,7 @@ async def delete_knowledge_base(
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_documents(
-    kb_id: int, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+    kb_id: KbId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ):
     """Multipart field `files` (one or many), at most MAX_UPLOAD_MB per request; each new file is queued for
     indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the request.
@@ -89,14 +93,14 @@ async def upload_documents(
 
 
 @router.get("/knowledge-bases/{kb_id}/documents", response_model=list[DocumentPublic])
-async def list_documents(kb_id: int, user: CurrentUser, session: SessionDep, redis: RedisDep):
+async def list_documents(kb_id: KbId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     kb = await knowledge.get_owned_kb(session, user, kb_id)
     return await knowledge.list_documents(session, redis, kb)
 
 
 @router.post("/knowledge-bases/{kb_id}/search", response_model=SearchResponse)
 async def search(
-    kb_id: int,
+    kb_id: KbId,
     body: SearchRequest,
     request: Request,
     user: CurrentUser,
@@ -110,20 +114,27 @@ async def search(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic)
-async def get_document(document_id: int, user: CurrentUser, session: SessionDep, redis: RedisDep):
+async def get_document(document_id: DocumentId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     return await knowledge.get_owned_document(session, redis, user, document_id)
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_document(
-    document_id: int, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+    document_id: DocumentId,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
 ):
     document = await knowledge.get_owned_document(session, redis, user, document_id)
     await knowledge.delete_document(session, redis, request.app.state.tasks, settings, document)
 
 
 @router.post("/documents/{document_id}/reindex", response_model=DocumentPublic, status_code=status.HTTP_202_ACCEPTED)
-async def reindex_document(document_id: int, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep):
+async def reindex_document(
+    document_id: DocumentId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep
+):
     """Index an indexed or failed document again (409 while it is being indexed)."""
     document = await knowledge.get_owned_document(session, redis, user, document_id)
     return await knowledge.reindex(session, redis, request.app.state.tasks, document)
@@ -131,7 +142,7 @@ async def reindex_document(document_id: int, request: Request, user: CurrentUser
 
 @router.get("/documents/{document_id}/events", responses=SSE_DOC)
 async def document_events(
-    document_id: int,
+    document_id: DocumentId,
     request: Request,
     user: CurrentUser,
     session: SessionDep,
