@@ -110,7 +110,9 @@ def validate_spec(data: dict[str, Any]) -> ModelSpec:
         return ModelSpec(**data)
     except ValidationError as exc:
         details = [{"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"]} for e in exc.errors()]
-        raise AppError(422, "validation_error", f"Invalid model spec: {details[0]['message']}", details) from exc
+        raise AppError(
+            422, "validation_error", f"Invalid model spec: {details[0]['field']}: {details[0]['message']}", details
+        ) from exc
     except ValueError as exc:
         raise AppError(422, "validation_error", f"Invalid model spec: {exc}") from exc
 

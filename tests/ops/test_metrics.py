@@ -2,7 +2,10 @@
 
 import re
 
+import httpx
+
 from tests.chat.conftest import TINY_MODEL, sign_up
+from tests.support.live import free_port
 
 SERIES = (
     "localmind_http_request_duration_seconds_bucket",
@@ -57,3 +60,12 @@ def test_resources_without_gpu(http):
     assert "workers" not in mine
     full = http.get("/api/v1/system/resources", headers=admin).json()
     assert full["disk"]["path"] and full["workers"], "admins see the reporting workers"
+
+
+def test_worker_metrics_server():
+    from worker.ops import metrics
+
+    port = free_port()
+    metrics.start_server(port)
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert "localmind_worker_model_load_seconds_bucket" in text and "localmind_worker_model_memory_bytes" in text
