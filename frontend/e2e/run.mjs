@@ -367,6 +367,8 @@ try {
     await page.waitForFunction((light) => getComputedStyle(document.querySelector('.lm-app')).backgroundColor !== light, light);
     const [r, g, b] = (await background()).match(/\d+/g).map(Number);
     assert(r + g + b < 150, `dark background is not dark: ${r},${g},${b}`);
+    await page.mouse.move(640, 400);
+    await page.waitForTimeout(600);
     await page.screenshot({ path: join(ARTIFACTS, 'chat-dark-1280x800.png') });
     await tid('header-theme').click();
   });

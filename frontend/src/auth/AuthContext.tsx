@@ -3,6 +3,7 @@ import { auth, users } from '../api/client';
 import { tokenStore } from '../api/tokens';
 import type { UserPublic } from '../api/types';
 import { clearCachedConversations } from '../chat/conversationStore';
+import { useI18n, type Language } from '../i18n';
 
 interface AuthState {
   user: UserPublic | null;
@@ -10,7 +11,8 @@ interface AuthState {
   checking: boolean;
   login: (username: string, password: string) => Promise<void>;
   logout: () => Promise<void>;
-  setUser: (u: UserPublic) => void;
+  /** Switches the UI language and saves it to the profile. */
+  changeLanguage: (lang: Language) => void;
 }
 
 const AuthContext = createContext<AuthState | null>(null);
@@ -18,6 +20,7 @@ const AuthContext = createContext<AuthState | null>(null);
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<UserPublic | null>(null);
   const [checking, setChecking] = useState(() => tokenStore.get() !== null);
+  const { setLang } = useI18n();
 
   useEffect(() => {
     if (tokenStore.get()) {
@@ -33,10 +36,24 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     });
   }, []);
 
-  const login = useCallback(async (username: string, password: string) => {
-    await auth.login(username, password);
-    setUser(await users.me());
-  }, []);
+  /** Signs in and adopts the language saved in the user's profile. */
+  const login = useCallback(
+    async (username: string, password: string) => {
+      await auth.login(username, password);
+      const me = await users.me();
+      if (me.language) setLang(me.language as Language);
+      setUser(me);
+    },
+    [setLang],
+  );
+
+  const changeLanguage = useCallback(
+    (lang: Language) => {
+      setLang(lang);
+      users.updateMe({ language: lang }).then(setUser, () => undefined);
+    },
+    [setLang],
+  );
 
   const logout = useCallback(async () => {
     clearCachedConversations();
@@ -44,7 +61,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   return (
-    <AuthContext.Provider value={{ user, checking, login, logout, setUser }}>{children}</AuthContext.Provider>
+    <AuthContext.Provider value={{ user, checking, login, logout, changeLanguage }}>{children}</AuthContext.Provider>
   );
 }
 

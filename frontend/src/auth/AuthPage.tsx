@@ -1,6 +1,6 @@
 import { App, Button, Card, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { auth } from '../api/client';
 import { useI18n } from '../i18n';
 import { useAuth } from './AuthContext';
@@ -17,6 +17,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
   const { login } = useAuth();
   const { message } = App.useApp();
   const navigate = useNavigate();
+  const registered = (useLocation().state as { username?: string } | null)?.username;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -46,7 +47,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
         <Typography.Title level={3} style={{ textAlign: 'center' }}>
           {t('app.name')}
         </Typography.Title>
-        <Form layout="vertical" onFinish={submit} data-testid={`${mode}-form`}>
+        <Form layout="vertical" onFinish={submit} data-testid={`${mode}-form`} initialValues={{ username: registered }}>
           <Form.Item name="username" label={t('auth.username')} rules={required}>
             <Input autoComplete="username" data-testid="auth-username" />
           </Form.Item>

@@ -6,9 +6,9 @@ import { useThemeMode } from './ThemeProvider';
 
 /** Language, theme and account controls on the right of the header. */
 export function HeaderControls({ compact }: { compact: boolean }) {
-  const { t, lang, setLang } = useI18n();
+  const { t, lang } = useI18n();
   const { mode, setMode } = useThemeMode();
-  const { user, logout } = useAuth();
+  const { user, logout, changeLanguage } = useAuth();
   return (
     <div className="lm-header-controls">
       <Select<Language>
@@ -16,7 +16,7 @@ export function HeaderControls({ compact }: { compact: boolean }) {
         aria-label={t('header.language')}
         size="small"
         value={lang}
-        onChange={setLang}
+        onChange={changeLanguage}
         popupMatchSelectWidth={false}
         style={{ width: compact ? 64 : 104 }}
         options={(Object.keys(languageNames) as Language[]).map((l) => ({

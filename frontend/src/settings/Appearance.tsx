@@ -1,18 +1,13 @@
 import { Card, Form, Segmented, Select } from 'antd';
-import { users } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { languageNames, useI18n, type Language } from '../i18n';
 import { useThemeMode, type ThemeMode } from '../layout/ThemeProvider';
 
 /** Language (saved to the profile too) and light/dark theme. */
 export function Appearance() {
-  const { t, lang, setLang } = useI18n();
+  const { t, lang } = useI18n();
   const { mode, setMode } = useThemeMode();
-  const { setUser } = useAuth();
-  const changeLanguage = (l: Language) => {
-    setLang(l);
-    users.updateMe({ language: l }).then(setUser, () => undefined);
-  };
+  const { changeLanguage } = useAuth();
   return (
     <Card size="small" title={t('settings.appearance')} style={{ marginBottom: 16 }}>
       <Form layout="vertical">
