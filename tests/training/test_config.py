@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from worker.training.config import TrainConfig, default_target_modules
@@ -51,3 +55,14 @@ def test_default_target_modules_per_architecture():
     assert default_target_modules("chatglm") == ["query_key_value"]
     with pytest.raises(ConfigError, match="target_modules: no default for architecture 'mamba'"):
         default_target_modules("mamba")
+
+
+def test_api_side_modules_do_not_import_torch():
+    """The API process validates uploads and settings but never imports torch."""
+    code = (
+        "import sys, worker.training.config, worker.training.dataset, worker.training.metadata;"
+        "print('torch' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
