@@ -14,7 +14,7 @@ def mount_frontend(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     """Without a built bundle the API still works and `/` explains how to build the UI."""
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def frontend(path: str):
+    def frontend(path: str):
         if path.startswith(API_PREFIXES):
             raise StarletteHTTPException(404, "Not Found")
         index = static_dir / "index.html"

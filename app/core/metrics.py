@@ -7,7 +7,9 @@ speed (finished messages), model load times and GPU memory (what generation work
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
@@ -136,6 +138,28 @@ def _since(name: str) -> float:
     return _watermarks.get(name, time.time() - LOOKBACK.total_seconds())
 
 
+def _observe_new(name: str, items: list[tuple[float, Callable[[], None]]]) -> None:
+    """Run the observations stamped after the watermark, then advance it.
+
+    Called after the awaits with no await inside, so overlapping scrapes cannot observe an item twice.
+    """
+    since = _since(name)
+    for stamp, observe in sorted(items, key=lambda item: item[0]):
+        if stamp > since:
+            observe()
+            _watermarks[name] = since = stamp
+
+
+def _answer_observation(ttft_ms: float | None, tokens_per_s: float | None) -> Callable[[], None]:
+    def observe() -> None:
+        if ttft_ms is not None:
+            TTFT.observe(ttft_ms / 1000)
+        if tokens_per_s:
+            TOKENS_PER_SECOND.observe(tokens_per_s)
+
+    return observe
+
+
 async def _observe_answers(session: AsyncSession) -> None:
     since = datetime.fromtimestamp(_since("answers"), UTC)
     rows = (
@@ -145,22 +169,18 @@ async def _observe_answers(session: AsyncSession) -> None:
             )
         )
     ).all()
-    for finished_at, ttft_ms, tokens_per_s in rows:
-        if ttft_ms is not None:
-            TTFT.observe(ttft_ms / 1000)
-        if tokens_per_s:
-            TOKENS_PER_SECOND.observe(tokens_per_s)
-        stamp = (finished_at if finished_at.tzinfo else finished_at.replace(tzinfo=UTC)).timestamp()
-        _watermarks["answers"] = max(_watermarks.get("answers", 0.0), stamp)
+    _observe_new(
+        "answers",
+        [
+            ((at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp(), _answer_observation(ttft_ms, tokens_per_s))
+            for at, ttft_ms, tokens_per_s in rows
+        ],
+    )
 
 
 async def _observe_loads(redis: aioredis.Redis) -> None:
-    since = _since("loads")
-    for raw in reversed(await redis.lrange(MODEL_LOADS_KEY, 0, -1)):
-        entry = json.loads(raw)
-        if entry["ts"] > since:
-            MODEL_LOAD.observe(entry["seconds"])
-            _watermarks["loads"] = since = entry["ts"]
+    entries = [json.loads(raw) for raw in await redis.lrange(MODEL_LOADS_KEY, 0, -1)]
+    _observe_new("loads", [(e["ts"], partial(MODEL_LOAD.observe, e["seconds"])) for e in entries])
 
 
 async def _cluster_gauges(redis: aioredis.Redis) -> list:

@@ -1,10 +1,10 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, UtcDateTime, utcnow
 
 
 class TokenUsage(Base):
@@ -28,4 +28,4 @@ class ModelEntry(Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -32,3 +32,8 @@ ERROR_STATUSES = (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503)
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": "Error"} for status in ERROR_STATUSES
 }
+
+
+def changed_fields(data: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Fields the client sent in a PATCH; an explicit null on a field that cannot be empty means "unchanged"."""
+    return {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k in nullable}

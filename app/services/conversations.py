@@ -3,9 +3,13 @@
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import not_found
-from app.models import Conversation, Message, User
+from app.core.errors import AppError, not_found
+from app.models import Conversation, KnowledgeBase, Message, User
+from app.schemas.common import changed_fields
 from app.schemas.conversation import ConversationCreate, ConversationUpdate
+from app.services.models_catalog import ensure_known_model
+
+NULLABLE_SETTINGS = frozenset({"model", "system_prompt", "temperature", "max_tokens", "planner"})
 
 
 async def get_owned(session: AsyncSession, user: User, conversation_id: int) -> Conversation:
@@ -15,8 +19,29 @@ async def get_owned(session: AsyncSession, user: User, conversation_id: int) -> 
     return conversation
 
 
+async def _check_references(session: AsyncSession, user: User, values: dict) -> None:
+    """A conversation may only name models that exist and knowledge bases its owner has."""
+    if values.get("model"):
+        ensure_known_model(values["model"])
+    wanted = set(values.get("knowledge_base_ids") or [])
+    if wanted:
+        owned = set(
+            await session.scalars(
+                select(KnowledgeBase.id).where(KnowledgeBase.id.in_(wanted), KnowledgeBase.owner_id == user.id)
+            )
+        )
+        if missing := sorted(wanted - owned):
+            raise AppError(
+                422,
+                "unknown_knowledge_base",
+                f"Knowledge bases not found: {missing}",
+                {"field": "knowledge_base_ids", "missing": missing},
+            )
+
+
 async def create(session: AsyncSession, user: User, data: ConversationCreate, default_model: str) -> Conversation:
     values = data.model_dump(exclude_unset=True, exclude_none=True)
+    await _check_references(session, user, values)
     values.setdefault("model", default_model)
     conversation = Conversation(owner_id=user.id, **values)
     session.add(conversation)
@@ -39,10 +64,12 @@ async def list_page(session: AsyncSession, user: User, limit: int, offset: int, 
     return list(rows), total or 0
 
 
-async def update(session: AsyncSession, conversation: Conversation, data: ConversationUpdate) -> Conversation:
-    for field, value in data.model_dump(exclude_unset=True).items():
-        if field == "knowledge_base_ids" and value is None:
-            value = []
+async def update(
+    session: AsyncSession, user: User, conversation: Conversation, data: ConversationUpdate
+) -> Conversation:
+    changes = changed_fields(data, NULLABLE_SETTINGS)
+    await _check_references(session, user, changes)
+    for field, value in changes.items():
         setattr(conversation, field, value)
     await session.commit()
     return conversation

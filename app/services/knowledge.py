@@ -247,8 +247,8 @@ async def document_events(
             else:
                 await check_document(session, redis, current)
 
-    if after_seq == 0:
-        yield {"type": EventType.STATUS, "data": {"state": document.status}}
+    if after_seq == 0 and document.status == "queued":  # the worker publishes every later state itself
+        yield {"type": EventType.STATUS, "data": {"state": "queued"}}
     async for event in stream.events(after_seq, on_idle):
         yield event
 

@@ -67,3 +67,14 @@ async def test_bad_conversation_input(client):
     fields = {d["field"] for d in bad.json()["error"]["details"]}
     assert fields == {"temperature", "colour"}
     assert (await client.get("/api/v1/conversations?limit=1000", headers=headers)).status_code == 422
+
+
+async def test_conversation_references_are_checked(client):
+    headers = await auth_headers(client, "dana")
+    bad_model = await client.post("/api/v1/conversations", json={"model": "gpt-99"}, headers=headers)
+    assert bad_model.status_code == 422 and bad_model.json()["error"]["code"] == "unknown_model"
+    bad_kb = await client.post("/api/v1/conversations", json={"knowledge_base_ids": [12345]}, headers=headers)
+    assert bad_kb.status_code == 422 and bad_kb.json()["error"]["details"]["missing"] == [12345]
+    conv = await _create(client, headers, title="keep me")
+    nulls = await client.patch(f"/api/v1/conversations/{conv['id']}", json={"title": None}, headers=headers)
+    assert nulls.status_code == 200 and nulls.json()["title"] == "keep me"

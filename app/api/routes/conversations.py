@@ -45,7 +45,7 @@ async def get_conversation(conversation_id: int, user: CurrentUser, session: Ses
 @router.patch("/{conversation_id}", response_model=ConversationPublic)
 async def update_conversation(conversation_id: int, data: ConversationUpdate, user: CurrentUser, session: SessionDep):
     conversation = await conversations.get_owned(session, user, conversation_id)
-    return await conversations.update(session, conversation, data)
+    return await conversations.update(session, user, conversation, data)
 
 
 @router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.api.deps import AdminUser, CurrentUser, SessionDep
 from app.core.errors import not_found
 from app.models import User
-from app.schemas.common import Page
+from app.schemas.common import Page, changed_fields
 from app.schemas.user import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -26,7 +26,7 @@ async def read_me(user: CurrentUser):
 
 @router.patch("/me", response_model=UserPublic)
 async def update_me(data: UserUpdateMe, user: CurrentUser, session: SessionDep):
-    return await accounts.update_profile(session, user, data.model_dump(exclude_unset=True))
+    return await accounts.update_profile(session, user, changed_fields(data, frozenset({"display_name"})))
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
@@ -69,7 +69,7 @@ async def admin_update_user(user_id: int, data: UserAdminUpdate, _admin: AdminUs
     user = await session.get(User, user_id)
     if user is None:
         raise not_found("User")
-    for field, value in data.model_dump(exclude_unset=True).items():
+    for field, value in changed_fields(data, frozenset({"daily_token_quota"})).items():
         setattr(user, field, value)
     await session.commit()
     return user
