@@ -36,7 +36,6 @@ apt_install() {
 }
 
 install_python
-apt_install kubectl kubernetes-client
 apt_install chromium chromium
 
 if [[ $# -gt 0 ]]; then
