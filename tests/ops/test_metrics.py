@@ -5,7 +5,9 @@ import re
 import httpx
 
 from tests.chat.conftest import TINY_MODEL, sign_up
+from tests.ops.test_models import wait_for
 from tests.support.live import free_port
+from worker.engine.engine import get_engine
 
 SERIES = (
     "localmind_http_request_duration_seconds_bucket",
@@ -16,6 +18,10 @@ SERIES = (
     "localmind_tokens_per_second_bucket",
     "localmind_model_load_seconds_bucket",
 )
+
+
+def loaded_here() -> list[str]:
+    return [info.model_id for info in get_engine().loaded_models()]
 
 
 def sample(text: str, name: str, **labels) -> float:
@@ -30,11 +36,13 @@ def sample(text: str, name: str, **labels) -> float:
 def test_metrics_after_a_chat(http):
     headers = sign_up(http, "root")
     assert http.post(f"/api/v1/models/{TINY_MODEL}/unload", headers=headers).status_code == 202
+    wait_for(lambda: TINY_MODEL not in loaded_here())
+    assert http.post(f"/api/v1/models/{TINY_MODEL}/load", headers=headers).status_code == 202
+    wait_for(lambda: TINY_MODEL in loaded_here())
     conversation = http.post("/api/v1/conversations", json={}, headers=headers).json()["id"]
     body = {"content": "Hello", "stream": False, "params": {"temperature": 0, "max_new_tokens": 8}}
     answer = http.post(f"/api/v1/conversations/{conversation}/messages", json=body, headers=headers)
     assert answer.status_code == 200 and answer.json()["status"] == "done", answer.text
-    assert http.post(f"/api/v1/models/{TINY_MODEL}/load", headers=headers).status_code == 202
 
     text = http.get("/metrics").text
     for name in SERIES:
@@ -44,6 +52,7 @@ def test_metrics_after_a_chat(http):
     assert sample(text, "localmind_jobs_total", kind="message", status="done") == 1
     assert sample(text, "localmind_time_to_first_token_seconds_count") >= 1
     assert sample(text, "localmind_tokens_per_second_count") >= 1
+    assert sample(text, "localmind_model_load_seconds_count") >= 1
     assert sample(text, "localmind_queue_depth", queue="generation") >= 0
     assert sample(text, "localmind_active_streams") == 0
     assert "localmind_gpu_memory_bytes" not in text, "no GPU on this machine"
