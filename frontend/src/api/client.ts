@@ -72,7 +72,7 @@ export const users = {
     patch<UserPublic>(`${API}/users/me`, body),
   changePassword: (current_password: string, new_password: string) =>
     post<void>(`${API}/users/me/password`, { current_password, new_password }),
-  listKeys: () => request<ApiKey[] | Page<ApiKey>>(`${API}/users/me/api-keys`).then(items),
+  listKeys: () => request<ApiKey[]>(`${API}/users/me/api-keys`),
   createKey: (name: string) => post<ApiKey>(`${API}/users/me/api-keys`, { name }),
   revokeKey: (id: number) => del(`${API}/users/me/api-keys/${id}`),
 };
@@ -101,7 +101,7 @@ export const messages = {
 };
 
 export const models = {
-  list: () => request<ModelInfo[] | Page<ModelInfo>>(`${API}/models`).then(items),
+  list: () => request<ModelInfo[]>(`${API}/models`),
   load: (id: string) => post<unknown>(`${API}/models/${encodeURIComponent(id)}/load`),
   unload: (id: string) => post<unknown>(`${API}/models/${encodeURIComponent(id)}/unload`),
   pull: (model_id: string) => post<{ job_id: string }>(`${API}/models/pull`, { model_id }),
@@ -110,11 +110,11 @@ export const models = {
 };
 
 export const knowledge = {
-  list: () => request<KnowledgeBase[] | Page<KnowledgeBase>>(`${API}/knowledge-bases`).then(items),
+  list: () => request<KnowledgeBase[]>(`${API}/knowledge-bases`),
   create: (body: { name: string; description?: string }) => post<KnowledgeBase>(`${API}/knowledge-bases`, body),
   remove: (id: number) => del(`${API}/knowledge-bases/${id}`),
   documents: (kbId: number) =>
-    request<DocumentPublic[] | Page<DocumentPublic>>(`${API}/knowledge-bases/${kbId}/documents`).then(items),
+    request<DocumentPublic[]>(`${API}/knowledge-bases/${kbId}/documents`),
   upload(kbId: number, files: File[], onProgress?: (percent: number) => void) {
     const form = new FormData();
     files.forEach((f) => form.append('files', f, f.name));
@@ -129,14 +129,14 @@ export const knowledge = {
 };
 
 export const finetune = {
-  datasets: () => request<Dataset[] | Page<Dataset>>(`${API}/finetune/datasets`).then(items),
+  datasets: () => request<Dataset[]>(`${API}/finetune/datasets`),
   uploadDataset(file: File, evalFraction: number | undefined, onProgress?: (percent: number) => void) {
     const form = new FormData();
     form.append('file', file, file.name);
     if (evalFraction !== undefined) form.append('eval_fraction', String(evalFraction));
     return upload<Dataset>(`${API}/finetune/datasets`, form, onProgress);
   },
-  jobs: () => request<FinetuneJob[] | Page<FinetuneJob>>(`${API}/finetune/jobs`).then(items),
+  jobs: () => request<FinetuneJob[]>(`${API}/finetune/jobs`),
   job: (id: number) => request<FinetuneJob>(`${API}/finetune/jobs/${id}`),
   createJob: (body: FinetuneJobCreate) => post<FinetuneJob>(`${API}/finetune/jobs`, body),
   cancelJob: (id: number) => post<unknown>(`${API}/finetune/jobs/${id}/cancel`),
@@ -153,10 +153,5 @@ export const system = {
       return r.text();
     }),
 };
-
-/** Lists may come back bare or as a Page; the UI accepts both. */
-function items<T>(r: T[] | Page<T>): T[] {
-  return Array.isArray(r) ? r : r.items;
-}
 
 export { ApiError };

@@ -123,7 +123,6 @@ export interface KnowledgeBase {
   description: string | null;
   embedding_model?: string | null;
   created_at: string;
-  document_count?: number;
 }
 
 export type DocumentStatus = 'queued' | 'parsing' | 'embedding' | 'indexed' | 'failed';
@@ -261,7 +260,6 @@ export interface StatusEventData {
   model?: string;
   user_message_id?: number;
   assistant_message_id?: number;
-  tokens_per_s?: number;
 }
 
 export interface ApiErrorBody {

@@ -54,7 +54,6 @@ export function applyEvent(s: LiveStream, e: JobEvent, now: number): LiveStream 
         model: d.model ?? s.model,
         userMessageId: d.user_message_id ?? s.userMessageId,
         assistantMessageId: d.assistant_message_id ?? s.assistantMessageId,
-        tokensPerS: d.tokens_per_s ?? s.tokensPerS,
         reconnectAttempt: undefined,
       };
     }
