@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import torch
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -35,6 +36,8 @@ def greedy_answer(model, tokenizer, question: str) -> str:
     return tokenizer.decode(output[0, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # ~80 s on 2 idle cores; a shared, loaded box can take several times that
 def test_lora_teaches_smollm2_a_new_fact(smol_model_dir, tmp_path):
     dataset = tmp_path / "zephyr.jsonl"
     rows = [
