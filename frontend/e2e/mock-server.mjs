@@ -16,7 +16,7 @@ const STATIC = fileURLToPath(new URL('../../app/static/', import.meta.url));
 const TOKEN_DELAY_MS = Number(process.env.TOKEN_DELAY_MS ?? 60);
 const ACCESS_TTL_MS = Number(process.env.ACCESS_TTL_MS ?? 60_000);
 
-const db = { users: [], tokens: new Map(), refresh: new Map(), convs: [], msgs: [], kbs: [], docs: [], keys: [], seq: 1 };
+const db = { users: [], tokens: new Map(), refresh: new Map(), convs: [], msgs: [], kbs: [], docs: [], keys: [], datasets: [], seq: 1 };
 const jobs = new Map(); // `${kind}:${id}` -> { log: [], subs: Set, cancel: false, done: false }
 const nextId = () => db.seq++;
 const now = () => new Date().toISOString();
@@ -280,7 +280,35 @@ route('POST', '/knowledge-bases/:id/search', async (req, res, u, id) => {
   const hits = docs.slice(0, k).map((d, i) => ({ score: 1 - i / 10, similarity: null, document_id: d.id, filename: d.filename, page: 1, heading: null, text: `${mode} hit in ${d.filename}` }));
   send(res, 200, { query: '', mode, hits });
 });
-route('GET', '/finetune/datasets', (req, res) => send(res, 200, []));
+/** The first file part of a multipart body, as text. */
+function multipartFile(req, body) {
+  const boundary = /boundary=(.+)$/.exec(req.headers['content-type'] ?? '')?.[1];
+  const part = body.toString('utf8').split(`--${boundary}`).find((p) => p.includes('filename="'));
+  if (!part) return null;
+  return { name: /filename="([^"]+)"/.exec(part)[1], text: part.slice(part.indexOf('\r\n\r\n') + 4, part.lastIndexOf('\r\n')) };
+}
+route('GET', '/finetune/datasets', (req, res, u) => send(res, 200, db.datasets.filter((d) => d.owner === u.id)));
+route('POST', '/finetune/datasets', async (req, res, u) => {
+  const file = multipartFile(req, await readBody(req));
+  if (!file) return error(res, 422, 'validation_error', 'file is required');
+  const errors = [];
+  const samples = [];
+  file.text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      const r = JSON.parse(line);
+      if (r.messages) samples.push(r.messages);
+      else if (r.instruction && r.output) samples.push([{ role: 'user', content: r.instruction }, { role: 'assistant', content: r.output }]);
+      else errors.push({ line: i + 1, message: "expected a 'messages' list or 'instruction' and 'output'" });
+    } catch {
+      errors.push({ line: i + 1, message: 'not valid JSON' });
+    }
+  });
+  if (errors.length) return send(res, 422, { error: { code: 'invalid_dataset', message: `The dataset has ${errors.length} invalid line(s)`, details: { errors, error_count: errors.length } } });
+  const d = { id: nextId(), owner: u.id, name: file.name, format: 'instruction', count: samples.length, eval_fraction: 0.1, preview: samples.slice(0, 3), token_stats: null, errors: [], created_at: now() };
+  db.datasets.push(d);
+  send(res, 201, d);
+});
 route('GET', '/finetune/jobs', (req, res) => send(res, 200, []));
 route('GET', '/system/resources', (req, res) =>
   send(res, 200, {

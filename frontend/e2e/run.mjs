@@ -343,6 +343,30 @@ try {
     await page.screenshot({ path: join(ARTIFACTS, 'chat-tools-1280x800.png') });
   });
 
+  await step('fine-tuning: line-numbered dataset errors, then a preview', async () => {
+    const chatUrl = page.url();
+    await tid('nav-finetune').click();
+    await tid('finetune-page').waitFor();
+    const good = '{"instruction": "Say hi", "output": "Hi!"}';
+    await page.locator('input[type="file"]').first().setInputFiles({
+      name: 'bad.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from(`${good}\n{oops\n{"foo": 1}\n`),
+    });
+    const errors = tid('dataset-errors');
+    await errors.waitFor({ timeout: 60_000 });
+    const text = await errors.textContent();
+    assert(/Line 2:/.test(text) && /Line 3:/.test(text), `errors are not line-numbered: ${text}`);
+    await page.locator('input[type="file"]').first().setInputFiles({
+      name: `good-${user}.jsonl`,
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from(`${good}\n${good}\n${good}\n`),
+    });
+    await tid('dataset-preview').getByText(`good-${user}.jsonl`).waitFor({ timeout: 60_000 });
+    await page.goto(chatUrl);
+    await tid('chat-view').waitFor();
+  });
+
   await step('layout: screenshots and no overlapping header controls', async () => {
     for (const [w, h] of SIZES) await checkLayout(w, h, true);
   });
