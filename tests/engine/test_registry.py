@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 
 from tests.support.tiny_model import build_tiny_adapter
@@ -73,3 +76,12 @@ def test_describe_models_reports_disk_state(registry, tmp_path):
 
 def test_dir_sources_pull_in_place(registry, tiny_dirs, tmp_path):
     assert pull_model("tiny-llama", registry=registry, models_dir=tmp_path) == tiny_dirs["llama"].resolve()
+
+
+def test_registry_store_and_cli_import_without_torch():
+    """The API process reads the registry and the store; it must never import torch."""
+    code = (
+        "import sys, worker.engine, worker.engine.registry, worker.engine.store, worker.engine.cli; "
+        "sys.exit('torch' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
