@@ -4,6 +4,7 @@ import time
 
 import httpx
 import pytest
+import redis
 
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD
@@ -17,6 +18,9 @@ def indexing_worker(redis_url):
     from worker.rag.embedder import get_embedder
 
     get_embedder("all-MiniLM-L6-v2")  # load once, before any job waits on it
+    broker = redis.Redis.from_url(redis_url)
+    broker.delete("indexing")  # tasks left by other runs (e.g. the fuzz tests, which start no indexing worker)
+    broker.close()
     with celery_worker(redis_url, ["indexing"], concurrency=2):
         yield
 

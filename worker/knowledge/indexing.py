@@ -2,7 +2,8 @@
 
 The lease exists before the claim and until the outcome is committed, so the API never sees a document in
 `parsing`/`embedding` without a live worker behind it; when a worker dies the lease expires and the API fails
-the document (`app.services.knowledge.check_document`). A redelivered task finds nothing queued and skips.
+the document (`app.services.knowledge.check_document`). A duplicate delivery finds the lease taken or nothing
+queued, and skips without touching the running job's lease.
 """
 
 import time
@@ -18,10 +19,11 @@ from app.core.config import get_settings
 from app.events import EventPublisher
 from app.models import Document, KnowledgeBase
 from app.schemas.knowledge import DocumentPublic
+from worker.knowledge.lease import DocumentLease
 from worker.rag.errors import DocumentError
 from worker.rag.index import KnowledgeIndex
 from worker.rag.pipeline import IndexResult, drop_index, index_dir, index_document, open_index
-from worker.runtime import JobLease, db_sessions, publisher, redis_client
+from worker.runtime import db_sessions, publisher, redis_client
 
 ACTIVE_STATUSES = ("parsing", "embedding")
 PROGRESS_INTERVAL_SECONDS = 0.5
@@ -92,26 +94,37 @@ class ProgressReporter:
 def run_index_job(document_id: int) -> str:
     """Entry point of the `indexing.index_document` task; returns the outcome."""
     events = publisher(JobKind.DOCUMENT, document_id)
-    with JobLease(redis_client(), JobKind.DOCUMENT, document_id):
+    lease = DocumentLease(redis_client(), document_id)
+    if not lease.acquire():
+        logger.info("document {} is being indexed by another job; skipping", document_id)
+        return "skipped"
+    try:
         job = claim(document_id)
         if job is None:
             logger.info("document {} is not queued; not indexing it", document_id)
             return "skipped"
-        events.publish(EventType.STATUS, {"state": "parsing"})
-        try:
-            if not job.path.is_file():
-                raise DocumentError("file_missing", f"The uploaded file of {job.filename} is missing; upload it again.")
-            index = open_index(job.knowledge_base_id, job.embedding_model)
-            result = index_document(index, document_id, job.path, job.filename, ProgressReporter(events, document_id))
-        except Cancelled:
-            logger.info("document {} was deleted while being indexed", document_id)
-            return "cancelled"
-        except DocumentError as exc:
-            return _fail(events, job, exc.code, exc.message)
-        except Exception as exc:  # noqa: BLE001 - record why, keep the worker alive
-            logger.opt(exception=exc).error("indexing document {} failed", document_id)
-            return _fail(events, job, "indexing_failed", f"Indexing {job.filename} failed: {exc}")
-        return _finish(events, job, index, result)
+        return _run(events, job)
+    finally:
+        lease.release()
+
+
+def _run(events: EventPublisher, job: IndexJob) -> str:
+    events.publish(EventType.STATUS, {"state": "parsing"})
+    try:
+        if not job.path.is_file():
+            raise DocumentError("file_missing", f"The uploaded file of {job.filename} is missing; upload it again.")
+        index = open_index(job.knowledge_base_id, job.embedding_model)
+        progress = ProgressReporter(events, job.document_id)
+        result = index_document(index, job.document_id, job.path, job.filename, progress)
+    except Cancelled:
+        logger.info("document {} was deleted while being indexed", job.document_id)
+        return "cancelled"
+    except DocumentError as exc:
+        return _fail(events, job, exc.code, exc.message)
+    except Exception as exc:  # noqa: BLE001 - record why, keep the worker alive
+        logger.opt(exception=exc).error("indexing document {} failed", job.document_id)
+        return _fail(events, job, "indexing_failed", f"Indexing {job.filename} failed: {exc}")
+    return _finish(events, job, index, result)
 
 
 def _finish(events: EventPublisher, job: IndexJob, index: KnowledgeIndex, result: IndexResult) -> str:
