@@ -44,3 +44,16 @@ def test_document_without_lease_fails_and_can_be_reindexed(http, alice, kb, redi
     redis_client.set(lease_key(JobKind.DOCUMENT, first["id"]), "1", ex=30)
     busy = http.post(f"/api/v1/documents/{first['id']}/reindex", headers=alice)
     assert busy.status_code == 409 and busy.json()["error"]["code"] == "indexing_in_progress"
+
+
+def test_duplicate_delivery_leaves_the_running_jobs_lease_alone(http, alice, kb, redis_client):
+    from worker.knowledge.indexing import run_index_job
+
+    document = index_ok(http, alice, kb["id"], ("one.txt", b"Seahorse fathers carry the eggs."))[0]
+    key = lease_key(JobKind.DOCUMENT, document["id"])
+    redis_client.set(key, "running-job", ex=30)
+    assert run_index_job(document["id"]) == "skipped"
+    assert redis_client.get(key) == "running-job"
+    redis_client.delete(key)
+    assert run_index_job(document["id"]) == "skipped"  # not queued: nothing to claim, and no lease left behind
+    assert not redis_client.exists(key)
