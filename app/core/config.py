@@ -13,7 +13,7 @@ PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "CHANGE_ME"}
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     env: Literal["development", "production", "test"] = "development"
     model_store_dir: Path = PROJECT_ROOT / "model_store"
@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     small_model: str = ""
     embedding_model: str = "all-MiniLM-L6-v2"
     model_cache_gb: float = 4.0
+
+    rate_limit_window_seconds: float = 60
+    rate_limit_login_per_window: int = 10
+    rate_limit_messages_per_window: int = 20
+    rate_limit_uploads_per_window: int = 10
+    worker_metrics_port: int | None = None
 
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

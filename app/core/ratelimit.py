@@ -2,9 +2,9 @@
 
 Both answer 429 + `Retry-After` in the one JSON error shape.
 
-Limits come from Settings attributes with these defaults (set `RATE_LIMIT_*` once config declares them):
-`rate_limit_login_per_window` (10, per client IP + username), `rate_limit_messages_per_window` (20, per user),
-`rate_limit_uploads_per_window` (10, per user), all over `rate_limit_window_seconds` (60). A limit of 0 is off.
+Limits come from the settings `RATE_LIMIT_LOGIN_PER_WINDOW` (per client IP + username),
+`RATE_LIMIT_MESSAGES_PER_WINDOW` and `RATE_LIMIT_UPLOADS_PER_WINDOW` (per user), all over
+`RATE_LIMIT_WINDOW_SECONDS`. A limit of 0 is off.
 Redis being down lets requests through: rate limiting must not turn an outage into a total one.
 """
 
@@ -22,8 +22,6 @@ from app.api.deps import CurrentUser, SessionDep
 from app.core.errors import AppError
 from app.services.quota import check_quota
 
-DEFAULTS = {"login": 10, "messages": 20, "uploads": 10}
-DEFAULT_WINDOW_SECONDS = 60
 # Accepted requests are members of a sorted set scored by time; refused ones are not counted, so a client
 # that keeps hammering is let in again exactly `Retry-After` after the oldest accepted request leaves the window.
 _SLIDING_WINDOW_LUA = """
@@ -42,8 +40,7 @@ WHAT = {"login": "login attempts", "messages": "messages", "uploads": "uploads"}
 
 def _limits(request: Request, name: str) -> tuple[int, float]:
     settings = request.app.state.settings
-    limit = getattr(settings, f"rate_limit_{name}_per_window", DEFAULTS[name])
-    return int(limit), float(getattr(settings, "rate_limit_window_seconds", DEFAULT_WINDOW_SECONDS))
+    return getattr(settings, f"rate_limit_{name}_per_window"), settings.rate_limit_window_seconds
 
 
 async def hit(request: Request, name: str, subject: str) -> None:

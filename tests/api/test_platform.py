@@ -88,3 +88,14 @@ async def test_spa_fallback_serves_index_but_not_for_api_paths(app, tmp_path):
         assert (await http.get("/assets/app.js")).text == "console.log(1)"
         assert "LocalMind" in (await http.get("/../../etc/passwd")).text
         assert (await http.get("/api/v1/nothing")).status_code == 404
+
+
+def test_api_process_never_imports_torch():
+    import subprocess
+    import sys
+
+    from app.core.config import PROJECT_ROOT
+
+    code = "import sys, app.main; app.main.create_app(); print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr

@@ -7,7 +7,7 @@ from app.contracts import EventType
 from app.core.config import get_settings
 from app.events import EventPublisher
 from worker.agent import AgentContext, run_agent
-from worker.chat.grounding import as_search_results, ground, search_knowledge, with_system_note
+from worker.chat.grounding import ground, search_results, with_system_note
 from worker.engine.engine import get_engine
 from worker.engine.generation import GenerationParams
 from worker.engine.registry import get_registry
@@ -68,14 +68,15 @@ def _with_agent(events: EventPublisher, request: AugmentRequest, messages: list[
         trace.append(event)
         events.publish(EventType.TOOL, event)
 
-    def search(query: str, k: int) -> list[dict]:
-        return as_search_results(search_knowledge(request.owner_id, request.knowledge_base_ids, query, k))
-
     settings = get_settings()
     context = AgentContext(
         complete=partial(_complete, request.model_id),
         small_complete=partial(_complete, settings.small_model or request.model_id),
-        knowledge_search=search if request.knowledge_base_ids else None,
+        knowledge_search=(
+            partial(search_results, request.owner_id, request.knowledge_base_ids)
+            if request.knowledge_base_ids
+            else None
+        ),
         embed=_embed,
         on_tool_event=on_tool_event,
     )

@@ -1,13 +1,10 @@
-"""Ground an answer in the user's knowledge bases: search, pack numbered passages, keep citations."""
+"""Ground an answer in the user's knowledge bases: the instructions around the retrieved, numbered passages."""
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
-from app.models import Document, KnowledgeBase
-from worker.rag.index import Hit
-from worker.rag.pipeline import build_context, open_index, relevant_hits
-from worker.runtime import db_sessions
+from worker.knowledge.hits import live_hits
+from worker.knowledge.retrieval import retrieve, searchable_kbs
+from worker.rag.pipeline import relevant_hits
 
 CITE_INSTRUCTION = (
     "Answer the question using only the numbered passages below from the user's documents. "
@@ -25,46 +22,30 @@ class Grounding:
     citations: list[dict] = field(default_factory=list)
 
 
-def search_knowledge(owner_id: int, knowledge_base_ids: list[int], query: str, k: int = 6) -> list[tuple[Hit, str]]:
-    """Relevant hits from the owner's knowledge bases only, best first, with each hit's document name."""
-    with db_sessions()() as session:
-        bases = session.scalars(
-            select(KnowledgeBase).where(KnowledgeBase.id.in_(knowledge_base_ids), KnowledgeBase.owner_id == owner_id)
-        ).all()
-        specs = [(kb.id, kb.embedding_model) for kb in bases]
-    hits: list[Hit] = []
-    for kb_id, embedding_model in specs:
-        hits.extend(relevant_hits(open_index(kb_id, embedding_model).search(query, "hybrid", k)))
-    hits.sort(key=lambda h: -(h.similarity if h.similarity is not None else h.score))
-    hits = hits[:k]
-    with db_sessions()() as session:
-        names = dict(
-            session.execute(
-                select(Document.id, Document.filename).where(Document.id.in_({h.document_id for h in hits}))
-            ).all()
-        )
-    return [
-        (hit, names.get(hit.document_id, f"document {hit.document_id}")) for hit in hits if hit.document_id in names
-    ]
-
-
-def as_search_results(found: list[tuple[Hit, str]]) -> list[dict]:
-    """The shape the agent's knowledge_search tool expects."""
-    return [
-        {"document_id": h.document_id, "document_name": name, "page": h.page, "text": h.text, "score": h.score}
-        for h, name in found
-    ]
-
-
 def ground(owner_id: int, knowledge_base_ids: list[int], question: str, budget_tokens: int) -> Grounding:
-    found = search_knowledge(owner_id, knowledge_base_ids, question)
-    if not found:
+    context, citations = retrieve(knowledge_base_ids, owner_id, question, budget_tokens)
+    if not context:
         return Grounding(NOTHING_FOUND)
-    context, citations = build_context([hit for hit, _ in found], budget_tokens)
-    names = {hit.document_id: name for hit, name in found}
-    for citation in citations:
-        citation["document_name"] = names[citation["document_id"]]
     return Grounding(f"{CITE_INSTRUCTION}\n\n{context}", citations)
+
+
+def search_results(owner_id: int, knowledge_base_ids: list[int], query: str, k: int) -> list[dict]:
+    """Relevant passages in the shape the agent's knowledge_search tool expects (owner's bases only)."""
+    found = []
+    for kb_id, embedding_model in searchable_kbs(knowledge_base_ids, owner_id):
+        found.extend(live_hits(kb_id, embedding_model, query, "hybrid", k))
+    names = {hit.document_id: name for hit, name in found}
+    hits = relevant_hits(sorted((hit for hit, _ in found), key=lambda h: -h.score))[:k]
+    return [
+        {
+            "document_id": h.document_id,
+            "document_name": names[h.document_id],
+            "page": h.page,
+            "text": h.text,
+            "score": h.score,
+        }
+        for h in hits
+    ]
 
 
 def with_system_note(messages: list[dict[str, str]], note: str) -> list[dict[str, str]]:

@@ -12,6 +12,7 @@ from app.contracts import QUEUE_GENERATION, EventType, JobKind, pending_queue_ke
 from app.events import EventPublisher
 from app.models import Conversation, Message
 from app.schemas.conversation import MessagePublic
+from app.services.quota import record_usage
 from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
 from worker.chat.relay import error_code, stream_tokens
@@ -89,6 +90,8 @@ def finish(message_id: int, state: AnswerState, status: str, completion=None, er
         message = session.get(Message, message_id)
         for key, value in values.items():
             setattr(message, key, value)
+        if completion is not None:
+            record_usage(session, message.owner_id, completion.prompt_tokens, completion.completion_tokens)
         session.commit()
         return MessagePublic.model_validate(message).model_dump(mode="json")
 
