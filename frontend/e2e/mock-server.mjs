@@ -86,11 +86,9 @@ async function generate(conv, assistant) {
   publish(key, 'status', { state: 'generating', model: assistant.model });
   assistant.status = 'streaming';
   const words = ANSWER.split(/(?<= )/);
-  const dropAt = question.content.includes('[drop]') ? 8 : -1;
   let count = 0;
   for (const w of words) {
     if (job(key).cancel) break;
-    if (count === dropAt) for (const res of job(key).subs) res.destroy(); // simulate a network drop
     publish(key, 'token', { text: w });
     assistant.content += w;
     count++;
