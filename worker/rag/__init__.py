@@ -1,1 +1,9 @@
-"""Retrieval-augmented generation: document loaders, splitter, embedder, vector/BM25 indexes, pipeline."""
+"""Retrieval-augmented generation: loaders, token-aware splitter, embedder, FAISS + BM25 indexes, pipeline.
+
+Entry points for the workers (everything else is internal):
+- pipeline.open_index(kb_id) -> KnowledgeIndex (cached per process); pipeline.drop_index(kb_id)
+- pipeline.index_document(index, document_id, path, filename, progress) -> IndexResult(kind, pages, chunks)
+- KnowledgeIndex.delete_document / count / search(query, mode, k) -> list[Hit]
+- pipeline.relevant_hits(hits) and pipeline.build_context(hits, budget_tokens) for the chat worker
+- errors.DocumentError(code, message) for documents that cannot be indexed; loaders.safe_filename for uploads
+"""
