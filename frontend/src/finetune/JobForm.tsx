@@ -41,7 +41,7 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
   const num = (name: keyof Values, label: string, props: object = {}) => (
     <Col xs={12} sm={8}>
       <Form.Item name={name} label={label} rules={[{ required: true, message: t('auth.required') }]}>
-        <InputNumber style={{ width: '100%' }} {...props} />
+        <InputNumber style={{ width: '100%' }} data-testid={`job-${name.replace(/_/g, '-')}`} {...props} />
       </Form.Item>
     </Col>
   );
@@ -50,10 +50,10 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
     <Card size="small" title={t('ft.newJob')}>
       <Form<Values> layout="vertical" initialValues={DEFAULTS} onFinish={submit} data-testid="job-form">
         <Form.Item name="base_model" label={t('ft.baseModel')} rules={[{ required: true, message: t('auth.required') }]}>
-          <Select options={models.map((m) => ({ value: m.id, label: m.display_name || m.id }))} />
+          <Select data-testid="job-base-model" options={models.map((m) => ({ value: m.id, label: m.display_name || m.id }))} />
         </Form.Item>
         <Form.Item name="dataset_id" label={t('ft.dataset')} rules={[{ required: true, message: t('auth.required') }]}>
-          <Select options={datasets.map((d) => ({ value: d.id, label: `${d.name} (${d.count})` }))} />
+          <Select data-testid="job-dataset" options={datasets.map((d) => ({ value: d.id, label: `${d.name} (${d.count})` }))} />
         </Form.Item>
         <Row gutter={12}>
           <Col xs={12} sm={8}>
