@@ -1,14 +1,15 @@
 """Keep chat answers from hanging: fail ones that waited too long in the queue or whose worker died."""
 
+import json
 from datetime import UTC, datetime
 
 import anyio
 import redis.asyncio as aioredis
 from loguru import logger
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.contracts import QUEUE_GENERATION, EventType, JobKind, lease_key, pending_queue_key
+from app.contracts import QUEUE_GENERATION, EventType, JobKind, lease_key, pending_queue_key, replay_key
 from app.core.config import Settings
 from app.events import publish_async
 from app.models import Message
@@ -22,7 +23,20 @@ def _age_seconds(message: Message) -> float:
     return (datetime.now(UTC) - created).total_seconds()
 
 
+async def _streamed_text(redis: aioredis.Redis, message_id: int) -> str:
+    """The tokens a dead worker already published (the replay buffer): the partial answer the client saw."""
+    events = [json.loads(raw) for raw in await redis.lrange(replay_key(JobKind.MESSAGE, message_id), 0, -1)]
+    return "".join(e["data"].get("text", "") for e in events if e.get("type") == EventType.TOKEN)
+
+
 async def _fail(session: AsyncSession, redis: aioredis.Redis, message_id: int, code: str, reason: str) -> None:
+    partial = await _streamed_text(redis, message_id)
+    if partial:  # keep the partial answer: the worker that would have stored it is gone
+        await session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status.in_(("pending", "streaming")))
+            .values(content=partial)
+        )
     await mark_failed(session, message_id, reason)
     await redis.zrem(pending_queue_key(QUEUE_GENERATION), str(message_id))
     await publish_async(redis, JobKind.MESSAGE, message_id, EventType.ERROR, {"code": code, "message": reason})
