@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
+from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -56,6 +57,13 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else phrase
         code = getattr(exc, "code", None) or phrase.lower().replace(" ", "_").replace("-", "_")
         return error_response(exc.status_code, code, message, None, getattr(exc, "headers", None))
+
+    @app.exception_handler(DatabaseOperationalError)
+    async def _database_unavailable(request: Request, exc: DatabaseOperationalError) -> JSONResponse:
+        # e.g. SQLite "database is locked" past busy_timeout, or PostgreSQL down: the transaction rolled back.
+        logger.warning("database unavailable on {} {}: {}", request.method, request.url.path, exc.orig)
+        message = "The database is busy or unavailable; nothing was saved. Please retry shortly."
+        return error_response(503, "database_unavailable", message, None, {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
