@@ -408,6 +408,7 @@ try {
     await tid('job-start').click();
     await page.waitForFunction(() => (document.querySelector('[data-testid="loss-chart"] polyline')?.getAttribute('points') ?? '').split(' ').length >= 3, null, { timeout: 600_000 });
     await tid('chat-with-adapter').waitFor({ timeout: 600_000 });
+    await tid('loss-chart').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, 'finetune-job-1280x800.png') });
     await tid('chat-with-adapter').click();
     await page.waitForURL(/\/chat\/\d+$/);

@@ -119,7 +119,7 @@ export const en = {
   'ft.maxSteps': 'Max steps (0 = off)',
   'ft.batchSize': 'Batch size',
   'ft.gradAccum': 'Grad accumulation',
-  'ft.maxSeqLen': 'Max sequence length',
+  'ft.maxSeqLen': 'Max seq length',
   'ft.seed': 'Seed',
   'ft.start': 'Start training',
   'ft.jobs': 'Jobs',
