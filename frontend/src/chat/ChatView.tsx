@@ -34,17 +34,20 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
   const path = useMemo(() => activePath(all, selection), [all, selection]);
   const busy = !!live?.active;
 
-  // A finished stream is dropped once the server's copy includes its messages.
-  const finished = live && !live.active;
-  const saved = !!(live?.final || live?.assistantMessageId);
+  // A finished answer is fetched from the server; the stream is dropped once the server's copy has it.
+  const finishedId = live && !live.active ? live.assistantMessageId : undefined;
   useEffect(() => {
-    if (!finished || !saved) return;
-    void detail.reload().then(() => {
+    if (finishedId) void detail.reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [finishedId]);
+  useEffect(() => {
+    const stored = detail.data?.messages.find((m) => m.id === finishedId);
+    if (stored && stored.status !== 'pending' && stored.status !== 'streaming') {
       clearStream(id);
       onListChanged();
-    });
+    }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [finished, saved, id]);
+  }, [detail.data, finishedId, id]);
 
   // The server titles a conversation from its first question once the exchange is saved.
   const exchangeSaved = live?.userMessageId;

@@ -1,8 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type SetStateAction } from 'react';
 
-/** Loads data from an async function; reload() fetches again, setData() updates locally. */
+/**
+ * Loads data from an async function; reload() fetches again, setData() updates locally.
+ * An answer is dropped when a newer reload or a local update happened meanwhile.
+ */
 export function useResource<T>(load: () => Promise<T>, deps: unknown[], initial?: T) {
-  const [data, setData] = useState<T | undefined>(initial);
+  const [data, setState] = useState<T | undefined>(initial);
   const [error, setError] = useState<Error | null>(null);
   const [loading, setLoading] = useState(true);
   const loadRef = useRef(load);
@@ -15,7 +18,7 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[], initial?
     try {
       const value = await loadRef.current();
       if (mine === generation.current) {
-        setData(value);
+        setState(value);
         setError(null);
       }
     } catch (e) {
@@ -23,6 +26,12 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[], initial?
     } finally {
       if (mine === generation.current) setLoading(false);
     }
+  }, []);
+
+  const setData = useCallback((next: SetStateAction<T | undefined>) => {
+    generation.current += 1;
+    setLoading(false);
+    setState(next);
   }, []);
 
   // eslint-disable-next-line react-hooks/exhaustive-deps
