@@ -7,13 +7,14 @@ from app.contracts import EventType
 from app.core.config import get_settings
 from app.events import EventPublisher
 from worker.agent import AgentContext, run_agent
-from worker.chat.grounding import ground, search_results, with_system_note
+from worker.chat.grounding import CITE_INSTRUCTION, ground, search_results, with_system_note
 from worker.engine.engine import get_engine
 from worker.engine.generation import GenerationParams
 from worker.engine.registry import get_registry
 
 TOOL_CALL_PARAMS = GenerationParams(temperature=0, max_new_tokens=256)
 MAX_CONTEXT_TOKENS = 1200
+CHAT_TEMPLATE_OVERHEAD = 8  # role markers and separators per message
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class AugmentRequest:
     model_id: str
     knowledge_base_ids: list[int]
     planner: str
+    params: GenerationParams
 
 
 @dataclass
@@ -31,8 +33,13 @@ class Augmented:
     trace: list[dict] = field(default_factory=list)
 
 
-def _context_budget(model_id: str) -> int:
-    return min(MAX_CONTEXT_TOKENS, get_registry().resolve(model_id).spec.context_length // 3)
+def _context_budget(model_id: str, messages: list[dict[str, str]], params: GenerationParams) -> int:
+    """Room for passages: the context window minus the conversation, the instructions and the answer."""
+    spec = get_registry().resolve(model_id).spec
+    answer = params.max_new_tokens or spec.generation.get("max_new_tokens", 512)
+    count = partial(get_engine().count_tokens, model_id)
+    used = sum(count(m["content"]) + CHAT_TEMPLATE_OVERHEAD for m in messages) + count(CITE_INSTRUCTION)
+    return min(MAX_CONTEXT_TOKENS, spec.context_length - answer - used - CHAT_TEMPLATE_OVERHEAD)
 
 
 def _complete(model_id: str, messages: list[dict[str, str]]) -> str:
@@ -56,7 +63,9 @@ def augment(events: EventPublisher, request: AugmentRequest, messages: list[dict
 def _with_knowledge(events: EventPublisher, request: AugmentRequest, messages: list[dict[str, str]]) -> Augmented:
     events.publish(EventType.STATUS, {"state": "retrieving"})
     question = messages[-1]["content"]
-    grounding = ground(request.owner_id, request.knowledge_base_ids, question, _context_budget(request.model_id))
+    budget = _context_budget(request.model_id, messages, request.params)
+    count = partial(get_engine().count_tokens, request.model_id)
+    grounding = ground(request.owner_id, request.knowledge_base_ids, question, budget, count)
     events.publish(EventType.CITATIONS, {"citations": grounding.citations})
     return Augmented(with_system_note(messages, grounding.system_note), grounding.citations)
 

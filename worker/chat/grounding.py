@@ -1,5 +1,6 @@
 """Ground an answer in the user's knowledge bases: the instructions around the retrieved, numbered passages."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from worker.knowledge.hits import live_hits
@@ -22,8 +23,14 @@ class Grounding:
     citations: list[dict] = field(default_factory=list)
 
 
-def ground(owner_id: int, knowledge_base_ids: list[int], question: str, budget_tokens: int) -> Grounding:
-    context, citations = retrieve(knowledge_base_ids, owner_id, question, budget_tokens)
+def ground(
+    owner_id: int,
+    knowledge_base_ids: list[int],
+    question: str,
+    budget_tokens: int,
+    count_tokens: Callable[[str], int],
+) -> Grounding:
+    context, citations = retrieve(knowledge_base_ids, owner_id, question, budget_tokens, count_tokens=count_tokens)
     if not context:
         return Grounding(NOTHING_FOUND)
     return Grounding(f"{CITE_INSTRUCTION}\n\n{context}", citations)

@@ -108,6 +108,7 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
             model_id=model_id,
             knowledge_base_ids=list(message.knowledge_base_ids or []),
             planner=conversation.planner or "none",
+            params=params,
         )
     augmented = augment(events, request, messages)
     state.citations, state.trace = augmented.citations, augmented.trace

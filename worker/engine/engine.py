@@ -44,9 +44,7 @@ class Engine:
         self._remote = RemoteBackend()
 
     def _budget(self) -> int:
-        return (
-            self._cache_bytes if self._cache_bytes is not None else int(get_settings().model_cache_gb * 2**30)
-        )
+        return self._cache_bytes if self._cache_bytes is not None else int(get_settings().model_cache_gb * 2**30)
 
     def _estimate(self, base_id: str) -> int:
         spec = self.registry.get(base_id)
@@ -62,6 +60,13 @@ class Engine:
         resolved = self.registry.resolve(model_id)
         self._loaded_for(resolved)
         return next(i for i in self._cache.infos() if i.model_id == resolved.spec.id)
+
+    def count_tokens(self, model_id: str, text: str) -> int:
+        """Tokens `text` takes for this model (loads it if needed); remote models get a chars/4 estimate."""
+        resolved = self.registry.resolve(model_id)
+        if resolved.spec.backend == "openai":
+            return (len(text) + 3) // 4
+        return len(self._loaded_for(resolved).loaded.tokenizer.encode(text, add_special_tokens=False))
 
     def unload(self, model_id: str) -> bool:
         """Free a base model's memory; requests still running on it fail with `ModelUnloadedError`."""
@@ -115,9 +120,7 @@ class Engine:
         entry.scheduler.submit(request)
         return _drain(request, should_cancel)
 
-    def complete(
-        self, model_id: str, messages: Messages, params: GenerationParams | None = None
-    ) -> Completion:
+    def complete(self, model_id: str, messages: Messages, params: GenerationParams | None = None) -> Completion:
         for event in self.stream(model_id, messages, params):
             if event.done:
                 return event.completion

@@ -1,5 +1,7 @@
 """Context for a chat answer: search the user's knowledge bases and pack the best hits with citations."""
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from app.models import Document, KnowledgeBase
@@ -23,11 +25,17 @@ def searchable_kbs(knowledge_base_ids: list[int], owner_id: int) -> list[tuple[i
 
 
 def retrieve(
-    knowledge_base_ids: list[int], owner_id: int, question: str, budget_tokens: int, k: int = 6
+    knowledge_base_ids: list[int],
+    owner_id: int,
+    question: str,
+    budget_tokens: int,
+    k: int = 6,
+    count_tokens: Callable[[str], int] | None = None,
 ) -> tuple[str, list[dict]]:
     """(context of "[n] text" blocks, citations with `document_name`); ("", []) when nothing relevant was found.
 
     Each knowledge base is searched in hybrid mode; hits are merged by score before the relevance cut-off.
+    Pass the chat model's `count_tokens` so the passages really fit its context window.
     """
     found = []
     for kb_id, embedding_model in searchable_kbs(knowledge_base_ids, owner_id):
@@ -35,7 +43,7 @@ def retrieve(
     found.sort(key=lambda pair: -pair[0].score)
     names = {hit.document_id: name for hit, name in found}
     hits = relevant_hits([hit for hit, _ in found])[:k]
-    context, citations = build_context(hits, budget_tokens)
+    context, citations = build_context(hits, budget_tokens, count_tokens)
     if not context:
         return "", []
     return context, [{**c, "document_name": names[c["document_id"]]} for c in citations]

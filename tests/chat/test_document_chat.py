@@ -1,0 +1,50 @@
+"""Chat with documents: the answer's `citations` event names the uploaded document that holds the fact."""
+
+import pytest
+
+from tests.chat.conftest import sign_up
+from tests.chat.test_chat_e2e import ask, new_conversation
+from tests.knowledge.conftest import index_ok, indexing_worker  # noqa: F401
+
+ZEPHYR = b"The Zephyr lamp product code is ZX-4417."
+SHORT = {"temperature": 0, "max_new_tokens": 8}  # the tiny model has a 256-token context
+GARDEN = b"Tomatoes need six hours of sun a day."
+
+
+@pytest.fixture
+def alice_kb(http, indexing_worker):  # noqa: F811
+    headers = sign_up(http, "doc-reader")
+    kb = http.post("/api/v1/knowledge-bases", json={"name": "Manuals"}, headers=headers).json()
+    index_ok(http, headers, kb["id"], ("zephyr.txt", ZEPHYR), ("garden.md", GARDEN))
+    return headers, kb["id"]
+
+
+def test_answer_cites_the_document_that_holds_the_fact(http, alice_kb):
+    headers, kb_id = alice_kb
+    conversation_id = new_conversation(http, headers, knowledge_base_ids=[kb_id])
+    events = ask(http, headers, conversation_id, "What is the product code of the Zephyr lamp?", params=SHORT)
+    kinds = [e.event for e in events]
+    assert kinds[-1] == "done", events[-1].data
+    assert kinds.index("citations") < kinds.index("token")
+    citations = next(e for e in events if e.event == "citations").data["citations"]
+    assert citations[0]["document_name"] == "zephyr.txt" and "ZX-4417" in citations[0]["snippet"]
+    assert citations[0]["n"] == 1
+    stored = events[-1].data["message"]
+    assert stored["citations"] == citations
+
+
+def test_nothing_relevant_gives_no_citations(http, alice_kb):
+    headers, kb_id = alice_kb
+    conversation_id = new_conversation(http, headers, knowledge_base_ids=[kb_id])
+    events = ask(http, headers, conversation_id, "Who won the 1966 football world cup final?", params=SHORT)
+    assert next(e for e in events if e.event == "citations").data["citations"] == []
+
+
+def test_another_users_knowledge_base_is_never_searched(http, alice_kb):
+    _, kb_id = alice_kb
+    mallory = sign_up(http, "mallory")
+    refused = http.post("/api/v1/conversations", json={"knowledge_base_ids": [kb_id]}, headers=mallory)
+    assert refused.status_code == 422
+    conversation_id = new_conversation(http, mallory)
+    events = ask(http, mallory, conversation_id, "What is the Zephyr product code?", knowledge_base_ids=[kb_id])
+    assert next(e for e in events if e.event == "citations").data["citations"] == []
