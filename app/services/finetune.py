@@ -274,7 +274,9 @@ async def create_job(
     return job
 
 
-async def _finish(session: AsyncSession, job_id: int, status: str, from_statuses: tuple, error: str | None = None):
+async def _finish(
+    session: AsyncSession, job_id: int, status: str, from_statuses: tuple, error: str | None = None
+) -> bool:
     """Conditional transition: only one of API replicas and the worker wins it."""
     result = await session.execute(
         update(FinetuneJob)

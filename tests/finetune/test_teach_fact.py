@@ -21,6 +21,8 @@ PARAPHRASES = [
     "Could you give me the Halcyon kettle product code?",
 ]
 GREEDY = {"temperature": 0, "max_new_tokens": 24, "repetition_penalty": 1.0}
+# ~70 s of training on 2 idle cores; a shared, loaded box can take several times that.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
