@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,6 +58,12 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_note() -> str:
@@ -166,12 +173,17 @@ class Stack:
 
 @contextmanager
 def stack(prefix: str) -> Iterator[Stack]:
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        running = Stack(Path(tmp))
-        try:
-            yield running
-        finally:
-            running.close()
+    """A stack in a fresh temporary directory; BENCH_KEEP=1 keeps it (logs, database) and prints where."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    running = Stack(tmp)
+    try:
+        yield running
+    finally:
+        running.close()
+        if os.environ.get("BENCH_KEEP"):
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _wait(check: Callable[[], bool], seconds: float, what: str, log: Path | None = None) -> None:
@@ -242,35 +254,35 @@ class HttpError(Exception):
 
 
 async def sse_request(
-    port: int, method: str, path: str, headers: dict[str, str], body: dict | None = None, timeout: float = 120
+    port: int, method: str, path: str, headers: dict[str, str], body: dict | None = None, read_timeout: float = 120
 ):
     """Yield the SSE events of one request (HTTP/1.1, chunked or close-delimited) on 127.0.0.1:`port`."""
     payload = json.dumps(body).encode() if body is not None else b""
     lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: text/event-stream"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}", "Connection: close"]
-    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), read_timeout)
     try:
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + payload)
-        status = await asyncio.wait_for(reader.readline(), timeout)
+        status = await asyncio.wait_for(reader.readline(), read_timeout)
         response_headers = {}
-        while (line := await asyncio.wait_for(reader.readline(), timeout)) not in (b"\r\n", b"\n", b""):
+        while (line := await asyncio.wait_for(reader.readline(), read_timeout)) not in (b"\r\n", b"\n", b""):
             name, _, value = line.decode().partition(":")
             response_headers[name.strip().lower()] = value.strip()
         if b" 200 " not in status:
-            rest = await asyncio.wait_for(reader.read(4000), timeout)
+            rest = await asyncio.wait_for(reader.read(4000), read_timeout)
             raise HttpError(f"{status.decode().strip()}: {rest[:500]!r}")
         chunked = response_headers.get("transfer-encoding", "").lower() == "chunked"
         buffer = b""
         while True:
             if chunked:
-                size = int((await asyncio.wait_for(reader.readline(), timeout)).strip() or b"0", 16)
+                size = int((await asyncio.wait_for(reader.readline(), read_timeout)).strip() or b"0", 16)
                 if size == 0:
                     return
-                chunk = await asyncio.wait_for(reader.readexactly(size + 2), timeout)
+                chunk = await asyncio.wait_for(reader.readexactly(size + 2), read_timeout)
                 chunk = chunk[:-2]
             else:
-                chunk = await asyncio.wait_for(reader.read(65536), timeout)
+                chunk = await asyncio.wait_for(reader.read(65536), read_timeout)
                 if not chunk:
                     return
             at = time.perf_counter()

@@ -1,15 +1,17 @@
 """N simultaneous SSE chat streams against one API process, fed by a fake worker, so the relay is what's measured.
 
-    .venv/bin/python -m bench.concurrent_streams [--streams 10,100,500] [--rate 20] [--tokens 50] [--ramp 2]
+    .venv/bin/python -m bench.concurrent_streams [--streams 10,100,500] [--rate 20] [--tokens 50] [--ramp 5]
 
 Processes (all on 127.0.0.1): a private redis-server; the real app under uvicorn (one process, no Celery worker);
-a fake publisher subprocess that plays the generation worker — it takes answers off the pending queue (as
-`run_chat_job` does) and publishes `status`, then `--tokens` token events at `--rate` tokens/s per answer, then
-`done`, through app/events.py (the same Lua script as EventPublisher; one pipelined batch per tick, i.e. every
-answer gets its token at the same instant, like one batched decode step); and the clients, raw asyncio SSE readers
-in this process, each POSTing a message to its own conversation. Token data carries the publish time, so the
-client measures delivery latency (publish → read) as well as the inter-token gap. Reports errors, gap p50/p99/max,
-delivery p50/p99, API RSS and the load average, per level.
+a fake publisher subprocess that plays the generation worker — it waits until all N answers of a level are
+queued (clients connect over `--ramp` seconds; so N streams really are open at once), takes them off the
+pending queue (as `run_chat_job` does) and publishes `status`, then `--tokens` token events at `--rate`
+tokens/s per answer, then `done`, through app/events.py (the same Lua script as EventPublisher; one pipelined
+batch per tick, i.e. every answer gets its token at the same instant, like one batched decode step); and the
+clients, raw asyncio SSE readers in this process, each POSTing a message to its own conversation. Token data carries the publish time, so the
+client measures delivery latency (publish → read) as well as the inter-token gap. Reports per level: errors,
+gap p50/p99/max, delivery p50/p99, POST → first SSE event p50/p99, API peak RSS, API CPU (cores, and µs per
+token event delivered) during the token phase, and the load average. BENCH_KEEP=1 keeps logs and database.
 """
 
 import argparse
@@ -25,6 +27,7 @@ from collections import Counter
 from bench.common import (
     ROOT,
     SMOLLM,
+    cpu_seconds,
     machine_note,
     new_conversations,
     percentile,
@@ -55,7 +58,16 @@ def publisher(rate: float, tokens: int, expect: int, deadline_s: float) -> None:
     sent: dict[int, int] = {}  # message id -> tokens published so far
     finished, lags, batch_ms = 0, [], []
     started = time.monotonic()
-    tick = started
+    # Start together: wait until all `expect` answers are queued, so `expect` streams really run at once.
+    # (Or until no new answer arrived for 5 s: clients whose POST failed never queue one.)
+    queued, changed = 0, started
+    while queued < expect and time.monotonic() - started < deadline_s / 2:
+        time.sleep(0.05)
+        if (now := client.zcard(queue)) != queued:
+            queued, changed = now, time.monotonic()
+        elif queued and time.monotonic() - changed > 5:
+            break
+    tick = time.monotonic()
 
     def publish(pipe, message_id: int, event_type: str, data: dict) -> None:
         keys, args = _encode(JobKind.MESSAGE, message_id, event_type, data)
@@ -86,6 +98,7 @@ def publisher(rate: float, tokens: int, expect: int, deadline_s: float) -> None:
         batch_ms.append((time.perf_counter() - t0) * 1000)
     stats = {
         "finished": finished,
+        "waited_for_clients_s": round(tick - started, 1),
         "tick_lag_p50_ms": percentile(lags, 50),
         "tick_lag_p99_ms": percentile(lags, 99),
         "publish_batch_p99_ms": percentile(batch_ms, 99),
@@ -100,10 +113,12 @@ async def one_stream(port: int, headers: dict, conversation_id: int, delay: floa
     await asyncio.sleep(delay)
     offset = time.time() - time.perf_counter()
     started = time.perf_counter()
-    arrivals, delivery = [], []
+    arrivals, delivery, queued_at = [], [], None
     try:
         path = f"/api/v1/conversations/{conversation_id}/messages"
-        async for event in sse_request(port, "POST", path, headers, {"content": "Hello"}, timeout=60):
+        async for event in sse_request(port, "POST", path, headers, {"content": "Hello"}, read_timeout=60):
+            if queued_at is None:
+                queued_at = event.at
             if event.event == "token":
                 arrivals.append(event.at)
                 delivery.append((event.at + offset - json.loads(event.data)["t"]) * 1000)
@@ -120,32 +135,44 @@ async def one_stream(port: int, headers: dict, conversation_id: int, delay: floa
         return
     result["ok"] += 1
     result["tokens"] += len(arrivals)
-    result["first"].append((arrivals[0] - started) * 1000 if arrivals else float("nan"))
+    result["first"].append((queued_at - started) * 1000)
+    if arrivals:
+        result["span"].append((arrivals[0], arrivals[-1]))
     result["gaps"].extend((b - a) * 1000 for a, b in zip(arrivals, arrivals[1:], strict=False))
     result["delivery"].extend(delivery)
 
 
-async def sample_rss(pid: int, samples: list[float], stop: asyncio.Event) -> None:
+async def sample_api(pid: int, samples: list[tuple[float, float, float]], stop: asyncio.Event) -> None:
+    """(perf_counter, CPU seconds, RSS MiB) of the API process every 0.25 s."""
     while not stop.is_set():
-        samples.append(rss_mib(pid))
+        samples.append((time.perf_counter(), cpu_seconds(pid), rss_mib(pid)))
         try:
-            await asyncio.wait_for(stop.wait(), 0.5)
+            await asyncio.wait_for(stop.wait(), 0.25)
         except TimeoutError:
             pass
 
 
 async def run_level(port: int, headers: dict, conversations: list[int], ramp: float, api_pid: int) -> dict:
-    result = {"ok": 0, "tokens": 0, "errors": Counter(), "gaps": [], "delivery": [], "first": []}
-    rss: list[float] = []
+    result = {"ok": 0, "tokens": 0, "errors": Counter(), "gaps": [], "delivery": [], "first": [], "span": []}
+    samples: list[tuple[float, float, float]] = []
     stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(api_pid, rss, stop))
+    sampler = asyncio.create_task(sample_api(api_pid, samples, stop))
     n = len(conversations)
     started = time.perf_counter()
     await asyncio.gather(*(one_stream(port, headers, cid, ramp * i / n, result) for i, cid in enumerate(conversations)))
     result["wall_s"] = time.perf_counter() - started
     stop.set()
     await sampler
-    result["rss_peak_mib"] = max(rss)
+    result["rss_peak_mib"] = max(rss for _, _, rss in samples)
+    result["cpu_per_token_us"] = float("nan")
+    if result["span"]:
+        begin, end = min(a for a, _ in result["span"]), max(b for _, b in result["span"])
+        inside = [(t, cpu) for t, cpu, _ in samples if begin <= t <= end]
+        if len(inside) >= 2 and result["tokens"]:
+            (t0, c0), (t1, c1) = inside[0], inside[-1]
+            rate = result["tokens"] / (end - begin)  # token events per second over the token phase
+            result["cpu_per_token_us"] = (c1 - c0) / (rate * (t1 - t0)) * 1e6 if t1 > t0 else float("nan")
+            result["api_cpu_share"] = (c1 - c0) / (t1 - t0)
     return result
 
 
@@ -154,7 +181,7 @@ def main() -> None:
     parser.add_argument("--streams", default="10,100,500", help="comma-separated concurrency levels")
     parser.add_argument("--rate", type=float, default=20.0, help="tokens per second per answer")
     parser.add_argument("--tokens", type=int, default=50, help="tokens per answer")
-    parser.add_argument("--ramp", type=float, default=2.0, help="seconds over which a level's clients connect")
+    parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which a level's clients connect")
     args = parser.parse_args()
     levels = [int(x) for x in args.streams.split(",")]
     print(f"open files limit {raise_nofile()}; {machine_note()}")
@@ -168,11 +195,11 @@ def main() -> None:
         headers = sign_up(env.base_url, "bench")
         print(f"API pid {api_pid}, RSS at rest {rss_mib(api_pid):.0f} MiB")
         header = f"{'streams':>7} {'ok':>4} {'err':>4} {'gap p50':>8} {'gap p99':>8} {'gap max':>8} "
-        header += f"{'deliv p50':>9} {'deliv p99':>9} {'1st p50':>8} {'1st p99':>8} {'RSS MiB':>8} {'wall s':>6} load"
+        header += f"{'deliv p50':>9} {'deliv p99':>9} {'POST p50':>8} {'POST p99':>8} {'RSS MiB':>8} {'wall s':>6} load"
         rows = []
         for n in levels:
             conversations = new_conversations(env.base_url, headers, n, title="bench")
-            deadline = args.ramp + args.tokens / args.rate * 4 + 60
+            deadline = 2 * (args.ramp + 60) + args.tokens / args.rate * 4
             log = open(env.workdir / f"publisher-{n}.log", "w+")  # noqa: SIM115
             fake = subprocess.Popen(
                 [
@@ -211,6 +238,10 @@ def main() -> None:
                 print(f"        errors: {dict(result['errors'])}")
             print(f"        fake worker: {fake_stats[0]}; tokens received {result['tokens']}/{n * args.tokens}")
             mean_gap = statistics.mean(result["gaps"]) if result["gaps"] else float("nan")
+            print(
+                f"        API CPU during the token phase: {result.get('api_cpu_share', float('nan')):.2f} cores, "
+                f"{result['cpu_per_token_us']:.0f} us per token event delivered"
+            )
             verdict = "ok" if errors == 0 and percentile(result["gaps"], 99) < GAP_TARGET_MS else "MISSED"
             print(f"        mean gap {mean_gap:.1f} ms; target (no errors, p99 gap < {GAP_TARGET_MS:g} ms): {verdict}")
         print(f"API RSS after: {rss_mib(api_pid):.0f} MiB; {machine_note()}")
