@@ -8,10 +8,11 @@ queued (clients connect over `--ramp` seconds; so N streams really are open at o
 pending queue (as `run_chat_job` does) and publishes `status`, then `--tokens` token events at `--rate`
 tokens/s per answer, then `done`, through app/events.py (the same Lua script as EventPublisher; one pipelined
 batch per tick, i.e. every answer gets its token at the same instant, like one batched decode step); and the
-clients, raw asyncio SSE readers in this process, each POSTing a message to its own conversation. Token data carries the publish time, so the
-client measures delivery latency (publish → read) as well as the inter-token gap. Reports per level: errors,
-gap p50/p99/max, delivery p50/p99, POST → first SSE event p50/p99, API peak RSS, API CPU (cores, and µs per
-token event delivered) during the token phase, and the load average. BENCH_KEEP=1 keeps logs and database.
+clients, raw asyncio SSE readers in this process, each POSTing a message to its own conversation. Token data
+carries the publish time, so the client measures delivery latency (publish → read) and the inter-token gap.
+Per level: errors, gap p50/p99/max, delivery p50/p99, POST → first SSE event p50/p99, API peak RSS,
+API CPU (cores, and µs per token event delivered) during the token phase, and the load average.
+BENCH_KEEP=1 keeps the logs and the database.
 """
 
 import argparse
