@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests need and run them all: Python suites (real SQLite, PostgreSQL, Redis, Celery
-# worker, tiny and small real models), the frontend unit tests and the browser end-to-end test.
+# workers, tiny and small real models, the browser end-to-end test in Chromium) and the frontend unit tests.
 #
 # Usage: ./run_tests.sh [pytest args...]     e.g. ./run_tests.sh tests/api -x
 set -euo pipefail
@@ -36,7 +36,9 @@ apt_install() {
 }
 
 install_python
-apt_install chromium chromium
+apt_install chromium chromium fonts-wqy-zenhei
+log "Web UI bundle (built only when missing or stale)"
+scripts/build_frontend.sh
 
 if [[ $# -gt 0 ]]; then
   exec .venv/bin/python -m pytest "$@"
@@ -45,8 +47,5 @@ fi
 log "Python test suites"
 .venv/bin/python -m pytest -q -p no:cacheprovider --durations=15
 
-if [[ -f frontend/package.json ]]; then
-  log "Frontend unit tests (vitest)"
-  scripts/build_frontend.sh
-  npm --prefix frontend test --silent
-fi
+log "Frontend unit tests (vitest)"
+npm --prefix frontend test --silent

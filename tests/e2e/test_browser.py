@@ -1,0 +1,82 @@
+"""The React UI in Debian's Chromium (playwright-core) against the real backend: uvicorn, Celery workers, Redis,
+the tiny model (slowed per step so streaming is visible over several frames) and the real embedder."""
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from app.core.config import PROJECT_ROOT
+from app.spa import STATIC_DIR
+from tests.chat.conftest import generation_worker, tiny_model_dir  # noqa: F401
+from tests.conftest import make_settings
+from tests.knowledge.conftest import indexing_worker  # noqa: F401
+from tests.support.live import live_server
+from tests.support.tiny_model import register_tiny_model
+
+E2E_SCRIPT = PROJECT_ROOT / "frontend" / "e2e" / "run.mjs"
+STEP_DELAY_SECONDS = 0.05
+# The same tiny weights with a longer window, so retrieved passages fit beside the question.
+E2E_MODEL = "tiny-llama-long"
+
+
+@pytest.fixture
+def slow_tiny_model(monkeypatch):
+    from worker.engine import batcher
+
+    original = batcher.BatchScheduler._forward
+
+    def slow_forward(self, *args, **kwargs):
+        time.sleep(STEP_DELAY_SECONDS)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(batcher.BatchScheduler, "_forward", slow_forward)
+
+
+@pytest.fixture
+def browser_backend(
+    sqlite_url,
+    redis_url,
+    redis_client,
+    model_store,
+    monkeypatch,
+    tiny_model_dir,  # noqa: F811
+    generation_worker,
+    indexing_worker,
+    slow_tiny_model,  # noqa: F811
+):
+    from app.core.config import get_settings
+    from app.main import create_app
+    from worker.engine.registry import get_registry
+
+    settings = make_settings(
+        sqlite_url,
+        redis_url,
+        model_store,
+        default_model=E2E_MODEL,
+        rate_limit_login_per_window=0,
+        rate_limit_messages_per_window=0,
+        rate_limit_uploads_per_window=0,
+    )
+    for name in ("database_url", "redis_url", "model_store_dir", "secret_key", "default_model"):
+        monkeypatch.setenv(name.upper(), str(getattr(settings, name)))
+    get_settings.cache_clear()
+    register_tiny_model(get_registry(), E2E_MODEL, tiny_model_dir, context_length=2048)
+    with live_server(create_app(settings)) as base_url:
+        yield base_url
+    get_settings.cache_clear()
+
+
+def test_ui_flow_in_chromium(browser_backend, artifacts_dir):
+    assert (STATIC_DIR / "index.html").is_file(), "build the UI first: scripts/build_frontend.sh"
+    assert shutil.which("node"), "node is needed for the browser test"
+    assert os.path.exists("/usr/bin/chromium"), "install Debian's chromium: apt-get install -y chromium"
+    env = {**os.environ, "BASE_URL": browser_backend, "ARTIFACTS_DIR": str(artifacts_dir), "E2E_MAX_TOKENS": "40"}
+    result = subprocess.run(
+        ["node", str(E2E_SCRIPT)], cwd=PROJECT_ROOT / "frontend", env=env, capture_output=True, text=True, timeout=600
+    )
+    print(result.stdout[-6000:])
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert list(artifacts_dir.glob("*390*.png")) and list(artifacts_dir.glob("*1920*.png"))
