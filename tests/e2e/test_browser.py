@@ -10,9 +10,7 @@ import pytest
 
 from app.core.config import PROJECT_ROOT
 from app.spa import STATIC_DIR
-from tests.chat.conftest import generation_worker, tiny_model_dir  # noqa: F401
 from tests.conftest import make_settings
-from tests.knowledge.conftest import indexing_worker  # noqa: F401
 from tests.support.live import live_server
 from tests.support.tiny_model import register_tiny_model
 
@@ -42,10 +40,10 @@ def browser_backend(
     redis_client,
     model_store,
     monkeypatch,
-    tiny_model_dir,  # noqa: F811
+    tiny_model_dir,
     generation_worker,
     indexing_worker,
-    slow_tiny_model,  # noqa: F811
+    slow_tiny_model,
 ):
     from app.core.config import get_settings
     from app.main import create_app
