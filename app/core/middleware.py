@@ -13,6 +13,14 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
+# HTML pages only (the UI and Swagger at /docs, which loads its assets from cdn.jsdelivr.net and runs one inline
+# script; Ant Design injects <style> tags): no framing, no plugins, no foreign form targets or base URLs.
+CONTENT_SECURITY_POLICY = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    b"font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    b"frame-ancestors 'none'"
+)
 
 
 class RequestIdMiddleware:
@@ -34,6 +42,9 @@ class RequestIdMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
+                content_type = dict(headers).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY))
                 message["headers"] = headers
             await send(message)
 

@@ -76,6 +76,8 @@ def decode_token(settings: Settings, token: str, expected_type: str) -> TokenCla
         return None
     if claims.get("type") != expected_type or not str(claims.get("sub", "")).isdigit():
         return None
+    if not isinstance(claims.get("exp"), int | float):  # a token that never expires is refused (was a 500)
+        return None
     return TokenClaims(
         user_id=int(claims["sub"]),
         role=str(claims.get("role", "user")),
