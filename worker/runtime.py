@@ -1,17 +1,20 @@
 """Process-wide clients for worker code: one sync DB session factory and one Redis client per process."""
 
 import threading
+import uuid
 from functools import lru_cache
 
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.contracts import LEASE_SECONDS, JobKind, lease_key
 from app.core.config import get_settings
 from app.core.db import sync_session_factory
-from app.contracts import LEASE_SECONDS, JobKind, lease_key
 from app.events import EventPublisher
 
 LEASE_REFRESH_SECONDS = 5
+_REFRESH_IF_OWNED = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end"
+_DELETE_IF_OWNED = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end"
 
 
 def db_sessions() -> sessionmaker[Session]:
@@ -28,28 +31,47 @@ def redis_client() -> redis.Redis:
 
 
 class JobLease:
-    """A Redis key kept alive while a job runs; when a worker dies the key expires and the API fails the job."""
+    """A Redis key kept alive while a job runs; when a worker dies the key expires and the API fails the job.
+
+    The lease is owned by a token: a duplicate delivery of the same task can neither take it while the first
+    job runs nor delete it on its way out. Use `acquire`/`release`, or `with JobLease(...) as lease` (then
+    `lease.held` says whether this job owns it).
+    """
 
     def __init__(self, client: redis.Redis, kind: str, job_id: int | str):
         self._client = client
         self._key = lease_key(kind, job_id)
+        self._token = uuid.uuid4().hex
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._refresh, name=f"lease-{self._key}", daemon=True)
+        self.held = False
+
+    def acquire(self) -> bool:
+        """False when another live job holds the lease."""
+        self.held = bool(self._client.set(self._key, self._token, nx=True, ex=LEASE_SECONDS))
+        if self.held:
+            self._thread.start()
+        return self.held
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._client.eval(_DELETE_IF_OWNED, 1, self._key, self._token)
+        self.held = False
 
     def __enter__(self) -> "JobLease":
-        self._client.set(self._key, "1", ex=LEASE_SECONDS)
-        self._thread.start()
+        self.acquire()
         return self
 
     def __exit__(self, *_exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self._client.delete(self._key)
+        self.release()
 
     def _refresh(self) -> None:
         while not self._stop.wait(LEASE_REFRESH_SECONDS):
             try:
-                self._client.set(self._key, "1", ex=LEASE_SECONDS)
+                self._client.eval(_REFRESH_IF_OWNED, 1, self._key, self._token, LEASE_SECONDS)
             except redis.RedisError:
                 continue
 

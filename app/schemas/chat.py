@@ -25,6 +25,11 @@ class MessageCreate(StrictModel):
     model: str | None = Field(default=None, max_length=200)
     params: GenerationParamsIn | None = None
     knowledge_base_ids: list[int] | None = Field(default=None, max_length=20)
+    parent_id: int | None = Field(
+        default=None,
+        description="The message this question follows (edit-and-resend branches here; null = the first turn). "
+        "Omitted: after the conversation's newest message.",
+    )
     stream: bool = True
 
 

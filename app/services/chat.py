@@ -54,19 +54,31 @@ def _params(params: GenerationParamsIn | None) -> dict:
     return params.model_dump(exclude_none=True) if params else {}
 
 
+async def _question_parent(session: AsyncSession, conversation: Conversation, body: MessageCreate) -> int | None:
+    """Where the new question hangs in the conversation tree: as asked (edit-and-resend), else at the end."""
+    if "parent_id" not in body.model_fields_set:
+        return await session.scalar(
+            select(Message.id).where(Message.conversation_id == conversation.id).order_by(Message.id.desc()).limit(1)
+        )
+    if body.parent_id is not None:
+        parent = await session.get(Message, body.parent_id)
+        if parent is None or parent.conversation_id != conversation.id:
+            raise AppError(
+                422, "validation_error", "parent_id is not a message of this conversation.", [{"field": "parent_id"}]
+            )
+    return body.parent_id
+
+
 async def create_exchange(
     session: AsyncSession, settings: Settings, user: User, conversation: Conversation, body: MessageCreate
 ) -> tuple[Message, Message]:
     """Commit the user's message and a pending answer before anything is dispatched: nothing can be lost."""
     _check_content(body.content, settings)
     model = ensure_known_model(body.model or conversation.model or settings.default_model)
-    last = await session.scalar(
-        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id.desc()).limit(1)
-    )
     question = Message(
         conversation_id=conversation.id,
         owner_id=user.id,
-        parent_id=last.id if last else None,
+        parent_id=await _question_parent(session, conversation, body),
         role="user",
         content=body.content,
         status="done",

@@ -207,3 +207,23 @@ def test_concurrent_questions_all_complete(http):
     for t in threads:
         t.join(60)
     assert len(results) == 4 and all(e.event == "done" for e in results)
+
+
+def test_edit_and_resend_branches_from_the_edited_question(http):
+    headers = sign_up(http, "jan")
+    conversation_id = new_conversation(http, headers)
+    first = ask(http, headers, conversation_id, "My cat is called Tom")[-1].data["message"]
+    second = ask(http, headers, conversation_id, "What is my cat called?")[-1].data["message"]
+    edited_question_parent = first["id"]
+    events = ask(http, headers, conversation_id, "What colour is my cat?", parent_id=edited_question_parent)
+    answer = events[-1].data["message"]
+    detail = http.get(f"/api/v1/conversations/{conversation_id}", headers=headers).json()
+    questions = [m for m in detail["messages"] if m["role"] == "user"]
+    assert [q["parent_id"] for q in questions] == [None, first["id"], first["id"]], "two sibling questions"
+    assert answer["prompt_tokens"] < second["prompt_tokens"] + second["completion_tokens"] + 5
+    root = ask(http, headers, conversation_id, "Start over", parent_id=None)[-1].data["message"]
+    assert http.get(f"/api/v1/messages/{root['parent_id']}", headers=headers).json()["parent_id"] is None
+    foreign = http.post(
+        f"/api/v1/conversations/{conversation_id}/messages", json={"content": "x", "parent_id": 99999}, headers=headers
+    )
+    assert foreign.status_code == 422 and "parent_id" in foreign.json()["error"]["message"]

@@ -122,8 +122,8 @@ def run_chat_job(message_id: int) -> str:
     events = publisher(JobKind.MESSAGE, message_id)
     state = AnswerState()
     # The lease exists before the claim so the API never sees `streaming` without a live worker behind it.
-    with JobLease(client, JobKind.MESSAGE, message_id):
-        if not claim(message_id):
+    with JobLease(client, JobKind.MESSAGE, message_id) as lease:
+        if not lease.held or not claim(message_id):
             logger.info("message {} is no longer pending; not answering it twice", message_id)
             return "skipped"
         try:

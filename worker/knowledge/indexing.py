@@ -19,11 +19,10 @@ from app.core.config import get_settings
 from app.events import EventPublisher
 from app.models import Document, KnowledgeBase
 from app.schemas.knowledge import DocumentPublic
-from worker.knowledge.lease import DocumentLease
 from worker.rag.errors import DocumentError
 from worker.rag.index import KnowledgeIndex
 from worker.rag.pipeline import IndexResult, drop_index, index_dir, index_document, open_index
-from worker.runtime import db_sessions, publisher, redis_client
+from worker.runtime import JobLease, db_sessions, publisher, redis_client
 
 ACTIVE_STATUSES = ("parsing", "embedding")
 PROGRESS_INTERVAL_SECONDS = 0.5
@@ -94,7 +93,7 @@ class ProgressReporter:
 def run_index_job(document_id: int) -> str:
     """Entry point of the `indexing.index_document` task; returns the outcome."""
     events = publisher(JobKind.DOCUMENT, document_id)
-    lease = DocumentLease(redis_client(), document_id)
+    lease = JobLease(redis_client(), JobKind.DOCUMENT, document_id)
     if not lease.acquire():
         logger.info("document {} is being indexed by another job; skipping", document_id)
         return "skipped"
