@@ -63,7 +63,7 @@ class ChatCompletionRequest(OpenAIBase):
 class EmbeddingRequest(OpenAIBase):
     model: str | None = Field(default=None, max_length=200)
     input: str | list[str] = Field(description="Text or texts to embed (at most 256)")
-    encoding_format: Literal["float"] = "float"
+    encoding_format: Literal["float", "base64"] = "float"
 
     @field_validator("input")
     @classmethod

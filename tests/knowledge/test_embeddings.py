@@ -1,7 +1,5 @@
-"""/v1/embeddings through the official `openai` package: normalized 384-d MiniLM vectors.
-
-`encoding_format="float"` is explicit: the SDK's default is base64, which app/schemas/openai.py refuses (422).
-"""
+"""/v1/embeddings through the official `openai` package: normalized 384-d MiniLM vectors, as floats and as the
+SDK's default base64 encoding."""
 
 import numpy as np
 import openai
@@ -17,7 +15,7 @@ def test_embeddings_with_openai_sdk(live_app, alice):
     assert vectors.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert result.usage.prompt_tokens > 0
-    same = client.embeddings.create(model="all-MiniLM-L6-v2", input="The cat sat on the mat.", encoding_format="float")
+    same = client.embeddings.create(model="all-MiniLM-L6-v2", input="The cat sat on the mat.")  # SDK default: base64
     assert np.allclose(same.data[0].embedding, vectors[0], atol=1e-5)
     with pytest.raises(openai.UnprocessableEntityError):
         client.embeddings.create(model="no-such-embedding-model", input="hello", encoding_format="float")

@@ -1,22 +1,28 @@
-"""One live app (uvicorn + Celery worker + tiny model) shared by a whole security module, for speed."""
+"""One live app (uvicorn + generation and indexing workers + tiny model) shared by a security module, for speed."""
 
 import httpx
 import pytest
 
 from tests.chat.conftest import TINY_MODEL, generation_worker, tiny_model_dir  # noqa: F401
 from tests.conftest import make_settings
+from tests.knowledge.conftest import indexing_worker  # noqa: F401
 from tests.support.live import live_server
 from tests.support.tiny_model import register_tiny_model
 
 
 @pytest.fixture(scope="module")
-def shared_app(redis_url, tiny_model_dir, generation_worker, tmp_path_factory):  # noqa: F811
+def shared_app(redis_url, tiny_model_dir, generation_worker, indexing_worker, tmp_path_factory):  # noqa: F811
     from app.core.config import get_settings
     from app.main import create_app
     from worker.engine.registry import get_registry
 
     store = tmp_path_factory.mktemp("model_store")
-    settings = make_settings(f"sqlite+aiosqlite:///{store / 'localmind.db'}", redis_url, store, default_model=TINY_MODEL)
+    settings = make_settings(
+        f"sqlite+aiosqlite:///{store / 'localmind.db'}",
+        redis_url,
+        store,
+        default_model=TINY_MODEL,
+    )
     with pytest.MonkeyPatch.context() as patch:
         for name in ("database_url", "redis_url", "model_store_dir", "secret_key", "default_model"):
             patch.setenv(name.upper(), str(getattr(settings, name)))

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, status
+from fastapi import APIRouter, Depends, Header, Path, Request, status
 
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from app.contracts import JobKind
+from app.core.ratelimit import limit_uploads
 from app.schemas.knowledge import (
     DocumentPublic,
     DocumentUploaded,
@@ -79,6 +80,7 @@ async def delete_knowledge_base(
     response_model=list[DocumentUploaded],
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
+    dependencies=[Depends(limit_uploads)],
 )
 async def upload_documents(
     kb_id: KbId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep

@@ -1,6 +1,8 @@
 """OpenAI-compatible surface under /v1: the official `openai` package works against it unmodified."""
 
+import base64
 import json
+import struct
 import time
 
 from fastapi import APIRouter, Request
@@ -111,6 +113,13 @@ async def _stream_chunks(events, job_id: str, model: str, created: int, include_
     yield {"data": "[DONE]"}
 
 
+def _encode_vector(vector: list[float], encoding_format: str) -> list[float] | str:
+    """`base64` is what the openai package asks for by default: little-endian float32 bytes."""
+    if encoding_format == "base64":
+        return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+    return vector
+
+
 @router.post("/embeddings")
 async def embeddings(
     body: EmbeddingRequest, request: Request, _user: CurrentUser, redis: RedisDep, settings: SettingsDep
@@ -123,7 +132,7 @@ async def embeddings(
         if event["type"] == "error":
             _raise_job_error(event["data"])
         if event["type"] == "done":
-            vectors = event["data"]["embeddings"]
+            vectors = [_encode_vector(v, body.encoding_format) for v in event["data"]["embeddings"]]
             tokens = event["data"]["prompt_tokens"]
             return {
                 "object": "list",
