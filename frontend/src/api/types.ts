@@ -101,6 +101,8 @@ export interface SendMessageBody {
   model?: string;
   params?: Record<string, unknown>;
   knowledge_base_ids?: number[];
+  /** The message this question follows; omitted = after the newest message, null = a new first turn. */
+  parent_id?: number | null;
 }
 
 export interface ModelInfo {

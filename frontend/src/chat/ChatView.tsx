@@ -78,8 +78,11 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
     unselect(siblingInfo(all, m).parentKey);
     regenerate(id, m);
   };
-  /** Edit-and-resend: the edited question is sent as a new turn (the API has no parent_id to branch on). */
-  const onEdit = (_m: MessagePublic, content: string) => send(content);
+  /** Edit-and-resend: the edited question becomes a sibling of the original (same parent), a new branch. */
+  const onEdit = (m: MessagePublic, content: string) => {
+    setSelection({});
+    sendMessage(id, { content, parent_id: m.parent_id }, m.parent_id);
+  };
   const onRetry = (m: MessagePublic) => {
     if (m.id > 0) return onRegenerate(m);
     if (live?.userContent !== undefined) send(live.userContent);
