@@ -134,11 +134,11 @@ def test_login_brute_force_is_rate_limited(shared_http):
 # -- uploads ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def kb(shared_http, user):
-    _, _, headers = user
-    response = shared_http.post("/api/v1/knowledge-bases", json={"name": f"attacks-{uuid.uuid4().hex[:6]}"},
-                                headers=headers)  # fmt: skip
+@pytest.fixture
+def kb(shared_http):
+    """A fresh user and knowledge base per test: uploads are rate limited per user (10 a minute)."""
+    _, _, headers = _sign_up(shared_http)
+    response = shared_http.post("/api/v1/knowledge-bases", json={"name": "attacks"}, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()["id"], headers
 
