@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import redis.asyncio as aioredis
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,3 +78,11 @@ async def get_admin_user(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+def last_event_seq(last_event_id: Annotated[str | None, Header()] = None) -> int:
+    """The `Last-Event-ID` a reconnecting SSE client sends, as an event seq (0 = from the start)."""
+    return int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+
+
+LastEventSeq = Annotated[int, Depends(last_event_seq)]

@@ -1,8 +1,6 @@
-from typing import Annotated
+from fastapi import APIRouter, Depends, Request, status
 
-from fastapi import APIRouter, Depends, Header, Request, status
-
-from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
 from app.core.ratelimit import limit_messages, require_quota
 from app.models import Message
 from app.schemas.chat import MessageCreate, RegenerateRequest
@@ -99,11 +97,10 @@ async def message_events(
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header()] = None,
+    after: LastEventSeq,
 ):
     """Resume an answer's events after `Last-Event-ID`; a finished answer whose events expired is sent whole."""
     message = await chat.get_owned_message(session, user, message_id)
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     stream = await JobEventStream(redis, "message", message.id).open()
     if is_final(message) and not await stream.has_history():
         await stream.close()

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request, status
+from fastapi import APIRouter, Depends, Path, Request, status
 
-from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
 from app.contracts import JobKind
 from app.core.ratelimit import limit_uploads
 from app.schemas.knowledge import (
@@ -17,7 +17,7 @@ from app.schemas.knowledge import (
     SearchResponse,
 )
 from app.services import knowledge
-from app.streaming import JobEventStream, sse_response
+from app.streaming import SSE_DOC, JobEventStream, sse_response
 
 router = APIRouter(tags=["knowledge"])
 
@@ -39,7 +39,6 @@ UPLOAD_BODY = {
         },
     }
 }
-SSE_DOC = {200: {"content": {"text/event-stream": {}}, "description": "SSE: status, progress, done | error"}}
 
 
 @router.post("/knowledge-bases", response_model=KnowledgeBasePublic, status_code=status.HTTP_201_CREATED)
@@ -150,11 +149,10 @@ async def document_events(
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header()] = None,
+    after: LastEventSeq,
 ):
     """`status {state}`, `progress {stage, done, total}`, then `done {document}` or `error {code, message}`."""
     document = await knowledge.get_owned_document(session, redis, user, document_id)
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     stream = await JobEventStream(redis, JobKind.DOCUMENT, document.id).open()
     if document.status in knowledge.FINAL_STATUSES and not await stream.has_history():
         await stream.close()

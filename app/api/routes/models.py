@@ -3,19 +3,17 @@
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Body, Header, Request, status
+from fastapi import APIRouter, Body, Request, status
 from pydantic import BaseModel
 
-from app.api.deps import AdminUser, CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.api.deps import AdminUser, CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
 from app.contracts import JobKind
 from app.core.errors import not_found
 from app.services import model_admin
 from app.services.resources import worker_reports
-from app.streaming import JobEventStream, sse_response
+from app.streaming import SSE_DOC, JobEventStream, sse_response
 
 router = APIRouter(prefix="/models", tags=["models"])
-
-SSE_DOC = {200: {"content": {"text/event-stream": {}}, "description": "status, progress, done|error"}}
 
 
 class ModelPublic(BaseModel):
@@ -68,12 +66,11 @@ async def pull_events(
     _admin: AdminUser,
     redis: RedisDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header()] = None,
+    after: LastEventSeq,
 ):
     """`status`, `progress` {stage, fraction}, then `done` {model_id, path} or `error`; resumable."""
     if not await model_admin.pull_exists(redis, job_id):
         raise not_found("Pull job")
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     stream = await JobEventStream(redis, JobKind.PULL, job_id).open()
     return sse_response(stream.events(after), settings.sse_heartbeat_seconds)
 
