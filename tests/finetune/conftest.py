@@ -59,15 +59,18 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("models") / TINY_MODEL, arch="llama")
 
 
-@pytest.fixture(scope="session")
+# Module scope, one worker at a time: two in-process Celery workers on one app share kombu's Redis poller
+# and crash it ("too many values to unpack" in BRPOP).
+@pytest.fixture(scope="module")
 def training_worker(redis_url):
+    """Concurrency 1, as deployed: a second job waits in the queue."""
     with celery_worker(redis_url, ["training"], concurrency=1):
         yield
 
 
-@pytest.fixture(scope="session")
-def chat_worker(redis_url):
-    with celery_worker(redis_url, ["generation"], concurrency=2):
+@pytest.fixture(scope="module")
+def training_and_chat_worker(redis_url):
+    with celery_worker(redis_url, ["training", "generation"], concurrency=2):
         yield
 
 

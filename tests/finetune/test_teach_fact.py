@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, redis_url, tiny_model_dir, training_worker, chat_worker):
+def trained(tmp_path_factory, redis_url, tiny_model_dir, training_and_chat_worker):
     """One live app whose first user (alice) trained an adapter on the fact: (client, alice, bob, job)."""
     client = redis.Redis.from_url(redis_url)
     for pattern in APP_KEY_PATTERNS:
