@@ -9,6 +9,7 @@ factory is added to FACTORIES below.
 
 import json
 import re
+import time
 from collections.abc import Callable
 
 import httpx
@@ -102,6 +103,16 @@ class Owner:
     def __init__(self, http: httpx.Client, user: dict, headers: dict):
         self.http, self.user, self.headers = http, user, headers
         self._cache: dict[str, object] = {}
+        self.answer_id: int | None = None
+
+    def wait_for_answer(self, timeout: float = 90) -> None:
+        """Leave no generation running behind the module (the session's worker must stop cleanly)."""
+        deadline = time.time() + timeout
+        while self.answer_id is not None and time.time() < deadline:
+            status = self.http.get(f"/api/v1/messages/{self.answer_id}", headers=self.headers).json()["status"]
+            if status not in ("pending", "streaming"):
+                return
+            time.sleep(0.5)
 
     def get(self, name: str, factory: Callable[["Owner"], object]) -> object:
         if name not in self._cache:
@@ -122,7 +133,9 @@ class Owner:
                 assert response.status_code == 200, response.read()
                 for line in response.iter_lines():
                     if line.startswith("data:") and "user_message_id" in line:
-                        return json.loads(line[5:])["user_message_id"]
+                        ids = json.loads(line[5:])
+                        o.answer_id = ids["assistant_message_id"]
+                        return ids["user_message_id"]
             raise AssertionError("no status event with the message ids")
 
         return self.get("_question", make)
@@ -285,6 +298,7 @@ def parties(shared_http):
         owner.get(name, factory)
     before = owner.snapshot()
     yield owner, bob_headers
+    owner.wait_for_answer()
     assert owner.snapshot() == before, "another user's calls changed user A's objects"
 
 
