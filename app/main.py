@@ -40,7 +40,7 @@ async def lifespan(app: FastAPI):
     await _prepare_schema(settings)
     engine = create_api_engine(settings.database_url)
     app.state.sessionmaker = make_async_sessionmaker(engine)
-    app.state.redis = create_redis(settings.redis_url)
+    app.state.redis = create_redis(settings.redis_url, settings.redis_max_connections)
     app.state.tasks = create_task_client(settings.redis_url)
     app.state.background_tasks = set()
     await load_registry_entries(app.state.sessionmaker)

@@ -5,7 +5,6 @@ replay and live delivery can overlap without duplicates. Heartbeat comments come
 """
 
 import json
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -18,24 +17,6 @@ from app.contracts import TERMINAL_EVENTS, channel_name, replay_key
 
 IdleHook = Callable[[], Awaitable[dict[str, Any] | None]]
 SSE_HEADERS = {"X-Accel-Buffering": "no", "Cache-Control": "no-cache"}
-SUBSCRIBER_MAX_CONNECTIONS = 10_000
-_subscriber_pools: "weakref.WeakKeyDictionary[aioredis.Redis, aioredis.ConnectionPool]" = weakref.WeakKeyDictionary()
-
-
-def _subscriber_pool(client: aioredis.Redis) -> aioredis.ConnectionPool:
-    """A separate pool for subscriptions, which hold a connection for a whole answer.
-
-    redis-py's asyncio pool allows 100 connections by default and raises `MaxConnectionsError` (it does not
-    wait) beyond that; with one subscription per open stream in the command pool, ~100 streams starved every
-    other Redis call of the API (bench/concurrent_streams.py: 382 of 500 streams answered 503).
-    """
-    pool = _subscriber_pools.get(client)
-    if pool is None:
-        base = client.connection_pool
-        kwargs = {**base.connection_kwargs, "max_connections": SUBSCRIBER_MAX_CONNECTIONS}
-        pool = type(base)(connection_class=base.connection_class, **kwargs)
-        _subscriber_pools[client] = pool
-    return pool
 
 
 class JobEventStream:
@@ -45,7 +26,7 @@ class JobEventStream:
         self._client = client
         self._kind = kind
         self._job_id = job_id
-        self._pubsub = aioredis.client.PubSub(_subscriber_pool(client))
+        self._pubsub = client.pubsub()
 
     async def open(self) -> "JobEventStream":
         await self._pubsub.subscribe(channel_name(self._kind, self._job_id))

@@ -321,20 +321,9 @@ def _serve_api(port: int) -> None:
     raise_nofile()
     import uvicorn
 
-    import app.main
     from app.main import create_app
 
     _register_tiny()
-    if pool := int(os.environ.get("BENCH_REDIS_MAX_CONNECTIONS") or 0):
-        # Benchmark-only what-if: the API's command pool with more connections than redis-py's default 100.
-        original = app.main.create_redis
-
-        def create_redis(url: str):
-            client = original(url)
-            client.connection_pool.max_connections = pool
-            return client
-
-        app.main.create_redis = create_redis
     uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
 
 

@@ -198,7 +198,7 @@ def main() -> None:
         "--api-redis-pool",
         type=int,
         default=0,
-        help="what-if: the API's Redis command pool size (default: the product's, i.e. redis-py's 100)",
+        help="REDIS_MAX_CONNECTIONS for the API (default: the product's setting)",
     )
     args = parser.parse_args()
     levels = [int(x) for x in args.streams.split(",")]
@@ -209,8 +209,8 @@ def main() -> None:
         env.start_redis()
         extra = {"GENERATION_QUEUE_TIMEOUT_SECONDS": "3600"}
         if args.api_redis_pool:
-            extra["BENCH_REDIS_MAX_CONNECTIONS"] = str(args.api_redis_pool)
-            print(f"what-if: API Redis command pool max_connections={args.api_redis_pool}")
+            extra["REDIS_MAX_CONNECTIONS"] = str(args.api_redis_pool)
+            print(f"API Redis pool max_connections={args.api_redis_pool}")
         env.configure(SMOLLM, None, extra)
         env.start_api()
         api_pid = env.procs["api"].pid

