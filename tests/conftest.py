@@ -62,6 +62,29 @@ def redis_url(tmp_path_factory):
     proc.wait(5)
 
 
+@pytest.fixture(scope="module")
+def in_process_worker(redis_url):
+    """The production Celery app consuming `generation` and `indexing` in this process, one per test module:
+    two in-process workers at once share kombu's Redis poller and crash it."""
+    from tests.support.live import celery_worker
+
+    with celery_worker(redis_url, ["generation", "indexing"], concurrency=4):
+        yield
+
+
+@pytest.fixture(scope="module")
+def generation_worker(in_process_worker):
+    return in_process_worker
+
+
+@pytest.fixture(scope="module")
+def indexing_worker(in_process_worker):
+    from worker.rag.embedder import get_embedder
+
+    get_embedder("all-MiniLM-L6-v2")  # load once, before the first job waits on it
+    return in_process_worker
+
+
 APP_KEY_PATTERNS = ("events:*", "cancel:*", "lease:*", "listeners:*", "waiting:*", "ratelimit:*", "quota:*")
 
 

@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from tests.conftest import make_settings
-from tests.support.live import celery_worker, live_server
+from tests.support.live import live_server
 from tests.support.tiny_model import build_tiny_model, register_tiny_model
 
 TINY_MODEL = "tiny-llama"
@@ -13,12 +13,6 @@ TINY_MODEL = "tiny-llama"
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     return build_tiny_model(tmp_path_factory.mktemp("models") / TINY_MODEL, arch="llama")
-
-
-@pytest.fixture(scope="session")
-def generation_worker(redis_url):
-    with celery_worker(redis_url, ["generation"], concurrency=4):
-        yield
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 
 from tests.chat.conftest import sign_up
 from tests.chat.test_chat_e2e import ask, new_conversation
-from tests.knowledge.conftest import index_ok, indexing_worker  # noqa: F401
+from tests.knowledge.conftest import index_ok
 
 ZEPHYR = b"The Zephyr lamp product code is ZX-4417."
 SHORT = {"temperature": 0, "max_new_tokens": 8}  # the tiny model has a 256-token context
@@ -12,7 +12,7 @@ GARDEN = b"Tomatoes need six hours of sun a day."
 
 
 @pytest.fixture
-def alice_kb(http, indexing_worker):  # noqa: F811
+def alice_kb(http, indexing_worker):
     headers = sign_up(http, "doc-reader")
     kb = http.post("/api/v1/knowledge-bases", json={"name": "Manuals"}, headers=headers).json()
     index_ok(http, headers, kb["id"], ("zephyr.txt", ZEPHYR), ("garden.md", GARDEN))

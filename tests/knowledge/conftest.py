@@ -7,18 +7,9 @@ import pytest
 
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD
-from tests.support.live import celery_worker, iter_sse, live_server
+from tests.support.live import iter_sse, live_server
 
 MAX_UPLOAD_MB = 1
-
-
-@pytest.fixture(scope="session")
-def indexing_worker(redis_url):
-    from worker.rag.embedder import get_embedder
-
-    get_embedder("all-MiniLM-L6-v2")  # load once, before any job waits on it
-    with celery_worker(redis_url, ["indexing"], concurrency=2):
-        yield
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import pytest
 
 from tests.chat.conftest import (  # noqa: F401 - fixtures shared with the chat tests
     chat_settings,
-    generation_worker,
     http,
     live_app,
     tiny_model_dir,

@@ -3,9 +3,8 @@
 import httpx
 import pytest
 
-from tests.chat.conftest import TINY_MODEL, generation_worker, tiny_model_dir  # noqa: F401
+from tests.chat.conftest import TINY_MODEL, tiny_model_dir  # noqa: F401
 from tests.conftest import make_settings
-from tests.knowledge.conftest import indexing_worker  # noqa: F401
 from tests.support.live import live_server
 from tests.support.tiny_model import register_tiny_model
 

@@ -40,8 +40,11 @@ def test_operation_never_fails_and_matches_its_schema(method, path, shared_app, 
 
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-        suppress_health_check=list(HealthCheck), database=None,
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        database=None,
     )
     def fuzz(case):
         case.call_and_validate(base_url=shared_app, headers=headers, timeout=60, checks=CHECKS)
