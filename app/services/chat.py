@@ -74,7 +74,7 @@ async def create_exchange(
 ) -> tuple[Message, Message]:
     """Commit the user's message and a pending answer before anything is dispatched: nothing can be lost."""
     _check_content(body.content, settings)
-    model = ensure_known_model(body.model or conversation.model or settings.default_model)
+    model = ensure_known_model(body.model or conversation.model or settings.default_model, user)
     question = Message(
         conversation_id=conversation.id,
         owner_id=user.id,
@@ -105,7 +105,7 @@ async def create_exchange(
 
 
 async def create_regeneration(
-    session: AsyncSession, previous: Message, model: str | None, params: GenerationParamsIn | None
+    session: AsyncSession, user: User, previous: Message, model: str | None, params: GenerationParamsIn | None
 ) -> Message:
     """A sibling answer to the same question; the earlier answer is kept."""
     if previous.role != "assistant" or previous.parent_id is None:
@@ -118,7 +118,7 @@ async def create_regeneration(
         parent_id=previous.parent_id,
         role="assistant",
         status="pending",
-        model=ensure_known_model(model) if model else previous.model,
+        model=ensure_known_model(model, user) if model else previous.model,
         params={**(previous.params or {}), **_params(params)},
         knowledge_base_ids=previous.knowledge_base_ids,
     )

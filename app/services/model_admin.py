@@ -21,13 +21,12 @@ from app.contracts import REPLAY_TTL_SECONDS, TASK_PULL_MODEL, JobKind, payload_
 from app.core.errors import AppError
 from app.core.tasks import dispatch
 from app.models import ModelEntry, User
+from app.services.adapters import trained_adapters
 from worker.engine.errors import UnknownModelError
-from worker.engine.registry import ADAPTER_SEPARATOR, get_registry
+from worker.engine.registry import get_registry
 from worker.engine.spec import ModelSpec
 from worker.engine.store import describe_models, dir_size
 from worker.ops.keys import control_channel
-
-ADAPTER_META = "localmind_adapter.json"
 
 
 def require_model(model_id: str, adapters: bool = True) -> str:
@@ -49,21 +48,9 @@ def _placement(reports: list[dict[str, Any]]) -> dict[str, list[tuple[str, dict]
     return placed
 
 
-def _adapters(adapters_dir: Path) -> list[tuple[str, str, Path]]:
-    """(base id, adapter name, directory) of every trained adapter whose base is in the registry."""
-    ids = set(get_registry().ids())
-    found = []
-    for meta in sorted(adapters_dir.glob(f"*/{ADAPTER_META}")):
-        try:
-            base = json.loads(meta.read_text()).get("base_model_id")
-        except (OSError, ValueError):
-            continue
-        if base in ids:
-            found.append((base, meta.parent.name, meta.parent))
-    return found
-
-
-def list_models(reports: list[dict[str, Any]], models_dir: Path, adapters_dir: Path) -> list[dict[str, Any]]:
+def list_models(
+    reports: list[dict[str, Any]], models_dir: Path, adapters_dir: Path, user: User
+) -> list[dict[str, Any]]:
     """Blocking (walks the model store): call off the event loop."""
     placed = _placement(reports)
     specs = {spec.id: spec for spec in get_registry().specs()}
@@ -85,11 +72,14 @@ def list_models(reports: list[dict[str, Any]], models_dir: Path, adapters_dir: P
                 "base": None,
             }
         )
-    for base, name, path in _adapters(adapters_dir):
+    for adapter in trained_adapters(adapters_dir):
+        if not adapter.usable_by(user):
+            continue
+        base, name, path = adapter.base, adapter.name, adapter.path
         on = [worker for worker, model in placed.get(base, []) if name in model.get("adapters", [])]
         items.append(
             {
-                "id": f"{base}{ADAPTER_SEPARATOR}{name}",
+                "id": adapter.model_id,
                 "display_name": f"{specs[base].display_name or base} + {name}",
                 "backend": specs[base].backend,
                 "source": f"dir:{path}",

@@ -1,35 +1,28 @@
-"""Which model ids a request may name: the worker's registry (catalogue + adapters), read without torch."""
+"""Which model ids a user may name: the worker's registry (catalogue + admin entries) and their adapters."""
 
+from app.core.config import get_settings
 from app.core.errors import AppError
+from app.models import User
+from app.services.adapters import adapter_for, trained_adapters
 from worker.engine.errors import UnknownModelError
 from worker.engine.registry import get_registry
 
 
-def ensure_known_model(model_id: str) -> str:
+def servable_model_ids(user: User) -> list[str]:
+    """Catalogue ids plus `<base>+<adapter>` for every adapter this user may use."""
+    adapters = trained_adapters(get_settings().adapters_dir)
+    return get_registry().ids() + [a.model_id for a in adapters if a.usable_by(user)]
+
+
+def ensure_known_model(model_id: str, user: User) -> str:
+    """422 listing what the user may choose when `model_id` is unknown or another user's adapter."""
     try:
         get_registry().resolve(model_id)
+        adapter = adapter_for(get_settings().adapters_dir, model_id)
+        if adapter is not None and not adapter.usable_by(user):
+            raise UnknownModelError(f"unknown model {model_id!r}")
     except UnknownModelError as exc:
-        raise AppError(422, "unknown_model", str(exc), {"field": "model", "available": get_registry().ids()}) from exc
+        available = servable_model_ids(user)
+        message = f"{exc}; available models: {', '.join(available)}"
+        raise AppError(422, "unknown_model", message, {"field": "model", "available": available}) from exc
     return model_id
-
-
-def servable_model_ids() -> list[str]:
-    """Catalogue ids plus `<base>+<adapter>` for every trained adapter on disk."""
-    from app.core.config import get_settings
-
-    registry = get_registry()
-    ids = registry.ids()
-    for meta in sorted(get_settings().adapters_dir.glob("*/localmind_adapter.json")):
-        base = _adapter_base(meta)
-        if base in ids:
-            ids.append(f"{base}+{meta.parent.name}")
-    return ids
-
-
-def _adapter_base(meta_path) -> str | None:
-    import json
-
-    try:
-        return json.loads(meta_path.read_text()).get("base_model_id")
-    except (OSError, ValueError):
-        return None

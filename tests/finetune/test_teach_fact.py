@@ -94,7 +94,6 @@ def test_another_user_cannot_see_the_job(trained):
     assert http.get("/api/v1/finetune/jobs", headers=bob).json() == []
 
 
-@pytest.mark.xfail(strict=True, reason="adapters are global model ids: the registry has no owner check (reported)")
 def test_another_user_cannot_chat_with_the_adapter(trained):
     http, _, bob, events = trained
     conversation = http.post("/api/v1/conversations", json={"model": events[-1].data["job"]["model_id"]}, headers=bob)

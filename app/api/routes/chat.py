@@ -68,7 +68,7 @@ async def regenerate(
 ):
     """A new sibling answer to the same question; the earlier answer is kept."""
     previous = await chat.get_owned_message(session, user, message_id)
-    answer = await chat.create_regeneration(session, previous, body.model, body.params)
+    answer = await chat.create_regeneration(session, user, previous, body.model, body.params)
     stream = await chat.start_generation(session, redis, request.app.state.tasks, answer)
     first = [
         {

@@ -35,10 +35,12 @@ class PullRequest(BaseModel):
 
 
 @router.get("", response_model=list[ModelPublic])
-async def list_models(_user: CurrentUser, redis: RedisDep, settings: SettingsDep):
+async def list_models(user: CurrentUser, redis: RedisDep, settings: SettingsDep):
     """Every servable model: on disk or not, and which generation workers hold it in memory."""
     reports = await worker_reports(redis)
-    return await anyio.to_thread.run_sync(model_admin.list_models, reports, settings.models_dir, settings.adapters_dir)
+    return await anyio.to_thread.run_sync(
+        model_admin.list_models, reports, settings.models_dir, settings.adapters_dir, user
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

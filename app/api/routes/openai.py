@@ -44,19 +44,19 @@ def _raise_job_error(data: dict) -> None:
 
 
 @router.get("/models")
-async def list_models(_user: CurrentUser):
+async def list_models(user: CurrentUser):
     return {
         "object": "list",
-        "data": [{"id": i, "object": "model", "created": 0, "owned_by": "localmind"} for i in servable_model_ids()],
+        "data": [{"id": i, "object": "model", "created": 0, "owned_by": "localmind"} for i in servable_model_ids(user)],
     }
 
 
 @router.post("/chat/completions")
 async def chat_completions(
-    body: ChatCompletionRequest, request: Request, _user: CurrentUser, redis: RedisDep, settings: SettingsDep
+    body: ChatCompletionRequest, request: Request, user: CurrentUser, redis: RedisDep, settings: SettingsDep
 ):
     """Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole."""
-    model = ensure_known_model(body.model)
+    model = ensure_known_model(body.model, user)
     payload = {"model": model, "messages": body.engine_messages(), "params": body.engine_params()}
     job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.COMPLETION, TASK_COMPLETION, payload)
     events = job_events(redis, JobKind.COMPLETION, job_id, stream, settings.generation_job_timeout_seconds)
