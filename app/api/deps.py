@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import redis.asyncio as aioredis
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,3 +86,7 @@ def last_event_seq(last_event_id: Annotated[str | None, Header()] = None) -> int
 
 
 LastEventSeq = Annotated[int, Depends(last_event_seq)]
+
+
+ObjectId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A database id")]
+"""Path ids beyond the id column's range are a 422, not a database error."""

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Depends, Request, status
 
-from app.api.deps import CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.ratelimit import limit_messages, require_quota
 from app.models import Message
 from app.schemas.chat import MessageCreate, RegenerateRequest
@@ -31,7 +31,7 @@ async def _respond(request: Request, answer: Message, stream: JobEventStream, as
     "/conversations/{conversation_id}/messages", responses=SSE_DOC, response_model=MessagePublic, dependencies=LIMITS
 )
 async def post_message(
-    conversation_id: int,
+    conversation_id: ObjectId,
     body: MessageCreate,
     request: Request,
     user: CurrentUser,
@@ -59,7 +59,7 @@ async def post_message(
 
 @router.post("/messages/{message_id}/regenerate", responses=SSE_DOC, response_model=MessagePublic, dependencies=LIMITS)
 async def regenerate(
-    message_id: int,
+    message_id: ObjectId,
     body: RegenerateRequest,
     request: Request,
     user: CurrentUser,
@@ -85,13 +85,13 @@ async def regenerate(
 
 
 @router.get("/messages/{message_id}", response_model=MessagePublic)
-async def get_message(message_id: int, user: CurrentUser, session: SessionDep):
+async def get_message(message_id: ObjectId, user: CurrentUser, session: SessionDep):
     return await chat.get_owned_message(session, user, message_id)
 
 
 @router.get("/messages/{message_id}/events", responses=SSE_DOC)
 async def message_events(
-    message_id: int,
+    message_id: ObjectId,
     request: Request,
     user: CurrentUser,
     session: SessionDep,
@@ -113,7 +113,7 @@ async def message_events(
 
 
 @router.post("/messages/{message_id}/stop", status_code=status.HTTP_202_ACCEPTED)
-async def stop_message(message_id: int, user: CurrentUser, session: SessionDep, redis: RedisDep):
+async def stop_message(message_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """Stop an answer; the worker stops within a step and keeps the partial text as `cancelled`."""
     message = await chat.get_owned_message(session, user, message_id)
     return {"status": await chat.request_stop(session, redis, message)}

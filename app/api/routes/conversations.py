@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import CurrentUser, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, ObjectId, SessionDep, SettingsDep
 from app.schemas.common import Page
 from app.schemas.conversation import (
     ConversationCreate,
@@ -33,7 +33,7 @@ async def list_conversations(
 
 
 @router.get("/{conversation_id}", response_model=ConversationDetail)
-async def get_conversation(conversation_id: int, user: CurrentUser, session: SessionDep):
+async def get_conversation(conversation_id: ObjectId, user: CurrentUser, session: SessionDep):
     conversation = await conversations.get_owned(session, user, conversation_id)
     messages = await conversations.messages_of(session, conversation)
     return ConversationDetail(
@@ -43,12 +43,14 @@ async def get_conversation(conversation_id: int, user: CurrentUser, session: Ses
 
 
 @router.patch("/{conversation_id}", response_model=ConversationPublic)
-async def update_conversation(conversation_id: int, data: ConversationUpdate, user: CurrentUser, session: SessionDep):
+async def update_conversation(
+    conversation_id: ObjectId, data: ConversationUpdate, user: CurrentUser, session: SessionDep
+):
     conversation = await conversations.get_owned(session, user, conversation_id)
     return await conversations.update(session, user, conversation, data)
 
 
 @router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_conversation(conversation_id: int, user: CurrentUser, session: SessionDep):
+async def delete_conversation(conversation_id: ObjectId, user: CurrentUser, session: SessionDep):
     conversation = await conversations.get_owned(session, user, conversation_id)
     await conversations.delete(session, conversation)

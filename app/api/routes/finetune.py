@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
 
-from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.schemas.finetune import DatasetPublic, FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
 from app.services import finetune
 from app.streaming import sse_response
@@ -49,12 +49,12 @@ async def list_datasets(user: CurrentUser, session: SessionDep):
 
 
 @router.get("/datasets/{dataset_id}", response_model=DatasetPublic)
-async def get_dataset(dataset_id: int, user: CurrentUser, session: SessionDep):
+async def get_dataset(dataset_id: ObjectId, user: CurrentUser, session: SessionDep):
     return await finetune.get_owned_dataset(session, user, dataset_id)
 
 
 @router.delete("/datasets/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_dataset(dataset_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep):
+async def delete_dataset(dataset_id: ObjectId, user: CurrentUser, session: SessionDep, settings: SettingsDep):
     dataset = await finetune.get_owned_dataset(session, user, dataset_id)
     await finetune.delete_dataset(session, settings, dataset)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -75,13 +75,13 @@ async def list_jobs(user: CurrentUser, session: SessionDep, redis: RedisDep):
 
 
 @router.get("/jobs/{job_id}", response_model=FinetuneJobDetail)
-async def get_job(job_id: int, user: CurrentUser, session: SessionDep, redis: RedisDep):
+async def get_job(job_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     job = await finetune.get_visible_job(session, redis, user, job_id)
     return await finetune.job_public(redis, job, detail=True)
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=FinetuneJobPublic)
-async def cancel_job(job_id: int, user: CurrentUser, session: SessionDep, redis: RedisDep):
+async def cancel_job(job_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """A queued job is cancelled at once; a running one stops within a step and keeps its adapter so far."""
     job = await finetune.get_visible_job(session, redis, user, job_id)
     return await finetune.job_public(redis, await finetune.request_cancel(session, redis, job))
@@ -89,7 +89,7 @@ async def cancel_job(job_id: int, user: CurrentUser, session: SessionDep, redis:
 
 @router.get("/jobs/{job_id}/events", responses=SSE_DOC)
 async def job_events(
-    job_id: int,
+    job_id: ObjectId,
     request: Request,
     user: CurrentUser,
     session: SessionDep,

@@ -1,10 +1,8 @@
 """Knowledge bases, their documents (upload, indexing progress over SSE, reindex, delete) and search."""
 
-from typing import Annotated
+from fastapi import APIRouter, Depends, Request, status
 
-from fastapi import APIRouter, Depends, Path, Request, status
-
-from app.api.deps import CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.contracts import JobKind
 from app.core.ratelimit import limit_uploads
 from app.schemas.knowledge import (
@@ -22,8 +20,6 @@ from app.streaming import SSE_DOC, JobEventStream, sse_response
 router = APIRouter(tags=["knowledge"])
 
 # Ids are 32-bit integer keys (PostgreSQL `integer`); larger ones are refused as 422 rather than overflowing a query.
-KbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-DocumentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 UPLOAD_BODY = {
     "requestBody": {
@@ -55,19 +51,19 @@ async def list_knowledge_bases(user: CurrentUser, session: SessionDep):
 
 
 @router.get("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic)
-async def get_knowledge_base(kb_id: KbId, user: CurrentUser, session: SessionDep):
+async def get_knowledge_base(kb_id: ObjectId, user: CurrentUser, session: SessionDep):
     return await knowledge.get_owned_kb(session, user, kb_id)
 
 
 @router.patch("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic)
-async def update_knowledge_base(kb_id: KbId, data: KnowledgeBaseUpdate, user: CurrentUser, session: SessionDep):
+async def update_knowledge_base(kb_id: ObjectId, data: KnowledgeBaseUpdate, user: CurrentUser, session: SessionDep):
     kb = await knowledge.get_owned_kb(session, user, kb_id)
     return await knowledge.update_kb(session, kb, data)
 
 
 @router.delete("/knowledge-bases/{kb_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_knowledge_base(
-    kb_id: KbId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+    kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ):
     """Deletes its documents and uploads now; an indexing worker removes the index directory shortly after."""
     kb = await knowledge.get_owned_kb(session, user, kb_id)
@@ -82,7 +78,7 @@ async def delete_knowledge_base(
     dependencies=[Depends(limit_uploads)],
 )
 async def upload_documents(
-    kb_id: KbId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+    kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ):
     """Multipart field `files` (one or many), at most MAX_UPLOAD_MB per request; each new file is queued for
     indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the request.
@@ -94,14 +90,14 @@ async def upload_documents(
 
 
 @router.get("/knowledge-bases/{kb_id}/documents", response_model=list[DocumentPublic])
-async def list_documents(kb_id: KbId, user: CurrentUser, session: SessionDep, redis: RedisDep):
+async def list_documents(kb_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     kb = await knowledge.get_owned_kb(session, user, kb_id)
     return await knowledge.list_documents(session, redis, kb)
 
 
 @router.post("/knowledge-bases/{kb_id}/search", response_model=SearchResponse)
 async def search(
-    kb_id: KbId,
+    kb_id: ObjectId,
     body: SearchRequest,
     request: Request,
     user: CurrentUser,
@@ -115,13 +111,13 @@ async def search(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic)
-async def get_document(document_id: DocumentId, user: CurrentUser, session: SessionDep, redis: RedisDep):
+async def get_document(document_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     return await knowledge.get_owned_document(session, redis, user, document_id)
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_document(
-    document_id: DocumentId,
+    document_id: ObjectId,
     request: Request,
     user: CurrentUser,
     session: SessionDep,
@@ -134,7 +130,7 @@ async def delete_document(
 
 @router.post("/documents/{document_id}/reindex", response_model=DocumentPublic, status_code=status.HTTP_202_ACCEPTED)
 async def reindex_document(
-    document_id: DocumentId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep
+    document_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep
 ):
     """Index an indexed or failed document again (409 while it is being indexed)."""
     document = await knowledge.get_owned_document(session, redis, user, document_id)
@@ -143,7 +139,7 @@ async def reindex_document(
 
 @router.get("/documents/{document_id}/events", responses=SSE_DOC)
 async def document_events(
-    document_id: DocumentId,
+    document_id: ObjectId,
     request: Request,
     user: CurrentUser,
     session: SessionDep,

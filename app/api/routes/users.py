@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
 
-from app.api.deps import AdminUser, CurrentUser, SessionDep
+from app.api.deps import AdminUser, CurrentUser, ObjectId, SessionDep
 from app.core.errors import not_found
 from app.models import User
 from app.schemas.common import Page, changed_fields
@@ -47,7 +47,7 @@ async def create_api_key(data: ApiKeyCreate, user: CurrentUser, session: Session
 
 
 @router.delete("/me/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_api_key(key_id: int, user: CurrentUser, session: SessionDep):
+async def revoke_api_key(key_id: ObjectId, user: CurrentUser, session: SessionDep):
     await accounts.revoke_api_key(session, user, key_id)
 
 
@@ -64,7 +64,7 @@ async def list_users(
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-async def admin_update_user(user_id: int, data: UserAdminUpdate, _admin: AdminUser, session: SessionDep):
+async def admin_update_user(user_id: ObjectId, data: UserAdminUpdate, _admin: AdminUser, session: SessionDep):
     """Admin: disable/enable an account, change its role or daily token quota."""
     user = await session.get(User, user_id)
     if user is None:
