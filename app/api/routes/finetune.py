@@ -1,11 +1,9 @@
-from typing import Annotated
+from fastapi import APIRouter, Request, Response, status
 
-from fastapi import APIRouter, Header, Request, Response, status
-
-from app.api.deps import CurrentUser, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.schemas.finetune import DatasetPublic, FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
 from app.services import finetune
-from app.streaming import sse_response
+from app.streaming import SSE_DOC, sse_response
 
 router = APIRouter(prefix="/finetune", tags=["finetune"])
 
@@ -27,7 +25,6 @@ UPLOAD_BODY = {
         },
     }
 }
-SSE_DOC = {200: {"content": {"text/event-stream": {}}, "description": "SSE"}}
 
 
 @router.post(
@@ -95,10 +92,9 @@ async def job_events(
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
-    last_event_id: Annotated[str | None, Header()] = None,
+    after: LastEventSeq,
 ):
     """`status` (queue_position while queued), `progress` per step, then `done {job}` or `error`."""
     job = await finetune.get_visible_job(session, redis, user, job_id)
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     events = await finetune.job_events(request, job, after)
     return sse_response(events, settings.sse_heartbeat_seconds)
