@@ -1,6 +1,6 @@
 from pydantic import Field, field_validator
 
-from app.schemas.common import StrictModel
+from app.schemas.common import IdRef, StrictModel
 
 
 class GenerationParamsIn(StrictModel):
@@ -24,8 +24,8 @@ class MessageCreate(StrictModel):
     content: str = Field(description="The question; length limit from MAX_MESSAGE_CHARS")
     model: str | None = Field(default=None, max_length=200)
     params: GenerationParamsIn | None = None
-    knowledge_base_ids: list[int] | None = Field(default=None, max_length=20)
-    parent_id: int | None = Field(
+    knowledge_base_ids: list[IdRef] | None = Field(default=None, max_length=20)
+    parent_id: IdRef | None = Field(
         default=None,
         description="The message this question follows (edit-and-resend branches here; null = the first turn). "
         "Omitted: after the conversation's newest message.",

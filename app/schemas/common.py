@@ -1,6 +1,6 @@
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -37,3 +37,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def changed_fields(data: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Fields the client sent in a PATCH; an explicit null on a field that cannot be empty means "unchanged"."""
     return {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k in nullable}
+
+
+MAX_ID = 2**31 - 1
+IdRef = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An id sent in a request body: out-of-range ids are a 422, not a database error."""

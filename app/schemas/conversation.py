@@ -3,7 +3,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import StrictModel
+from app.schemas.common import IdRef, StrictModel
 
 
 class ConversationSettings(StrictModel):
@@ -12,7 +12,7 @@ class ConversationSettings(StrictModel):
     system_prompt: str | None = Field(default=None, max_length=8000)
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     max_tokens: int | None = Field(default=None, ge=1, le=8192)
-    knowledge_base_ids: list[int] | None = Field(default=None, max_length=20)
+    knowledge_base_ids: list[IdRef] | None = Field(default=None, max_length=20)
     planner: Literal["none", "deterministic", "llm"] | None = None
 
 

@@ -3,7 +3,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from app.schemas.common import StrictModel
+from app.schemas.common import IdRef, StrictModel
 
 
 class DatasetPublic(BaseModel):
@@ -24,7 +24,7 @@ class FinetuneJobCreate(StrictModel):
     """Ranges are checked by `worker.training.config.TrainConfig.validate`, which names the bad field."""
 
     base_model: str = Field(max_length=200)
-    dataset_id: int
+    dataset_id: IdRef
     method: Literal["lora", "qlora"] = "lora"
     rank: int = 8
     alpha: float = 16.0

@@ -17,7 +17,9 @@ def kb_settings(sqlite_url, redis_url, redis_client, model_store, monkeypatch):
     """Settings shared by the API and the in-process worker (the worker reads them from the environment)."""
     from app.core.config import get_settings
 
-    settings = make_settings(sqlite_url, redis_url, model_store, max_upload_mb=MAX_UPLOAD_MB)
+    settings = make_settings(
+        sqlite_url, redis_url, model_store, max_upload_mb=MAX_UPLOAD_MB, rate_limit_uploads_per_window=0
+    )
     for name in ("database_url", "redis_url", "model_store_dir", "secret_key", "max_upload_mb"):
         monkeypatch.setenv(name.upper(), str(getattr(settings, name)))
     get_settings.cache_clear()

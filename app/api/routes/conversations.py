@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import CurrentUser, ObjectId, SessionDep, SettingsDep
-from app.schemas.common import Page
+from app.schemas.common import MAX_ID, Page
 from app.schemas.conversation import (
     ConversationCreate,
     ConversationDetail,
@@ -24,7 +24,7 @@ async def list_conversations(
     user: CurrentUser,
     session: SessionDep,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     q: str | None = Query(None, max_length=200, description="Search titles and message text"),
 ):
     """Newest first."""

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.api.deps import AdminUser, CurrentUser, ObjectId, SessionDep
 from app.core.errors import not_found
 from app.models import User
-from app.schemas.common import Page, changed_fields
+from app.schemas.common import MAX_ID, Page, changed_fields
 from app.schemas.user import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -56,7 +56,7 @@ async def list_users(
     _admin: AdminUser,
     session: SessionDep,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
 ):
     total = await session.scalar(select(func.count(User.id)))
     rows = await session.scalars(select(User).order_by(User.id).limit(limit).offset(offset))
