@@ -18,7 +18,6 @@ TASK_COMPLETION = "generation.completion"
 TASK_EMBED = "indexing.embed"
 TASK_SEARCH = "indexing.search"
 TASK_PULL_MODEL = "generation.pull_model"
-TASK_MODEL_CONTROL = "generation.model_control"
 TASK_INDEX_DOCUMENT = "indexing.index_document"
 TASK_DELETE_DOCUMENT = "indexing.delete_document"
 TASK_FINETUNE = "training.finetune"
@@ -30,7 +29,6 @@ TASK_QUEUES = {
     TASK_EMBED: QUEUE_INDEXING,
     TASK_SEARCH: QUEUE_INDEXING,
     TASK_PULL_MODEL: QUEUE_GENERATION,
-    TASK_MODEL_CONTROL: QUEUE_GENERATION,
     TASK_INDEX_DOCUMENT: QUEUE_INDEXING,
     TASK_DELETE_DOCUMENT: QUEUE_INDEXING,
     TASK_FINETUNE: QUEUE_TRAINING,
