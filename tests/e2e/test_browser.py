@@ -61,10 +61,19 @@ def browser_backend(
     for name in ("database_url", "redis_url", "model_store_dir", "secret_key", "default_model"):
         monkeypatch.setenv(name.upper(), str(getattr(settings, name)))
     get_settings.cache_clear()
-    register_tiny_model(get_registry(), E2E_MODEL, tiny_model_dir, context_length=2048)
-    with live_server(create_app(settings)) as base_url:
-        yield base_url
-    get_settings.cache_clear()
+    registry = get_registry()
+    # Other suites in this process register the 256-token tiny model; the UI must not pick it here.
+    short_context = [spec for spec in registry.specs() if spec.id.startswith("tiny") and spec.id != E2E_MODEL]
+    for spec in short_context:
+        registry.remove(spec.id)
+    register_tiny_model(registry, E2E_MODEL, tiny_model_dir, context_length=2048)
+    try:
+        with live_server(create_app(settings)) as base_url:
+            yield base_url
+    finally:
+        for spec in short_context:
+            registry.add(spec)
+        get_settings.cache_clear()
 
 
 @pytest.mark.timeout(900)
