@@ -21,6 +21,7 @@ TASK_PULL_MODEL = "generation.pull_model"
 TASK_INDEX_DOCUMENT = "indexing.index_document"
 TASK_DELETE_DOCUMENT = "indexing.delete_document"
 TASK_FINETUNE = "training.finetune"
+TASK_MERGE_ADAPTER = "training.merge_adapter"
 
 TASK_QUEUES = {
     TASK_HEALTH: QUEUE_GENERATION,
@@ -32,6 +33,7 @@ TASK_QUEUES = {
     TASK_INDEX_DOCUMENT: QUEUE_INDEXING,
     TASK_DELETE_DOCUMENT: QUEUE_INDEXING,
     TASK_FINETUNE: QUEUE_TRAINING,
+    TASK_MERGE_ADAPTER: QUEUE_TRAINING,
 }
 
 
@@ -55,6 +57,7 @@ class JobKind(StrEnum):
     SEARCH = "search"
     DOCUMENT = "document"
     FINETUNE = "finetune"
+    MERGE = "merge"
     PULL = "pull"
 
 

@@ -18,6 +18,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client
+from app.event_hub import close_event_hub
 from app.schemas.common import ERROR_RESPONSES
 from app.services.job_health import sweep_forever
 from app.services.model_admin import load_registry_entries
@@ -52,6 +53,7 @@ async def lifespan(app: FastAPI):
         sweeper.cancel()
         for task in list(app.state.background_tasks):
             task.cancel()
+        await close_event_hub(app.state.redis)
         await app.state.redis.aclose()
         await engine.dispose()
 

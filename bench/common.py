@@ -156,8 +156,8 @@ class Stack:
         proc = self._spawn("api", "api", "--port", str(self.port))
         _wait(lambda: _http_answers(self.base_url, proc), 60, "API", self.workdir / "api.log")
 
-    def start_worker(self, concurrency: int = 1) -> None:
-        self._spawn("worker", "worker", "--concurrency", str(concurrency))
+    def start_worker(self, concurrency: int = 1, queue: str = "generation", pool: str = "threads") -> None:
+        self._spawn("worker", "worker", "--concurrency", str(concurrency), "--queue", queue, "--pool", pool)
 
     def close(self) -> None:
         for name in reversed(list(self.procs)):
@@ -327,11 +327,11 @@ def _serve_api(port: int) -> None:
     uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
 
 
-def _serve_worker(concurrency: int) -> None:
+def _serve_worker(concurrency: int, queue: str, pool: str) -> None:
     _register_tiny()
     from worker.celery_app import celery_app
 
-    argv = ["worker", "-Q", "generation", "--pool", "threads", "--concurrency", str(concurrency)]
+    argv = ["worker", "-Q", queue, "--pool", pool, "--concurrency", str(concurrency)]
     argv += ["--loglevel", "WARNING", "--without-gossip", "--without-mingle", "-n", f"bench-{os.getpid()}@%h"]
     celery_app.worker_main(argv)
 
@@ -340,9 +340,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="role", required=True)
     sub.add_parser("api").add_argument("--port", type=int, required=True)
-    sub.add_parser("worker").add_argument("--concurrency", type=int, default=1)
+    worker = sub.add_parser("worker")
+    worker.add_argument("--concurrency", type=int, default=1)
+    worker.add_argument("--queue", default="generation")
+    worker.add_argument("--pool", default="threads")
     args = parser.parse_args()
     if args.role == "api":
         _serve_api(args.port)
     else:
-        _serve_worker(args.concurrency)
+        _serve_worker(args.concurrency, args.queue, args.pool)

@@ -10,7 +10,8 @@ tokens/s per answer, then `done`, through app/events.py (the same Lua script as 
 batch per tick, i.e. every answer gets its token at the same instant, like one batched decode step); and the
 clients, raw asyncio SSE readers in this process, each POSTing a message to its own conversation. Token data
 carries the publish time, so the client measures delivery latency (publish → read) and the inter-token gap.
-Per level: errors, gap p50/p99/max, delivery p50/p99, POST → first SSE event p50/p99, API peak RSS,
+Per level: errors, gap p50/p99/max, the gap the relay added (arrival gap − publish gap of the same two tokens),
+delivery p50/p99, POST → first SSE event p50/p99, API peak RSS,
 API CPU (cores, and µs per token event delivered) during the token phase, and the load average.
 BENCH_KEEP=1 keeps the logs and the database.
 """
@@ -114,7 +115,7 @@ async def one_stream(port: int, headers: dict, conversation_id: int, delay: floa
     await asyncio.sleep(delay)
     offset = time.time() - time.perf_counter()
     started = time.perf_counter()
-    arrivals, delivery, queued_at = [], [], None
+    arrivals, published, delivery, queued_at = [], [], [], None
     try:
         path = f"/api/v1/conversations/{conversation_id}/messages"
         async for event in sse_request(port, "POST", path, headers, {"content": "Hello"}, read_timeout=60):
@@ -122,7 +123,8 @@ async def one_stream(port: int, headers: dict, conversation_id: int, delay: floa
                 queued_at = event.at
             if event.event == "token":
                 arrivals.append(event.at)
-                delivery.append((event.at + offset - json.loads(event.data)["t"]) * 1000)
+                published.append(json.loads(event.data)["t"])
+                delivery.append((event.at + offset - published[-1]) * 1000)
             elif event.event == "error":
                 result["errors"][f"error event: {json.loads(event.data).get('code')}"] += 1
                 return
@@ -140,6 +142,9 @@ async def one_stream(port: int, headers: dict, conversation_id: int, delay: floa
     if arrivals:
         result["span"].append((arrivals[0], arrivals[-1]))
     result["gaps"].extend((b - a) * 1000 for a, b in zip(arrivals, arrivals[1:], strict=False))
+    # The relay's own share of a gap: the arrival gap minus the gap at which the fake worker published the pair.
+    publish_gaps = [(b - a) * 1000 for a, b in zip(published, published[1:], strict=False)]
+    result["added_gaps"].extend(g - p for g, p in zip(result["gaps"][-len(publish_gaps) :], publish_gaps, strict=False))
     result["delivery"].extend(delivery)
     result["delivery_late"].extend(delivery[10:])  # steady state: after the start-up burst
 
@@ -164,6 +169,7 @@ async def run_level(port: int, headers: dict, conversations: list[int], ramp: fl
         "first": [],
         "span": [],
         "delivery_late": [],
+        "added_gaps": [],
     }
     samples: list[tuple[float, float, float]] = []
     stop = asyncio.Event()
@@ -260,6 +266,11 @@ def main() -> None:
                 print(f"        errors: {dict(result['errors'])}")
             print(f"        fake worker: {fake_stats[0]}; tokens received {result['tokens']}/{n * args.tokens}")
             mean_gap = statistics.mean(result["gaps"]) if result["gaps"] else float("nan")
+            added = result["added_gaps"]
+            print(
+                f"        gap added by the relay (arrival gap - publish gap): p50 {percentile(added, 50):.1f} ms, "
+                f"p99 {percentile(added, 99):.1f} ms (the rest of the gap is the fake worker's own tick jitter)"
+            )
             late = result["delivery_late"]
             print(
                 f"        delivery after each stream's 10th token: p50 {percentile(late, 50):.1f} ms, "

@@ -1,24 +1,31 @@
 """Load test: users sign up and log in, list conversations, stream answers over SSE, upload a document.
 
-Full run (documented in RELIABILITY.md), against the deployment of `./start_all.sh`:
+One command deploys with ./start_all.sh (private ports and state), runs this headless, reports, stops:
+`.venv/bin/python -m bench.load` (bench/load.py; figures in RELIABILITY.md). Against a running deployment:
 
     .venv/bin/locust -f bench/locustfile.py --headless -u 200 -r 20 -t 2m --host http://127.0.0.1:8000 \\
-        --csv test-artifacts/locust --only-summary
+        --json-file test-artifacts/locust --only-summary
 
-Short run measured on the 2-core dev box: `-u 50 -r 10 -t 30s` against a server on a free loopback port.
 Custom entries in the statistics: `SSE ttft` (time to the first token event) and `SSE answer` (time to `done`).
-Knobs (environment): LOCUST_MAX_NEW_TOKENS (default 16), LOCUST_MODEL (default: the server's default model).
+Knobs (environment): LOCUST_MAX_NEW_TOKENS (default 16), LOCUST_MODEL (default: the server's default model),
+LOCUST_ACCOUNTS_FILE (a JSON list of {"access_token": ...}: users take these instead of signing up and logging
+in, so the run measures the other endpoints without the argon2-bound sign-up burst).
 """
 
+import itertools
+import json
 import os
 import time
 import uuid
+from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
 PASSWORD = "load-test-Passw0rd!"
 MAX_NEW_TOKENS = int(os.environ.get("LOCUST_MAX_NEW_TOKENS", "16"))
 MODEL = os.environ.get("LOCUST_MODEL") or None
+ACCOUNTS_FILE = os.environ.get("LOCUST_ACCOUNTS_FILE")
+ACCOUNTS = itertools.cycle(json.loads(Path(ACCOUNTS_FILE).read_text())) if ACCOUNTS_FILE else None
 ANSWER_TIMEOUT_S = 120
 
 
@@ -37,6 +44,11 @@ class ChatUser(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self) -> None:
+        self.conversation_id = None
+        self.kb_id = None
+        if ACCOUNTS is not None:
+            self.headers = {"Authorization": f"Bearer {next(ACCOUNTS)['access_token']}"}
+            return
         self.username = f"load{uuid.uuid4().hex[:12]}"
         body = {"username": self.username, "email": f"{self.username}@example.com", "password": PASSWORD}
         self.client.post("/api/v1/auth/register", json=body, name="/auth/register")
@@ -44,8 +56,6 @@ class ChatUser(HttpUser):
             "/api/v1/auth/login", data={"username": self.username, "password": PASSWORD}, name="/auth/login"
         )
         self.headers = {"Authorization": f"Bearer {response.json()['access_token']}"} if response.ok else {}
-        self.conversation_id = None
-        self.kb_id = None
 
     @task(5)
     def list_conversations(self) -> None:

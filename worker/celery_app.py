@@ -5,6 +5,7 @@ from kombu import Queue
 
 from app.contracts import QUEUES, TASK_QUEUES
 from app.core.config import get_settings
+from worker.ops.liveness import QueueBeatStep
 
 TASK_MODULES = [
     "worker.tasks.system",
@@ -16,7 +17,12 @@ TASK_MODULES = [
 
 
 def create_celery(broker_url: str | None = None) -> Celery:
-    app = Celery("localmind", broker=broker_url or get_settings().redis_url, include=TASK_MODULES)
+    app = Celery(
+        "localmind",
+        broker=broker_url or get_settings().redis_url,
+        include=TASK_MODULES,
+        amqp="worker.ops.broker:BrokerAMQP",  # survives a broker restart mid-task (see that module)
+    )
     app.conf.update(
         task_queues=[Queue(name) for name in QUEUES],
         task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
@@ -31,6 +37,7 @@ def create_celery(broker_url: str | None = None) -> Celery:
         worker_send_task_events=True,
         task_send_sent_event=True,
     )
+    app.steps["worker"].add(QueueBeatStep)
     return app
 
 

@@ -23,6 +23,7 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Closed when the endpoint returns (see SessionDep), not when a streamed response ends."""
     async with request.app.state.sessionmaker() as session:
         yield session
 
@@ -32,7 +33,9 @@ def get_redis(request: Request) -> aioredis.Redis:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": an SSE response must not keep the session's pooled connection (nor, after a read, an open
+# transaction) for the whole stream; streams open their own short sessions when they need the database.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
 
 

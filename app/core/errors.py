@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
+from sqlalchemy.exc import TimeoutError as DatabasePoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -64,6 +65,12 @@ def install_error_handlers(app: FastAPI) -> None:
         logger.warning("database unavailable on {} {}: {}", request.method, request.url.path, exc.orig)
         message = "The database is busy or unavailable; nothing was saved. Please retry shortly."
         return error_response(503, "database_unavailable", message, None, {"Retry-After": "5"})
+
+    @app.exception_handler(DatabasePoolTimeout)
+    async def _database_saturated(request: Request, _exc: DatabasePoolTimeout) -> JSONResponse:
+        logger.warning("no free database connection for {} {}", request.method, request.url.path)
+        message = "The server is at capacity (all database connections busy); nothing was saved. Please retry."
+        return error_response(503, "database_busy", message, None, {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,9 @@ streams (REDIS_MAX_CONNECTIONS) and blocks briefly instead of failing when it is
 streams fail before this).
 """
 
+import redis
 import redis.asyncio as aioredis
+from redis.driver_info import DriverInfo
 
 POOL_WAIT_SECONDS = 10
 
@@ -20,5 +22,8 @@ def create_redis(url: str, max_connections: int) -> aioredis.Redis:
         socket_connect_timeout=2,
         health_check_interval=30,
         retry_on_timeout=True,
+        # Given explicitly, so a new connection does not look the version up in the package metadata (a
+        # directory scan that was 4 % of the API's CPU while 500 streams opened connections).
+        driver_info=DriverInfo(name="redis-py", lib_version=redis.__version__),
     )
     return aioredis.Redis(connection_pool=pool)

@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, UtcDateTime
 
@@ -28,7 +28,9 @@ class FinetuneJob(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    # SET NULL, not CASCADE: deleting a dataset keeps the history and metrics of the jobs trained on it
+    # (their adapters stay in use); the API refuses the deletion while a job using it is queued or running.
+    dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"), index=True)
     base_model: Mapped[str] = mapped_column(String(200))
     method: Mapped[str] = mapped_column(String(16))
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -40,3 +42,10 @@ class FinetuneJob(TimestampMixin, Base):
     adapter_name: Mapped[str | None] = mapped_column(String(100))
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    dataset: Mapped[Dataset | None] = relationship(lazy="joined")
+
+    @property
+    def dataset_name(self) -> str | None:
+        """The dataset's file name; None once the dataset was deleted."""
+        return self.dataset.name if self.dataset is not None else None

@@ -46,7 +46,8 @@ class FinetuneJobPublic(BaseModel):
     id: int
     owner_id: int
     owner: str | None = Field(default=None, description="Owner's username; set in an administrator's listing")
-    dataset_id: int
+    dataset_id: int | None = Field(description="null once the dataset was deleted; the job and its adapter stay")
+    dataset_name: str | None = Field(description="The dataset's file name; null once the dataset was deleted")
     base_model: str
     method: str
     config: dict[str, Any]
@@ -56,6 +57,9 @@ class FinetuneJobPublic(BaseModel):
     metrics: dict[str, Any]
     adapter_name: str | None
     queue_position: int | None = None
+    queue_message: str | None = Field(
+        default=None, description="While queued: why the job is not starting (no training worker is running)"
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -68,3 +72,16 @@ class FinetuneJobPublic(BaseModel):
 
 class FinetuneJobDetail(FinetuneJobPublic):
     loss_history: list[dict[str, Any]]
+
+
+class FinetuneMergePublic(BaseModel):
+    """A job's adapter merged into its base model (`POST /finetune/jobs/{id}/merge`)."""
+
+    job_id: int
+    state: Literal["none", "queued", "running", "done", "failed"]
+    base_model: str
+    adapter_name: str | None = None
+    path: str | None = Field(default=None, description="The merged model directory (config, safetensors, tokenizer)")
+    size_bytes: int | None = None
+    merged_at: datetime | None = None
+    error: str | None = None

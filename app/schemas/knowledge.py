@@ -56,6 +56,10 @@ class DocumentPublic(BaseModel):
     error: str | None
     pages: int | None
     chunks: int | None
+    queue_position: int | None = Field(default=None, description="While queued: place in the indexing queue")
+    queue_message: str | None = Field(
+        default=None, description="While queued: why indexing is not starting (no indexing worker is running)"
+    )
     created_at: datetime
 
 

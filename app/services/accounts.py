@@ -1,5 +1,6 @@
 """Accounts: registration, login, token rotation, API keys. Routes stay thin and call these."""
 
+import os
 from datetime import UTC, datetime
 
 import anyio
@@ -40,20 +41,31 @@ async def _ensure_unique(session: AsyncSession, username: str | None, email: str
     raise AppError(409, "conflict", f"That {field} is already registered.", {"field": field})
 
 
+# argon2 (64 MiB, t=3) costs ~0.25 s of CPU and 64 MiB per hash. Unbounded, a login burst ran one hash per
+# thread-pool thread (40): both cores went to hashing, the event loop starved and every request stalled
+# (load run, RELIABILITY.md). Half the cores hash; the rest keep serving.
+_HASH_SLOTS = anyio.CapacityLimiter(max(1, (os.cpu_count() or 1) // 2))
+
+
 async def _off_loop(fn, *args):
-    """argon2 takes ~50-100 ms of CPU: run it in a worker thread so one login does not stall every request."""
-    return await anyio.to_thread.run_sync(fn, *args)
+    """Run password hashing in a worker thread, at most `_HASH_SLOTS` at a time, so it never blocks the event loop.
+
+    Callers hold no open transaction while it runs: a pooled DB connection kept through a queued hash
+    exhausted the pool (QueuePool timeouts → 500 on every route) in the load run.
+    """
+    return await anyio.to_thread.run_sync(fn, *args, limiter=_HASH_SLOTS)
 
 
 async def create_user(session: AsyncSession, data: UserCreate, admin: bool | None = None) -> User:
     """Create a user; the very first user of an installation becomes admin unless told otherwise."""
+    password_hash = await _off_loop(hash_password, data.password)  # before any query: no connection held meanwhile
     await _ensure_unique(session, data.username, data.email)
     if admin is None:
         admin = (await session.scalar(select(func.count(User.id)))) == 0
     user = User(
         username=data.username,
         email=data.email.lower(),
-        password_hash=await _off_loop(hash_password, data.password),
+        password_hash=password_hash,
         display_name=data.display_name,
         role="admin" if admin else "user",
     )
@@ -70,6 +82,7 @@ async def authenticate(session: AsyncSession, login: str, password: str) -> User
     user = await session.scalar(
         select(User).where(or_(func.lower(User.username) == login.lower(), func.lower(User.email) == login.lower()))
     )
+    await session.commit()  # ends the read: the connection goes back to the pool while the hash runs
     if user is None or not await _off_loop(verify_password, password, user.password_hash):
         raise AppError(401, "invalid_credentials", "Incorrect username or password.")
     if not user.is_active:
@@ -115,6 +128,7 @@ async def revoke_refresh_token(session: AsyncSession, settings: Settings, user: 
 
 
 async def change_password(session: AsyncSession, user: User, current: str, new: str) -> None:
+    await session.commit()  # ends the user lookup's transaction: no connection held while hashing
     if not await _off_loop(verify_password, current, user.password_hash):
         raise AppError(400, "invalid_password", "Current password is incorrect.")
     user.password_hash = await _off_loop(hash_password, new)

@@ -1,7 +1,9 @@
 """The event stream a client reads for one answer: queue positions, live events, disconnect handling."""
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -11,8 +13,22 @@ from app.contracts import FINAL_MESSAGE_STATUSES, TERMINAL_EVENTS, JobKind
 from app.models import Message
 from app.schemas.conversation import MessagePublic
 from app.services.chat import request_stop
-from app.services.job_health import check_message
+from app.services.job_health import check_message, queued_status
 from app.streaming import JobEventStream
+
+# A waiting stream refreshes its queue position from Redis every idle second; the database check (queue timeout,
+# dead worker) runs every few seconds only: 500 waiting streams polling SQLite each second starved the POSTs.
+DATABASE_CHECK_EVERY_IDLE_ROUNDS = 5
+
+
+# A final answer whose terminal event has not arrived this long after it was stored lost it; younger ones may
+# still be on the way (stored, then published), with a more precise error code than the stored row has.
+LOST_EVENT_GRACE = timedelta(seconds=3)
+
+
+def _final_long_ago(message: Message) -> bool:
+    finished = message.finished_at
+    return is_final(message) and (finished is None or finished < datetime.now(UTC) - LOST_EVENT_GRACE)
 
 
 def listeners_key(message_id: int) -> str:
@@ -21,28 +37,38 @@ def listeners_key(message_id: int) -> str:
 
 async def answer_events(
     app: FastAPI, stream: JobEventStream, message_id: int, after_seq: int = 0, first: list[dict] | None = None
-) -> AsyncIterator[dict[str, Any]]:
-    """Relay one answer's events; if every client leaves before the end, cancel after a grace period."""
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Relay one answer's events in batches; if every client leaves before the end, cancel after a grace period."""
     redis, settings = app.state.redis, app.state.settings
     await redis.incr(listeners_key(message_id))
     await redis.expire(listeners_key(message_id), 3600)
-    last_position: list[int | None] = [-1]
+    last_shown: list[tuple | None] = [None]  # (queue position, no-worker message) the client last saw
+    idle_rounds = itertools.count(1)
 
     async def on_idle() -> dict | None:
-        async with app.state.sessionmaker() as session:
-            status = await check_message(session, redis, settings, message_id)
-        if status is None or status["data"]["queue_position"] == last_position[0]:
+        if next(idle_rounds) % DATABASE_CHECK_EVERY_IDLE_ROUNDS == 0:
+            async with app.state.sessionmaker() as session:
+                message = await session.get(Message, message_id)
+                if message is not None and _final_long_ago(message):  # its terminal event was lost (Redis restarted)
+                    return stored_final_event(message)
+                status = await check_message(session, redis, settings, message_id)
+        else:
+            status = await queued_status(redis, message_id)
+        if status is None:
             return None
-        last_position[0] = status["data"]["queue_position"]
+        shown = (status["data"]["queue_position"], status["data"].get("message"))
+        if shown == last_shown[0]:
+            return None
+        last_shown[0] = shown
         return status
 
     finished = False
     try:
-        for event in first or []:
-            yield event
-        async for event in stream.events(after_seq, on_idle):
-            yield event
-            finished = event["type"] in TERMINAL_EVENTS
+        if first:
+            yield first
+        async for batch in stream.batches(after_seq, on_idle):
+            yield batch
+            finished = batch[-1]["type"] in TERMINAL_EVENTS
     finally:
         with anyio.CancelScope(shield=True):
             await stream.close()

@@ -34,7 +34,8 @@ from app.core.tasks import dispatch
 from app.events import publish_async
 from app.models import Dataset, FinetuneJob, User
 from app.schemas.finetune import FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
-from app.streaming import JobEventStream
+from app.services.job_health import no_worker_message, waiting_status
+from app.streaming import JobEventStream, just, relay
 from worker.engine.errors import UnknownModelError
 from worker.engine.registry import get_registry
 from worker.engine.spec import ModelSpec
@@ -317,6 +318,7 @@ async def job_public(redis: aioredis.Redis, job: FinetuneJob, detail: bool = Fal
     public.owner = owner
     if job.status == "queued":
         public.queue_position = await queue_position(redis, job.id)
+        public.queue_message = await no_worker_message(redis, QUEUE_TRAINING)
     return public
 
 
@@ -361,35 +363,25 @@ async def job_events(request: Request, job: FinetuneJob, after_seq: int) -> Asyn
     stream = await JobEventStream(redis, JobKind.FINETUNE, job.id).open()
     if job.status in FINAL and not await stream.has_history():
         await stream.close()
-        return _single(stored_final_event(detail))
-    job_id, last_position = job.id, [detail["queue_position"]]
-    first = {"type": EventType.STATUS, "data": {"state": job.status, "queue_position": last_position[0]}}
+        return just(stored_final_event(detail))
+    job_id = job.id
+    state = {"state": job.status, "queue_position": None}
+    if job.status == "queued":
+        state = await waiting_status(redis, QUEUE_TRAINING, detail["queue_position"])
+    first, last_state = {"type": EventType.STATUS, "data": state}, [state]
 
     async def on_idle() -> dict | None:
         async with app.state.sessionmaker() as session:
             current = await check_job(session, redis, await session.get(FinetuneJob, job_id))
             if current.status == "queued":
-                position = await queue_position(redis, job_id)
-                if position != last_position[0]:
-                    last_position[0] = position
-                    return {"type": EventType.STATUS, "data": {"state": "queued", "queue_position": position}}
+                state = await waiting_status(redis, QUEUE_TRAINING, await queue_position(redis, job_id))
+                if state != last_state[0]:
+                    last_state[0] = state
+                    return {"type": EventType.STATUS, "data": state}
             elif current.status in FINAL and current.finished_at.replace(tzinfo=UTC) < datetime.now(UTC) - DONE_GRACE:
                 # Finished but its terminal event never came (the worker died between commit and publish).
                 event = stored_final_event((await job_public(redis, current, detail=True)).model_dump(mode="json"))
                 await publish_async(redis, JobKind.FINETUNE, job_id, event["type"], event["data"])
         return None
 
-    async def relay():
-        try:
-            yield first
-            async for event in stream.events(after_seq, on_idle):
-                yield event
-        finally:
-            with anyio.CancelScope(shield=True):
-                await stream.close()
-
-    return relay()
-
-
-async def _single(event: dict) -> AsyncIterator[dict[str, Any]]:
-    yield event
+    return relay(stream, first, after_seq, on_idle)

@@ -1,4 +1,5 @@
-"""Keep chat answers from hanging: fail ones that waited too long in the queue or whose worker died."""
+"""Keep queued work from hanging unexplained: say when no worker consumes a job's queue, and fail chat answers
+that waited too long in the queue or whose worker died."""
 
 import json
 from datetime import UTC, datetime
@@ -14,8 +15,37 @@ from app.core.config import Settings
 from app.events import publish_async
 from app.models import Message
 from app.services.chat import mark_failed
+from worker.ops.keys import QUEUE_BEAT_STALE_SECONDS, queue_workers_key
 
 SWEEP_INTERVAL_SECONDS = 10
+# Workers whose last beat (worker/ops/liveness.py) is recent, by Redis server time: one round trip, no clock skew.
+_LIVE_WORKERS = """
+local now = tonumber(redis.call('TIME')[1])
+return redis.call('ZCOUNT', KEYS[1], now - tonumber(ARGV[1]), '+inf')
+"""
+
+
+async def live_workers(redis: aioredis.Redis, queue: str) -> int:
+    """How many workers consume `queue` right now."""
+    return int(await redis.eval(_LIVE_WORKERS, 1, queue_workers_key(queue), QUEUE_BEAT_STALE_SECONDS))
+
+
+async def no_worker_message(redis: aioredis.Redis, queue: str) -> str | None:
+    """Why a job queued on `queue` is not starting, while no worker consumes it; None when one does."""
+    if await live_workers(redis, queue):
+        return None
+    return (
+        f"No {queue} worker is running; start one with ./start_all.sh or "
+        f"`celery -A worker.celery_app worker -Q {queue}`. The job starts as soon as one runs."
+    )
+
+
+async def waiting_status(redis: aioredis.Redis, queue: str, position: int | None) -> dict:
+    """A queued job's `status` event data: its queue position and, while no worker consumes the queue, why."""
+    data: dict = {"state": "queued", "queue_position": position}
+    if message := await no_worker_message(redis, queue):
+        data["message"] = message
+    return data
 
 
 def _age_seconds(message: Message) -> float:
@@ -43,6 +73,16 @@ async def _fail(session: AsyncSession, redis: aioredis.Redis, message_id: int, c
     logger.warning("message {} failed: {}", message_id, code)
 
 
+async def _status_event(redis: aioredis.Redis, position: int | None) -> dict:
+    return {"type": EventType.STATUS, "data": await waiting_status(redis, QUEUE_GENERATION, position)}
+
+
+async def queued_status(redis: aioredis.Redis, message_id: int) -> dict | None:
+    """The `status` event of an answer still in the generation queue (Redis only); None once a worker took it."""
+    rank = await redis.zrank(pending_queue_key(QUEUE_GENERATION), str(message_id))
+    return None if rank is None else await _status_event(redis, rank + 1)
+
+
 async def check_message(
     session: AsyncSession, redis: aioredis.Redis, settings: Settings, message_id: int
 ) -> dict | None:
@@ -58,9 +98,7 @@ async def check_message(
             )
             await _fail(session, redis, message_id, "queue_timeout", reason)
             return None
-        rank = await redis.zrank(pending_queue_key(QUEUE_GENERATION), str(message_id))
-        position = rank + 1 if rank is not None else None
-        return {"type": EventType.STATUS, "data": {"state": "queued", "queue_position": position}}
+        return await queued_status(redis, message_id) or await _status_event(redis, None)
     if message.status == "streaming" and not await redis.exists(lease_key(JobKind.MESSAGE, message_id)):
         reason = "The worker answering this message stopped (crashed or restarted). The partial answer is kept."
         await _fail(session, redis, message_id, "worker_lost", reason)

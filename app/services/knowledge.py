@@ -19,11 +19,12 @@ from kombu.exceptions import OperationalError
 from loguru import logger
 from python_multipart.multipart import MultipartParser, parse_options_header
 from redis.exceptions import RedisError
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contracts import (
+    QUEUE_INDEXING,
     REPLAY_TTL_SECONDS,
     TASK_DELETE_DOCUMENT,
     TASK_INDEX_DOCUMENT,
@@ -48,6 +49,7 @@ from app.schemas.knowledge import (
     SearchResponse,
 )
 from app.services.ephemeral_jobs import job_events, start_job
+from app.services.job_health import no_worker_message, waiting_status
 from app.streaming import JobEventStream
 from worker.rag.errors import DocumentError
 from worker.rag.loaders import detect_type, safe_filename
@@ -153,14 +155,40 @@ async def check_document(session: AsyncSession, redis: aioredis.Redis, document:
     return document
 
 
-async def list_documents(session: AsyncSession, redis: aioredis.Redis, kb: KnowledgeBase) -> list[Document]:
+async def list_documents(session: AsyncSession, redis: aioredis.Redis, kb: KnowledgeBase) -> list[DocumentPublic]:
     rows = list(
         await session.scalars(
             select(Document).where(Document.knowledge_base_id == kb.id).order_by(Document.id),
             execution_options={"populate_existing": True},
         )
     )
-    return [await check_document(session, redis, d) for d in rows]
+    return await public_documents(session, redis, [await check_document(session, redis, d) for d in rows])
+
+
+async def queue_position(session: AsyncSession, document: Document) -> int:
+    """1 + the documents anyone queued before this one: every user's documents share the indexing queue."""
+    ahead = or_(
+        Document.updated_at < document.updated_at,
+        and_(Document.updated_at == document.updated_at, Document.id < document.id),
+    )
+    return 1 + await session.scalar(select(func.count(Document.id)).where(Document.status == "queued", ahead))
+
+
+async def public_documents(
+    session: AsyncSession,
+    redis: aioredis.Redis,
+    documents: list[Document],
+    schema: type[DocumentPublic] = DocumentPublic,
+) -> list[DocumentPublic]:
+    """The documents as the API shows them: queued ones with their queue position and, while no indexing
+    worker runs, why they wait (they are not failed: a worker started later indexes them)."""
+    public = [schema.model_validate(document) for document in documents]
+    queued = [(item, document) for item, document in zip(public, documents, strict=True) if item.status == "queued"]
+    message = await no_worker_message(redis, QUEUE_INDEXING) if queued else None
+    for item, document in queued:
+        item.queue_position = await queue_position(session, document)
+        item.queue_message = message
+    return public
 
 
 async def delete_document(session: AsyncSession, redis: aioredis.Redis, tasks, settings: Settings, document: Document):
@@ -237,18 +265,32 @@ async def document_events(
     """A document's indexing events until `done`/`error`; while idle, a dead worker or a deletion ends it."""
     redis = app.state.redis
     document_id = document.id
+    last_state: list[dict | None] = [None]
 
-    async def on_idle() -> None:
+    async def waiting(session: AsyncSession, current: Document) -> dict | None:
+        """A `status` event while the document waits in the queue and its position or explanation changed."""
+        state = await waiting_status(redis, QUEUE_INDEXING, await queue_position(session, current))
+        if state == last_state[0]:
+            return None
+        last_state[0] = state
+        return {"type": EventType.STATUS, "data": state}
+
+    async def on_idle() -> dict | None:
         async with app.state.sessionmaker() as session:
             current = await session.get(Document, document_id)
             if current is None:
                 data = {"code": "deleted", "message": "The document was deleted."}
                 await publish_async(redis, JobKind.DOCUMENT, document_id, EventType.ERROR, data)
+            elif current.status == "queued":
+                return await waiting(session, current)
             else:
                 await check_document(session, redis, current)
+        return None
 
     if after_seq == 0 and document.status == "queued":  # the worker publishes every later state itself
-        yield {"type": EventType.STATUS, "data": {"state": "queued"}}
+        async with app.state.sessionmaker() as session:
+            first = await waiting(session, document)
+        yield first
     async for event in stream.events(after_seq, on_idle):
         yield event
 
@@ -395,7 +437,7 @@ async def add_documents(
             select(Document).where(Document.knowledge_base_id == kb.id, Document.content_hash.in_(hashes))
         )
     }
-    results: list[tuple[Document, bool]] = []
+    results: list[tuple[Document, bool]] = []  # (document, duplicate)
     created: list[Document] = []
     for received in files:
         existing = known.get(received.sha256)
@@ -425,7 +467,10 @@ async def add_documents(
             received.path.unlink(missing_ok=True)
         raise AppError(409, "duplicate_document", "The same file is being uploaded concurrently.") from exc
     await _start_indexing(session, redis, tasks, created)
-    return [DocumentUploaded(**DocumentPublic.model_validate(d).model_dump(), duplicate=dup) for d, dup in results]
+    uploaded = await public_documents(session, redis, [d for d, _ in results], DocumentUploaded)
+    for item, (_, duplicate) in zip(uploaded, results, strict=True):
+        item.duplicate = duplicate
+    return uploaded
 
 
 # -- search -------------------------------------------------------------------------------------------

@@ -317,7 +317,7 @@ route('GET', '/finetune/jobs/:id', (req, res, u, id) => {
 route('GET', '/finetune/jobs/:id/events', (req, res, u, id) => stream(req, res, `finetune:${id}`, Number(req.headers['last-event-id'] ?? 0)));
 route('POST', '/finetune/jobs', async (req, res, u) => {
   const b = await json(req);
-  const job = { id: nextId(), owner: u.id, dataset_id: b.dataset_id, base_model: b.base_model, method: b.method, config: b, status: 'queued', error: null, progress: {}, metrics: {}, adapter_name: null, model_id: null, loss_history: [], created_at: now() };
+  const job = { id: nextId(), owner: u.id, dataset_id: b.dataset_id, dataset_name: db.datasets.find((d) => d.id === b.dataset_id)?.name ?? null, base_model: b.base_model, method: b.method, config: b, status: 'queued', error: null, progress: {}, metrics: {}, adapter_name: null, model_id: null, loss_history: [], created_at: now() };
   db.jobs.push(job);
   send(res, 201, publicJob(job));
   void train(job);

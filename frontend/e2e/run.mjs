@@ -294,13 +294,19 @@ try {
   });
 
   const renamed = `Renamed ${user}`;
+  // The title shows at once (optimistic): wait for the server to save it too, so a failed or slow
+  // save is reported as such, then for the renamed item itself to show it.
   await step('rename conversation', async () => {
     const active = page.locator('.lm-conv-active[data-testid="conversation-item"]');
+    const id = await active.getAttribute('data-id');
     await active.getByTestId('conversation-menu').click();
     await tid('conversation-rename').click();
     await tid('rename-input').fill(renamed);
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().endsWith(`/api/v1/conversations/${id}`));
     await tid('rename-ok').click();
-    await page.locator('[data-testid="conversation-title"]', { hasText: renamed }).waitFor();
+    const res = await saved;
+    assert(res.status() === 200, `rename PATCH answered ${res.status()}: ${await res.text()}`);
+    await page.locator(`[data-testid="conversation-item"][data-id="${id}"] [data-testid="conversation-title"]`, { hasText: renamed }).waitFor();
   });
 
   if (process.env.SKIP_KNOWLEDGE !== '1') {

@@ -99,3 +99,22 @@ def test_api_process_never_imports_torch():
     code = "import sys, app.main; app.main.create_app(); print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
+
+
+async def test_no_free_database_connection_is_a_503_not_a_500(app, client, settings):
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from app.core.db import async_url, make_async_sessionmaker
+
+    headers = await auth_headers(client, "alice")
+    engine = create_async_engine(async_url(settings.database_url), pool_size=1, max_overflow=0, pool_timeout=0.2)
+    app.state.sessionmaker, normal = make_async_sessionmaker(engine), app.state.sessionmaker
+    try:
+        async with engine.connect():  # the only connection is busy
+            response = await client.get("/api/v1/conversations", headers=headers)
+    finally:
+        app.state.sessionmaker = normal
+        await engine.dispose()
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_busy"
+    assert response.headers["retry-after"] == "5"

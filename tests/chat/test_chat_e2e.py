@@ -227,3 +227,27 @@ def test_edit_and_resend_branches_from_the_edited_question(http):
         f"/api/v1/conversations/{conversation_id}/messages", json={"content": "x", "parent_id": 99999}, headers=headers
     )
     assert foreign.status_code == 422 and "parent_id" in foreign.json()["error"]["message"]
+
+
+def test_a_stream_whose_terminal_event_was_lost_ends_with_the_stored_answer(http, redis_client):
+    """A Redis restart can drop the worker's last event; the relay's database check ends the stream anyway."""
+    from app.contracts import JobKind, replay_key
+    from app.events import EventPublisher
+
+    headers = sign_up(http, "erin")
+    conversation_id = new_conversation(http, headers)
+    body = {"content": "Hello", "params": GREEDY, "stream": False}
+    answer = http.post(f"/api/v1/conversations/{conversation_id}/messages", json=body, headers=headers).json()
+    assert answer["status"] == "done"
+    redis_client.delete(replay_key(JobKind.MESSAGE, answer["id"]))  # the done event is gone with Redis ...
+    seq = EventPublisher(redis_client, JobKind.MESSAGE, answer["id"]).publish(
+        "token", {"text": "x"}
+    )  # ... a token is not
+    started = time.monotonic()
+    with http.stream(
+        "GET", f"/api/v1/messages/{answer['id']}/events", headers={**headers, "Last-Event-ID": str(seq)}, timeout=30
+    ) as r:
+        events = list(iter_sse(r))
+    assert [e.event for e in events] == ["done"]
+    assert events[0].data["message"]["content"] == answer["content"]
+    assert time.monotonic() - started < 15

@@ -21,14 +21,21 @@ E2E_MODEL = "tiny-llama-long"
 
 
 @pytest.fixture
-def slow_tiny_model(monkeypatch):
+def slow_tiny_model(monkeypatch, tiny_model_dir):
+    """Slowed per step, and never ending early: the random weights pick end-of-sequence by chance, which made
+    an answer too short for the drop-and-resume step (answers end at their max_new_tokens instead)."""
+    from transformers import AutoTokenizer
+
     from worker.engine import batcher
 
     original = batcher.BatchScheduler._forward
+    eos = AutoTokenizer.from_pretrained(tiny_model_dir).eos_token_id
 
     def slow_forward(self, *args, **kwargs):
         time.sleep(STEP_DELAY_SECONDS)
-        return original(self, *args, **kwargs)
+        logits = original(self, *args, **kwargs)
+        logits[..., eos] = float("-inf")
+        return logits
 
     monkeypatch.setattr(batcher.BatchScheduler, "_forward", slow_forward)
 

@@ -120,7 +120,6 @@ class Stack:
         self.api: Proc | None = None
         self.workers: dict[str, Proc] = {}
         self.admin: dict[str, str] = {}
-        self.notes: dict[str, object] = {}
         self._n = 0
 
     # -- processes ------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ import json
 import time
 
 import httpx
-import pytest
 import redis
 
 from tests.faults.conftest import LONG_PARAMS, Stack, iter_sse, new_conversation, wait_for
 
 SWEEP_BUDGET_SECONDS = 45  # lease 20 s + sweep interval 10 s + slack for two shared cores
+LIVE_GRACE_SECONDS = 20  # how long a client waits on a stream that only sends heartbeats
 
 
 def _ensure_up(stack: Stack) -> None:
@@ -162,36 +162,50 @@ def test_worker_killed_mid_answer_fails_once_and_keeps_partial_text(stack: Stack
     stack.assert_nothing_lost()
 
 
+class _LinesUntil:
+    """A response whose `iter_lines` stops at `deadline`: heartbeats keep a stream open, this bounds the wait."""
+
+    def __init__(self, response: httpx.Response, deadline: float = float("inf")):
+        self._response, self.deadline = response, deadline
+
+    def iter_lines(self):
+        for line in self._response.iter_lines():
+            yield line
+            if time.time() > self.deadline:
+                return
+
+
+def _final_event(events) -> object | None:
+    return next((event for event in events if event.event in ("done", "error")), None)
+
+
 def test_redis_restart_mid_answer_recovers(stack: Stack):
+    """Redis dies mid-answer and comes back empty: the same generation worker reconnects and keeps answering.
+
+    This used to kill the worker's consumer (kombu 5.7 raised AttributeError while restoring the unacked
+    task, see worker/ops/broker.py); nothing here replaces the worker.
+    """
     _ensure_up(stack)
+    worker = stack.workers["generation"]
     headers = stack.sign_up("bystander")
     conversation = new_conversation(stack, headers)
-    seen = []
+    live_outcome = "no terminal event"  # what the open stream showed; see RELIABILITY.md
     with stack.client(timeout=30) as http:
         with _ask(http, conversation, headers, "Tell me about France") as response:
             assert response.status_code == 200
-            events = iter_sse(response)
-            question_id, answer_id, _texts, _ = _read_until_tokens(events, 5)
-            stack.redis.kill9()
+            lines = _LinesUntil(response)
+            events = iter_sse(lines)
+            question_id, answer_id, _texts, last_seq = _read_until_tokens(events, 5)
+            stack.redis.kill9()  # the answer's task is unacked (acks_late) at this moment
             time.sleep(2)
             stack.start_redis()  # same port, empty (no persistence): the worst case
+            lines.deadline = time.time() + LIVE_GRACE_SECONDS
             try:
-                for event in events:
-                    seen.append(event.event)
-                    if event.event in ("done", "error"):
-                        break
+                final = _final_event(events)
+                live_outcome = final.event if final else live_outcome
             except httpx.HTTPError as exc:  # the relay may drop the stream; the client then resumes
-                seen.append(type(exc).__name__)
+                live_outcome = type(exc).__name__
     stack.wait_ready(60)
-    worker = stack.workers["generation"]
-    time.sleep(1)
-    crashed = "Unrecoverable error" in worker.log.read_text(errors="replace")
-    stack.notes["worker_survived_redis_restart"] = worker.alive() and not crashed
-    if not stack.notes["worker_survived_redis_restart"]:
-        # See test_generation_worker_survives_redis_restart: the consumer is dead (the process may even linger
-        # without consuming). Replace it, as a supervisor / liveness probe would, and check the rest recovers.
-        worker.kill9()
-        stack.start_worker("generation")
 
     def settled():
         row = stack.message(answer_id)
@@ -200,18 +214,18 @@ def test_redis_restart_mid_answer_recovers(stack: Stack):
     row = wait_for(settled, SWEEP_BUDGET_SECONDS + 20, what="the in-flight answer to leave pending/streaming")
     assert row["status"] in ("done", "failed"), dict(row)
     assert len(_answers_to(stack, question_id)) == 1
-    _short_chat_works(stack, headers)
+    # Whatever the open stream showed, resuming it tells the client how the answer ended.
+    with stack.client(timeout=30) as http:
+        resume = {**headers, "Last-Event-ID": str(last_seq)}
+        with http.stream("GET", f"/api/v1/messages/{answer_id}/events", headers=resume) as response:
+            assert response.status_code == 200, response.read()
+            final = _final_event(iter_sse(_LinesUntil(response, time.time() + LIVE_GRACE_SECONDS)))
+    expected = {"done": "done", "failed": "error"}[row["status"]]
+    assert final is not None and final.event == expected, f"resume gave {final}; the open stream gave {live_outcome}"
+
+    _short_chat_works(stack, headers)  # answered by the one worker there is: the one that lived through it
+    assert stack.workers["generation"] is worker and worker.alive(), f"generation worker exited:\n{worker.tail()}"
+    log = worker.log.read_text(errors="replace")
+    assert "Unrecoverable error" not in log, worker.tail(80)
+    assert "Connection to broker lost" in log, "the fault did not reach the worker's broker connection"
     stack.assert_nothing_lost()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="celery/kombu 5.7.0: a threads-pool worker holding an unacked (acks_late) task hits "
-    "'Unrecoverable error: AttributeError: NoneType has no attribute hostname' while restoring unacked "
-    "messages after the broker connection drops; its consumer stops (the process can linger without "
-    "consuming), so only a supervisor/liveness restart brings generation back",
-)
-def test_generation_worker_survives_redis_restart(stack: Stack):
-    if "worker_survived_redis_restart" not in stack.notes:
-        pytest.skip("runs after test_redis_restart_mid_answer_recovers")
-    assert stack.notes["worker_survived_redis_restart"]

@@ -1,9 +1,20 @@
-"""Dataset uploads and job requests the API refuses before anything is queued (no worker needed)."""
+"""Dataset uploads, job requests the API refuses before anything is queued, and deleting a dataset that trained
+jobs (the one test that needs the training worker)."""
 
 import subprocess
 import sys
 
-from tests.finetune.conftest import TINY_MODEL, chat_rows, create_dataset, job_body, jsonl, sign_up, upload
+from tests.finetune.conftest import (
+    TINY_MODEL,
+    chat_rows,
+    create_dataset,
+    follow,
+    job_body,
+    jsonl,
+    sign_up,
+    start_job,
+    upload,
+)
 
 
 def test_valid_upload_reports_format_count_preview_and_token_stats(api, ft_settings):
@@ -97,6 +108,35 @@ def test_datasets_are_private(api, ft_settings):
     assert api.delete(path, headers=alice).status_code == 204
     assert api.get(path, headers=alice).status_code == 404
     assert list((ft_settings.uploads_dir / "datasets").iterdir()) == []
+
+
+def test_deleting_a_dataset_keeps_its_finished_jobs_and_waits_for_active_ones(http, ft_settings):
+    headers = sign_up(http, "alice")
+    dataset = create_dataset(http, headers, eval_fraction="0.25")
+    path = f"/api/v1/finetune/datasets/{dataset['id']}"
+    finished = follow(http, headers, start_job(http, headers, dataset["id"], learning_rate=1e-2)["id"])[-1]
+    assert finished.event == "done", finished.data
+    trained = finished.data["job"]
+    assert trained["dataset_id"] == dataset["id"] and trained["dataset_name"] == "data.jsonl"
+    assert trained["metrics"]["eval_loss_after"] < trained["metrics"]["eval_loss_before"]
+
+    active = start_job(http, headers, dataset["id"], max_steps=100_000, batch_size=2)
+    refused = http.delete(path, headers=headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "dataset_in_use" and f"job {active['id']}" in refused.text
+    assert http.post(f"/api/v1/finetune/jobs/{active['id']}/cancel", headers=headers).status_code == 202
+    assert follow(http, headers, active["id"])[-1].data["job"]["status"] == "cancelled"
+
+    assert http.delete(path, headers=headers).status_code == 204
+    assert http.get(path, headers=headers).status_code == 404
+    kept = http.get(f"/api/v1/finetune/jobs/{trained['id']}", headers=headers).json()
+    assert kept["dataset_id"] is None and kept["dataset_name"] is None
+    for field in ("status", "metrics", "loss_history", "adapter_name", "model_id", "config"):
+        assert kept[field] == trained[field], field
+    listed = {job["id"]: job for job in http.get("/api/v1/finetune/jobs", headers=headers).json()}
+    assert set(listed) == {trained["id"], active["id"]} and listed[trained["id"]]["dataset_id"] is None
+    models = [model["id"] for model in http.get("/v1/models", headers=headers).json()["data"]]
+    assert trained["model_id"] in models, "the adapter is still served after its dataset is gone"
 
 
 def _refusal(api, headers, body) -> dict:

@@ -1,4 +1,5 @@
-"""Teach SmolLM2-135M a made-up fact through the real API, then ask it through chat as `<base>+<adapter>`."""
+"""Teach SmolLM2-135M a made-up fact through the real API and training worker, then ask it through chat as
+`<base>+<adapter>`: the adapter answers with the fact, the base model does not (the one end-to-end LoRA check)."""
 
 import pytest
 import redis

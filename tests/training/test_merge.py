@@ -13,8 +13,10 @@ def test_merged_model_matches_base_plus_adapter(tiny_model_dir, small_dataset, t
     config = TrainConfig(max_seq_len=128, max_steps=2, batch_size=4, learning_rate=1e-2)
     adapter = train(config, tiny_model_dir, small_dataset, tmp_path / "adapter").output_dir
 
-    merged_dir = merge_adapter(adapter, tmp_path / "merged")
+    stages = []
+    merged_dir = merge_adapter(adapter, tmp_path / "merged", on_stage=lambda stage, done: stages.append(done))
 
+    assert stages == sorted(stages) and stages[0] == 0.0 and len(stages) == 3
     assert not (merged_dir / "adapter_config.json").exists()
     assert (merged_dir / "tokenizer.json").exists()
     ids = torch.tensor([[5, 17, 42, 99, 7]])

@@ -52,6 +52,18 @@ def test_epochs_and_grad_accum_set_the_step_count(tiny_model_dir, small_dataset,
     assert [event["epoch"] for event in events] == [0.5, 1.0, 1.5, 2.0]
 
 
+def test_a_step_split_into_micro_batches_reports_the_loss_of_the_whole_batch(
+    tiny_model_dir, small_dataset, tmp_path
+):
+    """Micro-batch losses are weighted by the step's target tokens (counted on the host) and summed."""
+    first_loss = {}
+    for batch_size, grad_accum in ((6, 1), (3, 2)):
+        config = TrainConfig(max_seq_len=128, max_steps=1, batch_size=batch_size, grad_accum=grad_accum, dropout=0.0)
+        result = train(config, tiny_model_dir, small_dataset, tmp_path / f"accum-{grad_accum}")
+        first_loss[grad_accum] = result.loss_history[0]
+    assert first_loss[2] == pytest.approx(first_loss[1], rel=1e-5)
+
+
 def test_cancel_stops_within_a_step_and_leaves_a_loadable_adapter(tiny_model_dir, small_dataset, tmp_path):
     events, checks = [], []
 

@@ -2,6 +2,8 @@
 
 import gc
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,28 @@ from worker.training.config import TrainConfig
 from worker.training.errors import ConfigError, TrainingError
 from worker.training.metadata import read_adapter_metadata, write_adapter_metadata
 from worker.training.trainer import COMPLETED, TrainResult, train
+
+CANCEL_CHECK_INTERVAL_SECONDS = 0.25
+
+
+class ThrottledCheck:
+    """`check` asked at most every `interval` seconds, its last answer in between.
+
+    The trainer asks before every micro-batch; a Redis round trip each time cost fast steps several ms on
+    a loaded host. A cancel still lands within `interval` plus one micro-batch.
+    """
+
+    def __init__(self, check: Callable[[], bool], interval: float = CANCEL_CHECK_INTERVAL_SECONDS):
+        self._check = check
+        self._interval = interval
+        self._asked_at = float("-inf")
+        self._answer = False
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if now - self._asked_at >= self._interval:
+            self._asked_at, self._answer = now, self._check()
+        return self._answer
 
 
 @dataclass(frozen=True)
@@ -54,6 +78,7 @@ def claim(job_id: int) -> JobPlan | None:
 
 def finish(job_id: int, status: str, recorder: ProgressRecorder, **values: Any) -> dict:
     """Persist the outcome with the full loss history; returns the job as its public detail dict."""
+    recorder.close()  # every progress event goes out before the final one
     with db_sessions()() as session:
         job = session.get(FinetuneJob, job_id)
         job.status = status
@@ -79,7 +104,8 @@ def _train_adapter(plan: JobPlan, events: EventPublisher, recorder: ProgressReco
     shutil.rmtree(staging, ignore_errors=True)
     try:
         config = TrainConfig.from_dict(plan.config)
-        result = train(config, base_dir, plan.dataset, staging, recorder, events.cancelled, plan.base_model)
+        cancelled = ThrottledCheck(events.cancelled)
+        result = train(config, base_dir, plan.dataset, staging, recorder, cancelled, plan.base_model)
         # `base_model_id` is the key app/services/models_catalog.py lists adapters by.
         extra = {"base_model_id": plan.base_model, "job_id": plan.job_id, "owner_id": plan.owner_id}
         write_adapter_metadata(staging, read_adapter_metadata(staging) | extra)
@@ -112,6 +138,7 @@ def run_finetune_job(job_id: int) -> str:
             logger.opt(exception=exc).error("fine-tuning job {} failed", job_id)
             return _fail(events, job_id, recorder, "training_failed", f"{type(exc).__name__}: {exc}")
         finally:
+            recorder.close()
             gc.collect()
         status = "succeeded" if result.status == COMPLETED else "cancelled"
         final = finish(job_id, status, recorder, metrics=result.metrics, adapter_name=name)

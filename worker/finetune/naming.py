@@ -5,6 +5,10 @@ from pathlib import Path
 from app.core.config import Settings
 
 ADAPTER_PREFIX = "ft-"
+MERGE_METADATA = "localmind_merge.json"
+"""Written last into a merged model directory: its presence means the merge is complete."""
+MERGE_STATE_TTL_SECONDS = 24 * 3600
+"""How long a merge's queued/running/failed record (Redis `payload:merge:<job id>`) is kept."""
 
 
 def datasets_dir(settings: Settings) -> Path:
@@ -22,3 +26,8 @@ def adapter_name(job_id: int) -> str:
 
 def served_model_id(base_model: str, adapter: str) -> str:
     return f"{base_model}+{adapter}"
+
+
+def merged_model_dir(settings: Settings, job_id: int) -> Path:
+    """Job 7's adapter merged into its base model: `model_store/merged/ft-7`, a plain Hugging Face directory."""
+    return settings.model_store_dir / "merged" / adapter_name(job_id)

@@ -1,4 +1,5 @@
-"""Redis names shared by the API and the generation workers for model control and worker status reports."""
+"""Redis names shared by the API and the workers: model control, generation workers' status reports, and which
+queues have a live worker."""
 
 CONTROL_ACTIONS = ("load", "unload", "sync")
 
@@ -23,3 +24,13 @@ def control_channel(client) -> str:
 
 def report_key(hostname: str) -> str:
     return f"{REPORT_PREFIX}{hostname}"
+
+
+QUEUE_BEAT_SECONDS = 5.0
+QUEUE_BEAT_STALE_SECONDS = 20
+"""A worker counts as consuming a queue while its last beat is younger than this (Redis server time)."""
+
+
+def queue_workers_key(queue: str) -> str:
+    """Sorted set of the workers consuming `queue`: member = hostname, score = last beat (Redis TIME)."""
+    return f"workers:queue:{queue}"

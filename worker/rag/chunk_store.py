@@ -1,7 +1,8 @@
 """Chunk text and metadata in a SQLite file next to the vectors; it also holds the index version.
 
 WAL mode lets other processes read while one writes; `BEGIN IMMEDIATE` serializes writers across processes.
-Chunk ids are AUTOINCREMENT so a deleted chunk's id is never reused.
+Chunk ids are AUTOINCREMENT so a deleted chunk's id is never reused. BM25 tokens are stored as term ids
+(little-endian int32 blobs, ids from the `terms` table) so the whole corpus loads as one numpy array.
 """
 
 import sqlite3
@@ -9,6 +10,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
+
+from worker.rag.bm25 import PackedCorpus
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
@@ -18,11 +23,14 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL,
     page INTEGER,
     heading TEXT,
-    tokens TEXT NOT NULL
+    token_ids BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 """
+_TERM_ID = np.dtype("<i4")
+_SQL_VARIABLES = 500  # terms looked up per statement
 
 
 class ChunkStore:
@@ -35,6 +43,7 @@ class ChunkStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.executescript(_SCHEMA)
+            self._migrate_text_tokens()
 
     def close(self) -> None:
         self._conn.close()
@@ -51,6 +60,19 @@ class ChunkStore:
                 raise
             self._conn.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """Several reads that see one committed state (inside `write()` its transaction already does)."""
+        with self._lock:
+            if self._conn.in_transaction:
+                yield
+                return
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._conn.execute("COMMIT")
+
     def get_meta(self, key: str) -> str | None:
         with self._lock:
             row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -64,18 +86,33 @@ class ChunkStore:
         return int(self.get_meta("version") or 0)
 
     def insert(
-        self, document_id: int, rows: Sequence[tuple[int, str, int | None, str | None, str]]
+        self, document_id: int, rows: Sequence[tuple[int, str, int | None, str | None, list[str]]]
     ) -> list[int]:
-        """Insert (position, text, page, heading, tokens) rows; returns their new chunk ids in order."""
+        """Insert (position, text, page, heading, BM25 tokens) rows inside `write()`; returns the new chunk ids."""
         ids = []
         with self._lock:
-            for position, text, page, heading, tokens in rows:
+            blobs = self._term_blobs([row[4] for row in rows])
+            for (position, text, page, heading, _), blob in zip(rows, blobs, strict=True):
                 cursor = self._conn.execute(
-                    "INSERT INTO chunks (document_id, position, text, page, heading, tokens)"
+                    "INSERT INTO chunks (document_id, position, text, page, heading, token_ids)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (document_id, position, text, page, heading, tokens),
+                    (document_id, position, text, page, heading, blob),
                 )
                 ids.append(cursor.lastrowid)
+        return ids
+
+    def _term_blobs(self, token_lists: Sequence[list[str]]) -> list[bytes]:
+        """Each token list as an int32 blob of term ids, adding the terms not seen before."""
+        term_ids = self._term_ids(sorted(set().union(*token_lists)))
+        return [np.fromiter((term_ids[t] for t in tokens), _TERM_ID, len(tokens)).tobytes() for tokens in token_lists]
+
+    def _term_ids(self, terms: list[str]) -> dict[str, int]:
+        self._conn.executemany("INSERT OR IGNORE INTO terms (term) VALUES (?)", ((t,) for t in terms))
+        ids: dict[str, int] = {}
+        for start in range(0, len(terms), _SQL_VARIABLES):
+            batch = terms[start : start + _SQL_VARIABLES]
+            marks = ",".join("?" * len(batch))
+            ids.update(self._conn.execute(f"SELECT term, id FROM terms WHERE term IN ({marks})", batch))
         return ids
 
     def delete_document(self, document_id: int) -> list[int]:
@@ -106,13 +143,33 @@ class ChunkStore:
             ).fetchall()
         return {r[0]: r[1:] for r in rows}
 
-    def tokens_snapshot(self) -> tuple[int, list[int], list[list[str]]]:
-        """(version, chunk ids, BM25 tokens) read in one transaction, so they agree with each other."""
-        with self._lock:
-            self._conn.execute("BEGIN")
-            try:
-                version = int(self.get_meta("version") or 0)
-                rows = self._conn.execute("SELECT id, tokens FROM chunks ORDER BY id").fetchall()
-            finally:
-                self._conn.execute("COMMIT")
-        return version, [r[0] for r in rows], [r[1].split() for r in rows]
+    def bm25_corpus(self) -> PackedCorpus:
+        """Every chunk's term ids (in chunk id order) and the vocabulary, read in one transaction."""
+        with self.read():
+            rows = self._conn.execute("SELECT id, token_ids FROM chunks ORDER BY id").fetchall()
+            vocabulary = dict(self._conn.execute("SELECT term, id FROM terms"))
+        blobs = [r[1] for r in rows]
+        return PackedCorpus(
+            chunk_ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+            lengths=np.fromiter(map(len, blobs), np.int64, len(blobs)) // _TERM_ID.itemsize,
+            terms=np.frombuffer(b"".join(blobs), dtype=_TERM_ID).astype(np.int32),
+            vocabulary=vocabulary,
+        )
+
+    def _migrate_text_tokens(self) -> None:
+        """Files written before term ids kept the tokens as space-separated text: convert them once."""
+        if not self._has_text_tokens():
+            return
+        with self.write():
+            if not self._has_text_tokens():  # another process converted it first
+                return
+            rows = self._conn.execute("SELECT id, tokens FROM chunks").fetchall()
+            self._conn.execute("ALTER TABLE chunks ADD COLUMN token_ids BLOB")
+            blobs = self._term_blobs([tokens.split() for _, tokens in rows])
+            self._conn.executemany(
+                "UPDATE chunks SET token_ids = ? WHERE id = ?", zip(blobs, (r[0] for r in rows), strict=True)
+            )
+            self._conn.execute("ALTER TABLE chunks DROP COLUMN tokens")
+
+    def _has_text_tokens(self) -> bool:
+        return any(row[1] == "tokens" for row in self._conn.execute("PRAGMA table_info(chunks)"))

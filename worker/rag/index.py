@@ -1,10 +1,11 @@
-"""One knowledge base on disk: vectors (FAISS snapshots) + chunk store (SQLite) + BM25, searched together.
+"""One knowledge base on disk: vectors (FAISS snapshots) + chunk store (SQLite) + BM25 snapshots, searched together.
 
 Consistency: a write happens inside one SQLite `BEGIN IMMEDIATE` transaction (which also serializes writers
-across processes); the new vector snapshot is written under the next version number before the transaction
-that records that version commits. A crash at any point leaves the previous version whole. Readers compare
-the stored version with the one they hold before every search and reload when it changed; hits are always
-resolved through the chunk store, so a deleted chunk can never be returned.
+across processes); the new vector and BM25 snapshots are written under the next version number before the
+transaction that records that version commits. A crash at any point leaves the previous version whole. Readers
+compare the stored version with the one they hold before every search and reload when it changed (building
+BM25 from the chunk store only when its snapshot is missing or unreadable); hits are always resolved through
+the chunk store, so a deleted chunk can never be returned.
 """
 
 import threading
@@ -15,8 +16,10 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
+from loguru import logger
 
 from worker.rag.bm25 import BM25Index, tokenize
+from worker.rag.bm25_snapshot import BM25Snapshots
 from worker.rag.chunk_store import ChunkStore
 from worker.rag.splitter import Chunk
 from worker.rag.vector_store import FaissVectorStore, VectorStore
@@ -67,10 +70,12 @@ class KnowledgeIndex:
         self._reranker = reranker
         self._chunks = ChunkStore(self.index_dir / "chunks.sqlite3")
         self._vectors = vector_store or FaissVectorStore(self.index_dir, embedder.dim, hnsw_threshold)
+        self._bm25_snapshots = BM25Snapshots(self.index_dir)
         self._check_model()
         self._lock = threading.RLock()
         self._version = -1  # nothing loaded yet
         self._bm25: tuple[int, BM25Index] | None = None
+        self.bm25_builds_on_search = 0  # searches that found no usable BM25 snapshot and built one
 
     @property
     def embedder(self) -> EmbedderLike:
@@ -90,7 +95,7 @@ class KnowledgeIndex:
             embeddings = self._embedder.encode(texts)
         if len(embeddings) != len(chunks):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
-        rows = [(c.index, c.text, c.page, c.heading, " ".join(tokenize(c.text))) for c in chunks]
+        rows = [(c.index, c.text, c.page, c.heading, tokenize(c.text)) for c in chunks]
         with self._write():
             self._vectors.remove(np.asarray(self._chunks.delete_document(document_id), dtype=np.int64))
             ids = self._chunks.insert(document_id, rows)
@@ -115,6 +120,9 @@ class KnowledgeIndex:
                     new_version = self._version + 1
                     self._vectors.save(new_version)
                     self._vectors.prune(keep={self._version, new_version})
+                    bm25 = BM25Index.build(self._chunks.bm25_corpus())  # sees this transaction's changes
+                    self._bm25_snapshots.save(new_version, bm25)
+                    self._bm25_snapshots.prune(keep={self._version, new_version})
                     self._chunks.set_meta("version", str(new_version))
                     self._chunks.set_meta("dim", str(self._embedder.dim))
                     self._chunks.set_meta("embedding_model", self._embedder.model_name)
@@ -122,6 +130,7 @@ class KnowledgeIndex:
                 self._version = -1  # the in-memory vectors may hold the failed change: reload on next use
                 raise
             self._version = new_version
+            self._bm25 = (new_version, bm25)
 
     # -- reads --------------------------------------------------------------------------------------
 
@@ -147,8 +156,9 @@ class KnowledgeIndex:
         pool = max(4 * k, 20) if (mode == "hybrid" or self._reranker) else k
         with self._lock:
             self._refresh()
+            bm25 = self._bm25_index() if mode != "dense" else None  # may load a newer version of the vectors
             dense = self._vectors.search(query_vector, pool) if mode != "bm25" else []
-            sparse = self._bm25_index().search(tokenize(query), pool) if mode != "dense" else []
+            sparse = bm25.search(tokenize(query), pool) if bm25 else []
             if mode == "hybrid":
                 ranked = _reciprocal_rank_fusion([dense, sparse])
             else:
@@ -183,10 +193,29 @@ class KnowledgeIndex:
             return
 
     def _bm25_index(self) -> BM25Index:
-        if self._bm25 is None or self._bm25[0] != self._version:
-            version, ids, tokens = self._chunks.tokens_snapshot()
-            self._bm25 = (version, BM25Index(ids, tokens))
-        return self._bm25[1]
+        """The loaded version's BM25 index: its snapshot, else (missing or unreadable) built from the chunk store.
+
+        A snapshot vanishes under a reader when writers commit two newer versions meanwhile (they prune it): then
+        catch up, vectors included, so that both rankings of one search come from the same version.
+        """
+        for _ in range(5):
+            if self._bm25 is not None and self._bm25[0] == self._version:
+                return self._bm25[1]
+            try:
+                self._bm25 = (self._version, self._bm25_snapshots.load(self._version))
+            except Exception as exc:  # noqa: BLE001 - any unusable snapshot: the chunk store has the truth
+                if self._chunks.version() == self._version:
+                    logger.warning("{}: BM25 snapshot {} unusable: {!r}", self.index_dir, self._version, exc)
+                    self._bm25 = self._build_bm25()
+                self._refresh()  # catch up with the writers (a no-op when none committed meanwhile)
+        raise RuntimeError(f"{self.index_dir} kept changing while its BM25 index was loaded")
+
+    def _build_bm25(self) -> tuple[int, BM25Index]:
+        with self._chunks.read():
+            version = self._chunks.version()
+            index = BM25Index.build(self._chunks.bm25_corpus())
+        self.bm25_builds_on_search += 1
+        return version, index
 
     def _check_model(self) -> None:
         stored_dim = self._chunks.get_meta("dim")

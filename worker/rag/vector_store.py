@@ -136,7 +136,7 @@ class FaissVectorStore(VectorStore):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(self.directory)
+        fsync_path(self.directory)
 
     def load(self, version: int) -> None:
         if version == 0 and not self._path(0).exists():
@@ -181,8 +181,9 @@ class FaissVectorStore(VectorStore):
             self._index.add_with_ids(np.ascontiguousarray(vectors[live]), ids[live])
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Flush a file or directory entry to disk (a directory after a rename makes the rename durable)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

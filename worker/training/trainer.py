@@ -1,7 +1,8 @@
 """The fine-tuning run: a plain PyTorch loop over a PEFT model with progress, cancellation and metrics.
 
-A bare loop rather than HF Trainer: per-step callbacks and a cancel check are all the job system needs,
-and the loop stays within a few percent of a minimal PEFT loop (see bench/finetune.py).
+A bare loop rather than HF Trainer: per-step callbacks and a cancel check are all the job system needs.
+Nothing in a step waits on I/O or on the device more than once; bench/finetune.py compares the whole job
+path with a minimal PEFT loop.
 """
 
 import math
@@ -143,16 +144,17 @@ class _Run:
         model.train()
         for step in range(1, total_steps + 1):
             group = [next(batches) for _ in range(config.grad_accum)]
-            targets = sum(int((batch["labels"][:, 1:] != IGNORE_INDEX).sum()) for _, batch in group)
-            loss = 0.0
+            targets = sum(batch.targets for _, batch in group)
+            step_loss = torch.zeros((), device=self.device)
             for _, batch in group:
                 if should_cancel():
                     optimizer.zero_grad(set_to_none=True)
                     return CANCELLED, loss_history, tokens
-                output = model(**batch, num_items_in_batch=max(targets, 1))
+                output = model(**batch.tensors, num_items_in_batch=max(targets, 1))
                 output.loss.backward()
-                loss += output.loss.item()
-                tokens += int(batch["attention_mask"].sum())
+                step_loss += output.loss.detach()
+                tokens += batch.tokens
+            loss = step_loss.item()  # the step's one wait for the device
             if not math.isfinite(loss):
                 raise TrainingError(f"loss became {loss} at step {step}; lower learning_rate")
             learning_rate = scheduler.get_last_lr()[0]
@@ -195,9 +197,8 @@ class _Run:
         total, count = 0.0, 0
         for start in range(0, len(examples), self.config.batch_size):
             batch = _collate(examples[start : start + self.config.batch_size], pad_id, self.device)
-            targets = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
-            total += model(**batch, num_items_in_batch=1).loss.item()
-            count += targets
+            total += model(**batch.tensors, num_items_in_batch=1).loss.item()
+            count += batch.targets
         model.train()
         return total / max(count, 1)
 
@@ -222,9 +223,16 @@ class _Run:
         )
 
 
+@dataclass(frozen=True)
+class _Batch:
+    tensors: dict[str, torch.Tensor]  # the model's keyword arguments, on the device
+    tokens: int  # tokens that are not padding
+    targets: int  # tokens the loss is computed on (assistant tokens after the causal shift)
+
+
 def _micro_batches(
     examples: list[Example], batch_size: int, seed: int, pad_id: int, device: torch.device
-) -> Iterator[tuple[float, dict[str, torch.Tensor]]]:
+) -> Iterator[tuple[float, _Batch]]:
     """Endless (epoch progress, batch) pairs, reshuffled deterministically each epoch."""
     rng = random.Random(seed)
     epoch = 0
@@ -238,21 +246,22 @@ def _micro_batches(
         epoch += 1
 
 
-def _collate(examples: list[Example], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
-    """Right-pad to the longest sample; padding is masked out of attention and loss."""
+def _collate(examples: list[Example], pad_id: int, device: torch.device) -> _Batch:
+    """Right-pad to the longest sample; padding is masked out of attention and loss.
+
+    The counts are taken on the host, before the copy to the device, so reading them never waits for it.
+    """
     width = max(len(ids) for ids, _ in examples)
-    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
-    attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
-    for row, (ids, target) in enumerate(examples):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
-        labels[row, : len(target)] = torch.tensor(target)
-        attention_mask[row, : len(ids)] = 1
-    return {
-        "input_ids": input_ids.to(device),
-        "labels": labels.to(device),
-        "attention_mask": attention_mask.to(device),
-    }
+    # One tensor per field from padded lists: cheaper than a slice copy per row.
+    input_ids = torch.tensor([ids + [pad_id] * (width - len(ids)) for ids, _ in examples])
+    labels = torch.tensor([target + [IGNORE_INDEX] * (width - len(target)) for _, target in examples])
+    attention_mask = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in examples])
+    tensors = {"input_ids": input_ids, "labels": labels, "attention_mask": attention_mask}
+    return _Batch(
+        tensors={name: tensor.to(device) for name, tensor in tensors.items()},
+        tokens=sum(len(ids) for ids, _ in examples),
+        targets=int((labels[:, 1:] != IGNORE_INDEX).sum()),
+    )
 
 
 def _linear_schedule(warmup_steps: int, total_steps: int) -> Callable[[int], float]:

@@ -7,7 +7,7 @@ from app.schemas.chat import MessageCreate, RegenerateRequest
 from app.schemas.conversation import MessagePublic
 from app.services import chat, conversations
 from app.services.answer_stream import answer_events, is_final, stored_final_event
-from app.streaming import JobEventStream, sse_response
+from app.streaming import JobEventStream, just, sse_response
 
 router = APIRouter(tags=["chat"])
 
@@ -105,10 +105,7 @@ async def message_events(
     if is_final(message) and not await stream.has_history():
         await stream.close()
 
-        async def single():
-            yield stored_final_event(message)
-
-        return sse_response(single(), settings.sse_heartbeat_seconds)
+        return sse_response(just(stored_final_event(message)), settings.sse_heartbeat_seconds)
     return sse_response(answer_events(request.app, stream, message.id, after), settings.sse_heartbeat_seconds)
 
 

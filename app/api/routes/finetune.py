@@ -1,8 +1,14 @@
 from fastapi import APIRouter, Request, Response, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
-from app.schemas.finetune import DatasetPublic, FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
-from app.services import finetune
+from app.schemas.finetune import (
+    DatasetPublic,
+    FinetuneJobCreate,
+    FinetuneJobDetail,
+    FinetuneJobPublic,
+    FinetuneMergePublic,
+)
+from app.services import finetune, finetune_merge
 from app.streaming import SSE_DOC, sse_response
 
 router = APIRouter(prefix="/finetune", tags=["finetune"])
@@ -97,4 +103,54 @@ async def job_events(
     """`status` (queue_position while queued), `progress` per step, then `done {job}` or `error`."""
     job = await finetune.get_visible_job(session, redis, user, job_id)
     events = await finetune.job_events(request, job, after)
+    return sse_response(events, settings.sse_heartbeat_seconds)
+
+
+@router.post(
+    "/jobs/{job_id}/merge",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=FinetuneMergePublic,
+    responses={
+        200: {"model": FinetuneMergePublic, "description": "Already merged: the existing result"},
+        409: {"description": "QLoRA job (`merge_unsupported`) or a job that has not succeeded (`job_not_finished`)"},
+    },
+)
+async def merge_job(
+    job_id: ObjectId,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+):
+    """Merge the job's LoRA adapter into its base model (a full model under `model_store/merged/`) on the
+    training queue; follow it at `/merge/events`. Repeating the call returns the merge in progress or done."""
+    job = await finetune.get_visible_job(session, redis, user, job_id)
+    merge = await finetune_merge.start_merge(redis, request.app.state.tasks, settings, job)
+    if merge.state == "done":
+        response.status_code = status.HTTP_200_OK
+    return merge
+
+
+@router.get("/jobs/{job_id}/merge", response_model=FinetuneMergePublic)
+async def get_merge(job_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep):
+    """`state`: none | queued | running | done (with `path`, `size_bytes`) | failed (with `error`)."""
+    job = await finetune.get_visible_job(session, redis, user, job_id)
+    return await finetune_merge.check_merge(redis, settings, job)
+
+
+@router.get("/jobs/{job_id}/merge/events", responses=SSE_DOC)
+async def merge_events(
+    job_id: ObjectId,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    after: LastEventSeq,
+):
+    """`status {state}`, `progress {stage, fraction}`, then `done {merge}` or `error {code, message}`."""
+    job = await finetune.get_visible_job(session, redis, user, job_id)
+    events = await finetune_merge.merge_events(request, settings, job, after)
     return sse_response(events, settings.sse_heartbeat_seconds)

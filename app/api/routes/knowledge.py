@@ -15,7 +15,7 @@ from app.schemas.knowledge import (
     SearchResponse,
 )
 from app.services import knowledge
-from app.streaming import SSE_DOC, JobEventStream, sse_response
+from app.streaming import SSE_DOC, JobEventStream, just, sse_response
 
 router = APIRouter(tags=["knowledge"])
 
@@ -112,7 +112,10 @@ async def search(
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic)
 async def get_document(document_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
-    return await knowledge.get_owned_document(session, redis, user, document_id)
+    """A queued document carries `queue_position`, and `queue_message` while no indexing worker runs."""
+    document = await knowledge.get_owned_document(session, redis, user, document_id)
+    [public] = await knowledge.public_documents(session, redis, [document])
+    return public
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -134,7 +137,9 @@ async def reindex_document(
 ):
     """Index an indexed or failed document again (409 while it is being indexed)."""
     document = await knowledge.get_owned_document(session, redis, user, document_id)
-    return await knowledge.reindex(session, redis, request.app.state.tasks, document)
+    document = await knowledge.reindex(session, redis, request.app.state.tasks, document)
+    [public] = await knowledge.public_documents(session, redis, [document])
+    return public
 
 
 @router.get("/documents/{document_id}/events", responses=SSE_DOC)
@@ -147,15 +152,13 @@ async def document_events(
     settings: SettingsDep,
     after: LastEventSeq,
 ):
-    """`status {state}`, `progress {stage, done, total}`, then `done {document}` or `error {code, message}`."""
+    """`status {state}` (while queued also `queue_position`, and `message` when no indexing worker runs),
+    `progress {stage, done, total}`, then `done {document}` or `error {code, message}`."""
     document = await knowledge.get_owned_document(session, redis, user, document_id)
     stream = await JobEventStream(redis, JobKind.DOCUMENT, document.id).open()
     if document.status in knowledge.FINAL_STATUSES and not await stream.has_history():
         await stream.close()
 
-        async def single():
-            yield knowledge.public_event(document)
-
-        return sse_response(single(), settings.sse_heartbeat_seconds)
+        return sse_response(just(knowledge.public_event(document)), settings.sse_heartbeat_seconds)
     events = knowledge.document_events(request.app, stream, document, after)
     return sse_response(events, settings.sse_heartbeat_seconds)

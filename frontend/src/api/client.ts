@@ -10,6 +10,7 @@ import type {
   DocumentPublic,
   FinetuneJob,
   FinetuneJobCreate,
+  FinetuneMerge,
   KnowledgeBase,
   MessagePublic,
   ModelInfo,
@@ -142,6 +143,10 @@ export const finetune = {
   cancelJob: (id: number) => post<unknown>(`${API}/finetune/jobs/${id}/cancel`),
   jobEvents: (id: number, lastEventId: string | null, signal?: AbortSignal) =>
     openStream(`${API}/finetune/jobs/${id}/events`, { lastEventId, signal }),
+  merge: (id: number) => request<FinetuneMerge>(`${API}/finetune/jobs/${id}/merge`),
+  startMerge: (id: number) => post<FinetuneMerge>(`${API}/finetune/jobs/${id}/merge`),
+  mergeEvents: (id: number, lastEventId: string | null, signal?: AbortSignal) =>
+    openStream(`${API}/finetune/jobs/${id}/merge/events`, { lastEventId, signal }),
 };
 
 export const system = {

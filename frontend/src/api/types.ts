@@ -138,6 +138,10 @@ export interface DocumentPublic {
   error: string | null;
   pages: number | null;
   chunks: number | null;
+  /** While queued: place in the indexing queue (1 = next); null otherwise. */
+  queue_position: number | null;
+  /** While queued and no indexing worker is running: why indexing does not start; null otherwise. */
+  queue_message: string | null;
   created_at: string;
 }
 
@@ -203,7 +207,10 @@ export type FinetuneStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'ca
 
 export interface FinetuneJob {
   id: number;
-  dataset_id: number;
+  /** null once the dataset was deleted; the job and its adapter stay. */
+  dataset_id: number | null;
+  /** The dataset's file name; null once the dataset was deleted. */
+  dataset_name: string | null;
   base_model: string;
   method: FinetuneMethod;
   config: Record<string, unknown>;
@@ -213,9 +220,32 @@ export interface FinetuneJob {
   adapter_name: string | null;
   /** `<base>+<adapter>` once the adapter is saved. */
   model_id: string | null;
-  queue_position?: number | null;
+  /** While queued: place in the training queue (1 = next); null otherwise. */
+  queue_position: number | null;
+  /** While queued and no training worker is running: why the job does not start; null otherwise. */
+  queue_message: string | null;
   loss_history?: LossPoint[];
   created_at: string;
+}
+
+/** GET|POST /api/v1/finetune/jobs/{id}/merge: the job's adapter merged into a full model for export. */
+export type MergeState = 'none' | 'queued' | 'running' | 'done' | 'failed';
+
+export interface FinetuneMerge {
+  job_id: number;
+  state: MergeState;
+  base_model: string;
+  adapter_name: string | null;
+  /** The merged model directory on the server (config, safetensors, tokenizer), once done. */
+  path: string | null;
+  size_bytes: number | null;
+  merged_at: string | null;
+  error: string | null;
+}
+
+export interface MergeProgress {
+  stage: string;
+  fraction: number;
 }
 
 export interface FinetuneProgress {
@@ -258,7 +288,10 @@ export interface SSEEvent {
 
 export interface StatusEventData {
   state: string;
-  queue_position?: number;
+  /** While queued: place in the queue; null when the position is unknown. */
+  queue_position?: number | null;
+  /** While queued and no worker consumes the queue: why the job does not start. */
+  message?: string;
   model?: string;
   user_message_id?: number;
   assistant_message_id?: number;

@@ -50,7 +50,10 @@ export function ChatPage() {
       okText: t('common.save'),
       okButtonProps: { 'data-testid': 'rename-ok' },
       cancelText: t('common.cancel'),
-      onOk: () => (title.trim() ? list.update(c.id, { title: title.trim() }).catch(fail) : undefined),
+      // The new title shows at once (optimistic); a failed save puts the old one back and says why.
+      onOk: () => {
+        if (title.trim()) void list.update(c.id, { title: title.trim() }).catch(fail);
+      },
     });
   };
 

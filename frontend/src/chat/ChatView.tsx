@@ -7,7 +7,7 @@ import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 import { ChatToolbar } from './ChatToolbar';
 import { Composer } from './Composer';
-import { activePath, siblingInfo, type Selection } from './conversationStore';
+import { activePath, savedFields, siblingInfo, type Selection } from './conversationStore';
 import { MessageItem } from './MessageItem';
 import { MessageList } from './MessageList';
 import { StatusLine } from './StatusLine';
@@ -100,8 +100,8 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
   if (!detail.data) return <Spin style={{ display: 'block', margin: '20vh auto' }} />;
 
   const changeSettings = async (patch: ConversationUpdate) => {
-    const c = await onUpdate(id, patch);
-    detail.setData((d) => (d ? { ...d, ...c, messages: d.messages } : d));
+    const saved = savedFields(await onUpdate(id, patch), patch);
+    detail.setData((d) => (d ? { ...d, ...saved } : d));
   };
 
   return (

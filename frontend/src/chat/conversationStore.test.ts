@@ -3,8 +3,12 @@ import type { ConversationPublic, MessagePublic } from '../api/types';
 import {
   activePath,
   groupByDate,
+  patchConversation,
   readCachedConversations,
+  savedFields,
   siblingInfo,
+  withConversation,
+  withoutConversation,
   writeCachedConversations,
 } from './conversationStore';
 
@@ -64,6 +68,23 @@ describe('conversation cache', () => {
   it('survives garbage in localStorage', () => {
     localStorage.setItem('lm.conversations', '{not json');
     expect(readCachedConversations(1)).toEqual([]);
+  });
+});
+
+describe('conversation list changes', () => {
+  const at = new Date(2026, 0, 1);
+  const list = [conv(1, at), conv(2, at)];
+
+  it('are idempotent, since they are replayed on lists that may already contain them', () => {
+    const created = conv(3, at);
+    for (const change of [withConversation(created), withoutConversation(2), patchConversation(1, { title: 'x' })])
+      expect(change(change(list))).toEqual(change(list));
+    expect(withConversation(created)(list).map((c) => c.id)).toEqual([3, 1, 2]);
+  });
+
+  it('a saved PATCH sets only the fields it sent, as the server saved them', () => {
+    const saved = { ...conv(1, at), title: 'Trimmed', model: 'other', updated_at: '2026-01-02T00:00:00Z' };
+    expect(savedFields(saved, { title: ' Trimmed ' })).toEqual({ title: 'Trimmed', updated_at: '2026-01-02T00:00:00Z' });
   });
 });
 

@@ -1,5 +1,5 @@
 /** Pure helpers for the conversation list and the message tree (tested in conversationStore.test.ts). */
-import type { ConversationPublic, MessagePublic } from '../api/types';
+import type { ConversationPublic, ConversationUpdate, MessagePublic } from '../api/types';
 
 export type DateGroup = 'today' | 'yesterday' | 'week' | 'older';
 
@@ -47,6 +47,28 @@ export function writeCachedConversations(userId: number, items: ConversationPubl
 
 export function clearCachedConversations(): void {
   localStorage.removeItem(CACHE_KEY);
+}
+
+/**
+ * List changes for the conversation Overlay: idempotent, because they are replayed on server
+ * lists that may already contain them.
+ */
+export const withConversation = (c: ConversationPublic) => (list: ConversationPublic[]) => [
+  c,
+  ...list.filter((x) => x.id !== c.id),
+];
+
+export const withoutConversation = (id: number) => (list: ConversationPublic[]) => list.filter((x) => x.id !== id);
+
+/** Sets only the given fields, so two changes to one conversation never undo each other. */
+export const patchConversation = (id: number, fields: Partial<ConversationPublic>) => (list: ConversationPublic[]) =>
+  list.map((x) => (x.id === id ? { ...x, ...fields } : x));
+
+/** The fields a PATCH changed, as the server saved them (normalised), with its new updated_at. */
+export function savedFields(saved: ConversationPublic, sent: ConversationUpdate): Partial<ConversationPublic> {
+  const fields: Partial<ConversationPublic> = { updated_at: saved.updated_at };
+  for (const key of Object.keys(sent) as Array<keyof ConversationUpdate>) Object.assign(fields, { [key]: saved[key] });
+  return fields;
 }
 
 /** parent key -> chosen child id (set by ← → navigation). */

@@ -25,6 +25,20 @@ describe('applyEvent', () => {
     expect(s).toMatchObject({ active: false, state: 'cancelled', text: 'Hello' });
   });
 
+  it("keeps the queued status's no-worker message until the answer leaves the queue", () => {
+    const message = 'No generation worker is running; start one with ./start_all.sh or `celery -A worker.celery_app worker -Q generation`.';
+    let s = applyEvent(start, { seq: '1', type: 'status', data: { state: 'queued', user_message_id: 10, assistant_message_id: 11 } }, 0);
+    expect(s.queueMessage).toBeUndefined();
+    s = applyEvent(s, { seq: null, type: 'status', data: { state: 'queued', queue_position: 1, message } }, 10);
+    expect(s).toMatchObject({ state: 'queued', queuePosition: 1, queueMessage: message });
+    s = applyEvent(s, { seq: null, type: 'status', data: { state: 'queued', queue_position: null } }, 20);
+    expect(s.queuePosition).toBeUndefined();
+    expect(s.queueMessage).toBeUndefined();
+    s = applyEvent(s, { seq: null, type: 'status', data: { state: 'queued', queue_position: 1, message } }, 30);
+    s = applyEvent(s, { seq: '2', type: 'status', data: { state: 'loading_model', model: 'tiny' } }, 40);
+    expect(s.queueMessage).toBeUndefined();
+  });
+
   it('ignores events replayed at or below the last applied seq', () => {
     let s = applyEvent(start, { seq: '1', type: 'token', data: { text: 'a' } }, 0);
     s = applyEvent(s, { seq: '2', type: 'token', data: { text: 'b' } }, 10);

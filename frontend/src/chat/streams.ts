@@ -15,6 +15,8 @@ export interface LiveStream {
   model?: string;
   state: string;
   queuePosition?: number;
+  /** While queued: why the answer is not starting (no generation worker is running), from the server. */
+  queueMessage?: string;
   text: string;
   tokenCount: number;
   firstTokenAt?: number;
@@ -47,10 +49,12 @@ export function applyEvent(s: LiveStream, e: JobEvent, now: number): LiveStream 
   switch (e.type) {
     case 'status': {
       const d = e.data as StatusEventData;
+      const state = d.state ?? s.state;
       return {
         ...s,
-        state: d.state ?? s.state,
-        queuePosition: d.queue_position,
+        state,
+        queuePosition: d.queue_position ?? undefined,
+        queueMessage: state === 'queued' ? d.message : undefined,
         model: d.model ?? s.model,
         userMessageId: d.user_message_id ?? s.userMessageId,
         assistantMessageId: d.assistant_message_id ?? s.assistantMessageId,
@@ -64,6 +68,7 @@ export function applyEvent(s: LiveStream, e: JobEvent, now: number): LiveStream 
       return {
         ...s,
         state: 'generating',
+        queueMessage: undefined,
         text: s.text + (e.data as { text: string }).text,
         tokenCount,
         firstTokenAt,

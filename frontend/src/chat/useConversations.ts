@@ -1,59 +1,75 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { conversations as api } from '../api/client';
 import type { ConversationPublic, ConversationUpdate } from '../api/types';
-import { readCachedConversations, writeCachedConversations } from './conversationStore';
+import { Overlay } from '../common/overlay';
+import {
+  patchConversation,
+  readCachedConversations,
+  savedFields,
+  withConversation,
+  withoutConversation,
+  writeCachedConversations,
+} from './conversationStore';
 
-/** The conversation list: shown from the localStorage cache at once, then replaced by the server's. */
+/**
+ * The conversation list: shown from the localStorage cache at once, then the server's. Local
+ * changes are replayed over list answers that may predate them (see Overlay), so a list load
+ * started before a rename, a create or a delete cannot undo it; updates show at once.
+ */
 export function useConversations(userId: number, query: string) {
-  const [items, setItems] = useState<ConversationPublic[]>(() => readCachedConversations(userId));
+  const [overlay] = useState(() => new Overlay<ConversationPublic[]>(readCachedConversations(userId)));
+  const [items, setItems] = useState(() => overlay.value);
   const [loading, setLoading] = useState(true);
-  /** Bumped by every reload and local change: a slower, older list answer must not overwrite a newer state. */
-  const version = useRef(0);
+  const latestLoad = useRef(0);
+
+  const show = useCallback(() => {
+    const list = overlay.value;
+    setItems(list);
+    if (!query) writeCachedConversations(userId, list);
+  }, [overlay, userId, query]);
 
   const reload = useCallback(async () => {
-    const mine = ++version.current;
+    const load = overlay.startLoad();
+    latestLoad.current = load;
     setLoading(true);
     try {
       const page = await api.list({ q: query || undefined });
-      if (mine !== version.current) return;
-      setItems(page.items);
-      if (!query) writeCachedConversations(userId, page.items);
+      if (overlay.loaded(load, page.items)) show();
     } finally {
-      if (mine === version.current) setLoading(false);
+      if (load === latestLoad.current) setLoading(false);
     }
-  }, [userId, query]);
+  }, [overlay, query, show]);
 
   useEffect(() => {
     const timer = setTimeout(() => void reload().catch(() => undefined), query ? 250 : 0);
     return () => clearTimeout(timer);
   }, [reload, query]);
 
-  const change = useCallback(
-    (fn: (list: ConversationPublic[]) => ConversationPublic[]) => {
-      version.current += 1;
-      setLoading(false);
-      setItems((list) => {
-        const next = fn(list);
-        if (!query) writeCachedConversations(userId, next);
-        return next;
-      });
-    },
-    [userId, query],
-  );
-
   const create = async (body: ConversationUpdate) => {
     const c = await api.create(body);
-    change((list) => [c, ...list]);
+    overlay.apply(withConversation(c));
+    show();
     return c;
   };
+  /** Optimistic: shown at once, replaced by the server's values when saved, undone if the PATCH fails. */
   const update = async (id: number, body: ConversationUpdate) => {
-    const c = await api.update(id, body);
-    change((list) => list.map((x) => (x.id === id ? c : x)));
-    return c;
+    const change = overlay.begin(patchConversation(id, body));
+    show();
+    try {
+      const c = await api.update(id, body);
+      change.settle(patchConversation(id, savedFields(c, body)));
+      return c;
+    } catch (e) {
+      change.cancel();
+      throw e;
+    } finally {
+      show();
+    }
   };
   const remove = async (id: number) => {
     await api.remove(id);
-    change((list) => list.filter((x) => x.id !== id));
+    overlay.apply(withoutConversation(id));
+    show();
   };
   return { items, loading, reload, create, update, remove };
 }

@@ -1,38 +1,44 @@
 import { useCallback, useEffect, useRef, useState, type SetStateAction } from 'react';
+import { Overlay } from './overlay';
 
 /**
  * Loads data from an async function; reload() fetches again, setData() updates locally.
- * An answer is dropped when a newer reload or a local update happened meanwhile.
+ * A local update is replayed over the answer of a load that started before it (see Overlay),
+ * and an answer older than the one shown is dropped. Updater functions must be idempotent.
  */
 export function useResource<T>(load: () => Promise<T>, deps: unknown[], initial?: T) {
+  const [overlay] = useState(() => new Overlay<T | undefined>(initial));
   const [data, setState] = useState<T | undefined>(initial);
   const [error, setError] = useState<Error | null>(null);
   const [loading, setLoading] = useState(true);
   const loadRef = useRef(load);
   loadRef.current = load;
-  const generation = useRef(0);
+  const latestLoad = useRef(0);
 
   const reload = useCallback(async () => {
-    const mine = ++generation.current;
+    const mine = overlay.startLoad();
+    latestLoad.current = mine;
     setLoading(true);
     try {
       const value = await loadRef.current();
-      if (mine === generation.current) {
-        setState(value);
+      if (overlay.loaded(mine, value)) {
+        setState(overlay.value);
         setError(null);
       }
     } catch (e) {
-      if (mine === generation.current) setError(e as Error);
+      if (mine === latestLoad.current) setError(e as Error);
     } finally {
-      if (mine === generation.current) setLoading(false);
+      if (mine === latestLoad.current) setLoading(false);
     }
-  }, []);
+  }, [overlay]);
 
-  const setData = useCallback((next: SetStateAction<T | undefined>) => {
-    generation.current += 1;
-    setLoading(false);
-    setState(next);
-  }, []);
+  const setData = useCallback(
+    (next: SetStateAction<T | undefined>) => {
+      overlay.apply(typeof next === 'function' ? (next as (prev: T | undefined) => T | undefined) : () => next);
+      setState(overlay.value);
+    },
+    [overlay],
+  );
 
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => void reload(), deps);

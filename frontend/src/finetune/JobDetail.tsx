@@ -1,17 +1,20 @@
 import { MessageOutlined, StopOutlined } from '@ant-design/icons';
-import { App, Button, Card, Empty, Progress, Space, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Empty, Progress, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { conversations, finetune } from '../api/client';
-import type { FinetuneProgress, FinetuneStatus, LossPoint } from '../api/types';
+import type { FinetuneProgress, FinetuneStatus, LossPoint, StatusEventData } from '../api/types';
 import { LineChart } from '../common/LineChart';
 import { useJobEvents } from '../common/useJobEvents';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
+import { datasetLabel, jobFromStatus } from './jobStatus';
+import { MergePanel } from './MergePanel';
 
 const FINISHED = new Set<FinetuneStatus>(['succeeded', 'failed', 'cancelled']);
 
-/** The selected job: live loss curve from progress events, cancel, and "chat with this adapter". */
+/** The selected job: its dataset, queue position and why it waits, live loss curve from progress events, cancel,
+ * "chat with this adapter" and "merge". */
 export function JobDetail({ jobId, onChanged }: { jobId: number | null; onChanged: () => void }) {
   const { t } = useI18n();
   if (jobId === null)
@@ -39,7 +42,7 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
         const p = e.data as FinetuneProgress;
         setProgress(p);
         if (p.loss != null) setLive((pts) => (pts.some((x) => x.step === p.step) ? pts : [...pts, { step: p.step, loss: p.loss }]));
-      } else if (e.type === 'status' && job.data && e.data.state === 'running') job.setData({ ...job.data, status: 'running' });
+      } else if (e.type === 'status') job.setData((current) => current && jobFromStatus(current, e.data as StatusEventData));
       else if (e.type === 'done' || e.type === 'error') {
         void job.reload();
         onChanged();
@@ -86,6 +89,17 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
         </Space>
       }
     >
+      <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }} data-testid="job-detail-dataset">
+        {t('ft.dataset')}: {datasetLabel(job.data, t)}
+      </Typography.Text>
+      {job.data.status === 'queued' && job.data.queue_position != null && (
+        <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }} data-testid="job-queue-position">
+          {t('common.queuePosition', { n: job.data.queue_position })}
+        </Typography.Text>
+      )}
+      {job.data.status === 'queued' && job.data.queue_message && (
+        <Alert type="warning" showIcon style={{ margin: '8px 0' }} message={job.data.queue_message} data-testid="job-queue-message" />
+      )}
       {shown && running && (
         <>
           <Progress percent={Math.round((shown.step / Math.max(1, shown.total_steps)) * 100)} size="small" />
@@ -101,6 +115,7 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
         </>
       )}
       <LineChart testId="loss-chart" series={[{ name: t('ft.loss'), color: '#1677ff', points: history.map((p) => [p.step, p.loss]) }]} format={(v) => v.toFixed(3)} />
+      {job.data.status === 'succeeded' && <MergePanel job={job.data} />}
       {job.data.error && <Typography.Text type="danger">{job.data.error}</Typography.Text>}
     </Card>
   );

@@ -1,8 +1,9 @@
-import { ReloadOutlined } from '@ant-design/icons';
-import { Button, Card, Table, Tag } from 'antd';
+import { ReloadOutlined, WarningOutlined } from '@ant-design/icons';
+import { Button, Card, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { FinetuneJob, FinetuneStatus } from '../api/types';
 import { formatDate } from '../common/format';
 import { useI18n } from '../i18n';
+import { datasetLabel } from './jobStatus';
 
 const COLORS: Record<FinetuneStatus, string> = { running: 'processing', queued: 'default', succeeded: 'success', failed: 'error', cancelled: 'warning' };
 
@@ -24,18 +25,47 @@ export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Pro
         loading={loading}
         dataSource={jobs}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
-        scroll={{ x: 560 }}
+        scroll={{ x: 720 }}
         rowClassName={(j) => (j.id === selectedId ? 'ant-table-row-selected' : '')}
         onRow={(j) => ({ onClick: () => onSelect(j.id), style: { cursor: 'pointer' } })}
         locale={{ emptyText: t('common.empty') }}
         columns={[
           { title: '#', dataIndex: 'id', width: 60 },
           { title: t('ft.baseModel'), dataIndex: 'base_model', ellipsis: true },
+          {
+            title: t('ft.dataset'),
+            key: 'dataset',
+            ellipsis: true,
+            render: (_, j) => <Typography.Text type={j.dataset_name === null ? 'secondary' : undefined}>{datasetLabel(j, t)}</Typography.Text>,
+          },
           { title: t('ft.method'), dataIndex: 'method', width: 80 },
-          { title: t('common.status'), dataIndex: 'status', width: 110, render: (s: FinetuneStatus) => <Tag color={COLORS[s]}>{t(`ft.status.${s}` as const)}</Tag> },
+          { title: t('common.status'), key: 'status', width: 150, render: (_, j) => <JobStatus job={j} /> },
           { title: t('common.created'), dataIndex: 'created_at', width: 180, render: formatDate },
         ]}
       />
     </Card>
+  );
+}
+
+/** Status tag; while queued also the queue position and, when no training worker runs, a warning with why. */
+function JobStatus({ job }: { job: FinetuneJob }) {
+  const { t } = useI18n();
+  const queued = job.status === 'queued';
+  return (
+    <Space size={4} data-testid="job-status" data-status={job.status}>
+      <Tag color={COLORS[job.status]}>{t(`ft.status.${job.status}` as const)}</Tag>
+      {queued && job.queue_position != null && (
+        <Tooltip title={t('common.queuePosition', { n: job.queue_position })}>
+          <Typography.Text type="secondary">#{job.queue_position}</Typography.Text>
+        </Tooltip>
+      )}
+      {queued && job.queue_message && (
+        <Tooltip title={job.queue_message}>
+          <Typography.Text type="warning" data-testid="job-queue-warning" aria-label={job.queue_message}>
+            <WarningOutlined />
+          </Typography.Text>
+        </Tooltip>
+      )}
+    </Space>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { knowledge } from '../api/client';
 import type { DocumentPublic, DocumentStatus } from '../api/types';
 import { formatBytes } from '../common/format';
+import { queueFields } from '../common/queue';
 import { useJobEvents } from '../common/useJobEvents';
 import { useI18n } from '../i18n';
 
@@ -68,7 +69,7 @@ export function DocumentTable({ documents, onChange, onRemoved }: Props) {
   );
 }
 
-/** Status tag, live indexing progress from the document's events, and the failure reason. */
+/** Status tag, queue position and why it waits, live indexing progress from the document's events, the failure reason. */
 function DocumentStatusCell({ doc, onChange }: { doc: DocumentPublic; onChange: (doc: DocumentPublic) => void }) {
   const { t } = useI18n();
   const [progress, setProgress] = useState<{ stage: string; done: number; total: number } | null>(null);
@@ -79,8 +80,8 @@ function DocumentStatusCell({ doc, onChange }: { doc: DocumentPublic; onChange: 
       if (e.type === 'progress') {
         setProgress(e.data);
         const stage = e.data.stage as DocumentStatus;
-        if (stage in COLORS && stage !== doc.status) onChange({ ...doc, status: stage });
-      } else if (e.type === 'status' && e.data.state in COLORS) onChange({ ...doc, status: e.data.state });
+        if (stage in COLORS && stage !== doc.status) onChange({ ...doc, status: stage, ...queueFields({ state: stage }) });
+      } else if (e.type === 'status' && e.data.state in COLORS) onChange({ ...doc, status: e.data.state, ...queueFields(e.data) });
       else if (e.type === 'done') onChange({ ...doc, status: 'indexed', ...(e.data?.document ?? e.data) });
       else if (e.type === 'error') onChange({ ...doc, status: 'failed', error: e.data?.message ?? String(e.data) });
     },
@@ -91,6 +92,16 @@ function DocumentStatusCell({ doc, onChange }: { doc: DocumentPublic; onChange: 
       <Tag color={COLORS[doc.status]}>{t(`kb.doc.${doc.status}` as const)}</Tag>
       {following && progress && progress.total > 0 && (
         <Progress size="small" percent={Math.round((progress.done / progress.total) * 100)} style={{ margin: 0, maxWidth: 140 }} />
+      )}
+      {doc.status === 'queued' && doc.queue_position != null && (
+        <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="document-queue-position">
+          {t('common.queuePosition', { n: doc.queue_position })}
+        </Typography.Text>
+      )}
+      {doc.status === 'queued' && doc.queue_message && (
+        <Typography.Text type="warning" style={{ display: 'block', fontSize: 12 }} data-testid="document-queue-message">
+          {doc.queue_message}
+        </Typography.Text>
       )}
       {doc.status === 'failed' && doc.error && (
         <Typography.Text type="danger" style={{ display: 'block', fontSize: 12 }} data-testid="document-error">
