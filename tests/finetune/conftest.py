@@ -26,13 +26,13 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def training_worker(redis_url):
     """Concurrency 1, as deployed: a second job waits in the queue."""
-    with celery_worker(redis_url, ["training"], concurrency=1):
+    with celery_worker(redis_url, ["training"], concurrency=1, purge=True):
         yield
 
 
 @pytest.fixture(scope="module")
 def training_and_chat_worker(redis_url):
-    with celery_worker(redis_url, ["training", "generation"], concurrency=2):
+    with celery_worker(redis_url, ["training", "generation"], concurrency=2, purge=True):
         yield
 
 

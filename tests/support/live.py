@@ -38,13 +38,21 @@ def live_server(app) -> Iterator[str]:
 
 
 @contextmanager
-def celery_worker(broker_url: str, queues: list[str], concurrency: int = 4) -> Iterator[None]:
-    """The production Celery app, consuming `queues` with a thread pool, in this process."""
+def celery_worker(broker_url: str, queues: list[str], concurrency: int = 4, purge: bool = False) -> Iterator[None]:
+    """The production Celery app, consuming `queues` with a thread pool, in this process.
+
+    `purge` first drops tasks earlier tests left in `queues` (a cancelled job's message, say). A worker started
+    with a test module would otherwise run them while the next test switches the settings in the environment,
+    and could cache that test's half-written settings (CI once ran a job against another test's database)."""
     from celery.contrib.testing.worker import start_worker
 
     from worker.celery_app import celery_app
 
     celery_app.conf.broker_url = broker_url
+    if purge:
+        with celery_app.connection_for_write() as connection:
+            for queue in queues:
+                connection.default_channel.queue_purge(queue)
     with start_worker(
         celery_app,
         pool="threads",
