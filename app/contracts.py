@@ -1,7 +1,7 @@
 """What the API process and the workers share: queues, task names, payloads, event types, Redis keys.
 
 Tasks carry ids, never objects; the worker re-reads what it needs from the database.
-Every long job publishes JSON events ``{"seq", "type", "data", "ts"}`` on ``events:{kind}:{id}``
+Every long job publishes JSON events ``{"seq", "type", "ts", "data"}`` (in that order) on ``events:{kind}:{id}``
 and appends them to a replay list so a client reconnecting with ``Last-Event-ID`` loses nothing.
 """
 
