@@ -14,6 +14,7 @@ import anyio
 import redis.asyncio as aioredis
 from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
+from starlette.types import Send
 
 from app.contracts import TERMINAL_EVENTS, channel_name, replay_key
 from app.event_hub import RESYNC, event_hub
@@ -199,6 +200,26 @@ def encode_sse(event: dict[str, Any]) -> str:
     return frame + "\n"
 
 
+class _FrameResponse(EventSourceResponse):
+    """sse-starlette's response (pings, disconnect and shutdown handling) with a leaner hot path: our body
+    yields finished frames as bytes, so each is sent as is — no per-chunk timeout scope (there is no
+    send_timeout), debug log call or re-encoding, which cost ~5 % of the API's CPU at 500 streams. Written
+    against the pinned sse-starlette 3.7; its own `_stream_response` is the model."""
+
+    async def _stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            async for chunk in self.body_iterator:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except BaseException:  # a failed send leaves the body suspended at `yield`: run its cleanup now
+            with anyio.move_on_after(self._cleanup_timeout, shield=True):
+                await self.body_iterator.aclose()
+            raise
+        async with self._send_lock:
+            self.active = False
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 def sse_response(
     events: AsyncIterator[dict[str, Any] | list[dict[str, Any]]], heartbeat_seconds: float
 ) -> EventSourceResponse:
@@ -208,7 +229,7 @@ def sse_response(
         async for item in events:
             yield "".join(map(encode_sse, item)).encode() if isinstance(item, list) else encode_sse(item).encode()
 
-    return EventSourceResponse(
+    return _FrameResponse(
         body(),
         ping=heartbeat_seconds,
         ping_message_factory=lambda: ServerSentEvent(comment="ping"),
