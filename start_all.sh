@@ -31,6 +31,9 @@ Environment (also read from .env; variables already set win):
   API_PORT=8000  FLOWER_PORT=5555
   GENERATION_CONCURRENCY=8       threads of the generation worker (the batcher batches them)
   INDEXING_CONCURRENCY=1         processes of the indexing worker
+  API_WORKERS=1                  API processes (uvicorn --workers); state lives in Redis and the database
+  BATCH_WORKER_NICE=10           CPU niceness of the indexing and training workers, so their batch work
+                                 yields the CPU to the API and to chat generation on a shared machine
   FLOWER_USER=admin  FLOWER_PASSWORD=<generated into $RUN_DIR/flower_password if unset>
   REDIS_URL=redis://127.0.0.1:6379/0   DEFAULT_MODEL=smollm2-135m-instruct
   RUN_DIR=.run                   READY_TIMEOUT=180 (seconds to wait for /readyz)
@@ -48,6 +51,8 @@ configure() {
   export FLOWER_PORT=${FLOWER_PORT:-5555}
   export GENERATION_CONCURRENCY=${GENERATION_CONCURRENCY:-8}
   export INDEXING_CONCURRENCY=${INDEXING_CONCURRENCY:-1}
+  export API_WORKERS=${API_WORKERS:-1}
+  export BATCH_WORKER_NICE=${BATCH_WORKER_NICE:-10}
   export FLOWER_USER=${FLOWER_USER:-admin}
   export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
   export DEFAULT_MODEL=${DEFAULT_MODEL:-smollm2-135m-instruct}
@@ -140,14 +145,15 @@ pull_default_model() {
 
 start_processes() {
   local bin=$ROOT/.venv/bin
-  start_bg api "$API_PORT" "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT"
+  start_bg api "$API_PORT" "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT" \
+    --workers "$API_WORKERS"
   # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
   start_bg worker-generation - "$bin/celery" -A worker.celery_app worker -Q generation --pool threads \
     --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"
-  start_bg worker-indexing - "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
+  start_bg worker-indexing - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
     --concurrency "$INDEXING_CONCURRENCY" -n 'indexing@%h' --loglevel "$LOG_LEVEL"
   # Solo: one fine-tune at a time owns the whole CPU/GPU.
-  start_bg worker-training - "$bin/celery" -A worker.celery_app worker -Q training --pool solo \
+  start_bg worker-training - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q training --pool solo \
     -n 'training@%h' --loglevel "$LOG_LEVEL"
   # Flower parses its options with tornado, which needs --opt=value (a space is not accepted).
   start_bg flower "$FLOWER_PORT" "$bin/celery" -A worker.celery_app flower "--port=$FLOWER_PORT" "--address=$HOST" \

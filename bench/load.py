@@ -123,8 +123,23 @@ def provision_accounts(deployment: Deployment, count: int) -> Path:
     return path
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the API's worker processes when API_WORKERS > 1)."""
+    pids, index = [pid], 0
+    while index < len(pids):
+        for task in Path(f"/proc/{pids[index]}/task").iterdir():
+            pids.extend(int(child) for child in (task / "children").read_text().split())
+        index += 1
+    return pids
+
+
+def _tree_total(pid: int, measure) -> float:  # noqa: ANN001
+    return sum(measure(p) for p in process_tree(pid))
+
+
 class RssSampler(threading.Thread):
-    """Samples a process's resident memory once a second until stopped, and its CPU use over the whole run."""
+    """Samples the resident memory of a process and its children once a second until stopped, and their CPU
+    use over the whole run."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -134,11 +149,11 @@ class RssSampler(threading.Thread):
         self._stop_event = threading.Event()
 
     def run(self) -> None:
-        started, cpu_before = time.monotonic(), cpu_seconds(self.pid)
+        started, cpu_before = time.monotonic(), _tree_total(self.pid, cpu_seconds)
         while not self._stop_event.wait(1.0):
             try:
-                self.samples.append(rss_mib(self.pid))
-                self.cpu_cores = (cpu_seconds(self.pid) - cpu_before) / (time.monotonic() - started)
+                self.samples.append(_tree_total(self.pid, rss_mib))
+                self.cpu_cores = (_tree_total(self.pid, cpu_seconds) - cpu_before) / (time.monotonic() - started)
             except OSError:
                 return
 
