@@ -4,6 +4,7 @@ The API never imports torch: presence comes from `worker.engine.store` (file sys
 the reports generation workers keep in Redis (`workers:models:<hostname>`).
 """
 
+import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.contracts import REPLAY_TTL_SECONDS, TASK_PULL_MODEL, JobKind, payload_key
 from app.core.errors import AppError
 from app.core.tasks import dispatch
+from app.event_hub import RESYNC, event_hub
 from app.models import ModelEntry, User
 from app.services.adapters import trained_adapters
 from worker.engine.errors import UnknownModelError
@@ -119,7 +121,7 @@ async def add_entry(session: AsyncSession, redis: aioredis.Redis, spec: ModelSpe
 
 
 async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
-    """At API startup: join stored admin entries to the registry (workers do the same on start)."""
+    """Join stored admin entries to the registry: at API startup and on every `sync` (workers do the same)."""
     async with sessionmaker() as session:
         rows = (await session.scalars(select(ModelEntry))).all()
     applied = 0
@@ -130,6 +132,31 @@ async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
         except ValidationError as exc:
             logger.warning("model entry {} is invalid and was skipped: {}", row.id, exc)
     return applied
+
+
+FOLLOW_RETRY_SECONDS = 2.0
+
+
+async def follow_registry_changes(sessionmaker: async_sessionmaker, redis: aioredis.Redis) -> None:
+    """Re-read the admin entries whenever another API process added one (its `sync` broadcast) or the control
+    channel reconnected, so with API_WORKERS > 1 or several replicas every process knows every model at once."""
+    while True:
+        try:
+            queue = await event_hub(redis).subscribe(control_channel(redis))
+            break
+        except (RedisError, OSError):  # Redis is not up yet: the entries read at startup stand meanwhile
+            await asyncio.sleep(FOLLOW_RETRY_SECONDS)
+    try:
+        while True:
+            raw = await queue.get()
+            if raw is not RESYNC and json.loads(raw).get("action") != "sync":
+                continue
+            try:
+                await load_registry_entries(sessionmaker)
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the follower; the next sync retries
+                logger.exception("could not re-read the model entries")
+    finally:
+        await event_hub(redis).unsubscribe(control_channel(redis), queue)
 
 
 async def broadcast(redis: aioredis.Redis, action: str, model_id: str | None = None) -> int:
