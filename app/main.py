@@ -54,7 +54,6 @@ async def lifespan(app: FastAPI):
     finally:
         sweeper.cancel()
         registry_follower.cancel()
-        await asyncio.gather(sweeper, registry_follower, return_exceptions=True)
         for task in list(app.state.background_tasks):
             task.cancel()
         await close_event_hub(app.state.redis)

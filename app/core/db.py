@@ -2,7 +2,7 @@
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from functools import lru_cache
 
 from sqlalchemy import create_engine, event
@@ -58,6 +58,35 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def _without_nul(value: object) -> object:
+    return value.replace("\x00", "") if type(value) is str and "\x00" in value else value
+
+
+def _strip_nul_characters(_conn, _cursor, statement: str, parameters, _context, executemany: bool):  # noqa: ANN001, ANN202
+    """Drop NUL characters from every string a statement binds, on every backend alike.
+
+    PostgreSQL refuses them in text ("invalid byte sequence for encoding UTF8: 0x00"), and they come from places
+    we do not control: a model's byte-fallback token, a pasted message, a document's text. Before this, one
+    such character failed the answer's final write and then the API's attempt to keep the partial text
+    (found by the PostgreSQL load run). The character is invisible, so nothing a person reads is lost.
+    """
+
+    def clean(params):  # noqa: ANN001, ANN202
+        if isinstance(params, Mapping):
+            return {key: _without_nul(value) for key, value in params.items()}
+        if isinstance(params, (list, tuple)):
+            return type(params)(_without_nul(value) for value in params)
+        return params
+
+    if executemany and isinstance(parameters, (list, tuple)):
+        return statement, type(parameters)(clean(p) for p in parameters)
+    return statement, clean(parameters)
+
+
+def _install_nul_guard(engine: Engine) -> None:
+    event.listen(engine, "before_cursor_execute", _strip_nul_characters, retval=True)
 
 
 class SqliteWriteGate:
@@ -135,11 +164,14 @@ def create_api_engine(url: str) -> AsyncEngine:
     url = async_url(url)
     _ensure_sqlite_dir(url)
     if make_url(url).get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        engine = create_async_engine(url, pool_pre_ping=True)
+        _install_nul_guard(engine.sync_engine)
+        return engine
     in_memory = make_url(url).database in (None, "", ":memory:")
     engine = create_async_engine(url, **({} if in_memory else SQLITE_API_POOL))
     _configure_sqlite(engine.sync_engine)
     SqliteWriteGate().install(engine.sync_engine)
+    _install_nul_guard(engine.sync_engine)
     return engine
 
 
@@ -149,6 +181,7 @@ def create_sync_engine(url: str) -> Engine:
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    _install_nul_guard(engine)
     return engine
 
 

@@ -1,14 +1,31 @@
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
+
+
+def without_nul(data: Any) -> Any:
+    """`data` with NUL characters dropped from every string in it: PostgreSQL cannot store them, and they are
+    invisible, so a request carrying one is taken as if it had none (app/core/db.py guards the other writers)."""
+    if isinstance(data, str):
+        return data.replace("\x00", "") if "\x00" in data else data
+    if isinstance(data, dict):
+        return {key: without_nul(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [without_nul(value) for value in data]
+    return data
 
 
 class StrictModel(BaseModel):
     """Request bodies reject unknown fields so typos surface as 422 naming the field."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def drop_nul_characters(cls, data: Any) -> Any:
+        return without_nul(data)
 
 
 class Page(BaseModel, Generic[T]):

@@ -2,13 +2,20 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.schemas.common import without_nul
 
 
 class OpenAIBase(BaseModel):
     """Unknown OpenAI parameters are accepted and ignored, as clients send many optional ones."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def drop_nul_characters(cls, data: Any) -> Any:
+        return without_nul(data)
 
 
 class ChatMessageIn(OpenAIBase):

@@ -21,14 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.contracts import REPLAY_TTL_SECONDS, TASK_PULL_MODEL, JobKind, payload_key
 from app.core.errors import AppError
 from app.core.tasks import dispatch
-from app.event_hub import RESYNC, event_hub
 from app.models import ModelEntry, User
 from app.services.adapters import trained_adapters
 from worker.engine.errors import UnknownModelError
 from worker.engine.registry import get_registry
 from worker.engine.spec import ModelSpec
 from worker.engine.store import describe_models, dir_size
-from worker.ops.keys import control_channel
+from worker.ops.keys import MODEL_ENTRIES_VERSION_KEY, control_channel
 
 
 def require_model(model_id: str, adapters: bool = True) -> str:
@@ -116,12 +115,21 @@ async def add_entry(session: AsyncSession, redis: aioredis.Redis, spec: ModelSpe
     session.add(ModelEntry(id=spec.id, spec=spec.model_dump(mode="json"), created_by=user.id))
     await session.commit()
     get_registry().add(spec)
+    await bump_entries_version(redis)
     await broadcast(redis, "sync")
     return spec
 
 
+async def bump_entries_version(redis: aioredis.Redis) -> None:
+    """Tell the other API processes (follow_registry_changes) to re-read the entries."""
+    try:
+        await redis.incr(MODEL_ENTRIES_VERSION_KEY)
+    except RedisError as exc:
+        raise AppError(503, "queue_unavailable", "Redis is unavailable; please retry shortly.") from exc
+
+
 async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
-    """Join stored admin entries to the registry: at API startup and on every `sync` (workers do the same)."""
+    """Join stored admin entries to the registry: at API startup and when they changed (workers do the same)."""
     async with sessionmaker() as session:
         rows = (await session.scalars(select(ModelEntry))).all()
     applied = 0
@@ -134,29 +142,24 @@ async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
     return applied
 
 
-FOLLOW_RETRY_SECONDS = 2.0
+REGISTRY_POLL_SECONDS = 1.0
+"""How soon an API process sees a model entry another process added (one Redis GET per poll)."""
+_NEVER_READ = object()
 
 
 async def follow_registry_changes(sessionmaker: async_sessionmaker, redis: aioredis.Redis) -> None:
-    """Re-read the admin entries whenever another API process added one (its `sync` broadcast) or the control
-    channel reconnected, so with API_WORKERS > 1 or several replicas every process knows every model at once."""
+    """Re-read the admin entries whenever their version in Redis moves, so with API_WORKERS > 1 or several
+    replicas a model added through one process is usable through every other within a second."""
+    seen: object = _NEVER_READ  # the first poll re-reads, covering an entry added during startup
     while True:
+        await asyncio.sleep(REGISTRY_POLL_SECONDS)
         try:
-            queue = await event_hub(redis).subscribe(control_channel(redis))
-            break
-        except (RedisError, OSError):  # Redis is not up yet: the entries read at startup stand meanwhile
-            await asyncio.sleep(FOLLOW_RETRY_SECONDS)
-    try:
-        while True:
-            raw = await queue.get()
-            if raw is not RESYNC and json.loads(raw).get("action") != "sync":
-                continue
-            try:
+            version = await redis.get(MODEL_ENTRIES_VERSION_KEY)
+            if version != seen:
                 await load_registry_entries(sessionmaker)
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the follower; the next sync retries
-                logger.exception("could not re-read the model entries")
-    finally:
-        await event_hub(redis).unsubscribe(control_channel(redis), queue)
+                seen = version
+        except Exception as exc:  # noqa: BLE001 - a Redis or database outage must not end the follower
+            logger.warning("could not check the model entries: {}", exc)
 
 
 async def broadcast(redis: aioredis.Redis, action: str, model_id: str | None = None) -> int:

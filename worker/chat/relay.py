@@ -36,7 +36,7 @@ def stream_tokens(
     for event in engine.stream(model_id, messages, params, should_cancel=events.cancelled):
         if event.completion is not None:
             completion = event.completion
-        elif event.text:
-            on_token(event.text)
-            events.publish(EventType.TOKEN, {"text": event.text})
+        elif text := event.text.replace("\x00", ""):  # as the database stores it (app/core/db.py)
+            on_token(text)
+            events.publish(EventType.TOKEN, {"text": text})
     return completion
