@@ -21,7 +21,7 @@ from app.core.tasks import create_task_client
 from app.event_hub import close_event_hub
 from app.schemas.common import ERROR_RESPONSES
 from app.services.job_health import sweep_forever
-from app.services.model_admin import follow_registry_changes, load_registry_entries
+from app.services.model_admin import load_registry_entries
 from app.spa import mount_frontend
 
 API_PREFIX = "/api/v1"
@@ -45,15 +45,12 @@ async def lifespan(app: FastAPI):
     app.state.tasks = create_task_client(settings.redis_url)
     app.state.background_tasks = set()
     await load_registry_entries(app.state.sessionmaker)
-    loop = asyncio.get_running_loop()
-    sweeper = loop.create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
-    registry_follower = loop.create_task(follow_registry_changes(app.state.sessionmaker, app.state.redis))
+    sweeper = asyncio.get_running_loop().create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
     logger.info("LocalMind API ready (database {})", engine.dialect.name)
     try:
         yield
     finally:
         sweeper.cancel()
-        registry_follower.cancel()
         for task in list(app.state.background_tasks):
             task.cancel()
         await close_event_hub(app.state.redis)

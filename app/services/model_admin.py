@@ -4,7 +4,6 @@ The API never imports torch: presence comes from `worker.engine.store` (file sys
 the reports generation workers keep in Redis (`workers:models:<hostname>`).
 """
 
-import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -27,7 +26,7 @@ from worker.engine.errors import UnknownModelError
 from worker.engine.registry import get_registry
 from worker.engine.spec import ModelSpec
 from worker.engine.store import describe_models, dir_size
-from worker.ops.keys import MODEL_ENTRIES_VERSION_KEY, control_channel
+from worker.ops.keys import control_channel
 
 
 def require_model(model_id: str, adapters: bool = True) -> str:
@@ -115,21 +114,12 @@ async def add_entry(session: AsyncSession, redis: aioredis.Redis, spec: ModelSpe
     session.add(ModelEntry(id=spec.id, spec=spec.model_dump(mode="json"), created_by=user.id))
     await session.commit()
     get_registry().add(spec)
-    await bump_entries_version(redis)
     await broadcast(redis, "sync")
     return spec
 
 
-async def bump_entries_version(redis: aioredis.Redis) -> None:
-    """Tell the other API processes (follow_registry_changes) to re-read the entries."""
-    try:
-        await redis.incr(MODEL_ENTRIES_VERSION_KEY)
-    except RedisError as exc:
-        raise AppError(503, "queue_unavailable", "Redis is unavailable; please retry shortly.") from exc
-
-
 async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
-    """Join stored admin entries to the registry: at API startup and when they changed (workers do the same)."""
+    """At API startup: join stored admin entries to the registry (workers do the same on start)."""
     async with sessionmaker() as session:
         rows = (await session.scalars(select(ModelEntry))).all()
     applied = 0
@@ -140,26 +130,6 @@ async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
         except ValidationError as exc:
             logger.warning("model entry {} is invalid and was skipped: {}", row.id, exc)
     return applied
-
-
-REGISTRY_POLL_SECONDS = 1.0
-"""How soon an API process sees a model entry another process added (one Redis GET per poll)."""
-_NEVER_READ = object()
-
-
-async def follow_registry_changes(sessionmaker: async_sessionmaker, redis: aioredis.Redis) -> None:
-    """Re-read the admin entries whenever their version in Redis moves, so with API_WORKERS > 1 or several
-    replicas a model added through one process is usable through every other within a second."""
-    seen: object = _NEVER_READ  # the first poll re-reads, covering an entry added during startup
-    while True:
-        await asyncio.sleep(REGISTRY_POLL_SECONDS)
-        try:
-            version = await redis.get(MODEL_ENTRIES_VERSION_KEY)
-            if version != seen:
-                await load_registry_entries(sessionmaker)
-                seen = version
-        except Exception as exc:  # noqa: BLE001 - a Redis or database outage must not end the follower
-            logger.warning("could not check the model entries: {}", exc)
 
 
 async def broadcast(redis: aioredis.Redis, action: str, model_id: str | None = None) -> int:

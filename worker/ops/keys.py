@@ -34,6 +34,3 @@ QUEUE_BEAT_STALE_SECONDS = 20
 def queue_workers_key(queue: str) -> str:
     """Sorted set of the workers consuming `queue`: member = hostname, score = last beat (Redis TIME)."""
     return f"workers:queue:{queue}"
-
-MODEL_ENTRIES_VERSION_KEY = "models:entries:version"
-"""Bumped whenever an admin adds a model entry; API processes poll it to re-read the entries."""
