@@ -31,8 +31,8 @@ Environment (also read from .env; variables already set win):
   API_PORT=8000  FLOWER_PORT=5555
   GENERATION_CONCURRENCY=8       threads of the generation worker (the batcher batches them)
   INDEXING_CONCURRENCY=1         processes of the indexing worker
-  API_WORKERS=1                  API processes (uvicorn --workers); state lives in Redis and the database, but
-                                 a model an admin adds (POST /models) reaches the other processes at restart
+  API_WORKERS=1                  API processes (uvicorn --workers); state lives in Redis and the database, so
+                                 any process serves any request (an admin-added model too)
   BATCH_WORKER_NICE=10           CPU niceness of the indexing and training workers, so their batch work
                                  yields the CPU to the API and to chat generation on a shared machine
   FLOWER_USER=admin  FLOWER_PASSWORD=<generated into $RUN_DIR/flower_password if unset>

@@ -21,7 +21,7 @@ from app.core.tasks import create_task_client
 from app.event_hub import close_event_hub
 from app.schemas.common import ERROR_RESPONSES
 from app.services.job_health import sweep_forever
-from app.services.model_admin import load_registry_entries
+from app.services.model_entries import sync_entries
 from app.spa import mount_frontend
 
 API_PREFIX = "/api/v1"
@@ -44,7 +44,8 @@ async def lifespan(app: FastAPI):
     app.state.redis = create_redis(settings.redis_url, settings.redis_max_connections)
     app.state.tasks = create_task_client(settings.redis_url)
     app.state.background_tasks = set()
-    await load_registry_entries(app.state.sessionmaker)
+    async with app.state.sessionmaker() as session:
+        await sync_entries(session)
     sweeper = asyncio.get_running_loop().create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
     logger.info("LocalMind API ready (database {})", engine.dialect.name)
     try:

@@ -74,7 +74,7 @@ async def create_exchange(
 ) -> tuple[Message, Message]:
     """Commit the user's message and a pending answer before anything is dispatched: nothing can be lost."""
     _check_content(body.content, settings)
-    model = ensure_known_model(body.model or conversation.model or settings.default_model, user)
+    model = await ensure_known_model(session, body.model or conversation.model or settings.default_model, user)
     question = Message(
         conversation_id=conversation.id,
         owner_id=user.id,
@@ -118,7 +118,7 @@ async def create_regeneration(
         parent_id=previous.parent_id,
         role="assistant",
         status="pending",
-        model=ensure_known_model(model, user) if model else previous.model,
+        model=await ensure_known_model(session, model, user) if model else previous.model,
         params={**(previous.params or {}), **_params(params)},
         knowledge_base_ids=previous.knowledge_base_ids,
     )

@@ -22,7 +22,7 @@ async def get_owned(session: AsyncSession, user: User, conversation_id: int) -> 
 async def _check_references(session: AsyncSession, user: User, values: dict) -> None:
     """A conversation may only name models that exist and knowledge bases its owner has."""
     if values.get("model"):
-        ensure_known_model(values["model"], user)
+        await ensure_known_model(session, values["model"], user)
     wanted = set(values.get("knowledge_base_ids") or [])
     if wanted:
         owned = set(

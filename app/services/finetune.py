@@ -35,6 +35,7 @@ from app.events import publish_async
 from app.models import Dataset, FinetuneJob, User
 from app.schemas.finetune import FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
 from app.services.job_health import no_worker_message, waiting_status
+from app.services.model_entries import lookup_fresh
 from app.streaming import JobEventStream, just, relay
 from worker.engine.errors import UnknownModelError
 from worker.engine.registry import get_registry
@@ -123,13 +124,15 @@ def _parse_eval_fraction(raw: str | None) -> float:
     return value
 
 
-def trainable_spec(model_id: str) -> ModelSpec:
+async def trainable_spec(session: AsyncSession, model_id: str) -> ModelSpec:
     """A registry model that can be fine-tuned here (a local transformers model), else 422 naming base_model."""
     registry = get_registry()
-    available = [spec.id for spec in registry.specs() if spec.backend == "transformers"]
     try:
-        spec = registry.get(model_id)
+        spec = await lookup_fresh(session, lambda: registry.get(model_id))
     except UnknownModelError:
+        spec = None
+    available = [known.id for known in registry.specs() if known.backend == "transformers"]
+    if spec is None:
         message = f"unknown base model {model_id!r}; available: {', '.join(available)}"
         raise field_error("base_model", message, "unknown_model", available=available) from None
     if spec.backend != "transformers":
@@ -167,7 +170,7 @@ async def create_dataset(
     try:
         eval_fraction = _parse_eval_fraction(fields.get("eval_fraction"))
         base_model = fields.get("base_model") or None
-        spec = trainable_spec(base_model) if base_model else _default_spec(settings)
+        spec = await trainable_spec(session, base_model) if base_model else await _default_spec(session, settings)
         report, counted = await anyio.to_thread.run_sync(_check_dataset, path, spec, eval_fraction)
         if not report.valid:
             errors = [{"line": issue.line, "message": issue.message} for issue in report.errors]
@@ -198,9 +201,9 @@ async def create_dataset(
     return dataset
 
 
-def _default_spec(settings: Settings) -> ModelSpec | None:
+async def _default_spec(session: AsyncSession, settings: Settings) -> ModelSpec | None:
     try:
-        return trainable_spec(settings.default_model)
+        return await trainable_spec(session, settings.default_model)
     except AppError:
         return None
 
@@ -248,7 +251,7 @@ async def create_job(
     session: AsyncSession, redis: aioredis.Redis, tasks, user: User, body: FinetuneJobCreate
 ) -> FinetuneJob:
     """Commit the queued job, then dispatch it; Redis down → 503 and the job is marked failed."""
-    spec = trainable_spec(body.base_model)
+    spec = await trainable_spec(session, body.base_model)
     dataset = await get_owned_dataset(session, user, body.dataset_id)
     config = _train_config(body, spec, dataset)
     job = FinetuneJob(

@@ -11,17 +11,16 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from kombu.exceptions import OperationalError
-from loguru import logger
 from pydantic import ValidationError
 from redis.exceptions import RedisError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contracts import REPLAY_TTL_SECONDS, TASK_PULL_MODEL, JobKind, payload_key
 from app.core.errors import AppError
 from app.core.tasks import dispatch
 from app.models import ModelEntry, User
 from app.services.adapters import trained_adapters
+from app.services.model_entries import lookup_fresh
 from worker.engine.errors import UnknownModelError
 from worker.engine.registry import get_registry
 from worker.engine.spec import ModelSpec
@@ -29,11 +28,11 @@ from worker.engine.store import describe_models, dir_size
 from worker.ops.keys import control_channel
 
 
-def require_model(model_id: str, adapters: bool = True) -> str:
-    """404 naming the available ids when `model_id` (or its adapter) is unknown."""
+async def require_model(session: AsyncSession, model_id: str, adapters: bool = True) -> str:
+    """404 naming the available ids when `model_id` (or its adapter) is unknown, also to the stored entries."""
     registry = get_registry()
     try:
-        registry.resolve(model_id) if adapters else registry.get(model_id)
+        await lookup_fresh(session, lambda: registry.resolve(model_id) if adapters else registry.get(model_id))
     except UnknownModelError as exc:
         raise AppError(404, "model_not_found", str(exc), {"available": get_registry().ids()}) from exc
     return model_id
@@ -116,20 +115,6 @@ async def add_entry(session: AsyncSession, redis: aioredis.Redis, spec: ModelSpe
     get_registry().add(spec)
     await broadcast(redis, "sync")
     return spec
-
-
-async def load_registry_entries(sessionmaker: async_sessionmaker) -> int:
-    """At API startup: join stored admin entries to the registry (workers do the same on start)."""
-    async with sessionmaker() as session:
-        rows = (await session.scalars(select(ModelEntry))).all()
-    applied = 0
-    for row in rows:
-        try:
-            get_registry().add(ModelSpec(**row.spec))
-            applied += 1
-        except ValidationError as exc:
-            logger.warning("model entry {} is invalid and was skipped: {}", row.id, exc)
-    return applied
 
 
 async def broadcast(redis: aioredis.Redis, action: str, model_id: str | None = None) -> int:

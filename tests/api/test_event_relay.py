@@ -14,7 +14,7 @@ from app.streaming import JobEventStream, encode_sse, parse_event
 def _published(event_type: str, data: dict, seq: int = 7) -> str:
     """What the Lua script stores and publishes for this event."""
     body = _encode("test", 1, event_type, data)[1][0]
-    return '{"seq": %d, %s' % (seq, body)
+    return f'{{"seq": {seq}, {body}'
 
 
 def test_a_published_event_is_cut_out_unchanged_and_data_decoded_only_when_read():

@@ -118,6 +118,7 @@ class Stack:
         }
         self.redis: Proc | None = None
         self.api: Proc | None = None
+        self.peers: list[Proc] = []
         self.workers: dict[str, Proc] = {}
         self.admin: dict[str, str] = {}
         self._n = 0
@@ -147,23 +148,40 @@ class Stack:
             return False
 
     def start_api(self) -> None:
-        args = [str(BIN / "uvicorn"), "app.main:create_app", "--factory", "--host", "127.0.0.1"]
-        args += ["--port", str(self.api_port), "--log-level", "warning"]
-        self.api = Proc("api", args, self.env, self._log("api"))
+        self.api = self._spawn_api(self.api_port)
         self.wait_ready()
 
+    def start_peer_api(self) -> str:
+        """Another API process on its own port, sharing the database and Redis (as `API_WORKERS=2` does)."""
+        port = free_port()
+        peer = self._spawn_api(port)
+        self.peers.append(peer)
+        base_url = f"http://127.0.0.1:{port}"
+        self._wait_ready(peer, base_url, 60)
+        return base_url
+
+    def _spawn_api(self, port: int) -> Proc:
+        args = [str(BIN / "uvicorn"), "app.main:create_app", "--factory", "--host", "127.0.0.1"]
+        args += ["--port", str(port), "--log-level", "warning"]
+        return Proc("api", args, self.env, self._log("api"))
+
     def wait_ready(self, timeout: float = 60) -> None:
+        assert self.api, "the API was never started"
+        self._wait_ready(self.api, self.base_url, timeout)
+
+    @staticmethod
+    def _wait_ready(api: Proc, base_url: str, timeout: float) -> None:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            assert self.api and self.api.alive(), f"API exited:\n{self.api.tail() if self.api else ''}"
+            assert api.alive(), f"API exited:\n{api.tail()}"
             try:
-                response = httpx.get(f"{self.base_url}/readyz", timeout=3)
+                response = httpx.get(f"{base_url}/readyz", timeout=3)
                 if response.status_code == 200 and response.json().get("status") == "ready":
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        raise AssertionError(f"API not ready in {timeout} s:\n{self.api.tail()}")
+        raise AssertionError(f"API not ready in {timeout} s:\n{api.tail()}")
 
     def start_worker(self, queue: str = "generation", pool: str = "threads", concurrency: int = 4) -> Proc:
         name = f"{queue}-{uuid.uuid4().hex[:6]}"
@@ -180,14 +198,14 @@ class Stack:
         return proc
 
     def close(self) -> None:
-        for proc in [*self.workers.values(), self.api, self.redis]:
+        for proc in [*self.workers.values(), *self.peers, self.api, self.redis]:
             if proc is not None:
                 proc.stop(5)
 
     # -- API helpers ----------------------------------------------------------------------------
 
-    def client(self, timeout: float = 60) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=timeout)
+    def client(self, timeout: float = 60, base_url: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=base_url or self.base_url, timeout=timeout)
 
     def sign_up(self, username: str) -> dict[str, str]:
         with self.client() as http:

@@ -166,3 +166,19 @@ def test_api_process_does_not_import_torch():
     code = "import app.main, app.services.finetune, sys; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_base_model_another_api_process_added_is_found(api, tiny_model_dir):
+    """An admin entry this process does not hold in memory (another API process took the POST) is read from
+    the database when the lookup misses."""
+    from worker.engine.registry import get_registry
+
+    admin = sign_up(api, "root")
+    spec = {"id": "tiny-peer", "source": f"dir:{tiny_model_dir}", "dtype": "float32"}
+    assert api.post("/api/v1/models", json=spec, headers=admin).status_code == 201
+    try:
+        get_registry().remove("tiny-peer")
+        dataset = create_dataset(api, admin, base_model="tiny-peer")
+        assert dataset["token_stats"]["base_model"] == "tiny-peer"
+    finally:
+        get_registry().remove("tiny-peer")

@@ -93,3 +93,29 @@ def test_admin_entry_joins_the_registry_and_pulls(http, tiny_model_dir):
     assert [e.event for e in events][0] == "status" and events[-1].event == "done", events[-1].data
     assert events[-1].data["path"].endswith(TINY_MODEL)
     assert http.get("/api/v1/models/pull/unknown/events", headers=admin).status_code == 404
+
+
+def test_entry_another_api_process_added_is_found_on_the_next_request(http, tiny_model_dir):
+    """With several API processes only the one that took the POST has the entry in memory; the others find it
+    in the database when a lookup misses (simulated here by dropping it from this process's registry)."""
+    from worker.engine.registry import get_registry
+
+    admin = sign_up(http, "root")
+    spec = {"id": "tiny-elsewhere", "source": f"dir:{tiny_model_dir}", "dtype": "float32"}
+    assert http.post("/api/v1/models", json=spec, headers=admin).status_code == 201
+    requests = [
+        ("POST", "/api/v1/conversations", {"model": "tiny-elsewhere"}, 201),
+        ("POST", "/api/v1/models/tiny-elsewhere/unload", None, 202),
+        ("POST", "/api/v1/models/pull", {"model_id": "tiny-elsewhere"}, 202),
+        ("GET", "/api/v1/models", None, 200),
+        ("GET", "/v1/models", None, 200),
+    ]
+    try:
+        for method, path, body, expected in requests:
+            get_registry().remove("tiny-elsewhere")
+            response = http.request(method, path, json=body, headers=admin)
+            assert response.status_code == expected, (path, response.text)
+            if method == "GET":
+                assert "tiny-elsewhere" in response.text, (path, response.text)
+    finally:
+        get_registry().remove("tiny-elsewhere")

@@ -8,6 +8,7 @@ from app.contracts import EventType, JobKind, payload_key
 from worker.chat.relay import error_code, stream_tokens
 from worker.engine.errors import EngineError
 from worker.engine.generation import GenerationParams
+from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, publisher, redis_client
 
 
@@ -22,6 +23,7 @@ def run_completion_job(job_id: str) -> str:
     params = GenerationParams(**{k: tuple(v) if k == "stop" else v for k, v in request["params"].items()})
     with JobLease(client, JobKind.COMPLETION, job_id):
         try:
+            know_model(request["model"])
             completion = stream_tokens(events, request["model"], request["messages"], params, lambda _t: None)
         except EngineError as exc:
             events.publish(EventType.ERROR, {"code": error_code(exc), "message": str(exc)})

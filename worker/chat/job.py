@@ -18,6 +18,7 @@ from worker.chat.history import prompt_messages
 from worker.chat.relay import error_code, stream_tokens
 from worker.engine.errors import EngineError
 from worker.engine.generation import Completion, GenerationParams
+from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
 
 PARAM_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "stop", "seed")
@@ -100,9 +101,10 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
     with db_sessions()() as session:
         message = session.get(Message, message_id)
         conversation = session.get(Conversation, message.conversation_id)
+        model_id = message.model or conversation.model
+        know_model(model_id)
         messages = prompt_messages(session, conversation, message)
         params = generation_params(conversation, message)
-        model_id = message.model or conversation.model
         request = AugmentRequest(
             owner_id=message.owner_id,
             model_id=model_id,

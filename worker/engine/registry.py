@@ -1,10 +1,13 @@
 """The model registry: the checked-in catalogue plus entries added at runtime, and `<base>+<adapter>` ids."""
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from loguru import logger
+from pydantic import ValidationError
 
 from app.core.config import get_settings
 from worker.engine.errors import UnknownModelError
@@ -44,6 +47,22 @@ class ModelRegistry:
         with self._lock:
             self._specs[spec.id] = spec
 
+    def add_stored(self, entries: Iterable[tuple[str, dict]]) -> int:
+        """Add admin entries as stored (id, spec fields); an invalid one is logged and skipped. Returns how many."""
+        applied = 0
+        for entry_id, fields in entries:
+            try:
+                self.add(ModelSpec(**fields))
+                applied += 1
+            except ValidationError as exc:
+                logger.warning("model entry {} is invalid and was skipped: {}", entry_id, exc)
+        return applied
+
+    def knows(self, model_id: str) -> bool:
+        """Whether the base of `model_id` (`<base>+<adapter>` too) has an entry."""
+        with self._lock:
+            return model_id.partition(ADAPTER_SEPARATOR)[0] in self._specs
+
     def remove(self, model_id: str) -> None:
         with self._lock:
             self._specs.pop(model_id, None)
@@ -70,14 +89,10 @@ class ModelRegistry:
         if not adapter:
             return ResolvedModel(model_id, spec)
         if spec.backend != "transformers":
-            raise UnknownModelError(
-                f"model {base_id!r} uses the {spec.backend} backend; adapters need transformers"
-            )
+            raise UnknownModelError(f"model {base_id!r} uses the {spec.backend} backend; adapters need transformers")
         adapter_dir = self.adapters_dir / adapter
         if not (adapter_dir / "adapter_config.json").is_file():
-            found = sorted(
-                p.name for p in self.adapters_dir.glob("*") if (p / "adapter_config.json").is_file()
-            )
+            found = sorted(p.name for p in self.adapters_dir.glob("*") if (p / "adapter_config.json").is_file())
             raise UnknownModelError(
                 f"adapter {adapter!r} for {base_id!r} not found at {adapter_dir}; "
                 f"available adapters: {', '.join(found) or 'none'}"

@@ -4,9 +4,8 @@ from loguru import logger
 
 from app.contracts import EventType, JobKind
 from worker.engine.errors import EngineError
-from worker.engine.registry import get_registry
 from worker.engine.store import pull_model
-from worker.ops.registry_sync import sync_registry
+from worker.ops.registry_sync import know_model
 from worker.runtime import publisher
 
 
@@ -18,8 +17,7 @@ def run_pull(job_id: str, model_id: str) -> str:
         events.publish(EventType.PROGRESS, {"stage": stage, "fraction": round(fraction, 4)})
 
     try:
-        if model_id not in get_registry().ids():
-            sync_registry()
+        know_model(model_id)
         path = pull_model(model_id, progress)
     except EngineError as exc:
         events.publish(EventType.ERROR, {"code": "pull_failed", "message": str(exc)})

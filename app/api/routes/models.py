@@ -10,6 +10,7 @@ from app.api.deps import AdminUser, CurrentUser, LastEventSeq, RedisDep, Session
 from app.contracts import JobKind
 from app.core.errors import not_found
 from app.services import model_admin
+from app.services.model_entries import sync_entries
 from app.services.resources import worker_reports
 from app.streaming import SSE_DOC, JobEventStream, sse_response
 
@@ -35,8 +36,9 @@ class PullRequest(BaseModel):
 
 
 @router.get("", response_model=list[ModelPublic])
-async def list_models(user: CurrentUser, redis: RedisDep, settings: SettingsDep):
+async def list_models(user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep):
     """Every servable model: on disk or not, and which generation workers hold it in memory."""
+    await sync_entries(session)
     reports = await worker_reports(redis)
     return await anyio.to_thread.run_sync(
         model_admin.list_models, reports, settings.models_dir, settings.adapters_dir, user
@@ -56,9 +58,9 @@ async def add_model(
 
 
 @router.post("/pull", status_code=status.HTTP_202_ACCEPTED)
-async def pull_model(body: PullRequest, request: Request, _admin: AdminUser, redis: RedisDep):
+async def pull_model(body: PullRequest, request: Request, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Download / convert a model into the store on a generation worker; follow it on the events URL."""
-    model_admin.require_model(body.model_id, adapters=False)
+    await model_admin.require_model(session, body.model_id, adapters=False)
     return {"job_id": await model_admin.start_pull(redis, request.app.state.tasks, body.model_id)}
 
 
@@ -78,15 +80,15 @@ async def pull_events(
 
 
 @router.post("/{model_id}/load", status_code=status.HTTP_202_ACCEPTED)
-async def load_model(model_id: str, _admin: AdminUser, redis: RedisDep):
+async def load_model(model_id: str, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Ask every generation worker to load the model now; `loaded_on` in the list shows when it is done."""
-    model_admin.require_model(model_id)
+    await model_admin.require_model(session, model_id)
     return {"model_id": model_id, "action": "load", "workers": await model_admin.broadcast(redis, "load", model_id)}
 
 
 @router.post("/{model_id}/unload", status_code=status.HTTP_202_ACCEPTED)
-async def unload_model(model_id: str, _admin: AdminUser, redis: RedisDep):
+async def unload_model(model_id: str, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Ask every generation worker to free the model's memory."""
-    model_admin.require_model(model_id)
+    await model_admin.require_model(session, model_id)
     workers = await model_admin.broadcast(redis, "unload", model_id)
     return {"model_id": model_id, "action": "unload", "workers": workers}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 
-from app.api.deps import CurrentUser, RedisDep, SettingsDep
+from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from app.contracts import TASK_COMPLETION, TASK_EMBED, JobKind
 from app.core.errors import AppError
 from app.schemas.openai import ChatCompletionRequest, EmbeddingRequest
@@ -44,19 +44,25 @@ def _raise_job_error(data: dict) -> None:
 
 
 @router.get("/models")
-async def list_models(user: CurrentUser):
-    return {
-        "object": "list",
-        "data": [{"id": i, "object": "model", "created": 0, "owned_by": "localmind"} for i in servable_model_ids(user)],
-    }
+async def list_models(user: CurrentUser, session: SessionDep):
+    models = [
+        {"id": i, "object": "model", "created": 0, "owned_by": "localmind"}
+        for i in await servable_model_ids(session, user)
+    ]
+    return {"object": "list", "data": models}
 
 
 @router.post("/chat/completions")
 async def chat_completions(
-    body: ChatCompletionRequest, request: Request, user: CurrentUser, redis: RedisDep, settings: SettingsDep
+    body: ChatCompletionRequest,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
 ):
     """Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole."""
-    model = ensure_known_model(body.model, user)
+    model = await ensure_known_model(session, body.model, user)
     payload = {"model": model, "messages": body.engine_messages(), "params": body.engine_params()}
     job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.COMPLETION, TASK_COMPLETION, payload)
     events = job_events(redis, JobKind.COMPLETION, job_id, stream, settings.generation_job_timeout_seconds)
