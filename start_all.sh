@@ -35,6 +35,8 @@ Environment (also read from .env; variables already set win):
                                  any process serves any request (an admin-added model too)
   BATCH_WORKER_NICE=10           CPU niceness of the indexing and training workers, so their batch work
                                  yields the CPU to the API and to chat generation on a shared machine
+  GENERATION_WORKER_NICE=0       CPU niceness of the generation worker; 5 keeps the API's short requests fast
+                                 while answers use the rest of a shared CPU (answers then start later under load)
   FLOWER_USER=admin  FLOWER_PASSWORD=<generated into $RUN_DIR/flower_password if unset>
   REDIS_URL=redis://127.0.0.1:6379/0   DEFAULT_MODEL=smollm2-135m-instruct
   RUN_DIR=.run                   READY_TIMEOUT=180 (seconds to wait for /readyz)
@@ -54,6 +56,7 @@ configure() {
   export INDEXING_CONCURRENCY=${INDEXING_CONCURRENCY:-1}
   export API_WORKERS=${API_WORKERS:-1}
   export BATCH_WORKER_NICE=${BATCH_WORKER_NICE:-10}
+  export GENERATION_WORKER_NICE=${GENERATION_WORKER_NICE:-0}
   export FLOWER_USER=${FLOWER_USER:-admin}
   export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
   export DEFAULT_MODEL=${DEFAULT_MODEL:-smollm2-135m-instruct}
@@ -149,8 +152,8 @@ start_processes() {
   start_bg api "$API_PORT" "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT" \
     --workers "$API_WORKERS"
   # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
-  start_bg worker-generation - "$bin/celery" -A worker.celery_app worker -Q generation --pool threads \
-    --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"
+  start_bg worker-generation - nice -n "$GENERATION_WORKER_NICE" "$bin/celery" -A worker.celery_app worker \
+    -Q generation --pool threads --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"
   start_bg worker-indexing - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
     --concurrency "$INDEXING_CONCURRENCY" -n 'indexing@%h' --loglevel "$LOG_LEVEL"
   # Solo: one fine-tune at a time owns the whole CPU/GPU.

@@ -16,6 +16,7 @@ signing up and logging in: the figures then cover the other endpoints without th
 import argparse
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -135,6 +136,31 @@ def process_tree(pid: int) -> list[int]:
 
 def _tree_total(pid: int, measure) -> float:  # noqa: ANN001
     return sum(measure(p) for p in process_tree(pid))
+
+
+def deployment_cpu(deployment: Deployment) -> dict[str, float]:
+    """CPU seconds so far of each process start_all.sh recorded (with its children), by PID-file name."""
+    used = {}
+    for pid_file in sorted((deployment.workdir / "run" / "pids").glob("*.pid")):
+        try:
+            used[pid_file.stem] = _tree_total(int(pid_file.read_text().split()[0]), cpu_seconds)
+        except (OSError, ValueError):
+            continue
+    return used
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (locust, once `subprocess.run` has waited for it)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_shares(before: dict[str, float], after: dict[str, float], wall_s: float) -> str:
+    """Where the machine's cores went during the run: cores per process, biggest first."""
+    shares = {name: (after[name] - before.get(name, 0.0)) / wall_s for name in after}
+    total = sum(shares.values())
+    parts = ", ".join(f"{name} {cores:.2f}" for name, cores in sorted(shares.items(), key=lambda kv: -kv[1]))
+    return f"CPU by process (cores): {parts}; together {total:.2f} of {os.cpu_count()}"
 
 
 class RssSampler(threading.Thread):
@@ -269,16 +295,20 @@ def main() -> int:
         accounts = provision_accounts(deployment, args.users) if args.pre_auth else None
         sampler = RssSampler(deployment.api_pid())
         note_before = machine_note()
+        cpu_before = deployment_cpu(deployment) | {"locust": children_cpu()}
+        started = time.monotonic()
         sampler.start()
         locust_rc = run_locust(deployment, args, accounts)
         sampler.stop()
+        cpu_after = deployment_cpu(deployment) | {"locust": children_cpu()}
+        cpu_note = cpu_shares(cpu_before, cpu_after, time.monotonic() - started)
         note_after = machine_note()
     finally:
         stop(deployment)
         if not args.keep:
             shutil.rmtree(workdir / "store", ignore_errors=True)
     entries, window_s = read_entries(workdir / "locust.json")
-    report = render(entries, window_s, sampler, note_before, note_after, command)
+    report = render(entries, window_s, sampler, note_before, note_after, command) + "\n" + cpu_note
     (workdir / "summary.md").write_text(report + "\n")
     (workdir / "rss_mib.json").write_text(json.dumps(sampler.samples))
     print(report)
