@@ -261,6 +261,18 @@ def new_conversation(stack: Stack, headers: dict, **fields) -> int:
 LONG_PARAMS = {"max_new_tokens": CONTEXT_LENGTH - 40, "temperature": 0}
 
 
+def short_answer(http: httpx.Client, conversation_id: int, headers: dict) -> dict:
+    """An 8-token answer, not streamed; asserts that it finished."""
+    response = http.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        json={"content": "Hello", "stream": False, "params": {"max_new_tokens": 8}},
+        headers=headers,
+    )
+    assert response.status_code in (200, 201), response.text
+    assert response.json()["status"] == "done", response.json()
+    return response.json()
+
+
 def wait_for(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -299,4 +311,4 @@ def stack(tmp_path_factory, slow_model_dir) -> Iterator[Stack]:
         stack.close()
 
 
-__all__ = ["LONG_PARAMS", "Stack", "iter_sse", "new_conversation", "wait_for"]
+__all__ = ["LONG_PARAMS", "Stack", "iter_sse", "new_conversation", "short_answer", "wait_for"]

@@ -10,7 +10,7 @@ import time
 import httpx
 import redis
 
-from tests.faults.conftest import LONG_PARAMS, Stack, iter_sse, new_conversation, wait_for
+from tests.faults.conftest import LONG_PARAMS, Stack, iter_sse, new_conversation, short_answer, wait_for
 
 SWEEP_BUDGET_SECONDS = 45  # lease 20 s + sweep interval 10 s + slack for two shared cores
 LIVE_GRACE_SECONDS = 20  # how long a client waits on a stream that only sends heartbeats
@@ -64,15 +64,8 @@ def _answers_to(stack: Stack, question_id: int) -> list:
 
 
 def _short_chat_works(stack: Stack, headers: dict) -> None:
-    conversation = new_conversation(stack, headers)
     with stack.client() as http:
-        response = http.post(
-            f"/api/v1/conversations/{conversation}/messages",
-            json={"content": "Hi again", "stream": False, "params": {"max_new_tokens": 8}},
-            headers=headers,
-        )
-    assert response.status_code in (200, 201), response.text
-    assert response.json()["status"] == "done", response.json()
+        short_answer(http, new_conversation(stack, headers), headers)
 
 
 def test_api_restart_mid_answer_client_resumes_with_last_event_id(stack: Stack):

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.conftest import FAULT_MODEL, Stack
+from tests.faults.conftest import FAULT_MODEL, Stack, short_answer
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +32,7 @@ def test_model_added_through_one_process_works_on_the_other(peer_stack):
     with stack.client(base_url=peer) as http:
         created = http.post("/api/v1/conversations", json={"title": "peer", "model": FAULT_MODEL}, headers=user)
         assert created.status_code == 201, created.text
-        answer = http.post(
-            f"/api/v1/conversations/{created.json()['id']}/messages",
-            json={"content": "Hello", "stream": False, "params": {"max_new_tokens": 4}},
-            headers=user,
-        )
-        assert answer.status_code in (200, 201), answer.text
-        assert answer.json()["status"] == "done" and answer.json()["model"] == FAULT_MODEL
+        assert short_answer(http, created.json()["id"], user)["model"] == FAULT_MODEL
 
         assert FAULT_MODEL in [m["id"] for m in http.get("/api/v1/models", headers=user).json()]
         assert FAULT_MODEL in [m["id"] for m in http.get("/v1/models", headers=user).json()["data"]]
@@ -64,10 +58,4 @@ def test_entry_whose_sync_broadcast_nobody_heard_is_read_on_first_use(peer_stack
         with stack.client(base_url=base_url) as http:
             created = http.post("/api/v1/conversations", json={"model": "unheard"}, headers=user)
             assert created.status_code == 201, created.text
-            answer = http.post(
-                f"/api/v1/conversations/{created.json()['id']}/messages",
-                json={"content": "Hello", "stream": False, "params": {"max_new_tokens": 4}},
-                headers=user,
-            )
-            assert answer.status_code in (200, 201), answer.text
-            assert answer.json()["status"] == "done", answer.json()
+            assert short_answer(http, created.json()["id"], user)["model"] == "unheard"
