@@ -45,6 +45,7 @@ def celery_worker(broker_url: str, queues: list[str], concurrency: int = 4, purg
     with a test module would otherwise run them while the next test switches the settings in the environment,
     and could cache that test's half-written settings (CI once ran a job against another test's database)."""
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import worker_shutdown
 
     from worker.celery_app import celery_app
 
@@ -61,8 +62,13 @@ def celery_worker(broker_url: str, queues: list[str], concurrency: int = 4, purg
         perform_ping_check=False,
         loglevel="WARNING",
         shutdown_timeout=10,
-    ):
-        yield
+    ) as worker:
+        try:
+            yield
+        finally:
+            # The harness ends the worker without `worker_shutdown` (a real worker's stop() sends it), which left
+            # the generation worker's ops threads reporting to a Redis the session had already stopped.
+            worker_shutdown.send(sender=worker)
 
 
 @dataclass
