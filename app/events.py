@@ -13,10 +13,6 @@ import redis.asyncio as aioredis
 
 from app.contracts import REPLAY_TTL_SECONDS, EventType, cancel_key, channel_name, replay_key, seq_key
 
-# A stop reaches the worker within this (plus one decode step): asking Redis once per token per answer was a
-# round trip per token that only ever answered "no".
-CANCEL_CHECK_INTERVAL_S = 0.2
-
 _PUBLISH_LUA = """
 local seq = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
@@ -49,17 +45,10 @@ class EventPublisher:
         self._kind = kind
         self._job_id = job_id
         self._script = client.register_script(_PUBLISH_LUA)
-        self._cancelled = False
-        self._checked_at = float("-inf")
 
     def publish(self, event_type: EventType | str, data: dict[str, Any]) -> int:
         keys, args = _encode(self._kind, self._job_id, event_type, data)
         return int(self._script(keys=keys, args=args))
 
     def cancelled(self) -> bool:
-        """Whether a stop was requested; asks Redis at most every CANCEL_CHECK_INTERVAL_S until it says yes."""
-        now = time.monotonic()
-        if not self._cancelled and now - self._checked_at >= CANCEL_CHECK_INTERVAL_S:
-            self._checked_at = now
-            self._cancelled = bool(self._client.exists(cancel_key(self._kind, self._job_id)))
-        return self._cancelled
+        return bool(self._client.exists(cancel_key(self._kind, self._job_id)))
