@@ -1,6 +1,7 @@
 """Concurrent writers on SQLite: N clients POSTing messages, renaming and listing conversations, one API process.
 
-    .venv/bin/python -m bench.sqlite_contention [--clients 50] [--seconds 20] [--modes before,after] [--writer-hz 20]
+    .venv/bin/python -m bench.sqlite_contention [--clients 50] [--seconds 20] [--modes before,four-trips,after]
+        [--writer-hz 20]
 
 Per mode, a fresh private stack (bench/common.py): a redis-server, the real app under uvicorn on its own SQLite
 file, no generation worker. Each client owns a conversation and loops: POST a message (SSE; the `queued` status
@@ -9,7 +10,9 @@ PATCH the conversation's title, GET the conversation list. A second process play
 transactions (claim a pending answer, like worker/chat/job.py) `--writer-hz` times a second through the sync
 engine of app/core/db.py, so writers of two processes contend as they do in production.
 Mode `after` is the product as it is; mode `before` swaps in the engine setup this benchmark was written against
-(QueuePool of 5+10 aiosqlite connections, the driver's implicit deferred BEGIN), in the benchmark's processes only.
+(QueuePool of 5+10 aiosqlite connections, the driver's implicit deferred BEGIN), in the benchmark's processes only;
+mode `four-trips` is the product with SQLAlchemy's stock aiosqlite adapter instead of app/core/sqlite_driver.py
+(four trips to the connection's thread per statement instead of one).
 Prints, per mode and operation: requests, errors by kind, p50/p95/p99/max latency in ms.
 """
 
@@ -36,7 +39,7 @@ from bench.common import (
     stack,
 )
 
-MODES = ("before", "after")
+MODES = ("before", "four-trips", "after")
 
 
 # --- the engine setup of mode `before` (selected inside the benchmark's own subprocesses only) ---
@@ -72,9 +75,17 @@ def _use_engine_before() -> None:
     db.create_sync_engine = sync_engine
 
 
+def _use_stock_aiosqlite_adapter() -> None:
+    from app.core import db
+
+    db.one_trip_dbapi = lambda: None  # create_async_engine(module=None): the dialect imports its own DBAPI shim
+
+
 def _serve_api(port: int, mode: str) -> None:
     if mode == "before":
         _use_engine_before()
+    elif mode == "four-trips":
+        _use_stock_aiosqlite_adapter()
     raise_nofile()
     import uvicorn
 
@@ -242,7 +253,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients, one conversation each")
     parser.add_argument("--users", type=int, default=10, help="accounts the clients are spread over")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long the clients loop")
-    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated: before, after")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated: " + ", ".join(MODES))
     parser.add_argument("--writer-hz", type=float, default=20.0, help="worker-like write transactions per second")
     args = parser.parse_args()
     print(f"open files limit {raise_nofile()}; {machine_note()}")

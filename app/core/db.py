@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.util import await_only
 
+from app.core.sqlite_driver import one_trip_dbapi
+
 SYNC_DRIVERS = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql+psycopg"}
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -160,7 +162,8 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 def create_api_engine(url: str) -> AsyncEngine:
     """PostgreSQL: the default pool, pre-pinged. SQLite: a file needs no pre-ping (one thread hop less per
-    checkout), a larger pool and the write gate (see SqliteWriteGate)."""
+    checkout), one thread hop per statement (app/core/sqlite_driver.py), a larger pool and the write gate (see
+    SqliteWriteGate)."""
     url = async_url(url)
     _ensure_sqlite_dir(url)
     if make_url(url).get_backend_name() != "sqlite":
@@ -168,7 +171,7 @@ def create_api_engine(url: str) -> AsyncEngine:
         _install_nul_guard(engine.sync_engine)
         return engine
     in_memory = make_url(url).database in (None, "", ":memory:")
-    engine = create_async_engine(url, **({} if in_memory else SQLITE_API_POOL))
+    engine = create_async_engine(url, module=one_trip_dbapi(), **({} if in_memory else SQLITE_API_POOL))
     _configure_sqlite(engine.sync_engine)
     SqliteWriteGate().install(engine.sync_engine)
     _install_nul_guard(engine.sync_engine)
