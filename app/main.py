@@ -17,8 +17,9 @@ from app.core.metrics import MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
 from app.core.redis import create_redis
-from app.core.tasks import create_task_client
+from app.core.tasks import create_task_client, open_broker_connection
 from app.event_hub import close_event_hub
+from app.route_warmup import prepare_routes
 from app.schemas.common import ERROR_RESPONSES
 from app.services.job_health import sweep_forever
 from app.services.model_entries import sync_entries
@@ -46,6 +47,8 @@ async def lifespan(app: FastAPI):
     app.state.background_tasks = set()
     async with app.state.sessionmaker() as session:
         await sync_entries(session)
+    prepare_routes(app)
+    await anyio.to_thread.run_sync(open_broker_connection, app.state.tasks)
     sweeper = asyncio.get_running_loop().create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
     logger.info("LocalMind API ready (database {})", engine.dialect.name)
     try:
