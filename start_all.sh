@@ -20,7 +20,8 @@ Sets up and starts LocalMind in the background:
   3. database migrations (alembic upgrade head)
   4. default model pull (offline, idempotent)
   5. UI build into app/static when missing or stale
-  6. API, workers (generation, indexing, training) and Flower, then waits for /readyz
+  6. API, workers (generation, indexing, training) and Flower, then waits for /readyz and for every
+     worker to take jobs
 PID files and logs go to $RUN_DIR/pids and $RUN_DIR/logs. Stop everything with ./stop_all.sh.
 
   --status   show each process (running/stopped, pid, port) and exit
@@ -31,12 +32,11 @@ Environment (also read from .env; variables already set win):
   API_PORT=8000  FLOWER_PORT=5555
   GENERATION_CONCURRENCY=8       threads of the generation worker (the batcher batches them)
   INDEXING_CONCURRENCY=1         processes of the indexing worker
-  API_WORKERS=1                  API processes (uvicorn --workers); state lives in Redis and the database, so
+  API_WORKERS=2                  API processes (uvicorn --workers); state lives in Redis and the database, so
                                  any process serves any request (an admin-added model too)
-  BATCH_WORKER_NICE=10           CPU niceness of the indexing and training workers, so their batch work
-                                 yields the CPU to the API and to chat generation on a shared machine
-  GENERATION_WORKER_NICE=0       CPU niceness of the generation worker; 5 keeps the API's short requests fast
-                                 while answers use the rest of a shared CPU (answers then start later under load)
+  GENERATION_WORKER_NICE=10      CPU niceness of the generation worker: on a shared, saturated CPU the API's short
+                                 requests go first and answers take the rest (0 = the API's priority)
+  BATCH_WORKER_NICE=15           CPU niceness of the indexing and training workers: below chat generation
   FLOWER_USER=admin  FLOWER_PASSWORD=<generated into $RUN_DIR/flower_password if unset>
   REDIS_URL=redis://127.0.0.1:6379/0   DEFAULT_MODEL=smollm2-135m-instruct
   RUN_DIR=.run                   READY_TIMEOUT=180 (seconds to wait for /readyz)
@@ -54,9 +54,9 @@ configure() {
   export FLOWER_PORT=${FLOWER_PORT:-5555}
   export GENERATION_CONCURRENCY=${GENERATION_CONCURRENCY:-8}
   export INDEXING_CONCURRENCY=${INDEXING_CONCURRENCY:-1}
-  export API_WORKERS=${API_WORKERS:-1}
-  export BATCH_WORKER_NICE=${BATCH_WORKER_NICE:-10}
-  export GENERATION_WORKER_NICE=${GENERATION_WORKER_NICE:-0}
+  export API_WORKERS=${API_WORKERS:-2}
+  export GENERATION_WORKER_NICE=${GENERATION_WORKER_NICE:-10}
+  export BATCH_WORKER_NICE=${BATCH_WORKER_NICE:-15}
   export FLOWER_USER=${FLOWER_USER:-admin}
   export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
   export DEFAULT_MODEL=${DEFAULT_MODEL:-smollm2-135m-instruct}
@@ -189,6 +189,7 @@ wait_until_ready() {
   done
   # Flower gets its own window: on a busy machine the API may have used most of the first one.
   wait_for_flower $((SECONDS + READY_TIMEOUT))
+  wait_for_workers $((SECONDS + READY_TIMEOUT))
   local name
   for name in worker-generation worker-indexing worker-training flower; do
     running_pid "$name" >/dev/null || fail_with_log "$name" "$name exited during start-up"
@@ -197,6 +198,32 @@ wait_until_ready() {
 
 # Flower imports the Celery app and connects to the broker before it listens (can take ~30 s on
 # a small machine). Its /healthcheck needs no credentials.
+# The queues of /readyz's `workers` that no worker consumes yet (all of them when /readyz does not answer).
+queues_without_worker() {
+  "$ROOT/.venv/bin/python" - "$1" <<'PY' 2>/dev/null || echo "generation indexing training"
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=3) as response:
+    workers = json.load(response)["workers"]
+print(" ".join(queue for queue, count in workers.items() if not count))
+PY
+}
+
+# Until every queue has a worker taking jobs: they import torch first (~10 s of CPU on a laptop), and until
+# then a chat answer or an upload would wait, and the start-up would compete with the first users.
+wait_for_workers() {
+  local deadline=$1 url="http://$PUBLIC_HOST:$API_PORT/readyz" missing queue
+  log "waiting for the workers to take jobs"
+  while missing=$(queues_without_worker "$url") && [[ -n $missing ]]; do
+    for queue in $missing; do
+      running_pid "worker-$queue" >/dev/null || fail_with_log "worker-$queue" "worker-$queue exited during start-up"
+    done
+    if ((SECONDS >= deadline)); then
+      fail_with_log "worker-${missing%% *}" "no worker consumes the queue(s) $missing after ${READY_TIMEOUT}s"
+    fi
+    sleep 1
+  done
+}
+
 wait_for_flower() {
   local deadline=$1 url="http://$PUBLIC_HOST:$FLOWER_PORT/healthcheck"
   until "$ROOT/.venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)' \

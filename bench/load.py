@@ -83,7 +83,8 @@ def _env(deployment: Deployment) -> dict[str, str]:
 
 
 def bootstrap(deployment: Deployment, max_new_tokens: int) -> None:
-    """The first account (admin) adds the tiny model; one answer loads it into the generation worker."""
+    """The first account (admin) adds the tiny model; one answer loads it into the generation worker, one
+    document the embedding model into the indexing worker."""
     from tests.support.tiny_model import build_tiny_model
 
     tiny_dir = build_tiny_model(deployment.workdir / "store" / "tiny-llama")
@@ -102,6 +103,18 @@ def bootstrap(deployment: Deployment, max_new_tokens: int) -> None:
             events = [line for line in stream.iter_lines() if line.startswith("event:")]
         if "event: done" not in events:
             raise RuntimeError(f"warm-up answer did not finish: {events[-3:]}")
+        _index_one_document(http)
+
+
+def _index_one_document(http: httpx.Client) -> None:
+    """One indexed document loads the embedding model into the indexing worker before the users come."""
+    kb = http.post("/api/v1/knowledge-bases", json={"name": "warm-up"}).raise_for_status().json()
+    files = [("files", ("warm-up.txt", b"LocalMind indexes documents on workers.", "text/plain"))]
+    [document] = http.post(f"/api/v1/knowledge-bases/{kb['id']}/documents", files=files).raise_for_status().json()
+    with http.stream("GET", f"/api/v1/documents/{document['id']}/events") as stream:
+        events = [line for line in stream.iter_lines() if line.startswith("event:")]
+    if "event: done" not in events:
+        raise RuntimeError(f"warm-up document was not indexed: {events[-3:]}")
 
 
 def provision_accounts(deployment: Deployment, count: int) -> Path:

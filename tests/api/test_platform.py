@@ -42,6 +42,8 @@ async def test_readyz_reports_db_and_redis(client):
     response = await client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+    workers = response.json()["workers"]  # counts depend on which test workers beat lately
+    assert set(workers) == {"generation", "indexing", "training"} and all(isinstance(n, int) for n in workers.values())
 
 
 async def test_cors_only_for_configured_origins(client):

@@ -1,5 +1,5 @@
-"""The README's start command on a fresh clone: API, three workers and Flower come up, /readyz answers, a
-question is answered through the real queue, and stop_all.sh leaves no process behind.
+"""The README's start command on a fresh clone: API, three workers and Flower come up, /readyz answers (every
+queue with a worker), a question is answered through the real queue, and stop_all.sh leaves no process behind.
 
 The clone reuses this checkout's virtualenv (pip would take minutes) and skips the UI build and the model
 pull; the chat uses a tiny model registered through the admin API, the same path an operator uses.
@@ -48,7 +48,10 @@ def test_start_all_then_stop_all_on_a_fresh_clone(tmp_path, redis_url):
         assert {"api", "worker-generation", "worker-indexing", "worker-training", "flower"} <= set(pids)
         assert all(alive(pid) for pid in pids.values())
         base = f"http://127.0.0.1:{api_port}"
-        assert httpx.get(f"{base}/readyz", timeout=10).json()["status"] == "ready"
+        ready = httpx.get(f"{base}/readyz", timeout=10).json()
+        assert ready["status"] == "ready"
+        # start_all.sh returns once every queue has a worker taking jobs
+        assert all(count >= 1 for count in ready["workers"].values()), ready
         status = subprocess.run(["./start_all.sh", "--status"], cwd=clone, env=env, capture_output=True, text=True)
         assert "running" in status.stdout
         _answer_one_question(base, build_tiny_model(tmp_path / "tiny"))

@@ -6,11 +6,14 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.contracts import QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING
 from app.core import metrics
 from app.core.errors import error_response
 from app.services import quota
+from app.services.job_health import live_workers
 from app.services.resources import host_stats, queue_depths, worker_reports
 
+WORKER_QUEUES = (QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING)
 router = APIRouter(tags=["system"])
 api_router = APIRouter(tags=["system"])
 
@@ -23,7 +26,8 @@ async def healthz():
 
 @router.get("/readyz")
 async def readyz(request: Request):
-    """The database and Redis answer; 503 naming what is down otherwise."""
+    """The database and Redis answer; 503 naming what is down otherwise. `workers`: how many workers consume
+    each queue (informational: jobs wait for a worker, the API serves without one)."""
     checks: dict[str, str] = {}
     try:
         async with request.app.state.sessionmaker() as session:
@@ -37,7 +41,8 @@ async def readyz(request: Request):
     except Exception as exc:  # noqa: BLE001
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     if all(v == "ok" for v in checks.values()):
-        return {"status": "ready", "checks": checks}
+        workers = {queue: await live_workers(request.app.state.redis, queue) for queue in WORKER_QUEUES}
+        return {"status": "ready", "checks": checks, "workers": workers}
     down = ", ".join(k for k, v in checks.items() if v != "ok")
     return error_response(503, "not_ready", f"Not ready: {down} unavailable.", checks)
 
