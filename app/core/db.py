@@ -44,20 +44,20 @@ SQLITE_API_POOL = {"pool_size": 5, "max_overflow": 45}
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_S * 1000) -> None:
     """WAL lets the API read while a worker writes; busy_timeout turns 'database is locked' into a wait.
 
     The driver's own transaction handling is kept on purpose: it sends BEGIN just before the first INSERT/UPDATE/
     DELETE, and reads before that run outside a transaction. A write transaction therefore never upgrades an old
     read snapshot (SQLITE_BUSY_SNAPSHOT fails at once, without busy_timeout); it starts at its first write, where
-    SQLite waits out another writer for up to busy_timeout.
+    SQLite waits out another writer for up to busy_timeout (the API's driver, with busy_timeout 0, waits itself).
     """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -98,7 +98,7 @@ class SqliteWriteGate:
     for it in SQLite's busy handler, which polls with sleeps of up to 100 ms and is not fair: under load a writer
     could lose for longer than busy_timeout and fail with "database is locked". Here the process's writers queue
     on an asyncio lock instead, taken at a transaction's first write statement and given back once its COMMIT or
-    ROLLBACK has run; only writers of other processes (workers) still meet busy_timeout.
+    ROLLBACK has run; only writers of other processes (workers) are still waited for, in the driver.
     """
 
     def __init__(self, timeout_s: float = WRITE_GATE_TIMEOUT_S):
@@ -171,8 +171,9 @@ def create_api_engine(url: str) -> AsyncEngine:
         _install_nul_guard(engine.sync_engine)
         return engine
     in_memory = make_url(url).database in (None, "", ":memory:")
-    engine = create_async_engine(url, module=one_trip_dbapi(), **({} if in_memory else SQLITE_API_POOL))
-    _configure_sqlite(engine.sync_engine)
+    driver = one_trip_dbapi(busy_wait_s=BUSY_TIMEOUT_S)
+    engine = create_async_engine(url, module=driver, **({} if in_memory else SQLITE_API_POOL))
+    _configure_sqlite(engine.sync_engine, busy_timeout_ms=0)  # the driver waits for the lock itself
     SqliteWriteGate().install(engine.sync_engine)
     _install_nul_guard(engine.sync_engine)
     return engine

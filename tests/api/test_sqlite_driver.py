@@ -1,12 +1,19 @@
 """The API's SQLite driver (app/core/sqlite_driver.py): one trip to the connection's thread per statement, with
-the DBAPI results SQLAlchemy relies on (rows, rowcount, lastrowid, errors, rollback) unchanged."""
+the DBAPI results SQLAlchemy relies on (rows, rowcount, lastrowid, errors, rollback) unchanged, and its own wait
+for another connection's write lock."""
+
+import sqlite3
+import threading
+import time
 
 import aiosqlite
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.db import create_api_engine, make_async_sessionmaker
+from app.core.sqlite_driver import _lock_held_elsewhere, one_trip_dbapi
 
 metadata = MetaData()
 items = Table("items", metadata, Column("id", Integer, primary_key=True), Column("name", String, unique=True))
@@ -87,3 +94,60 @@ async def test_a_failed_write_rolls_back_and_the_connection_stays_usable(maker):
     async with maker() as session:
         names = (await session.scalars(select(items.c.name).order_by(items.c.id))).all()
     assert names == ["kept"]
+
+
+def _hold_write_lock(path, seconds: float) -> threading.Thread:
+    """Another connection (as a worker process's) takes the write lock now and keeps it for `seconds`."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        time.sleep(seconds)
+        holder.execute("COMMIT")
+        holder.close()
+
+    thread = threading.Thread(target=release)
+    thread.start()
+    return thread
+
+
+async def test_a_write_waits_for_another_connections_lock_then_succeeds(maker, tmp_path):
+    async with maker() as session:
+        await session.execute(text("SELECT 1"))  # the API connection exists before the lock is taken
+    holder = _hold_write_lock(tmp_path / "driver.db", 0.4)
+    started = time.monotonic()
+    async with maker() as session:
+        await session.execute(insert(items).values(name="after the lock"))
+        await session.commit()
+    waited = time.monotonic() - started
+    holder.join()
+    assert 0.35 < waited < 2, waited  # waited for the release, retried within milliseconds of it
+    async with maker() as session:
+        assert await session.scalar(select(items.c.name)) == "after the lock"
+
+
+async def test_a_lock_held_past_the_wait_is_database_is_locked(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'short.db'}"
+    engine = create_async_engine(url, module=one_trip_dbapi(0.2), connect_args={"timeout": 0})  # no busy_timeout
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    holder = _hold_write_lock(tmp_path / "short.db", 1.0)
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="database is locked"):
+        async with engine.begin() as connection:
+            await connection.execute(insert(items).values(name="too late"))
+    assert time.monotonic() - started < 0.8
+    holder.join()
+    await engine.dispose()
+
+
+def test_only_a_lock_held_elsewhere_is_retried():
+    def error(code: int) -> sqlite3.OperationalError:
+        exc = sqlite3.OperationalError("database is locked")
+        exc.sqlite_errorcode = code
+        return exc
+
+    assert _lock_held_elsewhere(error(sqlite3.SQLITE_BUSY))
+    assert _lock_held_elsewhere(error(261))  # SQLITE_BUSY_RECOVERY
+    assert not _lock_held_elsewhere(error(517))  # SQLITE_BUSY_SNAPSHOT: a retry in the same transaction cannot help
+    assert not _lock_held_elsewhere(error(sqlite3.SQLITE_IOERR))
