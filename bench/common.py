@@ -172,6 +172,21 @@ class Stack:
 
 
 @contextmanager
+def stock_aiosqlite_adapter() -> Iterator[None]:
+    """Inside: app.core.db.create_api_engine builds SQLite engines on SQLAlchemy's stock aiosqlite adapter (four
+    trips per statement) with SQLite's busy handler, i.e. without app/core/sqlite_driver.py."""
+    from app.core import db
+
+    factory, configure = db.one_trip_dbapi, db._configure_sqlite
+    db.one_trip_dbapi = lambda busy_wait_s: None  # create_async_engine(module=None): the dialect's own shim
+    db._configure_sqlite = lambda engine, busy_timeout_ms=None: configure(engine)  # the default busy_timeout
+    try:
+        yield
+    finally:
+        db.one_trip_dbapi, db._configure_sqlite = factory, configure
+
+
+@contextmanager
 def stack(prefix: str) -> Iterator[Stack]:
     """A stack in a fresh temporary directory; BENCH_KEEP=1 keeps it (logs, database) and prints where."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))

@@ -37,6 +37,7 @@ from bench.common import (
     sign_up,
     sse_request,
     stack,
+    stock_aiosqlite_adapter,
 )
 
 MODES = ("before", "four-trips", "after")
@@ -75,17 +76,11 @@ def _use_engine_before() -> None:
     db.create_sync_engine = sync_engine
 
 
-def _use_stock_aiosqlite_adapter() -> None:
-    from app.core import db
-
-    db.one_trip_dbapi = lambda: None  # create_async_engine(module=None): the dialect imports its own DBAPI shim
-
-
 def _serve_api(port: int, mode: str) -> None:
     if mode == "before":
         _use_engine_before()
     elif mode == "four-trips":
-        _use_stock_aiosqlite_adapter()
+        stock_aiosqlite_adapter().__enter__()  # for the life of this API process
     raise_nofile()
     import uvicorn
 

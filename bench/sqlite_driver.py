@@ -2,21 +2,22 @@
 
     .venv/bin/python -m bench.sqlite_driver [--requests 2000] [--rounds 3]
 
-Both engines come from app.core.db.create_api_engine (the stock one with `module=None`) on one SQLite file with
-the product's schema. A "read" is a request-shaped session: the user by id, a page of 20 conversations and its
-count, as GET /conversations does. A "write" adds a message and touches its conversation, then commits, as a
-chat request does. Rounds alternate stock / one-trip; prints the median per round of wall time and CPU time per
-request, and the ratio.
+Both engines come from app.core.db.create_api_engine (the stock one inside bench.common.stock_aiosqlite_adapter)
+on one SQLite file with the product's schema. A "read" is a request-shaped session: the user by id, a page of
+20 conversations and its count, as GET /conversations does. A "write" adds a message and touches its
+conversation, then commits, as a chat request does. Rounds alternate stock / one-trip; prints the median per
+round of wall time and CPU time per request, and the ratio.
 """
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import machine_note
+from bench.common import machine_note, stock_aiosqlite_adapter
 
 
 def _prepare(url: str) -> tuple[int, int]:
@@ -46,13 +47,8 @@ async def _measure(url: str, one_trip: bool, n: int, user_id: int, conversation_
     from app.core import db
     from app.models import Conversation, Message, User
 
-    factory = db.one_trip_dbapi
-    if not one_trip:
-        db.one_trip_dbapi = lambda: None
-    try:
+    with contextlib.nullcontext() if one_trip else stock_aiosqlite_adapter():
         engine = db.create_api_engine(url)
-    finally:
-        db.one_trip_dbapi = factory
     sessions = db.make_async_sessionmaker(engine)
 
     async def read() -> None:

@@ -6,7 +6,7 @@ other requests' work, so a request's latency grows with its trips (bench/sqlite_
 
 A statement that meets another process's write lock is retried here, every 0.5–5 ms, instead of in SQLite's
 busy handler (the connection's busy_timeout is 0): that handler sleeps up to 100 ms at a time and misses the
-short gaps between a busy worker's transactions (bench/sqlite_busy.py: p99 wait 330–430 ms against 60 ms).
+short gaps between a busy worker's transactions (bench/sqlite_busy.py: p99 wait 330–630 ms against 54–70 ms).
 """
 
 import sqlite3
