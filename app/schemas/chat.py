@@ -1,6 +1,6 @@
 from pydantic import Field, field_validator
 
-from app.schemas.common import IdRef, StrictModel
+from app.schemas.common import IdRef, Seed, StrictModel
 
 
 class GenerationParamsIn(StrictModel):
@@ -10,7 +10,7 @@ class GenerationParamsIn(StrictModel):
     top_k: int | None = Field(default=None, ge=0, le=1000)
     repetition_penalty: float | None = Field(default=None, gt=0.0, le=10.0)
     stop: list[str] | None = Field(default=None, max_length=8)
-    seed: int | None = Field(default=None, ge=0)
+    seed: Seed | None = None
 
     @field_validator("stop")
     @classmethod

@@ -59,3 +59,9 @@ def changed_fields(data: BaseModel, nullable: frozenset[str] = frozenset()) -> d
 MAX_ID = 2**31 - 1
 IdRef = Annotated[int, Field(ge=1, le=MAX_ID)]
 """An id sent in a request body: out-of-range ids are a 422, not a database error."""
+
+SEED_MAX = 2**63 - 1
+Seed = Annotated[
+    int,
+    Field(ge=0, le=SEED_MAX, description="Sampling seed, 0 to 2^63-1: the same seed and settings repeat an answer"),
+]

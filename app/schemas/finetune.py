@@ -3,7 +3,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from app.schemas.common import IdRef, StrictModel
+from app.schemas.common import IdRef, Seed, StrictModel
 
 
 class DatasetPublic(BaseModel):
@@ -37,7 +37,7 @@ class FinetuneJobCreate(StrictModel):
     grad_accum: int = 1
     max_seq_len: int = 512
     warmup_steps: int = 0
-    seed: int = 0
+    seed: Seed = 0
 
 
 class FinetuneJobPublic(BaseModel):

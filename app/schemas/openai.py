@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.schemas.common import without_nul
+from app.schemas.common import Seed, without_nul
 
 
 class OpenAIBase(BaseModel):
@@ -42,7 +42,9 @@ class ChatCompletionRequest(OpenAIBase):
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     stop: str | list[str] | None = None
-    seed: int | None = None
+    seed: Seed | None = None
+    top_k: int | None = Field(default=None, ge=0, le=1000, description="vLLM-style extension: 0 = off")
+    repetition_penalty: float | None = Field(default=None, gt=0.0, le=10.0, description="vLLM-style extension")
     n: int = Field(default=1, ge=1, le=1, description="Only n=1 is supported")
 
     @field_validator("stop")
@@ -63,6 +65,8 @@ class ChatCompletionRequest(OpenAIBase):
             "top_p": self.top_p,
             "stop": self.stop,
             "seed": self.seed,
+            "top_k": self.top_k,
+            "repetition_penalty": self.repetition_penalty,
         }
         return {k: v for k, v in params.items() if v is not None}
 

@@ -43,3 +43,18 @@ def test_concurrent_requests_for_different_adapters_do_not_mix(engine, adapters)
     for t in threads:
         t.join(60)
     assert together == alone
+
+
+def test_base_batches_run_with_the_adapter_layers_switched_off(engine, adapters):
+    """Base requests must not pay for loaded adapters: a batch of base rows skips the LoRA layers entirely."""
+    engine.complete("tiny-llama+style-a", QUESTION, GREEDY)
+    loaded = engine._loaded_for(engine.registry.resolve("tiny-llama")).loaded
+    assert loaded.adapters and loaded._adapter_layers_on
+    base = engine.complete("tiny-llama", QUESTION, GREEDY).text
+    assert not loaded._adapter_layers_on
+    lora_layers = [m for m in loaded.model.modules() if hasattr(m, "lora_A")]
+    assert lora_layers and all(m.disable_adapters for m in lora_layers)
+    assert engine.complete("tiny-llama+style-a", QUESTION, GREEDY).text != base
+    assert loaded._adapter_layers_on
+    lm_head = loaded.model.get_output_embeddings().weight
+    assert lm_head.requires_grad, "a frozen lm_head makes every base prefill 2x slower (loader.keep_fast_matmuls)"

@@ -25,9 +25,7 @@ def test_streamed_text_equals_the_completion_for_greedy(engine, model_id):
 
 
 def test_max_new_tokens_ends_with_length(engine):
-    completion = engine.complete(
-        "tiny-llama", ask("hello"), GenerationParams(max_new_tokens=3, temperature=0)
-    )
+    completion = engine.complete("tiny-llama", ask("hello"), GenerationParams(max_new_tokens=3, temperature=0))
     assert completion.completion_tokens <= 3
     if completion.completion_tokens == 3:
         assert completion.finish_reason == "length"
@@ -37,9 +35,7 @@ def test_stop_string_cuts_the_text(engine):
     full = engine.complete("tiny-llama", ask("hello"), GREEDY).text
     stop = full[5:8]
     assert stop.strip(), "the tiny model's greedy answer is long enough to pick a stop string from"
-    cut = engine.complete(
-        "tiny-llama", ask("hello"), GenerationParams(max_new_tokens=24, temperature=0, stop=(stop,))
-    )
+    cut = engine.complete("tiny-llama", ask("hello"), GenerationParams(max_new_tokens=24, temperature=0, stop=(stop,)))
     assert cut.finish_reason == "stop" and cut.text == full[: full.index(stop)]
 
 
@@ -82,9 +78,7 @@ def test_cancel_stops_only_its_own_request_within_a_few_steps(engine):
     long = GenerationParams(max_new_tokens=200, temperature=0)
     cancel = threading.Event()
     other: list = []
-    neighbour = threading.Thread(
-        target=lambda: other.append(engine.complete("tiny-llama", PROMPTS[2], GREEDY))
-    )
+    neighbour = threading.Thread(target=lambda: other.append(engine.complete("tiny-llama", PROMPTS[2], GREEDY)))
     events = []
     for event in engine.stream("tiny-llama", PROMPTS[0], long, should_cancel=cancel.is_set):
         events.append(event)
@@ -159,3 +153,33 @@ def test_unloading_a_busy_model_fails_its_requests_and_reloads_on_demand(registr
     with pytest.raises(ModelUnloadedError):
         list(stream)
     assert engine.complete("tiny-llama", ask("hi"), GREEDY).completion_tokens > 0
+
+
+def test_a_row_that_fails_never_fails_the_rest_of_its_batch(engine):
+    """A seed torch refuses (the API never lets one through; this goes round it) fails its own request only."""
+    from worker.engine.batcher import Request
+
+    scheduler = engine._loaded_for(engine.registry.resolve("tiny-llama")).scheduler
+    long = GenerationParams(max_new_tokens=40, temperature=0).resolve({})
+    neighbour = Request("tiny-llama", [1, 2, 3, 4], long)
+    bad = Request("tiny-llama", [1, 2, 3], GenerationParams(max_new_tokens=5, temperature=1.0, seed=2**64))
+    scheduler.submit(neighbour)
+    scheduler.submit(bad)
+    failure = bad.events.get(timeout=30)
+    assert isinstance(failure, ValueError) and "Overflow" in str(failure), failure
+    events = [neighbour.events.get(timeout=30)]
+    while not getattr(events[-1], "done", True):
+        events.append(neighbour.events.get(timeout=30))
+    assert events[-1].completion.finish_reason in ("stop", "length") and events[-1].completion.completion_tokens
+
+
+def test_sampling_errors_are_per_row():
+    import torch
+
+    from worker.engine.sampling import next_tokens
+
+    logits = torch.randn(2, 10)
+    params = GenerationParams(temperature=1.0, top_p=1.0, top_k=0, repetition_penalty=1.0)
+    broken = GenerationParams(temperature=1.0, top_p=1.0, top_k=-3, repetition_penalty=1.0)  # validation bypassed
+    tokens = next_tokens(logits, [params, broken], [[1], [1]], [torch.Generator().manual_seed(1), None])
+    assert isinstance(tokens[0], int) and isinstance(tokens[1], RuntimeError)

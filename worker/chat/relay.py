@@ -28,8 +28,7 @@ def stream_tokens(
 ) -> Completion | None:
     """Publish `status` then one `token` event per piece; returns the completion (None if none was produced)."""
     engine = get_engine()
-    base_id = model_id.partition("+")[0]
-    if all(info.model_id != base_id for info in engine.loaded_models()):
+    if not engine.is_loaded(model_id):
         events.publish(EventType.STATUS, {"state": "loading_model", "model": model_id})
     events.publish(EventType.STATUS, {"state": "generating", "model": model_id})
     completion = None

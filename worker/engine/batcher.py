@@ -56,7 +56,8 @@ class _Row:
         self.generator = torch.Generator().manual_seed(seed) if seed is not None else None
         self.first_token_at: float | None = None
         self.finish_reason: FinishReason | None = None
-        self.final: TokenEvent | None = None
+        self.final: TokenEvent | Exception | None = None
+        self.done = False
 
     @property
     def context(self) -> list[int]:
@@ -65,6 +66,7 @@ class _Row:
     def finish(self, reason: FinishReason) -> None:
         """Flush held-back text now; the final event waits until the row has left the batch."""
         self.finish_reason = reason
+        self.done = True
         tail = self.decoder.flush()
         if tail:
             self.request.events.put(TokenEvent(tail))
@@ -82,6 +84,11 @@ class _Row:
             truncated_history=self.request.truncated_history,
         )
         self.final = TokenEvent("", completion)
+
+    def fail(self, exc: Exception) -> None:
+        """This row alone failed (its sampling raised): it leaves the batch and its request gets `exc`."""
+        self.done = True
+        self.final = exc
 
 
 _live_schedulers: "weakref.WeakSet[BatchScheduler]" = weakref.WeakSet()
@@ -178,10 +185,12 @@ class BatchScheduler:
     def _forward(self, input_ids, mask, cache, rows: list[_Row]) -> torch.Tensor:
         loaded = self._loaded
         position_ids = (mask.cumsum(-1) - 1).clamp(min=0)[:, -input_ids.shape[1] :]
+        adapters = [r.request.adapter or BASE_ADAPTER for r in rows]
         kwargs = {}
-        if loaded.adapters:
-            kwargs["adapter_names"] = [r.request.adapter or BASE_ADAPTER for r in rows]
         with loaded.lock:
+            # A batch of base rows runs with the LoRA layers switched off: base requests never pay for adapters.
+            if loaded.use_adapters(any(name != BASE_ADAPTER for name in adapters)):
+                kwargs["adapter_names"] = adapters
             out = loaded.model(
                 input_ids=input_ids.to(loaded.device),
                 attention_mask=mask.to(loaded.device),
@@ -197,7 +206,11 @@ class BatchScheduler:
         """Prefill newcomers together, pick their first token, and merge them into the running batch."""
         live = []
         for request in requests:
-            row = _Row(request, self._loaded.tokenizer)
+            try:
+                row = _Row(request, self._loaded.tokenizer)
+            except Exception as exc:  # noqa: BLE001 - one bad request (a seed torch refuses) fails alone
+                request.events.put(exc)
+                continue
             if request.cancelled.is_set():
                 row.finish("cancelled")
                 request.events.put(row.final)
@@ -225,9 +238,7 @@ class BatchScheduler:
         width = max(old_len, new_len)
         for old_layer, new_layer in zip(self._cache.layers, cache.layers, strict=True):
             old_layer.keys = torch.cat([_left_pad(old_layer.keys, width), _left_pad(new_layer.keys, width)])
-            old_layer.values = torch.cat(
-                [_left_pad(old_layer.values, width), _left_pad(new_layer.values, width)]
-            )
+            old_layer.values = torch.cat([_left_pad(old_layer.values, width), _left_pad(new_layer.values, width)])
         self._mask = torch.cat([_left_pad(self._mask, width, dim=1), _left_pad(mask, width, dim=1)])
         self._rows = self._rows + rows
 
@@ -252,6 +263,9 @@ class BatchScheduler:
         now = time.perf_counter()
         limit = self._loaded.context_length
         for row, token in zip(rows, tokens, strict=True):
+            if isinstance(token, Exception):
+                row.fail(token)
+                continue
             row.generated.append(token)
             row.first_token_at = row.first_token_at or now
             if token in self._loaded.eos_ids:
@@ -268,10 +282,10 @@ class BatchScheduler:
 
     def _drop_finished(self) -> None:
         """Remove finished rows (and their KV cache), then send their final events."""
-        keep = [i for i, r in enumerate(self._rows) if r.finish_reason is None]
+        keep = [i for i, r in enumerate(self._rows) if not r.done]
         if len(keep) == len(self._rows):
             return
-        finished = [r for r in self._rows if r.finish_reason is not None]
+        finished = [r for r in self._rows if r.done]
         if keep:
             self._keep_rows(keep)
         else:

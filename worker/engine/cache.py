@@ -22,6 +22,7 @@ class LoadedModelInfo:
     adapters: tuple[str, ...]
     running: int
     waiting: int
+    engine: str = "transformers"
 
 
 class _Entry:

@@ -1,5 +1,6 @@
 """The one model interface every chat call goes through: `Engine.stream` / `Engine.complete`, thread-safe."""
 
+import atexit
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -9,13 +10,19 @@ from pathlib import Path
 from app.core.config import get_settings
 from worker.engine.batcher import Request
 from worker.engine.cache import LoadedModelInfo, ModelCache
+from worker.engine.dtypes import auto_dtype
 from worker.engine.errors import InvalidRequestError
 from worker.engine.generation import Completion, GenerationParams, TokenEvent
 from worker.engine.loader import LoadedModel, load_model
 from worker.engine.messages import build_prompt, validate_messages
 from worker.engine.registry import ModelRegistry, ResolvedModel, get_registry
 from worker.engine.remote import RemoteBackend
+from worker.engine.routing import EngineName, adapters_on_vllm, choose_engine
+from worker.engine.spec import ModelSpec
 from worker.engine.store import model_dir, weights_size
+from worker.engine.vllm.engine import VllmEngine
+from worker.engine.vllm.install import VllmInstall, find_install
+from worker.engine.vllm.server import ServerOptions
 
 Messages = Sequence[Mapping[str, str]]
 CANCEL_POLL_S = 0.05
@@ -42,6 +49,8 @@ class Engine:
         self._cache_bytes = cache_bytes
         self._cache = ModelCache(self._load, self._budget, self._estimate)
         self._remote = RemoteBackend()
+        self._vllm: VllmEngine | None = None
+        self._vllm_lock = threading.Lock()
 
     def _budget(self) -> int:
         return self._cache_bytes if self._cache_bytes is not None else int(get_settings().model_cache_gb * 2**30)
@@ -55,32 +64,95 @@ class Engine:
         spec = self.registry.get(base_id)
         return load_model(spec, model_dir(spec, self._models_dir))
 
+    def _vllm_install(self) -> VllmInstall | None:
+        return find_install(get_settings().vllm_python)
+
+    def _vllm_engine(self) -> VllmEngine:
+        with self._vllm_lock:
+            if self._vllm is None:
+                self._vllm = VllmEngine(
+                    self._vllm_install(), self.server_options, self._model_path, lambda: get_settings().logs_dir
+                )
+            return self._vllm
+
+    def _model_path(self, spec: ModelSpec) -> Path:
+        return model_dir(spec, self._models_dir)
+
+    def server_options(self, spec: ModelSpec) -> ServerOptions:
+        settings = get_settings()
+        install = self._vllm_install()
+        device = install.device if install is not None else "cpu"
+        return ServerOptions(
+            kv_cache_gb=settings.vllm_kv_cache_gb,
+            enforce_eager=settings.vllm_enforce_eager,
+            startup_timeout_s=settings.vllm_startup_timeout_seconds,
+            enable_lora=adapters_on_vllm(settings.adapter_engine, install),
+            max_loras=settings.vllm_max_loras,
+            max_lora_rank=settings.vllm_max_lora_rank,
+            dtype=auto_dtype(device) if spec.dtype == "auto" else None,
+        )
+
+    def engine_for(self, resolved: ResolvedModel) -> EngineName:
+        """The engine that serves `resolved` on this worker (worker/engine/routing.py)."""
+        settings = get_settings()
+        return choose_engine(
+            resolved.spec,
+            resolved.adapter_name is not None,
+            settings.engine,
+            settings.adapter_engine,
+            self._vllm_install(),
+            self._model_path(resolved.spec),
+        )
+
     def load(self, model_id: str) -> LoadedModelInfo:
         """Load a model (and its adapter) now instead of on the first request."""
         resolved = self.registry.resolve(model_id)
-        self._loaded_for(resolved)
-        return next(i for i in self._cache.infos() if i.model_id == resolved.spec.id)
+        if self.engine_for(resolved) == "vllm":
+            self._vllm_engine().load(resolved.spec)
+        else:
+            self._loaded_for(resolved)
+        return next(i for i in self.loaded_models() if i.model_id == resolved.spec.id)
+
+    def is_loaded(self, model_id: str) -> bool:
+        """Whether the engine that would serve `model_id` has its base model in memory (no load wait)."""
+        resolved = self.registry.resolve(model_id)
+        if resolved.spec.backend == "openai":
+            return True
+        if self.engine_for(resolved) == "vllm":
+            return self._vllm_engine().is_loaded(resolved.spec.id)
+        return self._cache.peek(resolved.spec.id) is not None
 
     def count_tokens(self, model_id: str, text: str) -> int:
         """Tokens `text` takes for this model (loads it if needed); remote models get a chars/4 estimate."""
         resolved = self.registry.resolve(model_id)
         if resolved.spec.backend == "openai":
             return (len(text) + 3) // 4
+        if self.engine_for(resolved) == "vllm":
+            return self._vllm_engine().count_tokens(resolved.spec, text)
         return len(self._loaded_for(resolved).loaded.tokenizer.encode(text, add_special_tokens=False))
 
     def unload(self, model_id: str) -> bool:
-        """Free a base model's memory; requests still running on it fail with `ModelUnloadedError`."""
-        return self._cache.unload(model_id.partition("+")[0])
+        """Free a base model's memory (both engines); requests still running on it fail."""
+        base_id = model_id.partition("+")[0]
+        in_vllm = self._vllm is not None and self._vllm.unload(base_id)
+        return self._cache.unload(base_id) or in_vllm
 
     def loaded_models(self) -> list[LoadedModelInfo]:
-        return self._cache.infos()
+        return self._cache.infos() + (self._vllm.infos() if self._vllm is not None else [])
 
     def pending(self, model_id: str) -> QueueDepth:
         """Queue depth of the base model serving `model_id` (zeros when it is not loaded)."""
         spec = self.registry.get(model_id.partition("+")[0])
         entry = self._cache.peek(spec.id)
         running, waiting = entry.scheduler.depth() if entry else (0, 0)
+        if self._vllm is not None:
+            running += self._vllm.running(spec.id)
         return QueueDepth(running, waiting, spec.max_batch_size)
+
+    def close(self) -> None:
+        """Stop the vLLM server processes this engine started."""
+        if self._vllm is not None:
+            self._vllm.close()
 
     def _loaded_for(self, resolved: ResolvedModel):
         entry = self._cache.get(resolved.spec.id)
@@ -107,6 +179,8 @@ class Engine:
         params = (params or GenerationParams()).resolve(spec.generation)
         if spec.backend == "openai":
             return self._remote.stream(model_id, spec, clean, params, should_cancel)
+        if self.engine_for(resolved) == "vllm":
+            return self._vllm_engine().stream(resolved, clean, params, should_cancel)
         entry = self._loaded_for(resolved)
         loaded = entry.loaded
         budget = loaded.context_length - params.max_new_tokens
@@ -161,4 +235,5 @@ def get_engine() -> Engine:
     with _engine_lock:
         if _engine is None:
             _engine = Engine()
+            atexit.register(_engine.close)  # vLLM server processes end with the worker
         return _engine

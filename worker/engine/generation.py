@@ -6,6 +6,8 @@ from typing import Any, Literal
 from worker.engine.errors import InvalidRequestError
 
 FinishReason = Literal["stop", "length", "cancelled"]
+SEED_MAX = 2**63 - 1
+"""torch generators and vLLM take signed 64-bit seeds; a larger one used to fail a whole batch."""
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "max_new_tokens": 512,
@@ -59,6 +61,8 @@ class GenerationParams:
             problems.append("repetition_penalty must be > 0")
         if self.stop and any(not s for s in self.stop):
             problems.append("stop strings must be non-empty")
+        if self.seed is not None and not 0 <= self.seed <= SEED_MAX:
+            problems.append(f"seed must be between 0 and {SEED_MAX} (2^63-1)")
         if problems:
             raise InvalidRequestError("invalid generation parameters: " + "; ".join(problems))
 

@@ -36,17 +36,21 @@ def next_tokens(
     rows_params: list[GenerationParams],
     contexts: list[list[int]],
     generators: list[torch.Generator | None],
-) -> list[int]:
-    """One token per row of a [batch, vocab] logits tensor."""
+) -> list[int | Exception]:
+    """One token per row of a [batch, vocab] logits tensor; a row whose sampling raises gets the exception
+    instead, so one bad row never fails the others."""
     logits = logits.float()
     greedy = logits.argmax(-1).tolist()
-    chosen = []
+    chosen: list[int | Exception] = []
     for i, params in enumerate(rows_params):
         if params.temperature == 0 and params.repetition_penalty == 1.0:
             chosen.append(greedy[i])
             continue
-        row = logits[i]
-        if params.repetition_penalty != 1.0:
-            row = apply_repetition_penalty(row, contexts[i], params.repetition_penalty)
-        chosen.append(sample(row, params, generators[i]))
+        try:
+            row = logits[i]
+            if params.repetition_penalty != 1.0:
+                row = apply_repetition_penalty(row, contexts[i], params.repetition_penalty)
+            chosen.append(sample(row, params, generators[i]))
+        except Exception as exc:  # noqa: BLE001 - reported to that row's request
+            chosen.append(exc)
     return chosen

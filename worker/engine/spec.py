@@ -15,6 +15,8 @@ class ModelSpec(BaseModel):
     display_name: str = ""
     source: str = ""
     backend: Literal["transformers", "openai"] = "transformers"
+    engine: Literal["auto", "vllm", "transformers"] = "auto"
+    """For local weights: `auto` = vLLM where it is installed and serves the model (worker/engine/routing.py)."""
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     quantization: Literal["none", "4bit", "8bit"] = "none"
     device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$")
@@ -31,9 +33,7 @@ class ModelSpec(BaseModel):
     @classmethod
     def _known_source(cls, value: str) -> str:
         if value and value.split(":", 1)[0] not in SOURCE_KINDS:
-            raise ValueError(
-                f"source {value!r} must start with one of {', '.join(k + ':' for k in SOURCE_KINDS)}"
-            )
+            raise ValueError(f"source {value!r} must start with one of {', '.join(k + ':' for k in SOURCE_KINDS)}")
         return value
 
     def model_post_init(self, _context: Any) -> None:

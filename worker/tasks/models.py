@@ -1,5 +1,7 @@
 """Model management tasks, and the operations threads every generation worker runs (see worker/ops)."""
 
+import threading
+
 import redis
 from celery.signals import worker_init, worker_ready, worker_shutdown
 from loguru import logger
@@ -7,6 +9,7 @@ from loguru import logger
 from app.contracts import QUEUE_GENERATION, TASK_PULL_MODEL
 from app.core.config import get_settings
 from worker.celery_app import celery_app
+from worker.engine.engine import get_engine
 from worker.ops import metrics
 from worker.ops.control import WorkerOps
 from worker.ops.pull import run_pull
@@ -41,6 +44,7 @@ def _stop_ops(sender, **_kwargs) -> None:
     ops = _ops.pop(id(sender), None)
     if ops is not None:
         ops.stop()
+        get_engine().close()  # vLLM server processes end with the worker that started them
 
 
 @worker_ready.connect
@@ -52,3 +56,13 @@ def _load_admin_models(sender, **_kwargs) -> None:
         logger.info("{} admin-added model entries loaded", sync_registry())
     except Exception as exc:  # noqa: BLE001 - a database hiccup must not keep the worker from serving
         logger.warning("could not load admin-added models: {}", exc)
+    threading.Thread(target=_warm_default_model, name="engine-warmup", daemon=True).start()
+
+
+def _warm_default_model() -> None:
+    """Load the default model now, not on the first question: a vLLM server takes 30-90 s to start on a CPU."""
+    model_id = get_settings().default_model
+    try:
+        get_engine().load(model_id)
+    except Exception as exc:  # noqa: BLE001 - the first request retries the load and reports the error
+        logger.warning("could not load the default model {}: {}", model_id, exc)

@@ -27,7 +27,8 @@ async def healthz():
 @router.get("/readyz")
 async def readyz(request: Request):
     """The database and Redis answer; 503 naming what is down otherwise. `workers`: how many workers consume
-    each queue (informational: jobs wait for a worker, the API serves without one)."""
+    each queue, `models_loaded`: the models some generation worker serves now (informational: jobs wait for a
+    worker or a model load, the API serves without them)."""
     checks: dict[str, str] = {}
     try:
         async with request.app.state.sessionmaker() as session:
@@ -42,7 +43,9 @@ async def readyz(request: Request):
         checks["redis"] = f"unavailable: {type(exc).__name__}"
     if all(v == "ok" for v in checks.values()):
         workers = {queue: await live_workers(request.app.state.redis, queue) for queue in WORKER_QUEUES}
-        return {"status": "ready", "checks": checks, "workers": workers}
+        reports = await worker_reports(request.app.state.redis)
+        loaded = sorted({model["model_id"] for report in reports for model in report["models"]})
+        return {"status": "ready", "checks": checks, "workers": workers, "models_loaded": loaded}
     down = ", ".join(k for k, v in checks.items() if v != "ok")
     return error_response(503, "not_ready", f"Not ready: {down} unavailable.", checks)
 
