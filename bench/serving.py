@@ -133,24 +133,65 @@ async def measure(base_url: str, api_key: str, model: str, tokens: int, name: st
     return row
 
 
-async def measure_adapters(base_url: str, api_key: str, model: str, tokens: int, label: str) -> list[Row]:
-    """Base requests with four adapters loaded, then 8 concurrent adapter requests (two per adapter)."""
-    from openai import AsyncOpenAI
+async def measure_adapters(
+    base_url: str, api_key: str, model: str, tokens: int, label: str, alternations: int
+) -> list[Row]:
+    """Base requests with four adapters loaded, then 8 concurrent adapter requests (two per adapter).
 
-    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=900)
+    With `alternations` > 0 the comparison alternates that many times between "no adapter loaded" (the model
+    unloaded through the admin API, so it reloads bare) and "four loaded", and reports the medians of both: on
+    a noisy 2-core machine two runs minutes apart differ by more than the effect measured.
+    """
     adapter_ids = [f"{model}+{name}" for name in ADAPTERS]
-    warm = await run_round(client, adapter_ids, tokens)
-    await client.close()
-    base = await measure(base_url, api_key, model, tokens, f"{label}, base, 4 adapters loaded", full=False)
-    base.errors += warm.errors
-    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=900)
-    single = await run_round(client, adapter_ids[:1], tokens)
-    mixed = await run_round(client, adapter_ids * 2, tokens)
-    await client.close()
+    plain_rows, loaded_rows, errors = [], [], 0
+    for _ in range(max(alternations, 1)):
+        if alternations:
+            _unload(base_url, api_key, model)
+            plain_rows.append(await measure(base_url, api_key, model, tokens, "", full=False))
+        errors += (await _round(base_url, api_key, adapter_ids, tokens)).errors
+        loaded_rows.append(await measure(base_url, api_key, model, tokens, "", full=False))
+    rows = [_median_row(f"{label}, base, 4 adapters loaded", loaded_rows)]
+    rows[0].errors += errors
+    if plain_rows:
+        rows.insert(0, _median_row(f"{label}, base, alternating with the above, none loaded", plain_rows))
+    single = await _round(base_url, api_key, adapter_ids[:1], tokens)
+    mixed = await _round(base_url, api_key, adapter_ids * 2, tokens)
     adapters = Row(f"{label}, adapter requests", single=single.aggregate, agg8=mixed.aggregate, ttft8=mixed.ttft_p50)
     adapters.errors = single.errors + mixed.errors
     adapters.notes = [x.error for x in single.results + mixed.results if x.error][:2]
-    return [base, adapters]
+    return [*rows, adapters]
+
+
+async def _round(base_url: str, api_key: str, models: list[str], tokens: int) -> Round:
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=900)
+    try:
+        return await run_round(client, models, tokens)
+    finally:
+        await client.close()
+
+
+def _median_row(name: str, rows: list[Row]) -> Row:
+    median = Row(name, errors=sum(r.errors for r in rows))
+    for attr in ("single", "agg8", "ttft8"):
+        setattr(median, attr, statistics.median(getattr(r, attr) for r in rows))
+    median.notes = [f"median of {len(rows)}: single {', '.join(f'{r.single:.1f}' for r in rows)}"]
+    return median
+
+
+def _unload(base_v1_url: str, api_key: str, model: str) -> None:
+    """Free the model on the worker (admin API) and wait until no worker reports it loaded."""
+    import httpx
+
+    base = base_v1_url.removesuffix("/v1")
+    headers = {"Authorization": f"Bearer {api_key}"}
+    httpx.post(f"{base}/api/v1/models/{model}/unload", headers=headers, timeout=30).raise_for_status()
+    deadline = time.time() + 60
+    while model in httpx.get(f"{base}/readyz", timeout=10).json().get("models_loaded", []):
+        if time.time() > deadline:
+            raise RuntimeError(f"{model} still loaded 60 s after the unload request")
+        time.sleep(0.5)
 
 
 def bare_vllm(model_dir: Path, tokens: int, enforce_eager: bool, logs: Path) -> Row:
@@ -200,7 +241,10 @@ def localmind(engine: str, tokens: int, enforce_eager: bool, adapters: int, mode
         row.notes.append(f"first answer after {first:.0f} s (engine start)")
         yield row
         if adapters:
-            yield from asyncio.run(measure_adapters(f"{running.base_url}/v1", key, SMOLLM, tokens, label))
+            # The transformers engine holds the adapters next to the base it serves: alternate to see their cost.
+            # On CPU the vLLM engine's adapters run on the transformers engine, so its base cannot pay for them.
+            alternations = 3 if engine == "transformers" else 0
+            yield from asyncio.run(measure_adapters(f"{running.base_url}/v1", key, SMOLLM, tokens, label, alternations))
 
 
 def _wait_first_answer(base_url: str, key: str) -> None:
@@ -293,7 +337,8 @@ def print_summary(rows: list[Row], bare: Row | None, alone: Row | None) -> None:
                 print(f"\n{row.name}: single stream {ratio(row.single, alone.single)} of the model alone")
     by_name = {r.name: r for r in rows}
     for engine in ("vllm", "transformers"):
-        plain = by_name.get(f"LocalMind /v1, {engine} engine")
+        plain = by_name.get(f"LocalMind /v1, {engine} engine, base, alternating with the above, none loaded")
+        plain = plain or by_name.get(f"LocalMind /v1, {engine} engine")
         loaded = by_name.get(f"LocalMind /v1, {engine} engine, base, 4 adapters loaded")
         if plain and loaded:
             print(
