@@ -218,7 +218,8 @@ wait_until_ready() {
   # Flower gets its own window: on a busy machine the API may have used most of the first one.
   wait_for_flower $((SECONDS + READY_TIMEOUT))
   wait_for_workers $((SECONDS + READY_TIMEOUT))
-  wait_for_engine $((SECONDS + ENGINE_READY_TIMEOUT))
+  # Without the pull step the default model may have no weights: nothing to wait for then.
+  [[ ${SKIP_MODEL_PULL:-0} == 1 ]] || wait_for_engine $((SECONDS + ENGINE_READY_TIMEOUT))
   local name
   for name in worker-generation worker-indexing worker-training flower; do
     running_pid "$name" >/dev/null || fail_with_log "$name" "$name exited during start-up"
