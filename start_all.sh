@@ -46,7 +46,7 @@ Environment (also read from .env; variables already set win):
   RUN_DIR=.run                   READY_TIMEOUT=180 (seconds to wait for /readyz)
   SKIP_INSTALL=0 SKIP_MIGRATE=0 SKIP_MODEL_PULL=0 SKIP_FRONTEND=0   (1 skips that step)
   PYTHON=python3                 interpreter used to create .venv
-Every setting of app/core/config.py (DATABASE_URL, SECRET_KEY, ...) is passed through; see .env.example.
+Every setting of app/kernel/settings.py (DATABASE_URL, SECRET_KEY, ...) is passed through; see .env.example.
 TXT
 }
 

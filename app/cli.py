@@ -1,22 +1,23 @@
 """Operator commands: `python -m app.cli users create NAME --admin`, `models pull ID`, `kb eval ...`, `migrate`.
 
-`models` and `kb` run worker code (torch) in this process; the API server never imports them.
+`models` and `kb` run worker code (torch) in a child process (`WORKER_COMMANDS`).
 """
 
 import argparse
 import getpass
 import os
+import subprocess
 import sys
 
 from pydantic import ValidationError
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    from app.core.config import get_settings
-    from app.core.db import sync_session_factory
     from app.core.security import hash_password
-    from app.models import User
-    from app.schemas.user import UserCreate
+    from app.kernel.db import sync_session_factory
+    from app.kernel.models import User
+    from app.kernel.schemas.user import UserCreate
+    from app.kernel.settings import get_settings
 
     password = args.password or os.environ.get("LOCALMIND_PASSWORD") or getpass.getpass("Password: ")
     try:
@@ -44,8 +45,8 @@ def _create_user(args: argparse.Namespace) -> int:
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    from app.core.config import get_settings
     from app.core.migrations import upgrade_head
+    from app.kernel.settings import get_settings
 
     upgrade_head(get_settings().database_url)
     print("database is at the newest migration")
@@ -70,16 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+WORKER_COMMANDS = {"models": ("worker.engine.cli", 0), "kb": ("worker.knowledge.eval_cli", 2)}
+"""Commands that run worker code (torch): each runs as `python -m <module>` in a process of its own, so `app`
+never imports `worker` (import-linter enforces it). The number is how many leading words the module drops."""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "models":
-        from worker.engine.cli import main as models_main
-
-        return models_main(argv)
-    if argv[:2] == ["kb", "eval"]:
-        from worker.knowledge.eval_cli import main as kb_eval_main
-
-        return kb_eval_main(argv[2:])
+    if argv and argv[0] in WORKER_COMMANDS and (argv[0] != "kb" or argv[1:2] == ["eval"]):
+        module, drop = WORKER_COMMANDS[argv[0]]
+        return subprocess.run([sys.executable, "-m", module, *argv[drop:]], check=False).returncode
     args = build_parser().parse_args(argv)
     return args.func(args)
 

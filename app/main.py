@@ -10,7 +10,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
 from app.api.routes import auth, chat, conversations, finetune, knowledge, models, openai, system, users
-from app.core.config import Settings, get_settings
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
@@ -20,8 +19,9 @@ from app.core.migrations import pending_revisions, upgrade_head
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
 from app.event_hub import close_event_hub
+from app.kernel.schemas.common import ERROR_RESPONSES
+from app.kernel.settings import Settings, get_settings
 from app.route_warmup import prepare_routes
-from app.schemas.common import ERROR_RESPONSES
 from app.services.job_health import sweep_forever
 from app.services.model_entries import sync_entries
 from app.spa import mount_frontend

@@ -16,8 +16,9 @@ from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 from starlette.types import Send
 
-from app.contracts import TERMINAL_EVENTS, channel_name, replay_key
 from app.event_hub import RESYNC, event_hub
+from app.kernel.contracts import TERMINAL_EVENTS
+from app.kernel.keys import channel_name, replay_key
 
 IdleHook = Callable[[], Awaitable[dict[str, Any] | None]]
 SSE_HEADERS = {"X-Accel-Buffering": "no", "Cache-Control": "no-cache"}
@@ -158,7 +159,7 @@ _SEQ, _TYPE, _TS, _DATA = '{"seq": ', ', "type": "', '", "ts": ', ', "data": '
 
 
 def parse_event(raw: str) -> dict[str, Any]:
-    """Cut `seq`, `type` and the `data` text out of app/events.py's layout; anything else is decoded whole."""
+    """Cut `seq`, `type` and the `data` text out of app/kernel/events.py's layout; anything else is decoded whole."""
     if raw.startswith(_SEQ):
         type_at = raw.find(_TYPE, len(_SEQ))
         ts_at = raw.find(_TS, type_at + len(_TYPE)) if type_at > 0 else -1

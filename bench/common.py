@@ -73,7 +73,7 @@ def machine_note() -> str:
 
 def tiny_spec(path: Path):
     """The registry entry for the tiny test model, built without importing torch (the API stays torch-free)."""
-    from worker.engine.spec import ModelSpec
+    from app.kernel.registry.spec import ModelSpec
 
     return ModelSpec(
         id=TINY_ID,
@@ -89,7 +89,7 @@ def tiny_spec(path: Path):
 def _register_tiny() -> None:
     tiny = os.environ.get("BENCH_TINY_DIR")
     if tiny:
-        from worker.engine.registry import get_registry
+        from app.kernel.registry.registry import get_registry
 
         get_registry().add(tiny_spec(Path(tiny)))
 
@@ -134,7 +134,7 @@ class Stack:
             **(extra or {}),
         }
         os.environ.update(self.env)
-        from app.core.config import get_settings
+        from app.kernel.settings import get_settings
 
         get_settings.cache_clear()
 
@@ -177,13 +177,13 @@ def stock_aiosqlite_adapter() -> Iterator[None]:
     trips per statement) with SQLite's busy handler, i.e. without app/core/sqlite_driver.py."""
     from app.core import db
 
-    factory, configure = db.one_trip_dbapi, db._configure_sqlite
+    factory, configure = db.one_trip_dbapi, db.configure_sqlite
     db.one_trip_dbapi = lambda busy_wait_s: None  # create_async_engine(module=None): the dialect's own shim
-    db._configure_sqlite = lambda engine, busy_timeout_ms=None: configure(engine)  # the default busy_timeout
+    db.configure_sqlite = lambda engine, busy_timeout_ms=None: configure(engine)  # the default busy_timeout
     try:
         yield
     finally:
-        db.one_trip_dbapi, db._configure_sqlite = factory, configure
+        db.one_trip_dbapi, db.configure_sqlite = factory, configure
 
 
 @contextmanager

@@ -6,7 +6,7 @@ Processes (all on 127.0.0.1): a private redis-server; the real app under uvicorn
 a fake publisher subprocess that plays the generation worker — it waits until all N answers of a level are
 queued (clients connect over `--ramp` seconds; so N streams really are open at once), takes them off the
 pending queue (as `run_chat_job` does) and publishes `status`, then `--tokens` token events at `--rate`
-tokens/s per answer, then `done`, through app/events.py (the same Lua script as EventPublisher; one pipelined
+tokens/s per answer, then `done`, through app/kernel/events.py (the same Lua script as EventPublisher; one pipelined
 batch per tick, i.e. every answer gets its token at the same instant, like one batched decode step); and the
 clients, raw asyncio SSE readers in this process, each POSTing a message to its own conversation. Token data
 carries the publish time, so the client measures delivery latency (publish → read) and the inter-token gap.
@@ -49,9 +49,10 @@ GAP_TARGET_MS = 100.0
 def publisher(rate: float, tokens: int, expect: int, deadline_s: float) -> None:
     import redis
 
-    from app.contracts import QUEUE_GENERATION, EventType, JobKind, pending_queue_key
-    from app.core.config import get_settings
-    from app.events import _PUBLISH_LUA, _encode
+    from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
+    from app.kernel.events import _PUBLISH_LUA, _encode
+    from app.kernel.keys import pending_queue_key
+    from app.kernel.settings import get_settings
 
     client = redis.Redis.from_url(get_settings().redis_url)
     script = client.register_script(_PUBLISH_LUA)

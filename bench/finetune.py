@@ -57,7 +57,7 @@ def bare_loop(model_dir: Path, dataset: Path, output_dir: Path, steps: int, batc
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from worker.training.encoding import IGNORE_INDEX, encode_chat
+    from app.kernel.training.encoding import IGNORE_INDEX, encode_chat
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id

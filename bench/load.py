@@ -120,10 +120,10 @@ def _index_one_document(http: httpx.Client) -> None:
 def provision_accounts(deployment: Deployment, count: int) -> Path:
     """`count` users written straight to the database (one shared argon2 hash: same password) with access tokens
     signed by the deployment's key, so the users skip signing up and logging in."""
-    from app.core.config import Settings
-    from app.core.db import sync_session_factory
     from app.core.security import create_access_token, hash_password
-    from app.models import User
+    from app.kernel.db import sync_session_factory
+    from app.kernel.models import User
+    from app.kernel.settings import Settings
 
     settings = Settings(database_url=deployment.env["DATABASE_URL"], secret_key=deployment.env["SECRET_KEY"])
     password_hash = hash_password(PASSWORD)

@@ -196,9 +196,9 @@ def _unload(base_v1_url: str, api_key: str, model: str) -> None:
 
 def bare_vllm(model_dir: Path, tokens: int, enforce_eager: bool, logs: Path) -> Row:
     """vLLM's own OpenAI server, started with exactly the flags the LocalMind engine uses."""
-    from app.core.config import get_settings
+    from app.kernel.registry.registry import get_registry
+    from app.kernel.settings import get_settings
     from worker.engine.engine import Engine
-    from worker.engine.registry import get_registry
     from worker.engine.vllm.install import find_install
     from worker.engine.vllm.server import VllmServer
 
@@ -286,9 +286,9 @@ def model_alone(tokens: int, model_dir: Path) -> Row:
 def _alone(model_dir: Path, tokens: int) -> None:
     import torch
 
+    from app.kernel.registry.registry import get_registry
     from worker.engine.loader import load_model
     from worker.engine.messages import build_prompt
-    from worker.engine.registry import get_registry
 
     loaded = load_model(get_registry().get(SMOLLM), model_dir)
     prompt = build_prompt(loaded.tokenizer, [{"role": "user", "content": PROMPT}], 4096)

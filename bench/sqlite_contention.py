@@ -47,11 +47,12 @@ MODES = ("before", "four-trips", "after")
 
 
 def _use_engine_before() -> None:
-    """Replace app.core.db's engine factories with the setup this benchmark was written against."""
+    """Replace the engine factories (the API's and the workers') with the setup this benchmark was written against."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from app.core import db
+    from app.kernel import db as kernel_db
 
     def configure(engine) -> None:
         @event.listens_for(engine, "connect")
@@ -63,17 +64,17 @@ def _use_engine_before() -> None:
             cursor.close()
 
     def api_engine(url: str):
-        engine = create_async_engine(db.async_url(url), pool_pre_ping=True)
+        engine = create_async_engine(kernel_db.async_url(url), pool_pre_ping=True)
         configure(engine.sync_engine)
         return engine
 
     def sync_engine(url: str):
-        engine = create_engine(db.sync_url(url), pool_pre_ping=True)
+        engine = create_engine(kernel_db.sync_url(url), pool_pre_ping=True)
         configure(engine)
         return engine
 
     db.create_api_engine = api_engine
-    db.create_sync_engine = sync_engine
+    kernel_db.create_sync_engine = sync_engine
 
 
 def _serve_api(port: int, mode: str) -> None:
@@ -95,9 +96,9 @@ def _write_like_a_worker(mode: str, hz: float, seconds: float) -> None:
         _use_engine_before()
     from sqlalchemy import select, update
 
-    from app.core.config import get_settings
-    from app.core.db import sync_session_factory
-    from app.models import Message
+    from app.kernel.db import sync_session_factory
+    from app.kernel.models import Message
+    from app.kernel.settings import get_settings
 
     sessions = sync_session_factory(get_settings().database_url)
     latencies, errors = [], Counter()

@@ -24,8 +24,8 @@ def _prepare(url: str) -> tuple[int, int]:
     """The product's schema, one user with 50 conversations; returns (user id, a conversation id)."""
     from sqlalchemy.orm import Session
 
-    from app.core.db import create_sync_engine
-    from app.models import Base, Conversation, User
+    from app.kernel.db import create_sync_engine
+    from app.kernel.models import Base, Conversation, User
 
     engine = create_sync_engine(url)
     Base.metadata.create_all(engine)
@@ -45,7 +45,7 @@ async def _measure(url: str, one_trip: bool, n: int, user_id: int, conversation_
     from sqlalchemy import func, select
 
     from app.core import db
-    from app.models import Conversation, Message, User
+    from app.kernel.models import Conversation, Message, User
 
     with contextlib.nullcontext() if one_trip else stock_aiosqlite_adapter():
         engine = db.create_api_engine(url)

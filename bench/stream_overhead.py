@@ -90,7 +90,7 @@ def main() -> None:
             tiny_dir = build_tiny_model(env.workdir / "tiny")
         model = TINY_ID if tiny_dir else args.model
         env.configure(model, tiny_dir)
-        from worker.engine.registry import get_registry
+        from app.kernel.registry.registry import get_registry
         from worker.engine.store import pull_model
 
         if tiny_dir:

@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from app.core.config import get_settings
-from app.core.db import create_sync_engine
-from app.models import Base
+from app.kernel.db import create_sync_engine
+from app.kernel.models import Base
+from app.kernel.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,7 +15,7 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    from app.core.db import sync_url
+    from app.kernel.db import sync_url
 
     context.configure(url=sync_url(_url()), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():

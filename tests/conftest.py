@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 import redis  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from app.core.config import Settings  # noqa: E402
+from app.kernel.settings import Settings  # noqa: E402
 from tests.support.redis_server import private_redis_server  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("LOCALMIND_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -55,7 +55,7 @@ def indexing_worker(in_process_worker):
     return in_process_worker
 
 
-APP_KEY_PATTERNS = ("events:*", "cancel:*", "lease:*", "listeners:*", "waiting:*", "ratelimit:*", "quota:*")
+APP_KEY_PATTERNS = ("*:events:*", "*:cancel:*", "*:lease:*", "*:listeners:*", "*:waiting:*", "*:ratelimit:*")
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 from celery import Celery
 from kombu import Queue
 
-from app.contracts import QUEUES, TASK_QUEUES
-from app.core.config import get_settings
+from app.kernel.contracts import QUEUES, TASK_QUEUES
+from app.kernel.settings import get_settings
 from worker.ops.liveness import QueueBeatStep
 
 TASK_MODULES = [

@@ -7,10 +7,11 @@ from functools import lru_cache
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import LEASE_SECONDS, JobKind, lease_key
-from app.core.config import get_settings
-from app.core.db import sync_session_factory
-from app.events import EventPublisher
+from app.kernel.contracts import JobKind
+from app.kernel.db import sync_session_factory
+from app.kernel.events import EventPublisher
+from app.kernel.keys import LEASE_SECONDS, lease_key
+from app.kernel.settings import get_settings
 
 LEASE_REFRESH_SECONDS = 5
 _REFRESH_IF_OWNED = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end"

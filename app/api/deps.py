@@ -10,10 +10,10 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.config import Settings
 from app.core.errors import AppError
 from app.core.security import API_KEY_PREFIX, decode_token, hash_api_key
-from app.models import ApiKey, User
+from app.kernel.models import ApiKey, User
+from app.kernel.settings import Settings
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.contracts import JobKind
-from app.models import Document, FinetuneJob
-from app.models import Message as ChatMessage
+from app.kernel.contracts import JobKind
+from app.kernel.keys import model_loads_key
+from app.kernel.models import Document, FinetuneJob
+from app.kernel.models import Message as ChatMessage
 from app.services.resources import queue_depths, worker_reports
-from worker.ops.keys import MODEL_LOADS_KEY
 
 REGISTRY = CollectorRegistry()
 HTTP_DURATION = Histogram(
@@ -179,7 +179,7 @@ async def _observe_answers(session: AsyncSession) -> None:
 
 
 async def _observe_loads(redis: aioredis.Redis) -> None:
-    entries = [json.loads(raw) for raw in await redis.lrange(MODEL_LOADS_KEY, 0, -1)]
+    entries = [json.loads(raw) for raw in await redis.lrange(model_loads_key(), 0, -1)]
     _observe_new("loads", [(e["ts"], partial(MODEL_LOAD.observe, e["seconds"])) for e in entries])
 
 

@@ -5,8 +5,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from app.core.config import PROJECT_ROOT
-from app.core.db import create_sync_engine
+from app.kernel.db import create_sync_engine
+from app.kernel.settings import PROJECT_ROOT
 
 
 def alembic_config(database_url: str) -> Config:

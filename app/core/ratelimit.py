@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from app.api.deps import CurrentUser, SessionDep
 from app.core.errors import AppError
+from app.kernel.keys import ratelimit_key
 from app.services.quota import check_quota
 
 # Accepted requests are members of a sorted set scored by time; refused ones are not counted, so a client
@@ -49,7 +50,7 @@ async def hit(request: Request, name: str, subject: str) -> None:
     if limit <= 0:
         return
     now_ms = int(time.time() * 1000)
-    key = f"ratelimit:{name}:{subject}"
+    key = ratelimit_key(name, subject)
     try:
         wait_ms = int(
             await request.app.state.redis.eval(

@@ -1,7 +1,6 @@
 """Password hashing (argon2), JWT access/refresh tokens and personal API keys."""
 
 import hashlib
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -10,14 +9,10 @@ from datetime import UTC, datetime, timedelta
 from jose import JWTError, jwt
 from passlib.context import CryptContext
 
-from app.core.config import Settings
+from app.kernel.settings import Settings
 
 JWT_ALGORITHM = "HS256"
 API_KEY_PREFIX = "lm_"
-PASSWORD_MIN, PASSWORD_MAX = 8, 128
-PASSWORD_RULE = (
-    f"Password must be {PASSWORD_MIN}-{PASSWORD_MAX} characters and contain at least one letter and one digit."
-)
 
 _pwd = CryptContext(schemes=["argon2"], deprecated="auto")
 
@@ -31,15 +26,6 @@ def verify_password(password: str, password_hash: str) -> bool:
         return _pwd.verify(password, password_hash)
     except ValueError:
         return False
-
-
-def password_problem(password: str) -> str | None:
-    """The rule a password breaks, or None when it is acceptable."""
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        return PASSWORD_RULE
-    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return PASSWORD_RULE
-    return None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError
 from loguru import logger
 
-from app.contracts import TASK_QUEUES
+from app.kernel.contracts import TASK_QUEUES
 
 
 def create_task_client(broker_url: str) -> Celery:

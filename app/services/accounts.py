@@ -8,7 +8,6 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.config import Settings
 from app.core.errors import AppError, not_found
 from app.core.security import (
     create_access_token,
@@ -19,8 +18,9 @@ from app.core.security import (
     new_api_key,
     verify_password,
 )
-from app.models import ApiKey, RefreshToken, User
-from app.schemas.user import ApiKeyCreated, TokenPair, UserCreate
+from app.kernel.models import ApiKey, RefreshToken, User
+from app.kernel.schemas.user import ApiKeyCreated, TokenPair, UserCreate
+from app.kernel.settings import Settings
 
 
 async def _ensure_unique(session: AsyncSession, username: str | None, email: str | None, exclude_id: int | None = None):

@@ -4,8 +4,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.models import User
-from worker.engine.registry import ADAPTER_SEPARATOR, get_registry
+from app.kernel.models import User
+from app.kernel.registry.registry import ADAPTER_SEPARATOR, get_registry
 
 ADAPTER_META = "localmind_adapter.json"
 

@@ -9,9 +9,10 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 
-from app.contracts import FINAL_MESSAGE_STATUSES, TERMINAL_EVENTS, JobKind
-from app.models import Message
-from app.schemas.conversation import MessagePublic
+from app.kernel.contracts import FINAL_MESSAGE_STATUSES, TERMINAL_EVENTS, JobKind
+from app.kernel.keys import listeners_key
+from app.kernel.models import Message
+from app.kernel.schemas.conversation import MessagePublic
 from app.services.chat import request_stop
 from app.services.job_health import check_message, queued_status
 from app.streaming import JobEventStream
@@ -31,17 +32,13 @@ def _final_long_ago(message: Message) -> bool:
     return is_final(message) and (finished is None or finished < datetime.now(UTC) - LOST_EVENT_GRACE)
 
 
-def listeners_key(message_id: int) -> str:
-    return f"listeners:{JobKind.MESSAGE}:{message_id}"
-
-
 async def answer_events(
     app: FastAPI, stream: JobEventStream, message_id: int, after_seq: int = 0, first: list[dict] | None = None
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """Relay one answer's events in batches; if every client leaves before the end, cancel after a grace period."""
     redis, settings = app.state.redis, app.state.settings
-    await redis.incr(listeners_key(message_id))
-    await redis.expire(listeners_key(message_id), 3600)
+    await redis.incr(listeners_key(JobKind.MESSAGE, message_id))
+    await redis.expire(listeners_key(JobKind.MESSAGE, message_id), 3600)
     last_shown: list[tuple | None] = [None]  # (queue position, no-worker message) the client last saw
     idle_rounds = itertools.count(1)
 
@@ -72,7 +69,7 @@ async def answer_events(
     finally:
         with anyio.CancelScope(shield=True):
             await stream.close()
-            await redis.decr(listeners_key(message_id))
+            await redis.decr(listeners_key(JobKind.MESSAGE, message_id))
         if not finished:
             task = asyncio.get_running_loop().create_task(_cancel_if_abandoned(app, message_id))
             app.state.background_tasks.add(task)
@@ -82,7 +79,7 @@ async def answer_events(
 async def _cancel_if_abandoned(app: FastAPI, message_id: int) -> None:
     """A client that drops and resumes within the grace period keeps its answer; otherwise it is stopped."""
     await anyio.sleep(app.state.settings.sse_disconnect_grace_seconds)
-    if int(await app.state.redis.get(listeners_key(message_id)) or 0) > 0:
+    if int(await app.state.redis.get(listeners_key(JobKind.MESSAGE, message_id)) or 0) > 0:
         return
     async with app.state.sessionmaker() as session:
         message = await session.get(Message, message_id)

@@ -8,22 +8,15 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.contracts import (
-    QUEUE_GENERATION,
-    REPLAY_TTL_SECONDS,
-    TASK_GENERATE,
-    EventType,
-    JobKind,
-    cancel_key,
-    pending_queue_key,
-)
-from app.core.config import Settings
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
-from app.events import publish_async
-from app.models import Conversation, Message, User
-from app.schemas.chat import GenerationParamsIn, MessageCreate
-from app.schemas.conversation import MessagePublic
+from app.kernel.contracts import QUEUE_GENERATION, TASK_GENERATE, EventType, JobKind
+from app.kernel.events import publish_async
+from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, pending_queue_key
+from app.kernel.models import Conversation, Message, User
+from app.kernel.schemas.chat import GenerationParamsIn, MessageCreate
+from app.kernel.schemas.conversation import MessagePublic
+from app.kernel.settings import Settings
 from app.services.models_catalog import ensure_known_model
 from app.streaming import JobEventStream
 

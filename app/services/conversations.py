@@ -4,9 +4,9 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, not_found
-from app.models import Conversation, KnowledgeBase, Message, User
-from app.schemas.common import changed_fields
-from app.schemas.conversation import ConversationCreate, ConversationUpdate
+from app.kernel.models import Conversation, KnowledgeBase, Message, User
+from app.kernel.schemas.common import changed_fields
+from app.kernel.schemas.conversation import ConversationCreate, ConversationUpdate
 from app.services.models_catalog import ensure_known_model
 
 NULLABLE_SETTINGS = frozenset({"model", "system_prompt", "temperature", "max_tokens", "planner"})

@@ -10,10 +10,11 @@ import redis.asyncio as aioredis
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from app.contracts import REPLAY_TTL_SECONDS, EventType, cancel_key, payload_key
 from app.core.errors import AppError
 from app.core.tasks import dispatch
-from app.events import publish_async
+from app.kernel.contracts import EventType
+from app.kernel.events import publish_async
+from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, payload_key
 from app.streaming import JobEventStream
 
 

@@ -18,34 +18,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
-from app.contracts import (
-    QUEUE_TRAINING,
-    REPLAY_TTL_SECONDS,
-    TASK_FINETUNE,
-    EventType,
-    JobKind,
-    cancel_key,
-    lease_key,
-    pending_queue_key,
-)
-from app.core.config import Settings
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
-from app.events import publish_async
-from app.models import Dataset, FinetuneJob, User
-from app.schemas.finetune import FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
+from app.kernel.contracts import QUEUE_TRAINING, TASK_FINETUNE, EventType, JobKind
+from app.kernel.events import publish_async
+from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, pending_queue_key
+from app.kernel.models import Dataset, FinetuneJob, User
+from app.kernel.registry.errors import UnknownModelError
+from app.kernel.registry.model_files import model_dir
+from app.kernel.registry.registry import get_registry
+from app.kernel.registry.spec import ModelSpec
+from app.kernel.schemas.finetune import FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
+from app.kernel.settings import Settings
+from app.kernel.training.config import MAX_EVAL_FRACTION, TrainConfig
+from app.kernel.training.dataset import DEFAULT_MAX_SEQ_LEN, DatasetReport, validate_dataset
+from app.kernel.training.errors import ConfigError
+from app.kernel.training.naming import dataset_path, datasets_dir
+from app.kernel.training.tokens import ChatTokenizer
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.model_entries import lookup_fresh
 from app.streaming import JobEventStream, just, relay
-from worker.engine.errors import UnknownModelError
-from worker.engine.registry import get_registry
-from worker.engine.spec import ModelSpec
-from worker.engine.store import model_dir
-from worker.finetune.naming import dataset_path, datasets_dir
-from worker.finetune.tokens import ChatTokenizer
-from worker.training.config import MAX_EVAL_FRACTION, TrainConfig
-from worker.training.dataset import DEFAULT_MAX_SEQ_LEN, DatasetReport, validate_dataset
-from worker.training.errors import ConfigError
 
 ACTIVE = ("queued", "running")
 FINAL = ("succeeded", "failed", "cancelled")

@@ -17,21 +17,22 @@ from fastapi import Request
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from app.contracts import TASK_MERGE_ADAPTER, EventType, JobKind, lease_key, payload_key, replay_key
-from app.core.config import Settings
 from app.core.errors import AppError
 from app.core.tasks import dispatch
-from app.events import publish_async
-from app.models import FinetuneJob
-from app.schemas.finetune import FinetuneMergePublic
-from app.streaming import JobEventStream, just, relay
-from worker.finetune.naming import (
+from app.kernel.contracts import TASK_MERGE_ADAPTER, EventType, JobKind
+from app.kernel.events import publish_async
+from app.kernel.keys import lease_key, payload_key, replay_key
+from app.kernel.models import FinetuneJob
+from app.kernel.schemas.finetune import FinetuneMergePublic
+from app.kernel.settings import Settings
+from app.kernel.training.naming import (
     MERGE_METADATA,
     MERGE_STATE_TTL_SECONDS,
     adapter_name,
     merged_model_dir,
     served_model_id,
 )
+from app.streaming import JobEventStream, just, relay
 
 IN_PROGRESS = ("queued", "running")
 

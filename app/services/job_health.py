@@ -10,12 +10,12 @@ from loguru import logger
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.contracts import QUEUE_GENERATION, EventType, JobKind, lease_key, pending_queue_key, replay_key
-from app.core.config import Settings
-from app.events import publish_async
-from app.models import Message
+from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
+from app.kernel.events import publish_async
+from app.kernel.keys import QUEUE_BEAT_STALE_SECONDS, lease_key, pending_queue_key, queue_workers_key, replay_key
+from app.kernel.models import Message
+from app.kernel.settings import Settings
 from app.services.chat import mark_failed
-from worker.ops.keys import QUEUE_BEAT_STALE_SECONDS, queue_workers_key
 
 SWEEP_INTERVAL_SECONDS = 10
 # Workers whose last beat (worker/ops/liveness.py) is recent, by Redis server time: one round trip, no clock skew.

@@ -23,24 +23,21 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.contracts import (
+from app.core.errors import AppError, not_found
+from app.core.tasks import dispatch
+from app.kernel.contracts import (
     QUEUE_INDEXING,
-    REPLAY_TTL_SECONDS,
     TASK_DELETE_DOCUMENT,
     TASK_INDEX_DOCUMENT,
     TASK_SEARCH,
     EventType,
     JobKind,
-    cancel_key,
-    lease_key,
-    replay_key,
 )
-from app.core.config import Settings
-from app.core.errors import AppError, not_found
-from app.core.tasks import dispatch
-from app.events import publish_async
-from app.models import Document, KnowledgeBase, User
-from app.schemas.knowledge import (
+from app.kernel.documents import DocumentError, detect_type, safe_filename
+from app.kernel.events import publish_async
+from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, replay_key
+from app.kernel.models import Document, KnowledgeBase, User
+from app.kernel.schemas.knowledge import (
     DocumentPublic,
     DocumentUploaded,
     KnowledgeBaseCreate,
@@ -48,11 +45,10 @@ from app.schemas.knowledge import (
     SearchRequest,
     SearchResponse,
 )
+from app.kernel.settings import Settings
 from app.services.ephemeral_jobs import job_events, start_job
 from app.services.job_health import no_worker_message, waiting_status
 from app.streaming import JobEventStream
-from worker.rag.errors import DocumentError
-from worker.rag.loaders import detect_type, safe_filename
 
 MAX_FILES_PER_UPLOAD = 20
 ACTIVE_STATUSES = ("parsing", "embedding")

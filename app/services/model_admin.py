@@ -15,17 +15,17 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.contracts import REPLAY_TTL_SECONDS, TASK_PULL_MODEL, JobKind, payload_key
 from app.core.errors import AppError
 from app.core.tasks import dispatch
-from app.models import ModelEntry, User
+from app.kernel.contracts import TASK_PULL_MODEL, JobKind
+from app.kernel.keys import REPLAY_TTL_SECONDS, control_channel, payload_key
+from app.kernel.models import ModelEntry, User
+from app.kernel.registry.errors import UnknownModelError
+from app.kernel.registry.model_files import describe_models, dir_size
+from app.kernel.registry.registry import get_registry
+from app.kernel.registry.spec import ModelSpec
 from app.services.adapters import trained_adapters
 from app.services.model_entries import lookup_fresh
-from worker.engine.errors import UnknownModelError
-from worker.engine.registry import get_registry
-from worker.engine.spec import ModelSpec
-from worker.engine.store import describe_models, dir_size
-from worker.ops.keys import control_channel
 
 
 async def require_model(session: AsyncSession, model_id: str, adapters: bool = True) -> str:
@@ -120,7 +120,7 @@ async def add_entry(session: AsyncSession, redis: aioredis.Redis, spec: ModelSpe
 async def broadcast(redis: aioredis.Redis, action: str, model_id: str | None = None) -> int:
     """Publish a control command to every generation worker; returns how many listeners received it."""
     try:
-        return int(await redis.publish(control_channel(redis), json.dumps({"action": action, "model_id": model_id})))
+        return int(await redis.publish(control_channel(), json.dumps({"action": action, "model_id": model_id})))
     except RedisError as exc:
         raise AppError(503, "queue_unavailable", "Redis is unavailable; please retry shortly.") from exc
 

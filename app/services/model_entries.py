@@ -11,9 +11,9 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import ModelEntry
-from worker.engine.errors import UnknownModelError
-from worker.engine.registry import get_registry
+from app.kernel.models import ModelEntry
+from app.kernel.registry.errors import UnknownModelError
+from app.kernel.registry.registry import get_registry
 
 T = TypeVar("T")
 

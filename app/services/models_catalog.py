@@ -2,13 +2,13 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.config import get_settings
 from app.core.errors import AppError
-from app.models import User
+from app.kernel.models import User
+from app.kernel.registry.errors import UnknownModelError
+from app.kernel.registry.registry import get_registry
+from app.kernel.settings import get_settings
 from app.services.adapters import adapter_for, trained_adapters
 from app.services.model_entries import lookup_fresh, sync_entries
-from worker.engine.errors import UnknownModelError
-from worker.engine.registry import get_registry
 
 
 def _servable_ids(user: User) -> list[str]:

@@ -4,17 +4,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from app.core.errors import AppError
-from app.models import TokenUsage, User
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
+from app.kernel.models import TokenUsage, User
+from app.kernel.usage import today
 
 
 def resets_at(day: date) -> datetime:
@@ -54,21 +48,4 @@ async def check_quota(session: AsyncSession, user: User) -> None:
         f"It resets at midnight UTC ({reset.isoformat()}, in {seconds // 3600} h {seconds % 3600 // 60} min).",
         current,
         headers={"Retry-After": str(seconds)},
-    )
-
-
-def record_usage(session: Session, user_id: int, prompt_tokens: int, completion_tokens: int) -> None:
-    """Add one answer's tokens to today's row (an atomic upsert); the caller commits."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(TokenUsage).values(
-        user_id=user_id, day=today(), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[TokenUsage.user_id, TokenUsage.day],
-            set_={
-                "prompt_tokens": TokenUsage.prompt_tokens + statement.excluded.prompt_tokens,
-                "completion_tokens": TokenUsage.completion_tokens + statement.excluded.completion_tokens,
-            },
-        )
     )

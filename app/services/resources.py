@@ -8,20 +8,21 @@ from typing import Any
 import psutil
 import redis.asyncio as aioredis
 
-from app.contracts import QUEUES
-from worker.ops.keys import REPORT_PREFIX
+from app.kernel.contracts import QUEUES
+from app.kernel.keys import report_prefix
 
 
 async def worker_reports(redis: aioredis.Redis) -> list[dict[str, Any]]:
     """Live generation workers (their report has not expired), by name."""
     reports = []
-    async for key in redis.scan_iter(f"{REPORT_PREFIX}*", count=100):
+    prefix = report_prefix()
+    async for key in redis.scan_iter(f"{prefix}*", count=100):
         raw = await redis.hgetall(key)
         if not raw:
             continue
         reports.append(
             {
-                "worker": key.removeprefix(REPORT_PREFIX),
+                "worker": key.removeprefix(prefix),
                 "models": json.loads(raw.get("models", "[]")),
                 "gpus": json.loads(raw.get("gpus", "[]")),
                 "last_error": json.loads(raw["last_error"]) if raw.get("last_error") else None,

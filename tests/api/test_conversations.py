@@ -27,7 +27,7 @@ async def test_crud_and_settings(client, settings):
 
 
 async def test_list_newest_first_paginated_and_search(client, app):
-    from app.models import Message
+    from app.kernel.models import Message
 
     headers = await auth_headers(client, "bob")
     ids = [(await _create(client, headers, title=f"chat {i}"))["id"] for i in range(5)]

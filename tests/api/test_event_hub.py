@@ -5,10 +5,11 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
-from app.contracts import EventType, channel_name
 from app.core.redis import create_redis
 from app.event_hub import close_event_hub
-from app.events import _PUBLISH_LUA, _encode, publish_async
+from app.kernel.contracts import EventType
+from app.kernel.events import _PUBLISH_LUA, _encode, publish_async
+from app.kernel.keys import channel_name
 from app.streaming import JobEventStream
 
 KIND = "hubtest"

@@ -4,10 +4,10 @@ is idle from one periodic tick rather than a timeout per wait."""
 import asyncio
 import json
 
-from app.contracts import EventType
 from app.core.redis import create_redis
 from app.event_hub import close_event_hub
-from app.events import _encode, publish_async
+from app.kernel.contracts import EventType
+from app.kernel.events import _encode, publish_async
 from app.streaming import JobEventStream, encode_sse, parse_event
 
 

@@ -4,9 +4,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from app.core.db import create_sync_engine
 from app.core.migrations import downgrade_base, pending_revisions, upgrade_head
-from app.models import Base
+from app.kernel.db import create_sync_engine
+from app.kernel.models import Base
 
 
 def test_upgrade_downgrade_and_no_drift(database_url):

@@ -3,8 +3,8 @@ from the API's writes and from a worker's (the sync engine), in ORM and Core sta
 
 from sqlalchemy import select, update
 
-from app.core.db import sync_session_factory
-from app.models import Conversation
+from app.kernel.db import sync_session_factory
+from app.kernel.models import Conversation
 from tests.helpers import auth_headers
 
 

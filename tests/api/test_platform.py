@@ -96,7 +96,7 @@ def test_api_process_never_imports_torch():
     import subprocess
     import sys
 
-    from app.core.config import PROJECT_ROOT
+    from app.kernel.settings import PROJECT_ROOT
 
     code = "import sys, app.main; app.main.create_app(); print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
@@ -106,7 +106,8 @@ def test_api_process_never_imports_torch():
 async def test_no_free_database_connection_is_a_503_not_a_500(app, client, settings):
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from app.core.db import async_url, make_async_sessionmaker
+    from app.core.db import make_async_sessionmaker
+    from app.kernel.db import async_url
 
     headers = await auth_headers(client, "alice")
     engine = create_async_engine(async_url(settings.database_url), pool_size=1, max_overflow=0, pool_timeout=0.2)

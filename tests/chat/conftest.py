@@ -18,8 +18,8 @@ def tiny_model_dir(tmp_path_factory):
 @pytest.fixture
 def chat_settings(sqlite_url, redis_url, redis_client, model_store, monkeypatch, tiny_model_dir):
     """Settings shared by the API and the in-process worker (the worker reads them from the environment)."""
-    from app.core.config import get_settings
-    from worker.engine.registry import get_registry
+    from app.kernel.registry.registry import get_registry
+    from app.kernel.settings import get_settings
 
     settings = make_settings(
         sqlite_url,

@@ -231,8 +231,9 @@ def test_edit_and_resend_branches_from_the_edited_question(http):
 
 def test_a_stream_whose_terminal_event_was_lost_ends_with_the_stored_answer(http, redis_client):
     """A Redis restart can drop the worker's last event; the relay's database check ends the stream anyway."""
-    from app.contracts import JobKind, replay_key
-    from app.events import EventPublisher
+    from app.kernel.contracts import JobKind
+    from app.kernel.events import EventPublisher
+    from app.kernel.keys import replay_key
 
     headers = sign_up(http, "erin")
     conversation_id = new_conversation(http, headers)

@@ -5,7 +5,7 @@ import sys
 
 from sqlalchemy import create_engine, text
 
-from app.core.config import PROJECT_ROOT
+from app.kernel.settings import PROJECT_ROOT
 
 
 def run_cli(env: dict, *args: str, stdin: str = "") -> subprocess.CompletedProcess:

@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from app.core.config import Settings
+from app.kernel.settings import Settings
 from tests.deploy.conftest import REPO
 
 APP_SERVICES = ("api", "worker-generation", "worker-indexing", "worker-training", "flower")
@@ -75,7 +75,7 @@ def test_gpu_profile_reserves_an_nvidia_gpu_for_generation(compose):
 
 def test_env_example_documents_every_setting(env_example_keys):
     missing = {name.upper() for name in Settings.model_fields} - env_example_keys
-    assert not missing, f".env.example lacks settings from app/core/config.py: {sorted(missing)}"
+    assert not missing, f".env.example lacks settings from app/kernel/settings.py: {sorted(missing)}"
 
 
 def test_env_example_is_a_valid_settings_file(tmp_path):

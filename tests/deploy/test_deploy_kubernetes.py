@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from app.contracts import QUEUES
+from app.kernel.contracts import QUEUES
 from tests.deploy.conftest import K8S, OVERLAYS, by_kind, pod_specs, render
 
 KUBERNETES_VERSION = "1.33.0"  # oldest version we support; the schemas ship with kubernetes-validate

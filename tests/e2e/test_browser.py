@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.core.config import PROJECT_ROOT
+from app.kernel.settings import PROJECT_ROOT
 from app.spa import STATIC_DIR
 from tests.conftest import make_settings
 from tests.support.live import live_server
@@ -52,9 +52,9 @@ def browser_backend(
     indexing_worker,
     slow_tiny_model,
 ):
-    from app.core.config import get_settings
+    from app.kernel.registry.registry import get_registry
+    from app.kernel.settings import get_settings
     from app.main import create_app
-    from worker.engine.registry import get_registry
 
     settings = make_settings(
         sqlite_url,

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from app.kernel.registry.registry import ModelRegistry
 from tests.support.tiny_model import build_tiny_model, register_tiny_model
 from worker.engine.engine import Engine
 from worker.engine.generation import GenerationParams
-from worker.engine.registry import ModelRegistry
 
 GREEDY = GenerationParams(max_new_tokens=24, temperature=0)
 

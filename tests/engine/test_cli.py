@@ -1,6 +1,6 @@
+from app.kernel.registry.registry import get_registry
 from tests.support.tiny_model import tiny_spec
 from worker.engine import cli
-from worker.engine.registry import get_registry
 
 
 def test_models_list_shows_catalogue_and_disk_state(capsys):

@@ -3,10 +3,10 @@ import time
 
 import pytest
 
+from app.kernel.registry.errors import InvalidRequestError, ModelLoadError, ModelUnloadedError
 from tests.engine.conftest import GREEDY, ask
 from tests.support.tiny_model import tiny_spec
 from worker.engine.engine import Engine
-from worker.engine.errors import InvalidRequestError, ModelLoadError, ModelUnloadedError
 from worker.engine.generation import GenerationParams
 
 PROMPTS = [ask(f"Tell me about request {i}. " * (1 + i % 4)) for i in range(6)]

@@ -5,10 +5,10 @@ import gc
 import psutil
 import pytest
 
+from app.kernel.registry.registry import ModelRegistry
 from tests.engine.conftest import GREEDY, ask
 from tests.support.tiny_model import build_tiny_model, tiny_spec
 from worker.engine.engine import Engine
-from worker.engine.registry import ModelRegistry
 
 MB = 2**20
 

@@ -1,8 +1,8 @@
 import pytest
 
+from app.kernel.registry.errors import InvalidRequestError
 from tests.support.tiny_model import build_tokenizer
 from worker.engine.decoding import StreamDecoder
-from worker.engine.errors import InvalidRequestError
 from worker.engine.generation import GenerationParams
 from worker.engine.messages import build_prompt, validate_messages
 

@@ -3,11 +3,12 @@ import sys
 
 import pytest
 
+from app.kernel.registry.errors import ModelPullError, UnknownModelError
+from app.kernel.registry.model_files import describe_models
+from app.kernel.registry.registry import ModelRegistry
+from app.kernel.registry.spec import ModelSpec
 from tests.support.tiny_model import build_tiny_adapter
-from worker.engine.errors import ModelPullError, UnknownModelError
-from worker.engine.registry import ModelRegistry
-from worker.engine.spec import ModelSpec
-from worker.engine.store import describe_models, pull_model
+from worker.engine.store import pull_model
 
 
 def test_catalogue_ships_the_offline_default_and_hub_models():
@@ -81,7 +82,7 @@ def test_dir_sources_pull_in_place(registry, tiny_dirs, tmp_path):
 def test_registry_store_and_cli_import_without_torch():
     """The API process reads the registry and the store; it must never import torch."""
     code = (
-        "import sys, worker.engine, worker.engine.registry, worker.engine.store, worker.engine.cli; "
+        "import sys, worker.engine, app.kernel.registry.registry, worker.engine.store, worker.engine.cli; "
         "sys.exit('torch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

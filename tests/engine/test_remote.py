@@ -1,9 +1,9 @@
 import pytest
 
+from app.kernel.registry.errors import ModelLoadError
+from app.kernel.registry.spec import ModelSpec
 from tests.engine.conftest import GREEDY, ask
 from tests.engine.openai_server import serve
-from worker.engine.errors import ModelLoadError
-from worker.engine.spec import ModelSpec
 
 
 @pytest.fixture(scope="module")

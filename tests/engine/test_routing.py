@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from app.kernel.registry.errors import ModelLoadError
+from app.kernel.registry.spec import ModelSpec
 from worker.engine.dtypes import cpu_has_fast_bf16
-from worker.engine.errors import ModelLoadError
 from worker.engine.generation import GenerationParams
 from worker.engine.routing import choose_engine
-from worker.engine.spec import ModelSpec
 from worker.engine.vllm.engine import request_body, throttled
 from worker.engine.vllm.install import VllmInstall, find_install
 from worker.engine.vllm.server import ServerOptions, server_args
@@ -118,7 +118,7 @@ def test_bf16_is_preferred_only_on_cpus_with_native_bf16(tmp_path):
 
 
 def test_seeds_outside_signed_64_bits_are_refused():
-    from worker.engine.errors import InvalidRequestError
+    from app.kernel.registry.errors import InvalidRequestError
 
     with pytest.raises(InvalidRequestError, match="seed"):
         GenerationParams(seed=2**64).resolve({})

@@ -8,11 +8,12 @@ import threading
 
 import pytest
 
+from app.kernel.registry.model_files import describe_models
+from app.kernel.registry.registry import ModelRegistry
 from tests.engine.conftest import ask
 from worker.engine.engine import Engine
 from worker.engine.generation import GenerationParams
-from worker.engine.registry import ModelRegistry
-from worker.engine.store import describe_models, pull_model
+from worker.engine.store import pull_model
 
 MODEL = "smollm2-135m-instruct"
 

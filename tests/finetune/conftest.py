@@ -38,8 +38,8 @@ def training_and_chat_worker(redis_url):
 
 def configure(database_url: str, redis_url: str, model_store: Path, monkeypatch, tiny_model_dir: Path):
     """Settings shared by the API and the in-process workers (which read them from the environment)."""
-    from app.core.config import get_settings
-    from worker.engine.registry import get_registry
+    from app.kernel.registry.registry import get_registry
+    from app.kernel.settings import get_settings
 
     settings = make_settings(database_url, redis_url, model_store, default_model=TINY_MODEL, max_upload_mb=1)
     for name in ("database_url", "redis_url", "model_store_dir", "secret_key", "default_model", "max_upload_mb"):
@@ -51,7 +51,7 @@ def configure(database_url: str, redis_url: str, model_store: Path, monkeypatch,
 
 @pytest.fixture
 def ft_settings(sqlite_url, redis_url, redis_client, model_store, monkeypatch, tiny_model_dir):
-    from app.core.config import get_settings
+    from app.kernel.settings import get_settings
 
     yield configure(sqlite_url, redis_url, model_store, monkeypatch, tiny_model_dir)
     get_settings.cache_clear()

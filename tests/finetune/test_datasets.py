@@ -171,7 +171,7 @@ def test_api_process_does_not_import_torch():
 def test_base_model_another_api_process_added_is_found(api, tiny_model_dir):
     """An admin entry this process does not hold in memory (another API process took the POST) is read from
     the database when the lookup misses."""
-    from worker.engine.registry import get_registry
+    from app.kernel.registry.registry import get_registry
 
     admin = sign_up(api, "root")
     spec = {"id": "tiny-peer", "source": f"dir:{tiny_model_dir}", "dtype": "float32"}

@@ -4,8 +4,8 @@ will take says so while it waits, and starts once a worker runs."""
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
-from app.core.db import sync_session_factory
-from app.models import FinetuneJob
+from app.kernel.db import sync_session_factory
+from app.kernel.models import FinetuneJob
 from tests.finetune.conftest import TINY_MODEL, create_dataset, follow, sign_up, start_job
 from tests.support.live import celery_worker
 

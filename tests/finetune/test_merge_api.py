@@ -2,13 +2,13 @@
 
 import torch
 
+from app.kernel.registry.registry import ModelRegistry
 from tests.finetune.conftest import TINY_MODEL, create_dataset, follow, sign_up, start_job
 from tests.support.live import iter_sse
 from tests.support.tiny_model import register_tiny_model, tiny_spec
 from worker.engine.engine import Engine
 from worker.engine.generation import GenerationParams
 from worker.engine.loader import load_model
-from worker.engine.registry import ModelRegistry
 
 PROMPT = [{"role": "user", "content": "What is 3 plus 3?"}]
 GREEDY = GenerationParams(max_new_tokens=12, temperature=0)

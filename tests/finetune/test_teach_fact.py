@@ -60,7 +60,7 @@ def trained(tmp_path_factory, redis_url, tiny_model_dir, training_and_chat_worke
             events = follow(http, alice, job["id"])
             assert events[-1].event == "done", events[-1].data
             yield http, alice, bob, events
-    from app.core.config import get_settings
+    from app.kernel.settings import get_settings
 
     get_settings.cache_clear()
 

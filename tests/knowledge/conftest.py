@@ -15,7 +15,7 @@ MAX_UPLOAD_MB = 1
 @pytest.fixture
 def kb_settings(sqlite_url, redis_url, redis_client, model_store, monkeypatch):
     """Settings shared by the API and the in-process worker (the worker reads them from the environment)."""
-    from app.core.config import get_settings
+    from app.kernel.settings import get_settings
 
     settings = make_settings(
         sqlite_url, redis_url, model_store, max_upload_mb=MAX_UPLOAD_MB, rate_limit_uploads_per_window=0

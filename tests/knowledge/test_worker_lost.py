@@ -2,8 +2,9 @@
 
 from sqlalchemy import update
 
-from app.contracts import JobKind, lease_key, replay_key
-from app.models import Document
+from app.kernel.contracts import JobKind
+from app.kernel.keys import lease_key, replay_key
+from app.kernel.models import Document
 from tests.knowledge.conftest import index_ok, watch
 from worker.runtime import db_sessions
 

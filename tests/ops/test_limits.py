@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from app.core.db import sync_session_factory
-from app.models import TokenUsage
-from app.services.quota import record_usage
+from app.kernel.db import sync_session_factory
+from app.kernel.models import TokenUsage
+from app.kernel.usage import record_usage
 from tests.helpers import PASSWORD, auth_headers, register
 
 WINDOW = 10  # seconds, from `limit_settings`

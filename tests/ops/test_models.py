@@ -98,7 +98,7 @@ def test_admin_entry_joins_the_registry_and_pulls(http, tiny_model_dir):
 def test_entry_another_api_process_added_is_found_on_the_next_request(http, tiny_model_dir):
     """With several API processes only the one that took the POST has the entry in memory; the others find it
     in the database when a lookup misses (simulated here by dropping it from this process's registry)."""
-    from worker.engine.registry import get_registry
+    from app.kernel.registry.registry import get_registry
 
     admin = sign_up(http, "root")
     spec = {"id": "tiny-elsewhere", "source": f"dir:{tiny_model_dir}", "dtype": "float32"}

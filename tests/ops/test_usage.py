@@ -2,10 +2,10 @@
 
 from sqlalchemy import select
 
-from app.core.db import sync_session_factory
 from app.core.migrations import upgrade_head
-from app.models import TokenUsage, User
-from app.services.quota import record_usage, today
+from app.kernel.db import sync_session_factory
+from app.kernel.models import TokenUsage, User
+from app.kernel.usage import record_usage, today
 
 
 def test_record_usage_upserts(database_url):

@@ -3,8 +3,8 @@ import zipfile
 import pytest
 from fpdf import FPDF
 
-from worker.rag.errors import DocumentError
-from worker.rag.loaders import decode_text, detect_type, load, safe_filename
+from app.kernel.documents import DocumentError, detect_type, safe_filename
+from worker.rag.loaders import decode_text, load
 
 
 def make_pdf(path, pages, password=None):

@@ -1,7 +1,7 @@
 import pytest
 from fpdf import FPDF
 
-from worker.rag.errors import DocumentError
+from app.kernel.documents import DocumentError
 from worker.rag.index import Hit, KnowledgeIndex
 from worker.rag.pipeline import build_context, estimate_tokens, index_document, relevant_hits
 

@@ -11,9 +11,9 @@ from tests.support.tiny_model import register_tiny_model
 
 @pytest.fixture(scope="module")
 def shared_app(redis_url, tiny_model_dir, generation_worker, indexing_worker, tmp_path_factory):  # noqa: F811
-    from app.core.config import get_settings
+    from app.kernel.registry.registry import get_registry
+    from app.kernel.settings import get_settings
     from app.main import create_app
-    from worker.engine.registry import get_registry
 
     store = tmp_path_factory.mktemp("model_store")
     settings = make_settings(

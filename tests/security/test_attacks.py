@@ -175,7 +175,7 @@ def _zip_bomb_docx() -> bytes:
 
 
 def test_zip_bomb_docx_is_refused_without_expanding(shared_http, kb, tmp_path):
-    from worker.rag.errors import DocumentError
+    from app.kernel.documents import DocumentError
     from worker.rag.loaders import load
 
     bomb = _zip_bomb_docx()
@@ -210,7 +210,7 @@ def test_mismatched_types_are_refused(shared_http, kb, name, content, code):
 
 
 def test_oversize_upload_gets_413(shared_http, kb):
-    from app.core.config import Settings
+    from app.kernel.settings import Settings
 
     limit_mb = Settings().max_upload_mb
     response = _upload(shared_http, kb, "big.txt", b"a" * (limit_mb * 1024 * 1024 + 1024), "text/plain")

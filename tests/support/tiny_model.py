@@ -18,8 +18,8 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
-from worker.engine.registry import ModelRegistry
-from worker.engine.spec import ModelSpec
+from app.kernel.registry.registry import ModelRegistry
+from app.kernel.registry.spec import ModelSpec
 
 CHATML_TEMPLATE = (
     "{% for message in messages %}"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from worker.training.config import TrainConfig, default_target_modules
-from worker.training.errors import ConfigError, TrainingError
+from app.kernel.training.config import TrainConfig, default_target_modules
+from app.kernel.training.errors import ConfigError, TrainingError
 
 BAD = [
     ({"method": "full"}, "method"),
@@ -60,7 +60,7 @@ def test_default_target_modules_per_architecture():
 def test_api_side_modules_do_not_import_torch():
     """The API process validates uploads and settings but never imports torch."""
     code = (
-        "import sys, worker.training.config, worker.training.dataset, worker.training.metadata;"
+        "import sys, app.kernel.training.config, app.kernel.training.dataset, worker.training.metadata;"
         "print('torch' in sys.modules)"
     )
     root = Path(__file__).resolve().parents[2]

@@ -2,13 +2,13 @@ import json
 
 import pytest
 
-from worker.training.dataset import (
+from app.kernel.training.dataset import (
     MAX_REPORTED_ERRORS,
     load_samples,
     split_indices,
     validate_dataset,
 )
-from worker.training.errors import TrainingError
+from app.kernel.training.errors import TrainingError
 
 
 def chat(*turns, system=None):

@@ -1,4 +1,4 @@
-from worker.training.encoding import IGNORE_INDEX, encode_chat, render
+from app.kernel.training.encoding import IGNORE_INDEX, encode_chat, render
 
 
 def test_labels_cover_exactly_the_assistant_replies(smol_tokenizer):

@@ -3,8 +3,8 @@ import torch
 from peft import PeftModel
 from transformers import AutoModelForCausalLM
 
-from worker.training.config import TrainConfig
-from worker.training.errors import TrainingError
+from app.kernel.training.config import TrainConfig
+from app.kernel.training.errors import TrainingError
 from worker.training.merge import merge_adapter
 from worker.training.trainer import train
 

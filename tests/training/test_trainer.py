@@ -6,8 +6,8 @@ from peft import PeftModel
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
-from worker.training.config import TrainConfig
-from worker.training.errors import ConfigError, TrainingError
+from app.kernel.training.config import TrainConfig
+from app.kernel.training.errors import ConfigError, TrainingError
 from worker.training.metadata import read_adapter_metadata
 from worker.training.trainer import CANCELLED, COMPLETED, train
 

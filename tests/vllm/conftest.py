@@ -24,7 +24,7 @@ FIRST_ANSWER_TIMEOUT_S = 300
 
 def require_vllm() -> None:
     """vLLM must be installed (run_tests.sh installs it); only a machine where it cannot install skips."""
-    from app.core.config import Settings
+    from app.kernel.settings import Settings
     from worker.engine.vllm.install import find_install
 
     if find_install(Settings().vllm_python) is not None:

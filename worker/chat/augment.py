@@ -3,14 +3,14 @@
 from dataclasses import dataclass, field
 from functools import partial
 
-from app.contracts import EventType
-from app.core.config import get_settings
-from app.events import EventPublisher
+from app.kernel.contracts import EventType
+from app.kernel.events import EventPublisher
+from app.kernel.registry.registry import get_registry
+from app.kernel.settings import get_settings
 from worker.agent import AgentContext, run_agent
 from worker.chat.grounding import CITE_INSTRUCTION, ground, search_results, with_system_note
 from worker.engine.engine import get_engine
 from worker.engine.generation import GenerationParams
-from worker.engine.registry import get_registry
 
 TOOL_CALL_PARAMS = GenerationParams(temperature=0, max_new_tokens=256)
 MAX_CONTEXT_TOKENS = 1200

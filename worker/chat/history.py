@@ -2,7 +2,7 @@
 
 from sqlalchemy.orm import Session
 
-from app.models import Conversation, Message
+from app.kernel.models import Conversation, Message
 
 ANSWERED = ("done", "cancelled")
 

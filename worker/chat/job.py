@@ -8,15 +8,16 @@ from typing import Any
 from loguru import logger
 from sqlalchemy import update
 
-from app.contracts import QUEUE_GENERATION, EventType, JobKind, pending_queue_key
-from app.events import EventPublisher
-from app.models import Conversation, Message
-from app.schemas.conversation import MessagePublic
-from app.services.quota import record_usage
+from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
+from app.kernel.events import EventPublisher
+from app.kernel.keys import pending_queue_key
+from app.kernel.models import Conversation, Message
+from app.kernel.registry.errors import EngineError
+from app.kernel.schemas.conversation import MessagePublic
+from app.kernel.usage import record_usage
 from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
 from worker.chat.relay import error_code, stream_tokens
-from worker.engine.errors import EngineError
 from worker.engine.generation import Completion, GenerationParams
 from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, db_sessions, publisher, redis_client

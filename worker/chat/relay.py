@@ -2,10 +2,10 @@
 
 from collections.abc import Callable
 
-from app.contracts import EventType
-from app.events import EventPublisher
+from app.kernel.contracts import EventType
+from app.kernel.events import EventPublisher
+from app.kernel.registry.errors import EngineError, InvalidRequestError, ModelLoadError, UnknownModelError
 from worker.engine.engine import get_engine
-from worker.engine.errors import EngineError, InvalidRequestError, ModelLoadError, UnknownModelError
 from worker.engine.generation import Completion, GenerationParams
 
 ERROR_CODES = {

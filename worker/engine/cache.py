@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import torch
 
+from app.kernel.registry.errors import ModelUnloadedError
 from worker.engine.batcher import BatchScheduler
-from worker.engine.errors import ModelUnloadedError
 from worker.engine.loader import LoadedModel
 
 

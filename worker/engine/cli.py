@@ -6,8 +6,9 @@ import threading
 
 from tqdm import tqdm
 
-from worker.engine.errors import EngineError
-from worker.engine.store import describe_models, pull_model
+from app.kernel.registry.errors import EngineError
+from app.kernel.registry.model_files import describe_models
+from worker.engine.store import pull_model
 
 
 def _human(size: int) -> str:

@@ -7,19 +7,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.config import get_settings
+from app.kernel.registry.errors import InvalidRequestError
+from app.kernel.registry.model_files import model_dir, weights_size
+from app.kernel.registry.registry import ModelRegistry, ResolvedModel, get_registry
+from app.kernel.registry.spec import ModelSpec
+from app.kernel.settings import get_settings
 from worker.engine.batcher import Request
 from worker.engine.cache import LoadedModelInfo, ModelCache
 from worker.engine.dtypes import auto_dtype
-from worker.engine.errors import InvalidRequestError
 from worker.engine.generation import Completion, GenerationParams, TokenEvent
 from worker.engine.loader import LoadedModel, load_model
 from worker.engine.messages import build_prompt, validate_messages
-from worker.engine.registry import ModelRegistry, ResolvedModel, get_registry
 from worker.engine.remote import RemoteBackend
 from worker.engine.routing import EngineName, adapters_on_vllm, choose_engine
-from worker.engine.spec import ModelSpec
-from worker.engine.store import model_dir, weights_size
 from worker.engine.vllm.engine import VllmEngine
 from worker.engine.vllm.install import VllmInstall, find_install
 from worker.engine.vllm.server import ServerOptions

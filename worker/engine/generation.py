@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-from worker.engine.errors import InvalidRequestError
+from app.kernel.registry.errors import InvalidRequestError
 
 FinishReason = Literal["stop", "length", "cancelled"]
 SEED_MAX = 2**63 - 1

@@ -7,10 +7,10 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
+from app.kernel.registry.errors import ModelLoadError
+from app.kernel.registry.model_files import is_loadable_dir
+from app.kernel.registry.spec import ModelSpec
 from worker.engine.dtypes import auto_dtype
-from worker.engine.errors import ModelLoadError
-from worker.engine.spec import ModelSpec
-from worker.engine.store import is_loadable_dir
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 BASE_ADAPTER = "__base__"

@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from worker.engine.errors import InvalidRequestError
+from app.kernel.registry.errors import InvalidRequestError
 
 ROLES = ("system", "user", "assistant")
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 
-from worker.engine.errors import EngineError, InvalidRequestError
+from app.kernel.registry.errors import EngineError, InvalidRequestError
 from worker.engine.generation import Completion, FinishReason, TokenEvent
 
 FINISH_REASONS: dict[str, FinishReason] = {"stop": "stop", "length": "length", "abort": "cancelled"}

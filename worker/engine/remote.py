@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 
-from worker.engine.errors import ModelLoadError
+from app.kernel.registry.errors import ModelLoadError
+from app.kernel.registry.spec import ModelSpec
 from worker.engine.generation import GenerationParams, TokenEvent
 from worker.engine.openai_stream import chat_text, check_status, read_stream
-from worker.engine.spec import ModelSpec
 
 
 class RemoteBackend:

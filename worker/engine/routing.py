@@ -7,8 +7,8 @@ explicit `vllm` (setting or entry) fails loudly where vLLM cannot serve the mode
 from pathlib import Path
 from typing import Literal
 
-from worker.engine.errors import ModelLoadError
-from worker.engine.spec import ModelSpec
+from app.kernel.registry.errors import ModelLoadError
+from app.kernel.registry.spec import ModelSpec
 from worker.engine.vllm.install import VllmInstall, model_architectures
 
 EngineName = Literal["vllm", "transformers"]

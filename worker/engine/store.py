@@ -4,12 +4,12 @@ import gc
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.config import get_settings
-from worker.engine.errors import ModelPullError
-from worker.engine.registry import ModelRegistry, get_registry
+from app.kernel.registry.errors import ModelPullError
+from app.kernel.registry.model_files import is_loadable_dir, model_dir
+from app.kernel.registry.registry import ModelRegistry, get_registry
+from app.kernel.registry.spec import ModelSpec
 from worker.engine.sources import (
     cache_root,
     download_hub_snapshot,
@@ -17,45 +17,9 @@ from worker.engine.sources import (
     file_lock,
     find_in_package,
 )
-from worker.engine.spec import ModelSpec
 
 Progress = Callable[[str, float], None]
 """Called with a stage description and the overall fraction done (0..1) when a pull step starts."""
-
-WEIGHT_SUFFIXES = (".safetensors", ".bin")
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    id: str
-    display_name: str
-    backend: str
-    source: str
-    path: str | None
-    present: bool
-    size_bytes: int
-    loadable: bool
-
-
-def model_dir(spec: ModelSpec, models_dir: Path | None = None) -> Path:
-    """Where the weights of `spec` live: in place for `dir:` sources, else `models_dir/<id>`."""
-    return spec.local_dir or (models_dir or get_settings().models_dir) / spec.id
-
-
-def is_loadable_dir(path: Path) -> bool:
-    """A Hugging Face model directory: config plus weights."""
-    if not (path / "config.json").is_file():
-        return False
-    return any(p.suffix in WEIGHT_SUFFIXES for p in path.iterdir())
-
-
-def weights_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.iterdir() if p.suffix in WEIGHT_SUFFIXES)
-
-
-def dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
-
 
 def _noop(_stage: str, _fraction: float) -> None:
     return None
@@ -166,29 +130,3 @@ def _link_tree(src: Path, dst: Path) -> None:
             shutil.copy2(s, d)
 
     shutil.copytree(src, dst, copy_function=link_or_copy)
-
-
-def describe_models(registry: ModelRegistry | None = None, models_dir: Path | None = None) -> list[ModelInfo]:
-    """Every registry entry with whether its weights are on disk, their size, and whether they can load."""
-    infos = []
-    for spec in (registry or get_registry()).specs():
-        if spec.backend == "openai":
-            infos.append(
-                ModelInfo(spec.id, spec.display_name, spec.backend, spec.base_url, None, False, 0, True)
-            )
-            continue
-        path = model_dir(spec, models_dir)
-        present = path.is_dir()
-        infos.append(
-            ModelInfo(
-                spec.id,
-                spec.display_name,
-                spec.backend,
-                spec.source,
-                str(path),
-                present,
-                dir_size(path),
-                present and is_loadable_dir(path),
-            )
-        )
-    return infos

@@ -1,4 +1,1 @@
-"""Fine-tuning jobs on the training worker: claim, train through `worker.training`, publish, persist.
-
-`naming` and `tokens` are torch-free: the API imports them to place uploads and count tokens.
-"""
+"""Fine-tuning jobs on the training worker: claim, train through `worker.training`, publish, persist."""

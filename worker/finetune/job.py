@@ -12,18 +12,19 @@ from typing import Any
 from loguru import logger
 from sqlalchemy import update
 
-from app.contracts import QUEUE_TRAINING, EventType, JobKind, pending_queue_key
-from app.core.config import get_settings
-from app.events import EventPublisher
-from app.models import Dataset, FinetuneJob
-from app.schemas.finetune import FinetuneJobDetail
-from worker.engine.errors import EngineError
+from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
+from app.kernel.events import EventPublisher
+from app.kernel.keys import pending_queue_key
+from app.kernel.models import Dataset, FinetuneJob
+from app.kernel.registry.errors import EngineError
+from app.kernel.schemas.finetune import FinetuneJobDetail
+from app.kernel.settings import get_settings
+from app.kernel.training.config import TrainConfig
+from app.kernel.training.errors import ConfigError, TrainingError
+from app.kernel.training.naming import adapter_name, dataset_path
 from worker.engine.store import pull_model
-from worker.finetune.naming import adapter_name, dataset_path
 from worker.finetune.progress import ProgressRecorder
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
-from worker.training.config import TrainConfig
-from worker.training.errors import ConfigError, TrainingError
 from worker.training.metadata import read_adapter_metadata, write_adapter_metadata
 from worker.training.trainer import COMPLETED, TrainResult, train
 

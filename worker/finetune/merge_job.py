@@ -14,16 +14,18 @@ from typing import Any
 import redis
 from loguru import logger
 
-from app.contracts import EventType, JobKind, payload_key
-from app.core.config import get_settings
-from app.events import EventPublisher
-from app.models import FinetuneJob
-from app.schemas.finetune import FinetuneMergePublic
-from worker.engine.errors import EngineError
-from worker.engine.store import dir_size, pull_model
-from worker.finetune.naming import MERGE_METADATA, MERGE_STATE_TTL_SECONDS, merged_model_dir
+from app.kernel.contracts import EventType, JobKind
+from app.kernel.events import EventPublisher
+from app.kernel.keys import payload_key
+from app.kernel.models import FinetuneJob
+from app.kernel.registry.errors import EngineError
+from app.kernel.registry.model_files import dir_size
+from app.kernel.schemas.finetune import FinetuneMergePublic
+from app.kernel.settings import get_settings
+from app.kernel.training.errors import TrainingError
+from app.kernel.training.naming import MERGE_METADATA, MERGE_STATE_TTL_SECONDS, merged_model_dir
+from worker.engine.store import pull_model
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
-from worker.training.errors import TrainingError
 from worker.training.merge import merge_adapter
 
 

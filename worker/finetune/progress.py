@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import update
 
-from app.contracts import EventType
-from app.events import EventPublisher
-from app.models import FinetuneJob
+from app.kernel.contracts import EventType
+from app.kernel.events import EventPublisher
+from app.kernel.models import FinetuneJob
 from worker.runtime import db_sessions
 
 DB_WRITE_INTERVAL_SECONDS = 2.0

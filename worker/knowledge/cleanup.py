@@ -2,7 +2,7 @@
 
 from loguru import logger
 
-from app.models import Document, KnowledgeBase
+from app.kernel.models import Document, KnowledgeBase
 from worker.rag.pipeline import drop_index, index_dir, open_index
 from worker.runtime import db_sessions
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from app.models import Document, KnowledgeBase
+from app.kernel.models import Document, KnowledgeBase
 from worker.rag.eval import evaluate, format_results, load_golden
 from worker.rag.pipeline import index_dir, open_index
 from worker.runtime import db_sessions

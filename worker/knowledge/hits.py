@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from app.models import Document
+from app.kernel.models import Document
 from worker.rag.index import Hit, Mode
 from worker.rag.pipeline import index_dir, open_index
 from worker.runtime import db_sessions

@@ -14,12 +14,12 @@ from pathlib import Path
 from loguru import logger
 from sqlalchemy import update
 
-from app.contracts import EventType, JobKind
-from app.core.config import get_settings
-from app.events import EventPublisher
-from app.models import Document, KnowledgeBase
-from app.schemas.knowledge import DocumentPublic
-from worker.rag.errors import DocumentError
+from app.kernel.contracts import EventType, JobKind
+from app.kernel.documents import DocumentError
+from app.kernel.events import EventPublisher
+from app.kernel.models import Document, KnowledgeBase
+from app.kernel.schemas.knowledge import DocumentPublic
+from app.kernel.settings import get_settings
 from worker.rag.index import KnowledgeIndex
 from worker.rag.pipeline import IndexResult, drop_index, index_dir, index_document, open_index
 from worker.runtime import JobLease, db_sessions, publisher, redis_client

@@ -4,7 +4,7 @@ import json
 
 from loguru import logger
 
-from app.contracts import payload_key
+from app.kernel.keys import payload_key
 from worker.runtime import redis_client
 
 

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from app.models import Document, KnowledgeBase
+from app.kernel.models import Document, KnowledgeBase
 from worker.knowledge.hits import live_hits
 from worker.rag.pipeline import build_context, relevant_hits
 from worker.runtime import db_sessions

@@ -2,7 +2,7 @@
 
 from loguru import logger
 
-from app.contracts import EventType, JobKind
+from app.kernel.contracts import EventType, JobKind
 from worker.knowledge.hits import live_hits
 from worker.knowledge.payload import take_payload
 from worker.runtime import publisher

@@ -14,9 +14,9 @@ import time
 import redis
 from loguru import logger
 
+from app.kernel.keys import CONTROL_ACTIONS, REPORT_INTERVAL_SECONDS, control_channel
 from worker.engine.engine import get_engine
 from worker.ops import metrics
-from worker.ops.keys import CONTROL_ACTIONS, REPORT_INTERVAL_SECONDS, control_channel
 from worker.ops.registry_sync import sync_registry
 from worker.ops.report import build_report, publish_report, withdraw_report
 
@@ -79,7 +79,7 @@ class WorkerOps:
         while not self._stop.is_set():
             try:
                 pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(control_channel(self.client))
+                pubsub.subscribe(control_channel())
                 try:
                     while not self._stop.is_set():
                         message = pubsub.get_message(timeout=1.0)

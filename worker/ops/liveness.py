@@ -17,7 +17,7 @@ from celery import bootsteps
 from celery.bootsteps import RUN
 from loguru import logger
 
-from worker.ops.keys import QUEUE_BEAT_SECONDS, QUEUE_BEAT_STALE_SECONDS, queue_workers_key
+from app.kernel.keys import QUEUE_BEAT_SECONDS, QUEUE_BEAT_STALE_SECONDS, queue_workers_key
 
 CHECK_SECONDS = 1.0
 SETTLE_SECONDS = QUEUE_BEAT_SECONDS

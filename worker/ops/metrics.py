@@ -11,8 +11,8 @@ import redis
 from loguru import logger
 from prometheus_client import Gauge, Histogram, start_http_server
 
+from app.kernel.keys import MODEL_LOADS_KEPT, model_loads_key
 from worker.engine.cache import LoadedModelInfo
-from worker.ops.keys import MODEL_LOADS_KEPT, MODEL_LOADS_KEY
 
 MODEL_MEMORY = Gauge("localmind_worker_model_memory_bytes", "Memory held by a loaded model", ["model"])
 MODEL_REQUESTS = Gauge("localmind_worker_model_requests", "Requests on a loaded model", ["model", "state"])
@@ -48,6 +48,6 @@ def record_model_load(client: redis.Redis, model_id: str, seconds: float) -> Non
     MODEL_LOAD.observe(seconds)
     entry = json.dumps({"model_id": model_id, "seconds": seconds, "ts": time.time()})
     with client.pipeline() as pipe:
-        pipe.lpush(MODEL_LOADS_KEY, entry)
-        pipe.ltrim(MODEL_LOADS_KEY, 0, MODEL_LOADS_KEPT - 1)
+        pipe.lpush(model_loads_key(), entry)
+        pipe.ltrim(model_loads_key(), 0, MODEL_LOADS_KEPT - 1)
         pipe.execute()

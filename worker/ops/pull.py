@@ -2,8 +2,8 @@
 
 from loguru import logger
 
-from app.contracts import EventType, JobKind
-from worker.engine.errors import EngineError
+from app.kernel.contracts import EventType, JobKind
+from app.kernel.registry.errors import EngineError
 from worker.engine.store import pull_model
 from worker.ops.registry_sync import know_model
 from worker.runtime import publisher

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from app.models import ModelEntry
-from worker.engine.registry import get_registry
+from app.kernel.models import ModelEntry
+from app.kernel.registry.registry import get_registry
 from worker.runtime import db_sessions
 
 

@@ -7,9 +7,9 @@ from dataclasses import asdict
 
 import redis
 
+from app.kernel.keys import REPORT_TTL_SECONDS, report_key
 from worker.engine.cache import LoadedModelInfo
 from worker.ops.gpu import gpu_stats
-from worker.ops.keys import REPORT_TTL_SECONDS, report_key
 
 
 def build_report(infos: list[LoadedModelInfo]) -> dict[str, str]:

@@ -5,5 +5,6 @@ Entry points for the workers (everything else is internal):
 - pipeline.index_document(index, document_id, path, filename, progress) -> IndexResult(kind, pages, chunks)
 - KnowledgeIndex.delete_document / count / search(query, mode, k) -> list[Hit]
 - pipeline.relevant_hits(hits) and pipeline.build_context(hits, budget_tokens) for the chat worker
-- errors.DocumentError(code, message) for documents that cannot be indexed; loaders.safe_filename for uploads
+- app.kernel.documents: DocumentError(code, message) for documents that cannot be indexed, detect_type and
+  safe_filename for uploads (the API checks uploads with them)
 """

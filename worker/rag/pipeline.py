@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.kernel.documents import DocumentError
 from worker.rag.embedder import get_embedder, get_reranker
-from worker.rag.errors import DocumentError
 from worker.rag.index import Hit, KnowledgeIndex
 from worker.rag.loaders import Section, load
 from worker.rag.splitter import split_sections
@@ -32,7 +32,7 @@ class IndexResult:
 
 
 def index_dir(knowledge_base_id: int) -> Path:
-    from app.core.config import get_settings
+    from app.kernel.settings import get_settings
 
     return get_settings().indexes_dir / f"kb-{knowledge_base_id}"
 
@@ -41,7 +41,7 @@ def open_index(
     knowledge_base_id: int, embedding_model: str | None = None, reranker_model: str | None = None
 ) -> KnowledgeIndex:
     """The process-wide KnowledgeIndex of a knowledge base (it reloads itself when another process writes)."""
-    from app.core.config import get_settings
+    from app.kernel.settings import get_settings
 
     path = index_dir(knowledge_base_id)
     with _open_lock:

@@ -1,4 +1,4 @@
-from app.contracts import TASK_COMPLETION, TASK_GENERATE
+from app.kernel.contracts import TASK_COMPLETION, TASK_GENERATE
 from worker.celery_app import celery_app
 from worker.chat.completion_job import run_completion_job
 from worker.chat.job import run_chat_job

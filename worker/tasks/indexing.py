@@ -1,6 +1,6 @@
 """Celery tasks of this area; the domain logic lives outside the task module."""
 
-from app.contracts import TASK_DELETE_DOCUMENT, TASK_EMBED, TASK_INDEX_DOCUMENT, TASK_SEARCH
+from app.kernel.contracts import TASK_DELETE_DOCUMENT, TASK_EMBED, TASK_INDEX_DOCUMENT, TASK_SEARCH
 from worker.celery_app import celery_app
 from worker.knowledge.cleanup import run_cleanup_job
 from worker.knowledge.embed import run_embed_job

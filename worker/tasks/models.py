@@ -6,8 +6,8 @@ import redis
 from celery.signals import worker_init, worker_ready, worker_shutdown
 from loguru import logger
 
-from app.contracts import QUEUE_GENERATION, TASK_PULL_MODEL
-from app.core.config import get_settings
+from app.kernel.contracts import QUEUE_GENERATION, TASK_PULL_MODEL
+from app.kernel.settings import get_settings
 from worker.celery_app import celery_app
 from worker.engine.engine import get_engine
 from worker.ops import metrics

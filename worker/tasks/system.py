@@ -1,4 +1,4 @@
-from app.contracts import TASK_HEALTH
+from app.kernel.contracts import TASK_HEALTH
 from worker.celery_app import celery_app
 
 

@@ -1,6 +1,6 @@
 """Celery tasks of this area; the domain logic lives outside the task module."""
 
-from app.contracts import TASK_FINETUNE, TASK_MERGE_ADAPTER
+from app.kernel.contracts import TASK_FINETUNE, TASK_MERGE_ADAPTER
 from worker.celery_app import celery_app
 from worker.finetune.job import run_finetune_job
 from worker.finetune.merge_job import run_merge_job

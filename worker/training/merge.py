@@ -7,7 +7,7 @@ from pathlib import Path
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from worker.training.errors import TrainingError
+from app.kernel.training.errors import TrainingError
 from worker.training.metadata import read_adapter_metadata
 
 QLORA_REFUSAL = (

@@ -6,8 +6,8 @@ import torch
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, PreTrainedModel
 
-from worker.training.config import TrainConfig, default_target_modules
-from worker.training.errors import ConfigError, TrainingError
+from app.kernel.training.config import TrainConfig, default_target_modules
+from app.kernel.training.errors import ConfigError, TrainingError
 
 
 def pick_device() -> torch.device:

@@ -17,10 +17,10 @@ from typing import Any
 import torch
 from peft import PeftModel
 
-from worker.training.config import TrainConfig
-from worker.training.dataset import load_samples, split_indices, validate_dataset
-from worker.training.encoding import IGNORE_INDEX, encode_chat
-from worker.training.errors import TrainingError
+from app.kernel.training.config import TrainConfig
+from app.kernel.training.dataset import load_samples, split_indices, validate_dataset
+from app.kernel.training.encoding import IGNORE_INDEX, encode_chat
+from app.kernel.training.errors import TrainingError
 from worker.training.metadata import write_adapter_metadata
 from worker.training.modeling import attach_lora, context_length, load_base_model, load_tokenizer, pick_device
 

@@ -5,7 +5,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import CurrentUser, SessionDep, SettingsDep
 from app.core.ratelimit import limit_login
-from app.schemas.user import RefreshRequest, TokenPair, UserCreate, UserPublic
+from app.kernel.schemas.user import RefreshRequest, TokenPair, UserCreate, UserPublic
 from app.services import accounts
 
 router = APIRouter(prefix="/auth", tags=["auth"])

@@ -2,9 +2,9 @@ from fastapi import APIRouter, Depends, Request, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.ratelimit import limit_messages, require_quota
-from app.models import Message
-from app.schemas.chat import MessageCreate, RegenerateRequest
-from app.schemas.conversation import MessagePublic
+from app.kernel.models import Message
+from app.kernel.schemas.chat import MessageCreate, RegenerateRequest
+from app.kernel.schemas.conversation import MessagePublic
 from app.services import chat, conversations
 from app.services.answer_stream import answer_events, is_final, stored_final_event
 from app.streaming import JobEventStream, just, sse_response

@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import CurrentUser, ObjectId, SessionDep, SettingsDep
-from app.schemas.common import MAX_ID, Page
-from app.schemas.conversation import (
+from app.kernel.schemas.common import MAX_ID, Page
+from app.kernel.schemas.conversation import (
     ConversationCreate,
     ConversationDetail,
     ConversationPublic,

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Request, Response, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
-from app.schemas.finetune import (
+from app.kernel.schemas.finetune import (
     DatasetPublic,
     FinetuneJobCreate,
     FinetuneJobDetail,

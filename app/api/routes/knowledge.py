@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Depends, Request, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
-from app.contracts import JobKind
 from app.core.ratelimit import limit_uploads
-from app.schemas.knowledge import (
+from app.kernel.contracts import JobKind
+from app.kernel.schemas.knowledge import (
     DocumentPublic,
     DocumentUploaded,
     KnowledgeBaseCreate,

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Body, Request, status
 from pydantic import BaseModel
 
 from app.api.deps import AdminUser, CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
-from app.contracts import JobKind
 from app.core.errors import not_found
+from app.kernel.contracts import JobKind
 from app.services import model_admin
 from app.services.model_entries import sync_entries
 from app.services.resources import worker_reports
@@ -52,7 +52,7 @@ async def add_model(
     session: SessionDep,
     redis: RedisDep,
 ):
-    """Add a registry entry (the fields of worker/engine/spec.py ModelSpec); workers pick it up at once."""
+    """Add a registry entry (the fields of app/kernel/registry/spec.py ModelSpec); workers pick it up at once."""
     added = await model_admin.add_entry(session, redis, model_admin.validate_spec(spec), admin)
     return added.model_dump(mode="json")
 

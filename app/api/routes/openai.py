@@ -10,9 +10,9 @@ from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
-from app.contracts import TASK_COMPLETION, TASK_EMBED, JobKind
 from app.core.errors import AppError
-from app.schemas.openai import ChatCompletionRequest, EmbeddingRequest
+from app.kernel.contracts import TASK_COMPLETION, TASK_EMBED, JobKind
+from app.kernel.schemas.openai import ChatCompletionRequest, EmbeddingRequest
 from app.services.ephemeral_jobs import job_events, start_job
 from app.services.models_catalog import ensure_known_model, servable_model_ids
 from app.streaming import SSE_HEADERS

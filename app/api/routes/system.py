@@ -6,9 +6,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
-from app.contracts import QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING
 from app.core import metrics
 from app.core.errors import error_response
+from app.kernel.contracts import QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING
 from app.services import quota
 from app.services.job_health import live_workers
 from app.services.resources import host_stats, queue_depths, worker_reports

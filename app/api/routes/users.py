@@ -3,9 +3,9 @@ from sqlalchemy import func, select
 
 from app.api.deps import AdminUser, CurrentUser, ObjectId, SessionDep
 from app.core.errors import not_found
-from app.models import User
-from app.schemas.common import MAX_ID, Page, changed_fields
-from app.schemas.user import (
+from app.kernel.models import User
+from app.kernel.schemas.common import MAX_ID, Page, changed_fields
+from app.kernel.schemas.user import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPublic,

@@ -20,7 +20,7 @@ class QueryError(Exception):
 
 
 def default_db_path() -> Path:
-    from app.core.config import get_settings
+    from app.kernel.settings import get_settings
 
     return get_settings().model_store_dir / "demo_sales.db"
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import httpx
 
+from app.kernel.registry.errors import EngineError, InvalidRequestError, ModelLoadError
+from app.kernel.registry.registry import ResolvedModel
+from app.kernel.registry.spec import ModelSpec
 from worker.engine.cache import LoadedModelInfo
-from worker.engine.errors import EngineError, InvalidRequestError, ModelLoadError
 from worker.engine.generation import GenerationParams, TokenEvent
 from worker.engine.messages import build_prompt
 from worker.engine.openai_stream import check_status, completion_text, read_stream
-from worker.engine.registry import ResolvedModel
-from worker.engine.spec import ModelSpec
 from worker.engine.vllm.install import VllmInstall
 from worker.engine.vllm.server import ServerOptions, VllmServer
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 from loguru import logger
 
-from worker.engine.errors import ModelLoadError
-from worker.engine.spec import ModelSpec
+from app.kernel.registry.errors import ModelLoadError
+from app.kernel.registry.spec import ModelSpec
 from worker.engine.vllm.install import VllmInstall
 
 ENTRY = Path(__file__).with_name("entry.py")
@@ -25,7 +25,7 @@ DTYPES = {"auto": "auto", "float32": "float32", "bfloat16": "bfloat16", "float16
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """How every vLLM server of this worker is started (from the settings; see app/core/config.py)."""
+    """How every vLLM server of this worker is started (from the settings; see app/kernel/settings.py)."""
 
     kv_cache_gb: float = 2.0
     enforce_eager: bool = False

@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from worker.training.errors import ConfigError
+from app.kernel.training.errors import ConfigError
 
 METHODS = ("lora", "qlora")
 MAX_LEARNING_RATE = 1e-2

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     model_store_dir: Path = PROJECT_ROOT / "model_store"
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_namespace: str = ""
+    """Prefix of every Redis key and channel (app/kernel/keys.py); empty = `db<n>` of REDIS_URL."""
     redis_max_connections: int = 5000
     secret_key: str = ""
     migrate_on_startup: bool = True

@@ -9,9 +9,9 @@ import yaml
 from loguru import logger
 from pydantic import ValidationError
 
-from app.core.config import get_settings
-from worker.engine.errors import UnknownModelError
-from worker.engine.spec import ModelSpec
+from app.kernel.registry.errors import UnknownModelError
+from app.kernel.registry.spec import ModelSpec
+from app.kernel.settings import get_settings
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
 ADAPTER_SEPARATOR = "+"

@@ -3,8 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from app.core.security import password_problem
-from app.schemas.common import StrictModel
+from app.kernel.passwords import password_problem
+from app.kernel.schemas.common import StrictModel
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,64}$"
 

@@ -1,4 +1,4 @@
-"""What the API process and the workers share: queues, task names, payloads, event types, Redis keys.
+"""What the API process and the workers share: queues, task names, job kinds, event types (Redis names: keys.py).
 
 Tasks carry ids, never objects; the worker re-reads what it needs from the database.
 Every long job publishes JSON events ``{"seq", "type", "ts", "data"}`` (in that order) on ``events:{kind}:{id}``
@@ -59,43 +59,6 @@ class JobKind(StrEnum):
     FINETUNE = "finetune"
     MERGE = "merge"
     PULL = "pull"
-
-
-REPLAY_TTL_SECONDS = 3600
-
-
-def channel_name(kind: str, job_id: int | str) -> str:
-    return f"events:{kind}:{job_id}"
-
-
-def replay_key(kind: str, job_id: int | str) -> str:
-    return f"events:{kind}:{job_id}:log"
-
-
-def seq_key(kind: str, job_id: int | str) -> str:
-    return f"events:{kind}:{job_id}:seq"
-
-
-def payload_key(kind: str, job_id: int | str) -> str:
-    """Request bodies of jobs with no database row (OpenAI-compatible calls), kept briefly in Redis."""
-    return f"payload:{kind}:{job_id}"
-
-
-def cancel_key(kind: str, job_id: int | str) -> str:
-    return f"cancel:{kind}:{job_id}"
-
-
-LEASE_SECONDS = 20
-
-
-def lease_key(kind: str, job_id: int | str) -> str:
-    """Kept alive by the worker running the job; its expiry means the worker died."""
-    return f"lease:{kind}:{job_id}"
-
-
-def pending_queue_key(queue: str) -> str:
-    """Sorted set of jobs dispatched to `queue` and not yet started (score = dispatch time), for queue positions."""
-    return f"waiting:{queue}"
 
 
 FINAL_MESSAGE_STATUSES = frozenset({"done", "cancelled", "failed"})

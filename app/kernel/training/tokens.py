@@ -1,4 +1,4 @@
-"""A torch-free stand-in for a Hugging Face tokenizer, enough for `worker.training.encoding.encode_chat`.
+"""A torch-free stand-in for a Hugging Face tokenizer, enough for `app.kernel.training.encoding.encode_chat`.
 
 Importing transformers pulls in torch, which the API process must not load; token statistics of an
 upload only need `tokenizer.json` (the `tokenizers` library) and the chat template (Jinja).

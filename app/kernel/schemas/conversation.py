@@ -3,7 +3,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import IdRef, StrictModel
+from app.kernel.schemas.common import IdRef, StrictModel
 
 
 class ConversationSettings(StrictModel):

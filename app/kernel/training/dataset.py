@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from worker.training.encoding import encode_chat
-from worker.training.errors import TrainingError
+from app.kernel.training.encoding import encode_chat
+from app.kernel.training.errors import TrainingError
 
 CHAT = "chat"
 INSTRUCTION = "instruction"

@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, UtcDateTime, utcnow
+from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, utcnow
 
 
 class User(TimestampMixin, Base):

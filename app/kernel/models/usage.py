@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UtcDateTime, utcnow
+from app.kernel.models.base import Base, UtcDateTime, utcnow
 
 
 class TokenUsage(Base):
@@ -21,7 +21,7 @@ class TokenUsage(Base):
 
 
 class ModelEntry(Base):
-    """Admin-added model registry entries (the checked-in catalogue lives in worker/engine/catalog.yaml)."""
+    """Admin-added model registry entries (the checked-in catalogue lives in app/kernel/registry/catalog.yaml)."""
 
     __tablename__ = "model_entries"
 

@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, UtcDateTime, utcnow
+from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, utcnow
 
 MESSAGE_STATUSES = ("pending", "streaming", "done", "cancelled", "failed")
 FINAL_STATUSES = ("done", "cancelled", "failed")

@@ -3,7 +3,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from app.schemas.common import IdRef, Seed, StrictModel
+from app.kernel.schemas.common import IdRef, Seed, StrictModel
 
 
 class DatasetPublic(BaseModel):
@@ -21,7 +21,7 @@ class DatasetPublic(BaseModel):
 
 
 class FinetuneJobCreate(StrictModel):
-    """Ranges are checked by `worker.training.config.TrainConfig.validate`, which names the bad field."""
+    """Ranges are checked by `app.kernel.training.config.TrainConfig.validate`, which names the bad field."""
 
     base_model: str = Field(max_length=200)
     dataset_id: IdRef

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from app.core.config import Settings
+from app.kernel.settings import Settings
 
 ADAPTER_PREFIX = "ft-"
 MERGE_METADATA = "localmind_merge.json"

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.schemas.common import Seed, without_nul
+from app.kernel.schemas.common import Seed, without_nul
 
 
 class OpenAIBase(BaseModel):

@@ -11,7 +11,8 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-from app.contracts import REPLAY_TTL_SECONDS, EventType, cancel_key, channel_name, replay_key, seq_key
+from app.kernel.contracts import EventType
+from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, channel_name, replay_key, seq_key
 
 _PUBLISH_LUA = """
 local seq = redis.call('INCR', KEYS[1])

@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, TimestampMixin, UtcDateTime
+from app.kernel.models.base import Base, TimestampMixin, UtcDateTime
 
 DOCUMENT_STATUSES = ("queued", "parsing", "embedding", "indexed", "failed")
 

@@ -1,6 +1,6 @@
 from pydantic import Field, field_validator
 
-from app.schemas.common import IdRef, Seed, StrictModel
+from app.kernel.schemas.common import IdRef, Seed, StrictModel
 
 
 class GenerationParamsIn(StrictModel):

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.schemas.common import StrictModel
+from app.kernel.schemas.common import StrictModel
 
 SearchMode = Literal["dense", "bm25", "hybrid"]
 
