@@ -25,17 +25,13 @@ def _messages(i: int) -> list[dict[str, str]]:
     return [{"role": "user", "content": f"Write a long, detailed story about {TOPICS[i % len(TOPICS)]}."}]
 
 
-def run_sequential(
-    engine: Engine, model: str, n: int, params: GenerationParams
-) -> tuple[float, list[Completion]]:
+def run_sequential(engine: Engine, model: str, n: int, params: GenerationParams) -> tuple[float, list[Completion]]:
     started = time.perf_counter()
     results = [engine.complete(model, _messages(i), params) for i in range(n)]
     return time.perf_counter() - started, results
 
 
-def run_concurrent(
-    engine: Engine, model: str, n: int, params: GenerationParams
-) -> tuple[float, list[Completion]]:
+def run_concurrent(engine: Engine, model: str, n: int, params: GenerationParams) -> tuple[float, list[Completion]]:
     results: list[Completion | None] = [None] * n
 
     def worker(i: int) -> None:
@@ -51,9 +47,7 @@ def run_concurrent(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m-instruct")
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--tokens", type=int, default=64)

@@ -49,8 +49,7 @@ def write_corpus(directory: Path, count: int, rng: random.Random) -> list[Path]:
         paragraphs = []
         for _ in range(rng.randint(2, 5)):
             sentences = [
-                f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}."
-                for _ in range(rng.randint(3, 8))
+                f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}." for _ in range(rng.randint(3, 8))
             ]
             paragraphs.append(" ".join(sentences))
         if n % 2:
@@ -80,9 +79,7 @@ def time_bare(embedder, texts: list[str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=300)
     parser.add_argument("--threads", type=int, default=1, help="torch threads for both runs (0: default)")
     args = parser.parse_args()

@@ -33,6 +33,7 @@ def async_url(url: str) -> str:
 
 BUSY_TIMEOUT_S = 10
 
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_S * 1000) -> None:
     """WAL lets the API read while a worker writes; busy_timeout turns 'database is locked' into a wait.
 

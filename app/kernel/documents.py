@@ -64,9 +64,7 @@ def detect_type(path: str | Path, filename: str) -> str:
     path = Path(path)
     ext = os.path.splitext(filename)[1].lower()
     if ext and ext not in SUPPORTED:
-        raise DocumentError(
-            "unsupported_type", f"'{ext}' files are not supported (supported: {SUPPORTED_LIST})."
-        )
+        raise DocumentError("unsupported_type", f"'{ext}' files are not supported (supported: {SUPPORTED_LIST}).")
     claimed = SUPPORTED.get(ext)
     if path.stat().st_size == 0:
         raise DocumentError("empty_file", f"{filename} is empty.")
@@ -75,18 +73,14 @@ def detect_type(path: str | Path, filename: str) -> str:
     sniffed = _sniff_binary(path, head)
     if sniffed in ("pdf", "docx"):
         if claimed and claimed != sniffed:
-            raise DocumentError(
-                "type_mismatch", f"{filename} is named {ext} but is actually a {sniffed.upper()} file."
-            )
+            raise DocumentError("type_mismatch", f"{filename} is named {ext} but is actually a {sniffed.upper()} file.")
         return sniffed
     if sniffed:
         if claimed:
             raise DocumentError("type_mismatch", f"{filename} is named {ext} but is actually {sniffed}.")
         raise DocumentError("unsupported_type", f"{filename} is {sniffed}; supported: {SUPPORTED_LIST}.")
     if claimed in ("pdf", "docx"):
-        raise DocumentError(
-            "type_mismatch", f"{filename} is named {ext} but is not a {claimed.upper()} file."
-        )
+        raise DocumentError("type_mismatch", f"{filename} is named {ext} but is not a {claimed.upper()} file.")
     if claimed:
         return claimed
     lowered = head.lstrip()[:200].lower()

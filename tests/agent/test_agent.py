@@ -16,9 +16,7 @@ def ask(text: str, ctx: AgentContext, planner: str = "deterministic") -> AgentRe
 
 def test_arithmetic_routes_to_the_calculator_and_the_prompt_carries_the_result(fake_search):
     events = []
-    result = ask(
-        "What is 1234 * 5678 + 9?", AgentContext(knowledge_search=fake_search, on_tool_event=events.append)
-    )
+    result = ask("What is 1234 * 5678 + 9?", AgentContext(knowledge_search=fake_search, on_tool_event=events.append))
     assert [e["name"] for e in events] == ["calculator"]
     assert EVENT_KEYS <= set(events[0]) and events[0]["ok"]
     assert events[0]["arguments"] == {"expression": "1234 * 5678 + 9"}
@@ -71,9 +69,7 @@ def test_small_model_subtask():
 
 def test_chained_steps_are_bounded(fake_search, demo_db):
     ctx = AgentContext(knowledge_search=fake_search, sql_db_path=demo_db, max_steps=2)
-    question = (
-        "What is 2 + 3? What does the handbook say about vacation? How many orders were placed in 2024?"
-    )
+    question = "What is 2 + 3? What does the handbook say about vacation? How many orders were placed in 2024?"
     result = ask(question, ctx)
     assert [e["name"] for e in result.trace] == ["calculator", "knowledge_search"]
     content = result.messages[-1]["content"]
@@ -89,11 +85,7 @@ def test_plain_chat_without_tools_leaves_messages_unchanged():
 def test_embedding_routing_with_an_injected_embedder(demo_db, fake_search):
     """A bag-of-words embedder stands in for MiniLM: routing follows similarity to tool descriptions."""
     vocabulary = sorted(
-        {
-            w
-            for t in ("orders revenue customers products sales region", "handbook document policy")
-            for w in t.split()
-        }
+        {w for t in ("orders revenue customers products sales region", "handbook document policy") for w in t.split()}
     )
 
     def embed(texts):

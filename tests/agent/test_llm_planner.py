@@ -71,8 +71,7 @@ def test_parse_reply_is_strict():
     assert parse_reply('{"name": "calculator", "arguments": {"expression": "2"}}', tools).name == "calculator"
     assert parse_reply('<tool_call>{"name": "calculator"}</tool_call>', tools).error
     assert (
-        parse_reply('<tool_call>{"name": "rm_rf", "arguments": {}}</tool_call>', tools).error
-        == "unknown tool 'rm_rf'"
+        parse_reply('<tool_call>{"name": "rm_rf", "arguments": {}}</tool_call>', tools).error == "unknown tool 'rm_rf'"
     )
     assert parse_reply('<tool_call>["calculator"]</tool_call>', tools).error
 
@@ -113,9 +112,7 @@ def test_a_crashing_tool_and_a_crashing_planner_do_not_abort(monkeypatch):
     def boom(args, env):
         raise RuntimeError("disk on fire")
 
-    broken = Tool(
-        name="broken", description="x", parameters={"type": "object"}, run=boom, suggest_args=lambda q: None
-    )
+    broken = Tool(name="broken", description="x", parameters={"type": "object"}, run=boom, suggest_args=lambda q: None)
     monkeypatch.setattr("worker.agent.agent.available_tools", lambda env: {"broken": broken})
     replies = iter([call("broken", {})])
 
@@ -128,7 +125,5 @@ def test_a_crashing_tool_and_a_crashing_planner_do_not_abort(monkeypatch):
 
 def test_steps_are_bounded():
     model = scripted(*[call("calculator", {"expression": f"{i} + 1"}) for i in range(10)])
-    result = run_agent(
-        [{"role": "user", "content": "count"}], AgentContext(complete=model, max_steps=3), "llm"
-    )
+    result = run_agent([{"role": "user", "content": "count"}], AgentContext(complete=model, max_steps=3), "llm")
     assert len(result.trace) == 3 and len(model.seen) == 3

@@ -40,7 +40,4 @@ def test_model_rewrite_and_its_fallback():
 
 
 def test_first_message_is_not_rewritten():
-    assert (
-        rewrite_query([{"role": "user", "content": "How big is it?"}], lambda m: "nonsense")
-        == "How big is it?"
-    )
+    assert rewrite_query([{"role": "user", "content": "How big is it?"}], lambda m: "nonsense") == "How big is it?"

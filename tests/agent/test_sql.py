@@ -86,8 +86,7 @@ def test_row_limit(demo_db):
 
 def test_template_answers_a_sales_question_with_the_correct_figure(demo_db, reference_db):
     (expected,) = reference_db.execute(
-        "SELECT SUM(quantity * unit_price) FROM orders "
-        "WHERE status <> 'cancelled' AND order_date LIKE '2024-%'"
+        "SELECT SUM(quantity * unit_price) FROM orders WHERE status <> 'cancelled' AND order_date LIKE '2024-%'"
     ).fetchone()
     run = execute(SQL_TOOL, {"question": "What was the total revenue in 2024?"}, ToolEnv(sql_db_path=demo_db))
     assert run.event["ok"], run.event
@@ -105,17 +104,13 @@ def test_top_products_template(demo_db, reference_db):
         )
     ]
     run = execute(SQL_TOOL, {"question": "Top 3 products by revenue"}, ToolEnv(sql_db_path=demo_db))
-    table_rows = [
-        line for line in run.output.text.splitlines() if line.startswith("| ") and "---" not in line
-    ]
+    table_rows = [line for line in run.output.text.splitlines() if line.startswith("| ") and "---" not in line]
     assert [r.split(" | ")[0].strip("| ") for r in table_rows[1:]] == expected
 
 
 def test_counts_by_region(demo_db, reference_db):
     expected = dict(reference_db.execute("SELECT region, COUNT(*) FROM customers GROUP BY region"))
-    run = execute(
-        SQL_TOOL, {"question": "How many customers are in each region?"}, ToolEnv(sql_db_path=demo_db)
-    )
+    run = execute(SQL_TOOL, {"question": "How many customers are in each region?"}, ToolEnv(sql_db_path=demo_db))
     for region, count in expected.items():
         assert f"| {region} | {count} |" in run.output.text
 
@@ -164,9 +159,7 @@ def test_model_written_select_is_run(demo_db, reference_db):
 def test_model_reply_without_sql_falls_back_to_the_template(demo_db, reference_db):
     (expected,) = reference_db.execute("SELECT COUNT(*) FROM customers WHERE region = 'North'").fetchone()
     ctx = AgentContext(complete=_forced_model(""), sql_db_path=demo_db)
-    result = run_agent(
-        [{"role": "user", "content": "How many customers are in the North region?"}], ctx, "llm"
-    )
+    result = run_agent([{"role": "user", "content": "How many customers are in the North region?"}], ctx, "llm")
     assert result.trace[0]["ok"], result.trace
     assert f"| {expected} |" in result.messages[-1]["content"]
 

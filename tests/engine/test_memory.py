@@ -39,9 +39,7 @@ def test_unload_returns_rss_near_baseline(wide_dir, tmp_path):
     after = _rss()
     assert footprint > 100 * MB
     assert loaded - baseline > 0.8 * footprint
-    assert after - baseline < 0.15 * footprint, (
-        f"baseline {baseline / MB:.0f} MB, after unload {after / MB:.0f} MB"
-    )
+    assert after - baseline < 0.15 * footprint, f"baseline {baseline / MB:.0f} MB, after unload {after / MB:.0f} MB"
 
 
 def test_4bit_load_on_cpu_is_a_fraction_of_fp32(wide_dir, tmp_path):

@@ -13,9 +13,7 @@ def remote_url(engine):
 
 
 def test_openai_backend_streams_from_a_compatible_server(engine, registry, remote_url):
-    registry.add(
-        ModelSpec(id="remote-tiny", backend="openai", base_url=remote_url, remote_model="tiny-llama")
-    )
+    registry.add(ModelSpec(id="remote-tiny", backend="openai", base_url=remote_url, remote_model="tiny-llama"))
     local = engine.complete("tiny-llama", ask("What is the capital of France?"), GREEDY)
     events = list(engine.stream("remote-tiny", ask("What is the capital of France?"), GREEDY))
     assert len(events) > 2, "tokens arrive as separate events"
@@ -26,9 +24,7 @@ def test_openai_backend_streams_from_a_compatible_server(engine, registry, remot
 
 
 def test_openai_backend_cancel_and_unreachable_server(engine, registry, remote_url):
-    registry.add(
-        ModelSpec(id="remote-tiny", backend="openai", base_url=remote_url, remote_model="tiny-llama")
-    )
+    registry.add(ModelSpec(id="remote-tiny", backend="openai", base_url=remote_url, remote_model="tiny-llama"))
     seen = []
     events = engine.stream("remote-tiny", ask("hello"), GREEDY, should_cancel=lambda: len(seen) >= 2)
     for event in events:

@@ -39,9 +39,7 @@ def test_pulled_model_is_safetensors_and_listed(smol):
 
 def test_smollm2_knows_the_capital_of_france(smol):
     engine, _, _ = smol
-    completion = engine.complete(
-        MODEL, ask("What is the capital of France?"), GenerationParams(temperature=0)
-    )
+    completion = engine.complete(MODEL, ask("What is the capital of France?"), GenerationParams(temperature=0))
     assert "Paris" in completion.text
     assert completion.finish_reason == "stop"
 

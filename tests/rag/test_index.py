@@ -122,9 +122,7 @@ def test_reranker_reorders_candidates(tmp_path, embedder):
             return [-len(text) for _, text in pairs]
 
     index = KnowledgeIndex(tmp_path / "rr", embedder, reranker=LengthReranker())
-    index.add_document(
-        1, chunks(["short coffee", "a much longer sentence about coffee and espresso machines"])
-    )
+    index.add_document(1, chunks(["short coffee", "a much longer sentence about coffee and espresso machines"]))
     hits = index.search("coffee", mode="hybrid", k=2)
     assert [h.text for h in hits][0] == "short coffee" and hits[0].score == -len("short coffee")
 

@@ -25,9 +25,7 @@ def test_index_pdf_reports_progress_and_counts(tmp_path, index):
         pdf.multi_cell(0, 8, text)
     pdf.output(str(tmp_path / "garden.pdf"))
     events = []
-    result = index_document(
-        index, 7, tmp_path / "garden.pdf", "garden.pdf", progress=lambda *e: events.append(e)
-    )
+    result = index_document(index, 7, tmp_path / "garden.pdf", "garden.pdf", progress=lambda *e: events.append(e))
     assert (result.kind, result.pages, result.chunks) == ("pdf", 3, 3)
     assert [e for e in events if e[0] == "parsing"] == [("parsing", n, 3) for n in range(4)]
     assert [e for e in events if e[0] == "embedding"][-1] == ("embedding", 3, 3)

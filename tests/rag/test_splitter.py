@@ -10,9 +10,7 @@ ZH = (
 
 
 def test_chinese_splits_on_sentence_ends_within_limit(embedder):
-    chunks = list(
-        split_sections([Section(ZH * 8, heading="长城")], embedder.count_tokens, chunk_size=60, overlap=0)
-    )
+    chunks = list(split_sections([Section(ZH * 8, heading="长城")], embedder.count_tokens, chunk_size=60, overlap=0))
     assert len(chunks) > 3
     for chunk in chunks:
         assert embedder.count_tokens(chunk.text) <= 60

@@ -108,9 +108,7 @@ def build_tiny_adapter(model_dir: Path | str, path: Path | str, seed: int, rank:
 
     path = Path(path)
     base = AutoModelForCausalLM.from_pretrained(model_dir)
-    config = LoraConfig(
-        r=rank, lora_alpha=rank * 4, target_modules=["q_proj", "v_proj"], init_lora_weights=False
-    )
+    config = LoraConfig(r=rank, lora_alpha=rank * 4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         peft_model = get_peft_model(base, config)

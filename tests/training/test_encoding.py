@@ -18,9 +18,7 @@ def test_labels_cover_exactly_the_assistant_replies(smol_tokenizer):
     end = smol_tokenizer.eos_token  # SmolLM2 closes every turn with <|im_end|>
     assert smol_tokenizer.decode(trained) == f"Four.{end}\nSix.{end}\n"
 
-    prompt = smol_tokenizer.decode(
-        [t for t, label in zip(input_ids, labels, strict=True) if label == IGNORE_INDEX]
-    )
+    prompt = smol_tokenizer.decode([t for t, label in zip(input_ids, labels, strict=True) if label == IGNORE_INDEX])
     for text in ("Be brief.", "What is 2+2?", "And 3+3?", "<|im_start|>assistant\n"):
         assert text in prompt
 

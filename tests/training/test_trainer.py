@@ -52,9 +52,7 @@ def test_epochs_and_grad_accum_set_the_step_count(tiny_model_dir, small_dataset,
     assert [event["epoch"] for event in events] == [0.5, 1.0, 1.5, 2.0]
 
 
-def test_a_step_split_into_micro_batches_reports_the_loss_of_the_whole_batch(
-    tiny_model_dir, small_dataset, tmp_path
-):
+def test_a_step_split_into_micro_batches_reports_the_loss_of_the_whole_batch(tiny_model_dir, small_dataset, tmp_path):
     """Micro-batch losses are weighted by the step's target tokens (counted on the host) and summed."""
     first_loss = {}
     for batch_size, grad_accum in ((6, 1), (3, 2)):
@@ -110,9 +108,7 @@ def test_invalid_dataset_fails_with_line_numbers(tiny_model_dir, small_dataset, 
     ("values", "field"),
     [({"target_modules": ["nonexistent_proj"]}, "target_modules"), ({"max_seq_len": 4096}, "max_seq_len")],
 )
-def test_settings_the_model_cannot_take_name_the_field(
-    tiny_model_dir, small_dataset, tmp_path, values, field
-):
+def test_settings_the_model_cannot_take_name_the_field(tiny_model_dir, small_dataset, tmp_path, values, field):
     with pytest.raises(ConfigError) as caught:
         train(
             TrainConfig(**({"max_seq_len": 128, "max_steps": 1} | values)),

@@ -48,6 +48,4 @@ class StreamDecoder:
 
     def _held_back(self, text: str) -> int:
         """Length of the longest tail of `text` that is a proper prefix of some stop string."""
-        return max(
-            (k for s in self._stop for k in range(len(s) - 1, 0, -1) if text.endswith(s[:k])), default=0
-        )
+        return max((k for s in self._stop for k in range(len(s) - 1, 0, -1) if text.endswith(s[:k])), default=0)

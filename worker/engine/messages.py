@@ -16,9 +16,7 @@ def validate_messages(messages: Sequence[Mapping[str, str]]) -> list[dict[str, s
     for index, message in enumerate(messages):
         role, content = message.get("role"), message.get("content")
         if role not in ROLES:
-            raise InvalidRequestError(
-                f"messages[{index}].role is {role!r}; expected one of {', '.join(ROLES)}"
-            )
+            raise InvalidRequestError(f"messages[{index}].role is {role!r}; expected one of {', '.join(ROLES)}")
         if not isinstance(content, str) or not content.strip():
             raise InvalidRequestError(f"messages[{index}].content must be a non-empty string")
         clean.append({"role": role, "content": content})
@@ -31,9 +29,7 @@ class Prompt:
     truncated_history: bool
 
 
-def build_prompt(
-    tokenizer, messages: list[dict[str, str]], budget: int, chat_template: str | None = None
-) -> Prompt:
+def build_prompt(tokenizer, messages: list[dict[str, str]], budget: int, chat_template: str | None = None) -> Prompt:
     """Apply the chat template; drop the oldest non-system turns until the prompt fits `budget` tokens.
 
     The system prompt and the last message are never dropped; if they alone exceed the budget the request

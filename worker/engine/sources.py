@@ -38,11 +38,7 @@ def _normalize(package: str) -> str:
 
 def _cached_wheels(wheels_dir: Path, package: str) -> list[Path]:
     wanted = _normalize(package)
-    found = [
-        w
-        for w in wheels_dir.glob("*.whl")
-        if (m := WHEEL_NAME.match(w.name)) and _normalize(m["name"]) == wanted
-    ]
+    found = [w for w in wheels_dir.glob("*.whl") if (m := WHEEL_NAME.match(w.name)) and _normalize(m["name"]) == wanted]
     return sorted(found, key=lambda w: w.stat().st_mtime)
 
 

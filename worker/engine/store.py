@@ -21,6 +21,7 @@ from worker.engine.sources import (
 Progress = Callable[[str, float], None]
 """Called with a stage description and the overall fraction done (0..1) when a pull step starts."""
 
+
 def _noop(_stage: str, _fraction: float) -> None:
     return None
 
@@ -35,15 +36,11 @@ def pull_model(
     progress = progress or _noop
     spec = (registry or get_registry()).get(model_id)
     if spec.backend != "transformers":
-        raise ModelPullError(
-            f"model {model_id!r} is served remotely by {spec.base_url}; there is nothing to pull"
-        )
+        raise ModelPullError(f"model {model_id!r} is served remotely by {spec.base_url}; there is nothing to pull")
     target = model_dir(spec, models_dir)
     if spec.source_kind == "dir":
         if not is_loadable_dir(target):
-            raise ModelPullError(
-                f"model {model_id!r}: {target} is not a model directory (config.json + weights)"
-            )
+            raise ModelPullError(f"model {model_id!r}: {target} is not a model directory (config.json + weights)")
         return target
     with file_lock(target.with_name(f".{target.name}.lock")):
         if is_loadable_dir(target):
@@ -94,9 +91,7 @@ def _materialize(spec: ModelSpec, staging: Path, progress: Progress) -> None:
 def _single_gguf(unpacked: Path) -> Path:
     found = sorted(unpacked.rglob("*.gguf"))
     if len(found) != 1:
-        raise ModelPullError(
-            f"expected one .gguf file in {unpacked}, found {len(found)}; name it in the source"
-        )
+        raise ModelPullError(f"expected one .gguf file in {unpacked}, found {len(found)}; name it in the source")
     return found[0]
 
 

@@ -35,9 +35,7 @@ _SQL_VARIABLES = 500  # terms looked up per statement
 
 class ChunkStore:
     def __init__(self, path: str | Path, busy_timeout_s: float = 300.0):
-        self._conn = sqlite3.connect(
-            str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-        )
+        self._conn = sqlite3.connect(str(path), timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -85,9 +83,7 @@ class ChunkStore:
     def version(self) -> int:
         return int(self.get_meta("version") or 0)
 
-    def insert(
-        self, document_id: int, rows: Sequence[tuple[int, str, int | None, str | None, list[str]]]
-    ) -> list[int]:
+    def insert(self, document_id: int, rows: Sequence[tuple[int, str, int | None, str | None, list[str]]]) -> list[int]:
         """Insert (position, text, page, heading, BM25 tokens) rows inside `write()`; returns the new chunk ids."""
         ids = []
         with self._lock:
@@ -117,10 +113,7 @@ class ChunkStore:
 
     def delete_document(self, document_id: int) -> list[int]:
         with self._lock:
-            ids = [
-                r[0]
-                for r in self._conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))
-            ]
+            ids = [r[0] for r in self._conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
             self._conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
         return ids
 
@@ -128,9 +121,7 @@ class ChunkStore:
         with self._lock:
             if document_id is None:
                 return self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-            return self._conn.execute(
-                "SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)
-            ).fetchone()[0]
+            return self._conn.execute("SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)).fetchone()[0]
 
     def get(self, ids: Sequence[int]) -> dict[int, tuple[int, str, int | None, str | None]]:
         """id -> (document_id, text, page, heading) for the ids that still exist."""

@@ -50,9 +50,7 @@ class Hit:
     page: int | None
     heading: str | None
     score: float
-    similarity: float | None = (
-        None  # cosine(query, chunk): comparable across modes, used for "nothing relevant"
-    )
+    similarity: float | None = None  # cosine(query, chunk): comparable across modes, used for "nothing relevant"
 
 
 class KnowledgeIndex:
@@ -86,9 +84,7 @@ class KnowledgeIndex:
 
     # -- writes -------------------------------------------------------------------------------------
 
-    def add_document(
-        self, document_id: int, chunks: Sequence[Chunk], embeddings: np.ndarray | None = None
-    ) -> int:
+    def add_document(self, document_id: int, chunks: Sequence[Chunk], embeddings: np.ndarray | None = None) -> int:
         """Store a document's chunks (replacing any it had before); returns how many were stored."""
         texts = [c.text for c in chunks]
         if embeddings is None:

@@ -15,6 +15,7 @@ MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 100
 DOCX_RATIO_MIN_SIZE = 10 * 1024 * 1024
 
+
 @dataclass(frozen=True)
 class Section:
     """A run of text under one heading on one page (page is None for formats without pages)."""
@@ -75,9 +76,7 @@ def _load_pdf(path: Path, filename: str) -> LoadedDocument:
     except Exception as exc:  # pdfminer raises many unrelated types for damaged files
         cause = exc.__cause__ or exc
         if isinstance(cause, PDFPasswordIncorrect) or "password" in repr(cause).lower():
-            raise DocumentError(
-                "encrypted_pdf", f"{filename} is password-protected; remove the password."
-            ) from exc
+            raise DocumentError("encrypted_pdf", f"{filename} is password-protected; remove the password.") from exc
         raise DocumentError("corrupt_pdf", f"{filename} is damaged and cannot be read as a PDF.") from exc
     return LoadedDocument("pdf", page_count, _pdf_sections(pdf, filename))
 
@@ -98,9 +97,7 @@ def _pdf_sections(pdf, filename: str) -> Iterator[Section]:
     finally:
         pdf.close()
     if not found_text:
-        raise DocumentError(
-            "no_text", f"{filename} has no extractable text (a scanned PDF?); OCR is not supported."
-        )
+        raise DocumentError("no_text", f"{filename} has no extractable text (a scanned PDF?); OCR is not supported.")
 
 
 def _open_docx(path: Path, filename: str):
@@ -116,9 +113,7 @@ def _open_docx(path: Path, filename: str):
     if uncompressed > MAX_DOCX_UNCOMPRESSED or (
         uncompressed > DOCX_RATIO_MIN_SIZE and uncompressed / compressed > MAX_DOCX_RATIO
     ):
-        raise DocumentError(
-            "zip_bomb", f"{filename} expands to {uncompressed >> 20} MB; refused as a zip bomb."
-        )
+        raise DocumentError("zip_bomb", f"{filename} expands to {uncompressed >> 20} MB; refused as a zip bomb.")
     try:
         return docx.Document(str(path))
     except Exception as exc:

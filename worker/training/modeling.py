@@ -24,9 +24,7 @@ def compute_dtype(device: torch.device) -> torch.dtype:
 def load_tokenizer(base_model_dir: Path):
     tokenizer = AutoTokenizer.from_pretrained(base_model_dir)
     if not tokenizer.chat_template:
-        raise TrainingError(
-            f"base model {base_model_dir.name} has no chat template; use an instruct/chat model"
-        )
+        raise TrainingError(f"base model {base_model_dir.name} has no chat template; use an instruct/chat model")
     return tokenizer
 
 
@@ -72,9 +70,7 @@ def attach_lora(model: PreTrainedModel, config: TrainConfig) -> PeftModel:
     try:
         return get_peft_model(model, lora)
     except ValueError as exc:
-        raise ConfigError(
-            "target_modules", f"{targets} do not match the base model's layers ({exc})"
-        ) from exc
+        raise ConfigError("target_modules", f"{targets} do not match the base model's layers ({exc})") from exc
 
 
 def context_length(model: PreTrainedModel) -> int | None:

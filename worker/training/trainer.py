@@ -57,23 +57,19 @@ def train(
     """
     config.validate()
     try:
-        return _Run(
-            config, Path(base_model_dir), Path(dataset_path), Path(output_dir), base_model_id
-        ).execute(on_progress or (lambda _: None), should_cancel or (lambda: False))
+        return _Run(config, Path(base_model_dir), Path(dataset_path), Path(output_dir), base_model_id).execute(
+            on_progress or (lambda _: None), should_cancel or (lambda: False)
+        )
     except TrainingError:
         raise
     except Exception as exc:
         if _is_out_of_memory(exc):
-            raise TrainingError(
-                "ran out of memory; lower batch_size or max_seq_len, or use method qlora"
-            ) from exc
+            raise TrainingError("ran out of memory; lower batch_size or max_seq_len, or use method qlora") from exc
         raise TrainingError(f"training failed: {type(exc).__name__}: {exc}") from exc
 
 
 class _Run:
-    def __init__(
-        self, config: TrainConfig, base_dir: Path, dataset: Path, output_dir: Path, base_id: str | None
-    ):
+    def __init__(self, config: TrainConfig, base_dir: Path, dataset: Path, output_dir: Path, base_id: str | None):
         self.config = config
         self.base_dir = base_dir
         self.dataset = dataset
@@ -95,9 +91,7 @@ class _Run:
 
         eval_before = self._evaluate(model, eval_set, pad_id)
         loop_started = time.perf_counter()
-        status, loss_history, tokens = self._loop(
-            model, train_set, pad_id, total_steps, on_progress, should_cancel
-        )
+        status, loss_history, tokens = self._loop(model, train_set, pad_id, total_steps, on_progress, should_cancel)
         train_seconds = time.perf_counter() - loop_started
         eval_after = self._evaluate(model, eval_set, pad_id) if status == COMPLETED else None
 
@@ -131,12 +125,8 @@ class _Run:
         """Run the optimizer steps; returns (status, loss per step, tokens seen)."""
         config = self.config
         torch.manual_seed(config.seed)
-        optimizer = torch.optim.AdamW(
-            [p for p in model.parameters() if p.requires_grad], lr=config.learning_rate
-        )
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, _linear_schedule(config.warmup_steps, total_steps)
-        )
+        optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(config.warmup_steps, total_steps))
         batches = _micro_batches(train_set, config.batch_size, config.seed, pad_id, self.device)
         loss_history: list[float] = []
         tokens = 0
@@ -178,9 +168,7 @@ class _Run:
 
     def _load_examples(self, tokenizer) -> tuple[list[Example], list[Example]]:
         config = self.config
-        report = validate_dataset(
-            self.dataset, tokenizer, config.max_seq_len, config.eval_fraction, config.seed
-        )
+        report = validate_dataset(self.dataset, tokenizer, config.max_seq_len, config.eval_fraction, config.seed)
         if not report.valid:
             shown = "; ".join(f"line {issue.line}: {issue.message}" for issue in report.errors[:5])
             raise TrainingError(f"the dataset has {report.error_count} invalid sample(s): {shown}")
@@ -202,9 +190,7 @@ class _Run:
         model.train()
         return total / max(count, 1)
 
-    def _save(
-        self, model: PeftModel, status: str, metrics: dict[str, Any], loss_history: list[float]
-    ) -> None:
+    def _save(self, model: PeftModel, status: str, metrics: dict[str, Any], loss_history: list[float]) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         model.save_pretrained(self.output_dir)
         write_adapter_metadata(

@@ -114,6 +114,4 @@ def _check_number(
     if too_low or too_high:
         lower = "[" if low_inclusive else "("
         upper = ("]" if high_inclusive else ")") if high is not None else ")"
-        raise ConfigError(
-            name, f"must be in {lower}{low}, {high if high is not None else 'inf'}{upper}, got {value}"
-        )
+        raise ConfigError(name, f"must be in {lower}{low}, {high if high is not None else 'inf'}{upper}, got {value}")

@@ -169,9 +169,7 @@ def parse_sample(text: str) -> tuple[str, Messages]:
         return CHAT, _check_messages(record["messages"])
     if "instruction" in record or "output" in record:
         return INSTRUCTION, _instruction_to_messages(record)
-    raise SampleError(
-        "expected a 'messages' list (chat format) or 'instruction' and 'output' (instruction format)"
-    )
+    raise SampleError("expected a 'messages' list (chat format) or 'instruction' and 'output' (instruction format)")
 
 
 def _instruction_to_messages(record: dict) -> Messages:

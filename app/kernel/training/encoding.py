@@ -11,9 +11,7 @@ IGNORE_INDEX = -100
 
 
 def render(tokenizer: Any, messages: list[dict], add_generation_prompt: bool = False) -> str:
-    return tokenizer.apply_chat_template(
-        messages, tokenize=False, add_generation_prompt=add_generation_prompt
-    )
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
 
 
 def encode_chat(tokenizer: Any, messages: list[dict]) -> tuple[list[int], list[int]]:

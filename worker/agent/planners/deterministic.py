@@ -76,9 +76,7 @@ class DeterministicPlanner:
         missing = [tool for name, tool in tools.items() if name not in self._tool_vectors]
         if missing:
             texts = [[tool.description, *tool.examples] for tool in missing]
-            flat = _normalize(
-                np.asarray(self._embed([t for group in texts for t in group]), dtype=np.float32)
-            )
+            flat = _normalize(np.asarray(self._embed([t for group in texts for t in group]), dtype=np.float32))
             offsets = np.cumsum([0, *map(len, texts)])
             for tool, start, end in zip(missing, offsets[:-1], offsets[1:], strict=True):
                 self._tool_vectors[tool.name] = flat[start:end]

@@ -63,9 +63,7 @@ def _metric(q: str) -> tuple[str, bool] | None:
         return _UNITS
     if re.search(r"\b(how many|number of|count of|count)\b.*\borders\b|\border count\b", q):
         return _ORDERS
-    if re.search(
-        r"\b(revenue|sales|turnover|income|earn\w*|spen[dt]\w*|sold|best-selling|top-selling|top|best)\b", q
-    ):
+    if re.search(r"\b(revenue|sales|turnover|income|earn\w*|spen[dt]\w*|sold|best-selling|top-selling|top|best)\b", q):
         return _REVENUE
     return None
 
