@@ -63,10 +63,11 @@ if [[ $# -gt 0 ]]; then
   exec .venv/bin/python -m pytest "$@"
 fi
 
-log "Quality gate: ruff (lint + format), import-linter (app never imports worker; no torch in the API)"
+log "Quality gate: ruff (lint + format), import-linter (app never imports worker; no torch in the API), mypy"
 .venv/bin/ruff check app worker tests bench migrations
 .venv/bin/ruff format --check app worker tests bench migrations
 .venv/bin/lint-imports
+.venv/bin/mypy
 
 log "Python test suites"
 .venv/bin/python -m pytest -q -p no:cacheprovider --durations=15

@@ -4,6 +4,7 @@ API's async engine (app/core/db.py) applies too."""
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -44,7 +45,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_S * 100
     """
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
@@ -56,7 +57,9 @@ def _without_nul(value: object) -> object:
     return value.replace("\x00", "") if type(value) is str and "\x00" in value else value
 
 
-def _strip_nul_characters(_conn, _cursor, statement: str, parameters, _context, executemany: bool):  # noqa: ANN001, ANN202
+def _strip_nul_characters(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
+) -> tuple[str, Any]:
     """Drop NUL characters from every string a statement binds, on every backend alike.
 
     PostgreSQL refuses them in text ("invalid byte sequence for encoding UTF8: 0x00"), and they come from places
@@ -65,7 +68,7 @@ def _strip_nul_characters(_conn, _cursor, statement: str, parameters, _context, 
     (found by the PostgreSQL load run). The character is invisible, so nothing a person reads is lost.
     """
 
-    def clean(params):  # noqa: ANN001, ANN202
+    def clean(params: Any) -> Any:
         if isinstance(params, Mapping):
             return {key: _without_nul(value) for key, value in params.items()}
         if isinstance(params, (list, tuple)):

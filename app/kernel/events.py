@@ -25,7 +25,7 @@ return seq
 """
 
 
-def _encode(kind: str, job_id: int | str, event_type: str, data: dict[str, Any]) -> tuple[list[str], list]:
+def _encode(kind: str, job_id: int | str, event_type: str, data: dict[str, Any]) -> tuple[list[str], list[Any]]:
     # The body after `seq` is serialised here so the Lua side only prefixes the counter. `data` comes last: the
     # API's relay cuts its JSON text out as is instead of decoding and re-encoding it (app/streaming.py).
     body = json.dumps({"type": str(event_type), "ts": time.time(), "data": data}, ensure_ascii=False)[1:]
@@ -33,7 +33,9 @@ def _encode(kind: str, job_id: int | str, event_type: str, data: dict[str, Any])
     return keys, [body, channel_name(kind, job_id), REPLAY_TTL_SECONDS]
 
 
-async def publish_async(client: aioredis.Redis, kind: str, job_id: int | str, event_type: str, data: dict) -> int:
+async def publish_async(
+    client: aioredis.Redis, kind: str, job_id: int | str, event_type: str, data: dict[str, Any]
+) -> int:
     keys, args = _encode(kind, job_id, event_type, data)
     return int(await client.eval(_PUBLISH_LUA, len(keys), *keys, *args))
 

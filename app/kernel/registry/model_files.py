@@ -50,7 +50,7 @@ def describe_models(registry: ModelRegistry | None = None, models_dir: Path | No
     infos = []
     for spec in (registry or get_registry()).specs():
         if spec.backend == "openai":
-            infos.append(ModelInfo(spec.id, spec.display_name, spec.backend, spec.base_url, None, False, 0, True))
+            infos.append(ModelInfo(spec.id, spec.display_name, spec.backend, spec.base_url or "", None, False, 0, True))
             continue
         path = model_dir(spec, models_dir)
         present = path.is_dir()

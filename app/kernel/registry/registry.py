@@ -4,6 +4,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from loguru import logger
@@ -47,7 +48,7 @@ class ModelRegistry:
         with self._lock:
             self._specs[spec.id] = spec
 
-    def add_stored(self, entries: Iterable[tuple[str, dict]]) -> int:
+    def add_stored(self, entries: Iterable[tuple[str, dict[str, Any]]]) -> int:
         """Add admin entries as stored (id, spec fields); an invalid one is logged and skipped. Returns how many."""
         applied = 0
         for entry_id, fields in entries:

@@ -64,7 +64,7 @@ class FinetuneJobPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
 
-    @computed_field(description="The model id to chat with, `<base>+<adapter>`, once an adapter is saved")
+    @computed_field(description="The model id to chat with, `<base>+<adapter>`, once an adapter is saved")  # type: ignore[prop-decorator]
     @property
     def model_id(self) -> str | None:
         return f"{self.base_model}+{self.adapter_name}" if self.adapter_name else None

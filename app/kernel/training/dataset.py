@@ -138,21 +138,22 @@ def split_indices(count: int, eval_fraction: float, seed: int) -> tuple[list[int
     return sorted(order[eval_count:]), sorted(order[:eval_count])
 
 
-def _iter_lines(path: str | Path) -> Iterator[tuple[int, str | None, Messages | None, str | None]]:
-    """Yield (line number, format, messages, problem) for every non-blank line, reading one line at a time."""
+def _iter_lines(path: str | Path) -> Iterator[tuple[int, str, Messages, str | None]]:
+    """Yield (line number, format, messages, problem) for every non-blank line, reading one line at a time; a line
+    with a problem has no format ("") and no messages."""
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                yield number, None, None, "not valid UTF-8"
+                yield number, "", [], "not valid UTF-8"
                 continue
             if not text.strip():
                 continue
             try:
                 sample_format, messages = parse_sample(text)
             except SampleError as exc:
-                yield number, None, None, str(exc)
+                yield number, "", [], str(exc)
                 continue
             yield number, sample_format, messages, None
 
@@ -172,7 +173,7 @@ def parse_sample(text: str) -> tuple[str, Messages]:
     raise SampleError("expected a 'messages' list (chat format) or 'instruction' and 'output' (instruction format)")
 
 
-def _instruction_to_messages(record: dict) -> Messages:
+def _instruction_to_messages(record: dict[str, Any]) -> Messages:
     for key in ("instruction", "output"):
         if key not in record:
             raise SampleError(f"missing field '{key}'")

@@ -10,11 +10,11 @@ from typing import Any
 IGNORE_INDEX = -100
 
 
-def render(tokenizer: Any, messages: list[dict], add_generation_prompt: bool = False) -> str:
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+def render(tokenizer: Any, messages: list[dict[str, str]], add_generation_prompt: bool = False) -> str:
+    return str(tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt))
 
 
-def encode_chat(tokenizer: Any, messages: list[dict]) -> tuple[list[int], list[int]]:
+def encode_chat(tokenizer: Any, messages: list[dict[str, str]]) -> tuple[list[int], list[int]]:
     """Return (input_ids, labels); labels are IGNORE_INDEX everywhere except assistant replies."""
     full = render(tokenizer, messages)
     segments: list[tuple[str, bool]] = []

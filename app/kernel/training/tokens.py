@@ -27,7 +27,7 @@ def _token_text(value: Any) -> str | None:
     return value.get("content") if isinstance(value, dict) else value
 
 
-def _chat_template(model_dir: Path, config: dict) -> str | None:
+def _chat_template(model_dir: Path, config: dict[str, Any]) -> str | None:
     template_file = model_dir / "chat_template.jinja"
     if template_file.is_file():
         return template_file.read_text()
@@ -60,7 +60,7 @@ class ChatTokenizer:
         return (model_dir / "tokenizer.json").is_file()
 
     def apply_chat_template(
-        self, messages: list[dict], tokenize: bool = False, add_generation_prompt: bool = False
+        self, messages: list[dict[str, str]], tokenize: bool = False, add_generation_prompt: bool = False
     ) -> str:
         if tokenize:
             raise ValueError("only tokenize=False is supported")
