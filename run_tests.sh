@@ -13,10 +13,10 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTH
 install_python() {
   scripts/bootstrap_venv.sh
   local stamp=.venv/.localmind-dev-requirements.sha256 hash
-  hash=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  hash=$(cat requirements.txt requirements/*.txt requirements.lock requirements-dev.txt | sha256sum | cut -d' ' -f1)
   if [[ ! -f $stamp || $(cat "$stamp") != "$hash" ]]; then
     log "installing requirements-dev.txt"
-    .venv/bin/pip install --quiet -r requirements-dev.txt
+    .venv/bin/pip install --quiet -r requirements-dev.txt -c requirements.lock
     echo "$hash" >"$stamp"
   fi
 }

@@ -23,7 +23,7 @@ TXT
 
 requirements_hash() {
   {
-    cat "$ROOT/requirements.txt"
+    cat "$ROOT/requirements.txt" "$ROOT"/requirements/*.txt "$ROOT/requirements.lock"
     printf '%s\n' "${EXTRA_NO_DEPS_PACKAGES[@]}"
     "$VENV/bin/python" -c 'import sys; print(sys.version)'
   } | sha256sum | cut -d' ' -f1
@@ -41,7 +41,7 @@ create_venv() {
 
 install_requirements() {
   log "installing requirements.txt into .venv (first run takes a few minutes)"
-  "$VENV/bin/pip" install --quiet -r "$ROOT/requirements.txt"
+  "$VENV/bin/pip" install --quiet -r "$ROOT/requirements.txt" -c "$ROOT/requirements.lock"
   "$VENV/bin/pip" install --quiet --no-deps "${EXTRA_NO_DEPS_PACKAGES[@]}"
 }
 

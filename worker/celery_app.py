@@ -1,10 +1,14 @@
 """Celery application: queues generation, indexing, training. `celery -A worker.celery_app worker -Q <queue>`."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from celery import Celery
 from kombu import Queue
 
 from app.kernel.contracts import QUEUES, TASK_QUEUES
 from app.kernel.settings import get_settings
+from app.kernel.tasks import TaskPayload
 from worker.ops.liveness import QueueBeatStep
 
 TASK_MODULES = [
@@ -43,3 +47,21 @@ def create_celery(broker_url: str | None = None) -> Celery:
 
 celery_app = create_celery()
 app = celery_app
+
+
+P = TypeVar("P", bound=TaskPayload)
+
+
+def payload_task(payload: type[P]) -> Callable[[Callable[[P], str]], Callable[..., str]]:
+    """Register `run(payload) -> status` as the Celery task `payload.task_name`: the task's keyword arguments
+    (what the API's `dispatch` sent) are validated into `payload` first, so both sides share one typed contract."""
+
+    def register(run: Callable[[P], str]) -> Callable[..., str]:
+        def task(**kwargs: object) -> str:
+            return run(payload.model_validate(kwargs))
+
+        task.__name__ = task.__qualname__ = run.__name__
+        task.__doc__ = run.__doc__
+        return celery_app.task(name=payload.task_name)(task)
+
+    return register

@@ -1,13 +1,12 @@
 """Send Celery tasks by name from the API process (which never imports the worker code)."""
 
-from typing import Any
-
 import anyio
 from celery import Celery
 from kombu.exceptions import OperationalError
 from loguru import logger
 
 from app.kernel.contracts import TASK_QUEUES
+from app.kernel.tasks import TaskPayload
 
 
 def create_task_client(broker_url: str) -> Celery:
@@ -31,10 +30,11 @@ def open_broker_connection(client: Celery) -> None:
         logger.warning("task queue unreachable at startup ({}); the first task sent connects", exc)
 
 
-async def dispatch(client: Celery, task_name: str, kwargs: dict[str, Any], task_id: str | None = None) -> str:
+async def dispatch(client: Celery, payload: TaskPayload, task_id: str | None = None) -> str:
     """Publish without blocking the event loop (kombu's publish is synchronous)."""
+    kwargs = payload.model_dump(mode="json")
 
     def _send() -> str:
-        return client.send_task(task_name, kwargs=kwargs, queue=TASK_QUEUES[task_name], task_id=task_id).id
+        return client.send_task(payload.task_name, kwargs=kwargs, queue=payload.queue(), task_id=task_id).id
 
     return await anyio.to_thread.run_sync(_send)

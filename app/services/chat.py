@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
-from app.kernel.contracts import QUEUE_GENERATION, TASK_GENERATE, EventType, JobKind
+from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, pending_queue_key
 from app.kernel.models import Conversation, Message, User
 from app.kernel.schemas.chat import GenerationParamsIn, MessageCreate
 from app.kernel.schemas.conversation import MessagePublic
 from app.kernel.settings import Settings
+from app.kernel.tasks import GenerateAnswer
 from app.services.models_catalog import ensure_known_model
 from app.streaming import JobEventStream
 
@@ -135,7 +136,7 @@ async def start_generation(session: AsyncSession, redis: aioredis.Redis, tasks, 
     try:
         await stream.open()
         await redis.zadd(pending_queue_key(QUEUE_GENERATION), {str(answer.id): datetime.now(UTC).timestamp()})
-        await dispatch(tasks, TASK_GENERATE, {"message_id": answer.id})
+        await dispatch(tasks, GenerateAnswer(message_id=answer.id))
     except (RedisError, OperationalError, OSError) as exc:
         await stream.close()
         reason = "The task queue (Redis) is unavailable; your message is saved, please retry shortly."

@@ -15,18 +15,19 @@ from app.core.tasks import dispatch
 from app.kernel.contracts import EventType
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, payload_key
+from app.kernel.tasks import RowlessJob
 from app.streaming import JobEventStream
 
 
 async def start_job(
-    redis: aioredis.Redis, tasks, kind: str, task_name: str, payload: dict
+    redis: aioredis.Redis, tasks, kind: str, task: type[RowlessJob], payload: dict
 ) -> tuple[str, JobEventStream]:
     job_id = uuid.uuid4().hex
     stream = JobEventStream(redis, kind, job_id)
     try:
         await redis.set(payload_key(kind, job_id), json.dumps(payload), ex=REPLAY_TTL_SECONDS)
         await stream.open()
-        await dispatch(tasks, task_name, {"job_id": job_id})
+        await dispatch(tasks, task(job_id=job_id))
     except (RedisError, OperationalError, OSError) as exc:
         await stream.close()
         raise AppError(

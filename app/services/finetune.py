@@ -20,7 +20,7 @@ from starlette.formparsers import MultiPartException
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
-from app.kernel.contracts import QUEUE_TRAINING, TASK_FINETUNE, EventType, JobKind
+from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, pending_queue_key
 from app.kernel.models import Dataset, FinetuneJob, User
@@ -30,6 +30,7 @@ from app.kernel.registry.registry import get_registry
 from app.kernel.registry.spec import ModelSpec
 from app.kernel.schemas.finetune import FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
 from app.kernel.settings import Settings
+from app.kernel.tasks import Finetune
 from app.kernel.training.config import MAX_EVAL_FRACTION, TrainConfig
 from app.kernel.training.dataset import DEFAULT_MAX_SEQ_LEN, DatasetReport, validate_dataset
 from app.kernel.training.errors import ConfigError
@@ -262,7 +263,7 @@ async def create_job(
     await session.refresh(job)
     try:
         await redis.zadd(pending_queue_key(QUEUE_TRAINING), {str(job.id): datetime.now(UTC).timestamp()})
-        await dispatch(tasks, TASK_FINETUNE, {"job_id": job.id})
+        await dispatch(tasks, Finetune(job_id=job.id))
     except (RedisError, OperationalError, OSError) as exc:
         reason = "The task queue (Redis) is unavailable; the job was not started. Please retry shortly."
         await _finish(session, job.id, "failed", ("queued",), error=reason)

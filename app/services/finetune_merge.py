@@ -19,12 +19,13 @@ from redis.exceptions import RedisError
 
 from app.core.errors import AppError
 from app.core.tasks import dispatch
-from app.kernel.contracts import TASK_MERGE_ADAPTER, EventType, JobKind
+from app.kernel.contracts import EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import lease_key, payload_key, replay_key
 from app.kernel.models import FinetuneJob
 from app.kernel.schemas.finetune import FinetuneMergePublic
 from app.kernel.settings import Settings
+from app.kernel.tasks import MergeAdapter
 from app.kernel.training.naming import (
     MERGE_METADATA,
     MERGE_STATE_TTL_SECONDS,
@@ -117,7 +118,7 @@ async def start_merge(redis: aioredis.Redis, tasks, settings: Settings, job: Fin
             _CLAIM_LUA, 2, key, replay_key(JobKind.MERGE, job.id), '{"state": "queued"}', MERGE_STATE_TTL_SECONDS
         )
         if claimed:
-            await dispatch(tasks, TASK_MERGE_ADAPTER, {"job_id": job.id})
+            await dispatch(tasks, MergeAdapter(job_id=job.id))
     except (RedisError, OperationalError, OSError) as exc:
         with suppress(RedisError):
             await redis.delete(key)

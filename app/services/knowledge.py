@@ -27,9 +27,6 @@ from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
 from app.kernel.contracts import (
     QUEUE_INDEXING,
-    TASK_DELETE_DOCUMENT,
-    TASK_INDEX_DOCUMENT,
-    TASK_SEARCH,
     EventType,
     JobKind,
 )
@@ -46,6 +43,7 @@ from app.kernel.schemas.knowledge import (
     SearchResponse,
 )
 from app.kernel.settings import Settings
+from app.kernel.tasks import DeleteDocument, IndexDocument, Search
 from app.services.ephemeral_jobs import job_events, start_job
 from app.services.job_health import no_worker_message, waiting_status
 from app.streaming import JobEventStream
@@ -120,7 +118,7 @@ async def delete_kb(session: AsyncSession, redis: aioredis.Redis, tasks, setting
     await session.delete(kb)
     await session.commit()
     await _remove_uploads(settings, [stored for _, stored in documents])
-    await _dispatch_cleanup(tasks, {"knowledge_base_id": kb_id})
+    await _dispatch_cleanup(tasks, DeleteDocument(knowledge_base_id=kb_id))
 
 
 # -- documents ----------------------------------------------------------------------------------------
@@ -190,7 +188,7 @@ async def public_documents(
 async def delete_document(session: AsyncSession, redis: aioredis.Redis, tasks, settings: Settings, document: Document):
     """The row goes now (search drops hits of documents that no longer exist); a worker removes the vectors."""
     await redis.set(cancel_key(JobKind.DOCUMENT, document.id), "1", ex=REPLAY_TTL_SECONDS)
-    payload = {"knowledge_base_id": document.knowledge_base_id, "document_id": document.id}
+    payload = DeleteDocument(knowledge_base_id=document.knowledge_base_id, document_id=document.id)
     stored = document.stored_name
     await session.delete(document)
     await session.commit()
@@ -217,7 +215,7 @@ async def _start_indexing(session: AsyncSession, redis: aioredis.Redis, tasks, d
     try:
         for document in documents:
             await redis.delete(replay_key(JobKind.DOCUMENT, document.id), cancel_key(JobKind.DOCUMENT, document.id))
-            await dispatch(tasks, TASK_INDEX_DOCUMENT, {"document_id": document.id})
+            await dispatch(tasks, IndexDocument(document_id=document.id))
     except (RedisError, OperationalError, OSError) as exc:
         reason = "The task queue (Redis) is unavailable; reindex the document shortly."
         ids = [d.id for d in documents]
@@ -230,9 +228,9 @@ async def _start_indexing(session: AsyncSession, redis: aioredis.Redis, tasks, d
         raise AppError(503, "queue_unavailable", reason) from exc
 
 
-async def _dispatch_cleanup(tasks, payload: dict) -> None:
+async def _dispatch_cleanup(tasks, payload: DeleteDocument) -> None:
     try:
-        await dispatch(tasks, TASK_DELETE_DOCUMENT, payload)
+        await dispatch(tasks, payload)
     except (RedisError, OperationalError, OSError) as exc:  # hits of deleted documents are filtered out anyway
         logger.warning("index cleanup {} not dispatched: {}", payload, exc)
 
@@ -488,7 +486,7 @@ async def search(
         "mode": body.mode,
         "k": body.k,
     }
-    job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, TASK_SEARCH, payload)
+    job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, Search, payload)
     events = job_events(redis, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)
     async for event in events:
         if event["type"] == EventType.ERROR and event["data"].get("code") == "timeout":

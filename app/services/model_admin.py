@@ -17,13 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError
 from app.core.tasks import dispatch
-from app.kernel.contracts import TASK_PULL_MODEL, JobKind
+from app.kernel.contracts import JobKind
 from app.kernel.keys import REPLAY_TTL_SECONDS, control_channel, payload_key
 from app.kernel.models import ModelEntry, User
 from app.kernel.registry.errors import UnknownModelError
 from app.kernel.registry.model_files import describe_models, dir_size
 from app.kernel.registry.registry import get_registry
 from app.kernel.registry.spec import ModelSpec
+from app.kernel.tasks import PullModel
 from app.services.adapters import trained_adapters
 from app.services.model_entries import lookup_fresh
 
@@ -130,7 +131,7 @@ async def start_pull(redis: aioredis.Redis, tasks, model_id: str) -> str:
     job_id = uuid.uuid4().hex
     try:
         await redis.set(payload_key(JobKind.PULL, job_id), model_id, ex=REPLAY_TTL_SECONDS)
-        await dispatch(tasks, TASK_PULL_MODEL, {"job_id": job_id, "model_id": model_id})
+        await dispatch(tasks, PullModel(job_id=job_id, model_id=model_id))
     except (RedisError, OperationalError, OSError) as exc:
         raise AppError(
             503, "queue_unavailable", "The task queue (Redis) is unavailable; please retry shortly."

@@ -1,14 +1,16 @@
-from app.kernel.contracts import TASK_COMPLETION, TASK_GENERATE
-from worker.celery_app import celery_app
+"""Celery tasks of this area; the domain logic lives outside the task module."""
+
+from app.kernel.tasks import Completion, GenerateAnswer
+from worker.celery_app import payload_task
 from worker.chat.completion_job import run_completion_job
 from worker.chat.job import run_chat_job
 
 
-@celery_app.task(name=TASK_GENERATE)
-def generate(message_id: int) -> str:
-    return run_chat_job(message_id)
+@payload_task(GenerateAnswer)
+def generate(task: GenerateAnswer) -> str:
+    return run_chat_job(task.message_id)
 
 
-@celery_app.task(name=TASK_COMPLETION)
-def completion(job_id: str) -> str:
-    return run_completion_job(job_id)
+@payload_task(Completion)
+def completion(task: Completion) -> str:
+    return run_completion_job(task.job_id)

@@ -6,9 +6,10 @@ import redis
 from celery.signals import worker_init, worker_ready, worker_shutdown
 from loguru import logger
 
-from app.kernel.contracts import QUEUE_GENERATION, TASK_PULL_MODEL
+from app.kernel.contracts import QUEUE_GENERATION
 from app.kernel.settings import get_settings
-from worker.celery_app import celery_app
+from app.kernel.tasks import PullModel
+from worker.celery_app import payload_task
 from worker.engine.engine import get_engine
 from worker.ops import metrics
 from worker.ops.control import WorkerOps
@@ -18,9 +19,9 @@ from worker.ops.registry_sync import sync_registry
 _ops: dict[int, WorkerOps] = {}
 
 
-@celery_app.task(name=TASK_PULL_MODEL)
-def pull_model(job_id: str, model_id: str) -> str:
-    return run_pull(job_id, model_id)
+@payload_task(PullModel)
+def pull_model(task: PullModel) -> str:
+    return run_pull(task.job_id, task.model_id)
 
 
 def _serves_generation(app) -> bool:

@@ -1,8 +1,8 @@
-from app.kernel.contracts import TASK_HEALTH
-from worker.celery_app import celery_app
+from app.kernel.tasks import HealthCheck
+from worker.celery_app import payload_task
 
 
-@celery_app.task(name=TASK_HEALTH)
-def health() -> str:
+@payload_task(HealthCheck)
+def health(_task: HealthCheck) -> str:
     """Round-trip check that a worker consumes its queue."""
     return "ok"

@@ -11,8 +11,9 @@ from sse_starlette.sse import EventSourceResponse
 
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from app.core.errors import AppError
-from app.kernel.contracts import TASK_COMPLETION, TASK_EMBED, JobKind
+from app.kernel.contracts import JobKind
 from app.kernel.schemas.openai import ChatCompletionRequest, EmbeddingRequest
+from app.kernel.tasks import Completion, Embed
 from app.services.ephemeral_jobs import job_events, start_job
 from app.services.models_catalog import ensure_known_model, servable_model_ids
 from app.streaming import SSE_HEADERS
@@ -64,7 +65,7 @@ async def chat_completions(
     """Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole."""
     model = await ensure_known_model(session, body.model, user)
     payload = {"model": model, "messages": body.engine_messages(), "params": body.engine_params()}
-    job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.COMPLETION, TASK_COMPLETION, payload)
+    job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.COMPLETION, Completion, payload)
     events = job_events(redis, JobKind.COMPLETION, job_id, stream, settings.generation_job_timeout_seconds)
     created = int(time.time())
     if body.stream:
@@ -133,7 +134,7 @@ async def embeddings(
     """Embeddings from the knowledge-base embedding model (normalized vectors)."""
     model = body.model or settings.embedding_model
     payload = {"model": model, "texts": body.input}
-    job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.EMBEDDING, TASK_EMBED, payload)
+    job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.EMBEDDING, Embed, payload)
     async for event in job_events(redis, JobKind.EMBEDDING, job_id, stream, settings.generation_job_timeout_seconds):
         if event["type"] == "error":
             _raise_job_error(event["data"])
