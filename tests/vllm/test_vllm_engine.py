@@ -18,10 +18,10 @@ def openai_client(stack: VllmStack, headers: dict, timeout: float = 300) -> Open
     return OpenAI(base_url=f"{stack.base_url}/v1", api_key=token, max_retries=0, timeout=timeout)
 
 
-def engines_reported(stack: VllmStack) -> dict[str, str]:
+def models_reported(stack: VllmStack) -> dict[str, dict]:
     with stack.client() as http:
         body = http.get("/api/v1/system/resources", headers=stack.admin).json()
-    return {m["model_id"]: m["engine"] for worker in body["workers"] for m in worker["models"]}
+    return {m["model_id"]: m for worker in body["workers"] for m in worker["models"]}
 
 
 def test_chat_answer_streams_through_the_vllm_engine(vstack, user):
@@ -35,7 +35,8 @@ def test_chat_answer_streams_through_the_vllm_engine(vstack, user):
     assert message["content"] == "".join(e.data["text"] for e in events if e.event == "token")
     assert message["completion_tokens"] > 0 and message["prompt_tokens"] > 10
     assert [e.id for e in events if e.id is not None] == sorted({e.id for e in events if e.id is not None})
-    wait_for(lambda: engines_reported(vstack).get(MODEL) == "vllm", 15, what="the worker's report")
+    reported = wait_for(lambda: models_reported(vstack).get(MODEL), 15, what="the worker's report")
+    assert reported["engine"] == "vllm" and reported["memory_bytes"] > 100 * 2**20, reported
 
 
 def test_v1_greedy_output_equals_bare_vllm(vstack, user):

@@ -56,13 +56,12 @@ class Engine:
         return self._cache_bytes if self._cache_bytes is not None else int(get_settings().model_cache_gb * 2**30)
 
     def _estimate(self, base_id: str) -> int:
-        spec = self.registry.get(base_id)
-        path = model_dir(spec, self._models_dir)
+        path = self._model_path(self.registry.get(base_id))
         return weights_size(path) if path.is_dir() else 0
 
     def _load(self, base_id: str) -> LoadedModel:
         spec = self.registry.get(base_id)
-        return load_model(spec, model_dir(spec, self._models_dir))
+        return load_model(spec, self._model_path(spec))
 
     def _vllm_install(self) -> VllmInstall | None:
         return find_install(get_settings().vllm_python)

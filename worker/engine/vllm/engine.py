@@ -155,7 +155,7 @@ class VllmEngine:
         return [
             LoadedModelInfo(
                 model_id=base_id,
-                memory_bytes=0,
+                memory_bytes=entry.server.memory_bytes(),
                 device=f"vllm-{self.install.device}",
                 adapters=tuple(entry.server.adapters),
                 running=self._inflight[base_id],

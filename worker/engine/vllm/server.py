@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 from loguru import logger
 
 from app.kernel.registry.errors import ModelLoadError
@@ -97,6 +98,15 @@ class VllmServer:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+    def memory_bytes(self) -> int:
+        """Resident memory of the server and its engine processes (the model, the KV cache, the runtime)."""
+        try:
+            root = psutil.Process(self.pid) if self.pid is not None else None
+            procs = [root, *root.children(recursive=True)] if root is not None else []
+            return sum(p.memory_info().rss for p in procs)
+        except psutil.Error:
+            return 0
 
     def ensure_running(self) -> str:
         """The server's base URL, starting (or restarting after a crash) the process first if needed."""
