@@ -16,6 +16,7 @@ from app.core.logging import configure_logging
 from app.core.metrics import MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
+from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
 from app.event_hub import close_event_hub
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_event_schemas(app)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, conversations, chat, knowledge, finetune, models):
