@@ -178,7 +178,7 @@ pull_default_model() {
 start_processes() {
   local bin=$ROOT/.venv/bin
   start_bg api "$API_PORT" "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT" \
-    --workers "$API_WORKERS"
+    --workers "$API_WORKERS" --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-}"
   # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
   start_bg worker-generation - nice -n "$GENERATION_WORKER_NICE" "$bin/celery" -A worker.celery_app worker \
     -Q generation --pool threads --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"

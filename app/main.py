@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
 from app.api.routes import auth, chat, conversations, finetune, knowledge, models, openai, system, users
+from app.core.admission import require_admission
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(openai.router)
     mount_frontend(app)  # keep last: its catch-all GET route must not shadow later routes
+    require_admission(app)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_json_body_kb * 1024)
     app.add_middleware(
