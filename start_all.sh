@@ -30,7 +30,7 @@ PID files and logs go to $RUN_DIR/pids and $RUN_DIR/logs. Stop everything with .
 
 Environment (also read from .env; variables already set win):
   HOST=127.0.0.1                 bind address of the API and Flower (0.0.0.0 to expose)
-  API_PORT=8000  FLOWER_PORT=5555
+  API_PORT=8000  FLOWER_PORT=5555  WORKER_METRICS_PORT=9101 (the generation worker's Prometheus metrics)
   ENGINE=auto                    auto: vLLM where it installs and serves the model, else transformers;
                                  transformers: never install or use vLLM; vllm: require it
   GENERATION_CONCURRENCY=32      threads of the generation worker: answers in flight at once (vLLM or the
@@ -56,6 +56,7 @@ configure() {
   export HOST=${HOST:-127.0.0.1}
   export API_PORT=${API_PORT:-8000}
   export FLOWER_PORT=${FLOWER_PORT:-5555}
+  WORKER_METRICS_PORT=${WORKER_METRICS_PORT:-9101}
   export ENGINE=${ENGINE:-auto}
   export GENERATION_CONCURRENCY=${GENERATION_CONCURRENCY:-32}
   export INDEXING_CONCURRENCY=${INDEXING_CONCURRENCY:-1}
@@ -177,10 +178,13 @@ pull_default_model() {
 
 start_processes() {
   local bin=$ROOT/.venv/bin
-  start_bg api "$API_PORT" "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT" \
-    --workers "$API_WORKERS"
+  # app.serve: uvicorn with a fresh PROMETHEUS_MULTIPROC_DIR, so /metrics adds up every API process.
+  start_bg api "$API_PORT" env "PROMETHEUS_MULTIPROC_DIR=$RUN_DIR/metrics/api" "$bin/python" -m app.serve \
+    --host "$HOST" --port "$API_PORT" --workers "$API_WORKERS"
   # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
-  start_bg worker-generation - nice -n "$GENERATION_WORKER_NICE" "$bin/celery" -A worker.celery_app worker \
+  # The generation worker serves answer metrics (TTFT, tokens/s, tokens per model) on WORKER_METRICS_PORT.
+  start_bg worker-generation "$WORKER_METRICS_PORT" env "WORKER_METRICS_PORT=$WORKER_METRICS_PORT" \
+    nice -n "$GENERATION_WORKER_NICE" "$bin/celery" -A worker.celery_app worker \
     -Q generation --pool threads --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"
   start_bg worker-indexing - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
     --concurrency "$INDEXING_CONCURRENCY" -n 'indexing@%h' --loglevel "$LOG_LEVEL"
@@ -301,7 +305,7 @@ print_urls() {
 LocalMind is up.
   UI        $base/$ui_note
   Swagger   $base/docs
-  Metrics   $base/metrics
+  Metrics   $base/metrics  (API)   http://$PUBLIC_HOST:$WORKER_METRICS_PORT/metrics  (generation worker)
   Flower    http://$PUBLIC_HOST:$FLOWER_PORT  (user "$FLOWER_USER", password from $FLOWER_PASSWORD_SOURCE)
   Logs      $LOG_DIR/      Status: ./start_all.sh --status      Stop: ./stop_all.sh
 TXT

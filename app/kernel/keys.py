@@ -17,7 +17,6 @@ CONTROL_ACTIONS = ("load", "unload", "sync")
 REPORT_INTERVAL_SECONDS = 5.0
 REPORT_TTL_SECONDS = 15
 """A worker's report hash expires soon after the worker stops reporting."""
-MODEL_LOADS_KEPT = 200
 QUEUE_BEAT_SECONDS = 5.0
 QUEUE_BEAT_STALE_SECONDS = 20
 """A worker counts as consuming a queue while its last beat is younger than this (Redis server time)."""
@@ -95,11 +94,6 @@ def report_prefix() -> str:
 
 def report_key(hostname: str) -> str:
     return report_prefix() + hostname
-
-
-def model_loads_key() -> str:
-    """Recent model load durations (JSON {"model_id", "seconds", "ts"}), newest first, read by /metrics."""
-    return _name("metrics", "model_loads")
 
 
 def queue_workers_key(queue: str) -> str:

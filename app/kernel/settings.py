@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     rate_limit_messages_per_window: int = 20
     rate_limit_uploads_per_window: int = 10
     worker_metrics_port: int | None = None
+    metrics_refresh_seconds: float = 15.0
+    """How often each API process refreshes the job-state gauges (one grouped count per table) and its process
+    gauges; /metrics itself never queries the database."""
+    metrics_token: str = ""
+    """When set, /metrics answers only `Authorization: Bearer <token>` (Prometheus' `authorization` option)."""
 
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
