@@ -7,6 +7,7 @@ from celery import Celery
 from kombu import Queue
 
 from app.kernel.contracts import QUEUES, TASK_QUEUES
+from app.kernel.keys import broker_transport_options
 from app.kernel.settings import get_settings
 from app.kernel.tasks import TaskPayload
 from worker.ops.liveness import QueueBeatStep
@@ -29,6 +30,7 @@ def create_celery(broker_url: str | None = None) -> Celery:
     )
     app.conf.update(
         task_queues=[Queue(name) for name in QUEUES],
+        broker_transport_options=broker_transport_options(),  # REDIS_NAMESPACE on every Celery key
         task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
         task_default_queue="generation",
         # A job whose worker dies is redelivered, and the task itself refuses to run it twice.

@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from app.kernel.contracts import QUEUES
+from app.kernel.keys import namespace_for
 from tests.deploy.conftest import K8S, OVERLAYS, by_kind, pod_specs, render
 
 KUBERNETES_VERSION = "1.33.0"  # oldest version we support; the schemas ship with kubernetes-validate
@@ -141,6 +142,7 @@ def test_keda_scaled_objects_scale_each_worker_on_its_redis_queue(objects):
     """KEDA's CRD has no schema here, so check the fields KEDA requires and our intent."""
     scaled = by_kind(objects, "ScaledObject")
     deployments = by_kind(objects, "Deployment")
+    redis_url = by_kind(objects, "ConfigMap")["localmind-config"]["data"]["REDIS_URL"]
     assert {obj["spec"]["scaleTargetRef"]["name"] for obj in scaled.values()} == set(WORKERS)
     for name, obj in scaled.items():
         assert obj["apiVersion"] == "keda.sh/v1alpha1"
@@ -153,8 +155,12 @@ def test_keda_scaled_objects_scale_each_worker_on_its_redis_queue(objects):
         for trigger in spec["triggers"]:
             assert trigger["type"] == "redis"
             metadata = trigger["metadata"]
-            assert metadata["listName"] == WORKERS[target], "listName must be the Celery queue the worker consumes"
-            assert metadata["address"].endswith(":6379")
+            queue_list = namespace_for("", redis_url) + ":celery:" + WORKERS[target]
+            assert metadata["listName"] == queue_list, "listName must be the Redis list of the worker's queue"
+            assert "address" not in metadata, "the namespace would be hard-coded"
+            container = deployments[target]["spec"]["template"]["spec"]["containers"][0]
+            env = {item["name"]: item.get("value", "") for item in container["env"]}
+            assert env[metadata["addressFromEnv"]].endswith(".$(POD_NAMESPACE).svc.cluster.local:6379")
             assert int(metadata["listLength"]) >= 1
             assert all(isinstance(value, str) for value in metadata.values()), "KEDA metadata values are strings"
     assert scaled["localmind-worker-training"]["spec"]["minReplicaCount"] == 0
