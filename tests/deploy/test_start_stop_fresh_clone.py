@@ -32,6 +32,7 @@ def test_start_all_then_stop_all_on_a_fresh_clone(tmp_path, redis_url):
         **os.environ,
         "API_PORT": str(api_port),
         "FLOWER_PORT": str(free_port()),
+        "WORKER_METRICS_PORT": str(free_port()),
         "REDIS_URL": redis_url,
         "RUN_DIR": str(clone / ".run"),
         "SKIP_INSTALL": "1",
