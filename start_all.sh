@@ -228,7 +228,7 @@ start_processes() {
   start_bg worker-training - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q training --pool solo \
     -n 'training@%h' --loglevel "$LOG_LEVEL"
   # Flower parses its options with tornado, which needs --opt=value (a space is not accepted).
-  start_bg flower "$FLOWER_PORT" "$bin/celery" -A worker.celery_app flower "--port=$FLOWER_PORT" "--address=$HOST" \
+  start_bg flower "$FLOWER_PORT" "$bin/celery" -A worker.flower_app flower "--port=$FLOWER_PORT" "--address=$HOST" \
     "--basic-auth=$FLOWER_USER:$FLOWER_PASSWORD"
 }
 

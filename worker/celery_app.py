@@ -54,9 +54,10 @@ app = celery_app
 P = TypeVar("P", bound=TaskPayload)
 
 
-def payload_task(payload: type[P]) -> Callable[[Callable[[P], str]], Callable[..., str]]:
+def payload_task(payload: type[P], **options: object) -> Callable[[Callable[[P], str]], Callable[..., str]]:
     """Register `run(payload) -> status` as the Celery task `payload.task_name`: the task's keyword arguments
-    (what the API's `dispatch` sent) are validated into `payload` first, so both sides share one typed contract."""
+    (what the API's `dispatch` sent) are validated into `payload` first, so both sides share one typed contract.
+    `options` go to Celery's task decorator."""
 
     def register(run: Callable[[P], str]) -> Callable[..., str]:
         def task(**kwargs: object) -> str:
@@ -64,6 +65,6 @@ def payload_task(payload: type[P]) -> Callable[[Callable[[P], str]], Callable[..
 
         task.__name__ = task.__qualname__ = run.__name__
         task.__doc__ = run.__doc__
-        return celery_app.task(name=payload.task_name)(task)
+        return celery_app.task(name=payload.task_name, **options)(task)
 
     return register
