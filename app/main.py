@@ -20,7 +20,7 @@ from app.core.migrations import pending_revisions, upgrade_head
 from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
-from app.event_hub import close_event_hub
+from app.events.hub import close_event_hub
 from app.kernel.schemas.common import ERROR_RESPONSES
 from app.kernel.settings import Settings, get_settings
 from app.route_warmup import prepare_routes

@@ -15,7 +15,7 @@ point cannot forget the rate limit and the quota check: it fails at startup (and
 | free | - | - | - |
 
 Tokens used are recorded where they are known: by the generation worker for chat answers and the agent's model
-calls, and by `app/services/ephemeral_jobs.py` for every row-less job (/v1 chat and embeddings).
+calls, and by `app/events/ephemeral.py` for every row-less job (/v1 chat and embeddings).
 """
 
 from collections.abc import Callable, Iterator

@@ -20,6 +20,7 @@ from starlette.formparsers import MultiPartException
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream, just, relay
 from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, pending_queue_key
@@ -40,7 +41,6 @@ from app.kernel.training.naming import dataset_path, datasets_dir
 from app.kernel.training.tokens import ChatTokenizer
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.model_entries import lookup_fresh
-from app.streaming import JobEventStream, just, relay
 
 FORM_OVERHEAD_BYTES = 64 * 1024
 COPY_CHUNK_BYTES = 1024 * 1024

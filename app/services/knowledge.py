@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
+from app.events.ephemeral import job_events, start_job
+from app.events.relay import JobEventStream
 from app.kernel.contracts import (
     QUEUE_INDEXING,
     EventType,
@@ -45,10 +47,8 @@ from app.kernel.schemas.knowledge import (
 )
 from app.kernel.settings import Settings
 from app.kernel.tasks import DeleteDocument, IndexDocument, Search
-from app.services.ephemeral_jobs import job_events, start_job
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.usage_meter import UsageMeter
-from app.streaming import JobEventStream
 
 MAX_FILES_PER_UPLOAD = 20
 ACTIVE_STATUSES = ("parsing", "embedding")

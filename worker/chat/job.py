@@ -18,7 +18,7 @@ from app.kernel.states.message import MessageStatus
 from app.kernel.usage import record_usage
 from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
-from worker.chat.relay import error_code, stream_tokens
+from worker.chat.token_events import error_code, stream_tokens
 from worker.engine.generation import Completion, GenerationParams
 from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
