@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import APP_KEY_PATTERNS, _create_postgres_database, _drop_postgres_database
 from tests.finetune.conftest import TINY_MODEL, configure, live_client, sign_up
+
+__all__ = ["TINY_MODEL", "sign_up"]
 from tests.support.tiny_model import build_tiny_model
 
 FAST = {"max_new_tokens": 4, "temperature": 0}
@@ -72,9 +74,9 @@ def new_conversation(http: httpx.Client, headers: dict, **settings) -> int:
     return response.json()["id"]
 
 
-def ask(http: httpx.Client, headers: dict, conversation_id: int, content: str, **body) -> dict:
-    """A finished answer from the generation worker (non-streaming)."""
-    payload = {"content": content, "params": FAST, "stream": False} | body
+def ask(http: httpx.Client, headers: dict, conversation_id: int, content: str, **params) -> dict:
+    """A finished answer from the generation worker (non-streaming); `params` add to the fast defaults."""
+    payload = {"content": content, "params": FAST | params, "stream": False}
     response = http.post(f"/api/v1/conversations/{conversation_id}/messages", json=payload, headers=headers)
     assert response.status_code == 200 and response.json()["status"] == "done", response.text
     return response.json()
