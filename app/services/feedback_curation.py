@@ -249,15 +249,19 @@ async def _store(
 async def publish(
     session: AsyncSession, settings: Settings, user: User, dataset: FeedbackDataset, body: PublishRequest
 ) -> tuple[Dataset, Dataset | None]:
-    """Fine-tuning datasets from the reviewed samples: the training pairs, and the held-out pairs (if any)
-    as the job's evaluation set."""
+    """Fine-tuning datasets from the reviewed samples: the training pairs (or, for `dpo`, the preference pairs),
+    and the held-out training pairs (if any) as the job's evaluation set."""
     samples = await samples_of(session, dataset)
-    train = export_lines(samples, "chat", "train")
+    train = export_lines(samples, body.format, "train")
+    if not train and body.format == "dpo":
+        message = "The dataset has no preference pairs (from corrections or rated regenerated siblings)."
+        raise AppError(422, "no_preference_pairs", message)
     if not train:
         raise AppError(422, "no_training_pairs", "The dataset has no training pairs left (all dropped or held out).")
     held_out = export_lines(samples, "chat", "held_out")
     stem = dataset.name.replace("/", "_")[:200]
-    published = await _store(session, settings, user, f"{stem}.jsonl", train, body.base_model)
+    suffix = "-dpo" if body.format == "dpo" else ""
+    published = await _store(session, settings, user, f"{stem}{suffix}.jsonl", train, body.base_model)
     if not held_out:
         return published, None
     return published, await _store(session, settings, user, f"{stem}-held-out.jsonl", held_out, body.base_model)

@@ -247,6 +247,11 @@ async def create_job(
     spec = await trainable_spec(session, body.base_model)
     dataset = await get_owned_dataset(session, user, body.dataset_id)
     config = _train_config(body, spec, dataset)
+    if config.method == "dpo" and dataset.format != "preference":
+        message = f"dpo trains on preference pairs (prompt, chosen, rejected); this dataset is {dataset.format}"
+        raise field_error("method", message)
+    if config.method != "dpo" and dataset.format == "preference":
+        raise field_error("method", "the dataset holds preference pairs (prompt, chosen, rejected); use method dpo")
     eval_dataset = await get_owned_dataset(session, user, body.eval_dataset_id) if body.eval_dataset_id else None
     job = FinetuneJob(
         owner_id=user.id,

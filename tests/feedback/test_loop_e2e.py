@@ -74,3 +74,34 @@ def test_feedback_trains_an_adapter_that_beats_the_base_on_held_out_pairs_and_ch
 
     chat = ask(http, alice, new_conversation(http, alice, model=stored["model_id"]), TAUGHT[0], max_new_tokens=24)
     assert "Quell" in chat["content"]
+
+
+def test_preference_pairs_from_corrections_train_a_dpo_adapter(http):
+    dora = sign_up(http, "dora")
+    for question in TAUGHT[:4]:
+        answer = ask(http, dora, new_conversation(http, dora), question)
+        assert rate(http, dora, answer["id"], "down", corrected_answer=FACT).status_code == 200
+    dataset = http.post("/api/v1/feedback/datasets", json={"name": "prefs"}, headers=dora).json()
+    url = f"/api/v1/feedback/datasets/{dataset['id']}/publish"
+    published = http.post(url, json={"format": "dpo", "base_model": TINY_MODEL}, headers=dora).json()
+    assert (published["train"]["format"], published["train"]["count"], published["held_out"]) == ("preference", 4, None)
+
+    body = {
+        "base_model": TINY_MODEL,
+        "dataset_id": published["train"]["id"],
+        "max_steps": 4,
+        "batch_size": 4,
+        "max_seq_len": 128,
+    }
+    wrong = http.post("/api/v1/finetune/jobs", json=body | {"method": "lora"}, headers=dora)
+    assert wrong.status_code == 422 and "use method dpo" in wrong.json()["error"]["message"]
+    job = http.post("/api/v1/finetune/jobs", json=body | {"method": "dpo", "learning_rate": 5e-3}, headers=dora)
+    assert job.status_code == 201, job.text
+    events = follow(http, dora, job.json()["id"])
+    assert events[-1].event == "done", events[-1].data
+    done = events[-1].data["job"]
+    assert [e.data["step"] for e in events if e.event == "progress"] == [1, 2, 3, 4]
+    assert done["metrics"]["rewards_margins"] > 0 and done["metrics"]["rewards_accuracies"] > 0.5, done["metrics"]
+
+    chat = ask(http, dora, new_conversation(http, dora, model=done["model_id"]), TAUGHT[0])
+    assert chat["model"] == done["model_id"]

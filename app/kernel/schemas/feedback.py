@@ -122,6 +122,9 @@ class DedupeResult(BaseModel):
 
 class PublishRequest(StrictModel):
     base_model: str | None = Field(default=None, max_length=200, description="Tokenizer for the token statistics")
+    format: Literal["chat", "dpo"] = Field(
+        default="chat", description="chat: the training pairs (lora/qlora); dpo: the preference pairs (method dpo)"
+    )
 
 
 class PublishedDatasets(BaseModel):

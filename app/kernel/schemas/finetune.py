@@ -30,7 +30,10 @@ class FinetuneJobCreate(StrictModel):
         description="A dataset to score the base model and the adapter on after training "
         "(exact / contains match of the last assistant turn); the scores land in `metrics.evaluation`",
     )
-    method: Literal["lora", "qlora"] = "lora"
+    method: Literal["lora", "qlora", "dpo"] = Field(
+        default="lora", description="dpo: LoRA trained with DPO (TRL) on a preference dataset (prompt/chosen/rejected)"
+    )
+    beta: float = Field(default=0.1, description="dpo only: the KL weight; larger keeps the adapter nearer the base")
     rank: int = 8
     alpha: float = 16.0
     dropout: float = 0.05
