@@ -47,17 +47,12 @@ def stack(database_url: str, redis_url: str, root, tiny_model_dir) -> Iterator[h
             get_settings.cache_clear()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def http(request, tmp_path_factory, redis_url, tiny_model_dir, generation_worker) -> Iterator[httpx.Client]:
-    """One live app per module and database kind; the first user signed up is the administrator."""
-    root = tmp_path_factory.mktemp("feedback")
-    if request.param == "sqlite":
-        with stack(f"sqlite+aiosqlite:///{root / 'lm.db'}", redis_url, root, tiny_model_dir) as client:
-            yield client
-        return
+@pytest.fixture(scope="module")
+def http(tmp_path_factory, redis_url, tiny_model_dir, generation_worker) -> Iterator[httpx.Client]:
+    """One live app per module on PostgreSQL (test_loop_e2e.py runs on SQLite); the first user is the admin."""
     url = _create_postgres_database()
     try:
-        with stack(url, redis_url, root, tiny_model_dir) as client:
+        with stack(url, redis_url, tmp_path_factory.mktemp("feedback"), tiny_model_dir) as client:
             yield client
     finally:
         _drop_postgres_database(url)
