@@ -77,8 +77,8 @@ def ask(http: httpx.Client, headers: dict, conversation_id: int, content: str, *
     return response.json()
 
 
-def regenerate(http: httpx.Client, headers: dict, answer_id: int) -> dict:
-    body = {"params": FAST, "stream": False}
+def regenerate(http: httpx.Client, headers: dict, answer_id: int, **params) -> dict:
+    body = {"params": FAST | params, "stream": False}
     response = http.post(f"/api/v1/messages/{answer_id}/regenerate", json=body, headers=headers)
     assert response.status_code == 200 and response.json()["status"] == "done", response.text
     return response.json()

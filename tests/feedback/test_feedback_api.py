@@ -83,8 +83,9 @@ def _rated_conversations(http, headers) -> dict[str, dict]:
         answers[key] = answer
     answers["approved"] = ask(http, headers, new_conversation(http, headers), "Say hi.")
     rate(http, headers, answers["approved"]["id"], "up")
-    answers["good"] = ask(http, headers, new_conversation(http, headers), "Name a colour.", seed=1)
-    answers["bad"] = regenerate(http, headers, answers["good"]["id"])
+    # Sampled with two seeds, so the regenerated sibling differs from the first answer.
+    answers["good"] = ask(http, headers, new_conversation(http, headers), "Name a colour.", temperature=1.0, seed=1)
+    answers["bad"] = regenerate(http, headers, answers["good"]["id"], temperature=1.0, seed=2)
     rate(http, headers, answers["good"]["id"], "up")
     rate(http, headers, answers["bad"]["id"], "down")
     return answers
@@ -98,19 +99,16 @@ def test_feedback_becomes_pairs_that_review_export_and_publish(http):
     dataset = built.json()
     samples = dataset["samples"]
     kinds = sorted((s["kind"], s["origin"]) for s in samples)
-    different = answers["good"]["content"] != answers["bad"]["content"]
+    assert answers["good"]["content"] != answers["bad"]["content"]
     assert kinds == sorted(
         [("sft", "corrected")] * 2
         + [("preference", "corrected")] * 2
         + [("sft", "approved")] * 2  # "Say hi." and the thumbs-up sibling
-        + [("preference", "sibling")] * different
+        + [("preference", "sibling")]
     )
-    sibling = [s for s in samples if s["origin"] == "sibling"]
-    assert not sibling or (sibling[0]["chosen"], sibling[0]["rejected"]) == (
-        answers["good"]["content"],
-        answers["bad"]["content"],
-    )
-    assert dataset["counts"] == {"train": 4, "held_out": 0, "preference": 2 + different}
+    [sibling] = [s for s in samples if s["origin"] == "sibling"]
+    assert (sibling["chosen"], sibling["rejected"]) == (answers["good"]["content"], answers["bad"]["content"])
+    assert dataset["counts"] == {"train": 4, "held_out": 0, "preference": 3}
 
     url = f"/api/v1/feedback/datasets/{dataset['id']}"
     deduped = http.post(f"{url}/dedupe", headers=alice).json()
