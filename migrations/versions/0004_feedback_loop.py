@@ -1,7 +1,7 @@
 """feedback on answers, datasets curated from it, an evaluation set per fine-tuning job
 
 Revision ID: 0004_feedback
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-06 14:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0004_feedback'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import AdminUser, CurrentUser, ObjectId, SessionDep, SettingsDep
+from app.core.admission import Kind, admit
 from app.kernel.models import FeedbackDataset
 from app.kernel.schemas.feedback import (
     DedupeResult,
@@ -26,7 +27,7 @@ router = APIRouter(tags=["feedback"])
 JSONL = {200: {"content": {"application/jsonl": {"schema": {"type": "string"}}}, "description": "JSON Lines"}}
 
 
-@router.put("/messages/{message_id}/feedback", response_model=FeedbackPublic)
+@router.put("/messages/{message_id}/feedback", response_model=FeedbackPublic, dependencies=[admit(Kind.FREE)])
 async def rate_answer(message_id: ObjectId, body: FeedbackIn, user: CurrentUser, session: SessionDep):
     """Thumbs up/down on one of your answers, with an optional comment and corrected answer; replaces an
     earlier rating. Stored with the model, adapter, knowledge bases and the prompt that produced the answer."""
@@ -38,7 +39,9 @@ async def get_rating(message_id: ObjectId, user: CurrentUser, session: SessionDe
     return await feedback.get_feedback(session, user, message_id)
 
 
-@router.delete("/messages/{message_id}/feedback", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/messages/{message_id}/feedback", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)]
+)
 async def delete_rating(message_id: ObjectId, user: CurrentUser, session: SessionDep):
     await feedback.delete_feedback(session, user, message_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -75,7 +78,12 @@ async def _detail(session: SessionDep, dataset: FeedbackDataset) -> FeedbackData
     return FeedbackDatasetDetail(**public | {"counts": counts}, samples=rows)
 
 
-@router.post("/feedback/datasets", status_code=status.HTTP_201_CREATED, response_model=FeedbackDatasetDetail)
+@router.post(
+    "/feedback/datasets",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackDatasetDetail,
+    dependencies=[admit(Kind.UPLOAD)],
+)
 async def build_dataset(body: FeedbackDatasetCreate, user: CurrentUser, session: SessionDep):
     """Build a reviewable dataset: corrected answers become training pairs (thumbs-up answers too with
     `include_approved`), corrections and rated regenerated siblings become preference pairs."""
@@ -97,7 +105,9 @@ async def get_dataset(feedback_dataset_id: ObjectId, user: CurrentUser, session:
     return await _detail(session, await feedback_curation.get_owned(session, user, feedback_dataset_id))
 
 
-@router.delete("/feedback/datasets/{feedback_dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/feedback/datasets/{feedback_dataset_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)]
+)
 async def delete_dataset(feedback_dataset_id: ObjectId, user: CurrentUser, session: SessionDep):
     """Deletes the curated samples only; fine-tuning datasets published from them stay."""
     await session.delete(await feedback_curation.get_owned(session, user, feedback_dataset_id))
@@ -105,7 +115,11 @@ async def delete_dataset(feedback_dataset_id: ObjectId, user: CurrentUser, sessi
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/feedback/datasets/{feedback_dataset_id}/samples/{sample_id}", response_model=SamplePublic)
+@router.patch(
+    "/feedback/datasets/{feedback_dataset_id}/samples/{sample_id}",
+    response_model=SamplePublic,
+    dependencies=[admit(Kind.FREE)],
+)
 async def edit_sample(
     feedback_dataset_id: ObjectId, sample_id: ObjectId, body: SampleUpdate, user: CurrentUser, session: SessionDep
 ):
@@ -114,14 +128,20 @@ async def edit_sample(
     return await feedback_curation.update_sample(session, dataset, sample_id, body)
 
 
-@router.delete("/feedback/datasets/{feedback_dataset_id}/samples/{sample_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/feedback/datasets/{feedback_dataset_id}/samples/{sample_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[admit(Kind.FREE)],
+)
 async def drop_sample(feedback_dataset_id: ObjectId, sample_id: ObjectId, user: CurrentUser, session: SessionDep):
     dataset = await feedback_curation.get_owned(session, user, feedback_dataset_id)
     await feedback_curation.drop_sample(session, dataset, sample_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/feedback/datasets/{feedback_dataset_id}/dedupe", response_model=DedupeResult)
+@router.post(
+    "/feedback/datasets/{feedback_dataset_id}/dedupe", response_model=DedupeResult, dependencies=[admit(Kind.FREE)]
+)
 async def dedupe_dataset(feedback_dataset_id: ObjectId, user: CurrentUser, session: SessionDep):
     """Drop samples that repeat an earlier one (same prompt and answers)."""
     dataset = await feedback_curation.get_owned(session, user, feedback_dataset_id)
@@ -153,6 +173,7 @@ async def export_dataset(
     "/feedback/datasets/{feedback_dataset_id}/publish",
     status_code=status.HTTP_201_CREATED,
     response_model=PublishedDatasets,
+    dependencies=[admit(Kind.UPLOAD)],
 )
 async def publish_dataset(
     feedback_dataset_id: ObjectId, body: PublishRequest, user: CurrentUser, session: SessionDep, settings: SettingsDep
