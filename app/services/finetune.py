@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from fastapi import Request
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
@@ -213,11 +213,8 @@ async def list_datasets(session: AsyncSession, user: User) -> list[Dataset]:
 
 
 async def delete_dataset(session: AsyncSession, settings: Settings, dataset: Dataset) -> None:
-    active = await session.scalar(
-        select(FinetuneJob.id)
-        .where(FinetuneJob.dataset_id == dataset.id, FinetuneJob.status.in_(job_state.ACTIVE))
-        .limit(1)
-    )
+    uses = or_(FinetuneJob.dataset_id == dataset.id, FinetuneJob.eval_dataset_id == dataset.id)
+    active = await session.scalar(select(FinetuneJob.id).where(uses, FinetuneJob.status.in_(job_state.ACTIVE)).limit(1))
     if active is not None:
         raise AppError(409, "dataset_in_use", f"Fine-tuning job {active} is using this dataset; cancel it first.")
     await anyio.Path(dataset_path(settings, dataset.stored_name)).unlink(missing_ok=True)
@@ -229,7 +226,8 @@ async def delete_dataset(session: AsyncSession, settings: Settings, dataset: Dat
 
 
 def _train_config(body: FinetuneJobCreate, spec: ModelSpec, dataset: Dataset) -> TrainConfig:
-    values = body.model_dump(exclude={"base_model", "dataset_id"}) | {"eval_fraction": dataset.eval_fraction}
+    values = body.model_dump(exclude={"base_model", "dataset_id", "eval_dataset_id"})
+    values |= {"eval_fraction": dataset.eval_fraction}
     try:
         config = TrainConfig.from_dict(values).validate(max_context=spec.context_length)
     except ConfigError as exc:
@@ -249,9 +247,16 @@ async def create_job(
     spec = await trainable_spec(session, body.base_model)
     dataset = await get_owned_dataset(session, user, body.dataset_id)
     config = _train_config(body, spec, dataset)
+    if config.method == "dpo" and dataset.format != "preference":
+        message = f"dpo trains on preference pairs (prompt, chosen, rejected); this dataset is {dataset.format}"
+        raise field_error("method", message)
+    if config.method != "dpo" and dataset.format == "preference":
+        raise field_error("method", "the dataset holds preference pairs (prompt, chosen, rejected); use method dpo")
+    eval_dataset = await get_owned_dataset(session, user, body.eval_dataset_id) if body.eval_dataset_id else None
     job = FinetuneJob(
         owner_id=user.id,
         dataset_id=dataset.id,
+        eval_dataset_id=eval_dataset.id if eval_dataset else None,
         base_model=spec.id,
         method=config.method,
         config=config.to_dict(),
