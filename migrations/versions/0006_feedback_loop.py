@@ -1,6 +1,6 @@
 """feedback on answers, datasets curated from it, an evaluation set per fine-tuning job
 
-Revision ID: 0004_feedback
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06 14:30:00
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-06 14:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_feedback'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
