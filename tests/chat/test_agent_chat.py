@@ -15,6 +15,7 @@ def test_calculator_tool_event_precedes_the_answer(http):
     assert tool["name"] == "calculator" and tool["ok"] and "84" in tool["result_preview"]
     stored = events[-1].data["message"]
     assert stored["tool_trace"][0]["name"] == "calculator"
+    assert stored["content"] == "**12 * (3 + 4) = 84**", "exact results are stated verbatim, not retyped"
 
 
 def test_sales_question_runs_a_read_only_select(http, chat_settings):
@@ -29,3 +30,5 @@ def test_sales_question_runs_a_read_only_select(http, chat_settings):
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
         (orders,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
     assert str(orders) in tool["result_preview"]
+    answer = events[-1].data["message"]["content"]
+    assert f"| orders |\n| --- |\n| {orders} |" in answer, answer

@@ -34,9 +34,12 @@ class AgentContext:
 
 @dataclass
 class AgentResult:
-    """Messages to stream the final answer from, plus what to store on the assistant message."""
+    """The final answer: `preface` (exact tool results, verbatim) first, then, when `generate`, the model's
+    text from `messages`; plus what to store on the assistant message."""
 
     messages: Messages
     citations: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
     standalone_question: str = ""
+    preface: str = ""
+    generate: bool = True

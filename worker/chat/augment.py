@@ -28,9 +28,13 @@ class AugmentRequest:
 
 @dataclass
 class Augmented:
+    """What to answer from; `preface` (exact tool results) opens the answer, the model writes on if `generate`."""
+
     messages: list[dict[str, str]]
     citations: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
+    preface: str = ""
+    generate: bool = True
 
 
 def _context_budget(model_id: str, messages: list[dict[str, str]], params: GenerationParams) -> int:
@@ -93,4 +97,4 @@ def _with_agent(events: EventPublisher, request: AugmentRequest, messages: list[
     result = run_agent(messages, context, request.planner)
     if result.citations:
         events.publish(EventType.CITATIONS, {"citations": result.citations})
-    return Augmented(result.messages, result.citations, trace)
+    return Augmented(result.messages, result.citations, trace, result.preface, result.generate)

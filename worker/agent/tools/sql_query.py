@@ -50,8 +50,12 @@ def run(args: dict, env: ToolEnv) -> ToolOutput:
         raise ToolError(f"refused unsafe SQL: {exc}") from exc
     except (UnparseableSQL, QueryError) as exc:
         raise ToolError(f"SQL failed: {exc}") from exc
-    note = f"\n(first {MAX_ROWS} rows shown)" if truncated else ""
-    return ToolOutput(f"```sql\n{sql}\n```\n\n{markdown_table(columns, rows)}{note}")
+    note = f"\n\n(first {MAX_ROWS} rows shown)" if truncated else ""
+    table = markdown_table(columns, rows)
+    return ToolOutput(
+        f"```sql\n{sql}\n```\n\n{table}{note}",
+        answer=f"From the sales database:\n\n{table}{note}\n\nQuery:\n\n```sql\n{sql}\n```",
+    )
 
 
 TOOL = Tool(
