@@ -123,7 +123,7 @@ def _forced_model(sql: str):
         if "<tools>" in system:
             if any("<tool_response>" in m["content"] for m in messages):
                 return "ANSWER"
-            call = {"name": "sql_query", "arguments": {"question": messages[1]["content"]}}
+            call = {"name": "sql_query", "arguments": {"question": messages[-1]["content"]}}
             return f"<tool_call>{json.dumps(call)}</tool_call>"
         assert "SELECT statement" in system
         return f"Sure, here you go:\n```sql\n{sql}\n```"

@@ -76,6 +76,8 @@ def run_agent(messages: Messages, ctx: AgentContext, planner_name: str = "determ
         standalone_question=standalone,
         preface=opening,
         generate=needs_model(runs),
+        replaced_plans=list(getattr(planner, "fallbacks", [])),
+        results=[run.output.text if run.output else run.event["error"] for run in runs],
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 Messages = list[dict[str, str]]
 Complete = Callable[[Messages], str]
+CompleteJson = Callable[[Messages, dict], str]
 SearchFn = Callable[[str, int], list[dict]]
 EmbedFn = Callable[[list[str]], np.ndarray]
 
@@ -20,9 +21,11 @@ class AgentContext:
     `knowledge_search` must already be limited to the requesting user's knowledge bases.
     `on_tool_event` receives each tool event (the `tool` SSE payload) as soon as the tool finishes.
     `sql_writer` picks who writes SQL: "model" (via `complete`) or "template"; None follows the planner.
+    `complete_json(messages, schema)` answers with JSON constrained to `schema` (the llm planner's plans).
     """
 
     complete: Complete | None = None
+    complete_json: CompleteJson | None = None
     small_complete: Complete | None = None
     knowledge_search: SearchFn | None = None
     embed: EmbedFn | None = None
@@ -43,3 +46,7 @@ class AgentResult:
     standalone_question: str = ""
     preface: str = ""
     generate: bool = True
+    replaced_plans: list[str] = field(default_factory=list)
+    """Why the llm planner's own steps were replaced by the deterministic planner's (one entry per step)."""
+    results: list[str] = field(default_factory=list)
+    """Each step's full result text (failed steps: the error), in trace order; the trace only has previews."""

@@ -1,6 +1,7 @@
 """Before the answer streams: run the agent (tools) or retrieve from knowledge bases, emitting their events."""
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from app.kernel.contracts import EventType
@@ -50,6 +51,12 @@ def _complete(model_id: str, messages: list[dict[str, str]]) -> str:
     return get_engine().complete(model_id, messages, TOOL_CALL_PARAMS).text
 
 
+def _complete_json(model_id: str, messages: list[dict[str, str]], schema: dict) -> str:
+    """A reply decoded under `schema` (llguidance on transformers, structured outputs on vLLM)."""
+    params = replace(TOOL_CALL_PARAMS, json_schema=json.dumps(schema))
+    return get_engine().complete(model_id, messages, params).text
+
+
 def _embed(texts: list[str]):
     from worker.rag.embedder import get_embedder
 
@@ -84,6 +91,7 @@ def _with_agent(events: EventPublisher, request: AugmentRequest, messages: list[
     settings = get_settings()
     context = AgentContext(
         complete=partial(_complete, request.model_id),
+        complete_json=partial(_complete_json, request.model_id),
         small_complete=partial(_complete, settings.small_model or request.model_id),
         knowledge_search=(
             partial(search_results, request.owner_id, request.knowledge_base_ids)

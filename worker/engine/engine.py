@@ -14,6 +14,7 @@ from app.kernel.registry.spec import ModelSpec
 from app.kernel.settings import get_settings
 from worker.engine.batcher import Request
 from worker.engine.cache import LoadedModelInfo, ModelCache
+from worker.engine.constrained import JsonConstraint
 from worker.engine.dtypes import auto_dtype
 from worker.engine.generation import Completion, GenerationParams, TokenEvent
 from worker.engine.loader import LoadedModel, load_model
@@ -189,7 +190,10 @@ class Engine:
                 f"{loaded.context_length}-token context of {spec.id!r}"
             )
         prompt = build_prompt(loaded.tokenizer, clean, budget, spec.chat_template)
-        request = Request(model_id, prompt.token_ids, params, resolved.adapter_name, prompt.truncated_history)
+        constraint = JsonConstraint(loaded.tokenizer, params.json_schema) if params.json_schema else None
+        request = Request(
+            model_id, prompt.token_ids, params, resolved.adapter_name, prompt.truncated_history, constraint
+        )
         entry.scheduler.submit(request)
         return _drain(request, should_cancel)
 

@@ -17,6 +17,7 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "repetition_penalty": 1.0,
     "stop": (),
     "seed": None,
+    "json_schema": None,
 }
 
 
@@ -24,7 +25,8 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 class GenerationParams:
     """Unset (None) fields take the model's catalogue defaults, then the built-in ones.
 
-    temperature 0 means greedy decoding; top_k 0 and top_p 1.0 disable those filters.
+    temperature 0 means greedy decoding; top_k 0 and top_p 1.0 disable those filters. `json_schema` (a JSON
+    Schema as JSON text) constrains the output to one JSON value matching it (worker/engine/constrained.py).
     """
 
     max_new_tokens: int | None = None
@@ -34,6 +36,7 @@ class GenerationParams:
     repetition_penalty: float | None = None
     stop: tuple[str, ...] | None = None
     seed: int | None = None
+    json_schema: str | None = None
 
     def resolve(self, model_defaults: dict[str, Any]) -> "GenerationParams":
         values = {}

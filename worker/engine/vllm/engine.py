@@ -70,6 +70,8 @@ def request_body(served_name: str, prompt_ids: list[int], params: GenerationPara
         body["stop"] = list(params.stop)
     if params.seed is not None:
         body["seed"] = params.seed
+    if params.json_schema is not None:
+        body["structured_outputs"] = {"json": params.json_schema, "disable_any_whitespace": True}
     return body
 
 
