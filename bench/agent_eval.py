@@ -231,10 +231,11 @@ class Runner:
     def complete(self, messages) -> str:
         return self.engine.complete(self.model_id, messages, self.tool_params).text
 
-    def complete_json(self, messages, schema: dict) -> str:
+    def complete_json(self, messages, schema: dict, tools: list[dict] | None) -> str:
         from dataclasses import replace
 
-        params = replace(self.tool_params, json_schema=json.dumps(schema))
+        native = json.dumps(tools) if tools else None
+        params = replace(self.tool_params, json_schema=json.dumps(schema), tools=native)
         return self.engine.complete(self.model_id, messages, params).text
 
     def generate(self, messages) -> str:
@@ -247,6 +248,7 @@ class Runner:
         ctx = AgentContext(
             complete=self.complete,
             complete_json=self.complete_json,
+            tool_template=self.engine.has_tool_template(self.model_id),
             small_complete=self.complete,
             knowledge_search=search if question.knowledge else None,
             embed=self.embed,
@@ -257,7 +259,7 @@ class Runner:
         if result.generate:
             text = self.generate(result.messages)
             answer = f"{answer}\n\n{text}" if answer else text
-            answer += sources_footer(answer, result.citations)
+            answer += sources_footer(text, result.citations, question.text)
         return result, answer
 
     def agent_off_answer(self, question: Question) -> str:

@@ -70,8 +70,13 @@ def test_small_talk_with_a_knowledge_base_skips_the_search_with_a_reason(fake_se
     assert result.trace == [] and fake_search.calls == []
 
 
-def test_knowledge_answer_without_citations_gets_a_sources_line(fake_search):
+def test_knowledge_answer_that_cites_nothing_or_invents_a_figure_gets_the_passage(fake_search):
     citations = ask("What does the handbook say about vacation?", AgentContext(knowledge_search=fake_search)).citations
-    footer = sources_footer("You get 25 days.", citations)
-    assert footer == "\n\nSources: [1] employee-handbook.pdf, page 12; [2] employee-handbook.pdf, page 13"
-    assert sources_footer("You get 25 days [1].", citations) == ""
+    quote = (
+        "\n\n> Full-time employees receive 25 vacation days per calendar year.\n\n— [1] employee-handbook.pdf, page 12"
+    )
+    sources = "\n\nSources: [1] employee-handbook.pdf, page 12; [2] employee-handbook.pdf, page 13"
+    assert sources_footer("You get 25 days.", citations) == quote + sources
+    assert sources_footer("You get 30 days [1].", citations) == quote, "30 is in no passage"
+    assert sources_footer("You get 25 days [1], carried over until March 31 [2].", citations) == ""
+    assert sources_footer("Anything", []) == ""

@@ -7,12 +7,14 @@ import torch
 
 from app.kernel.registry.errors import InvalidRequestError
 from app.kernel.registry.registry import ModelRegistry
-from tests.support.tiny_model import register_tiny_model
+from tests.support.tiny_model import CHATML_TEMPLATE, build_tokenizer, register_tiny_model
+from worker.agent import AgentContext, run_agent
 from worker.agent.planners.plan import implausible, parse_plan, plan_schema
 from worker.agent.schema import validate
 from worker.agent.tools import all_tools
 from worker.engine.engine import Engine
 from worker.engine.generation import GenerationParams
+from worker.engine.messages import build_prompt, has_tool_template
 from worker.engine.vllm.engine import request_body
 
 MODEL = "tiny-agent"
@@ -68,3 +70,34 @@ def test_vllm_requests_carry_the_schema_as_structured_outputs():
     body = request_body("m", [1, 2], GenerationParams(max_new_tokens=5, json_schema='{"type": "object"}'))
     assert body["structured_outputs"] == {"json": '{"type": "object"}', "disable_any_whitespace": True}
     assert "structured_outputs" not in request_body("m", [1, 2], GenerationParams(max_new_tokens=5))
+
+
+TOOL_TEMPLATE = (
+    "{% if tools %}<|im_start|>system\n<tools>{% for t in tools %}{{ t | tojson }}{% endfor %}</tools><|im_end|>\n"
+    "{% endif %}" + CHATML_TEMPLATE
+)
+
+
+def test_a_native_tool_template_renders_the_tools_and_other_templates_ignore_them():
+    tokenizer = build_tokenizer()
+    tools = [{"type": "function", "function": {"name": "calculator", "parameters": {"type": "object"}}}]
+    messages = [{"role": "user", "content": "hi"}]
+    native = tokenizer.decode(build_prompt(tokenizer, messages, 200, TOOL_TEMPLATE, tools).token_ids)
+    assert has_tool_template(tokenizer, TOOL_TEMPLATE) and '<tools>{"type": "function"' in native
+    plain = build_prompt(tokenizer, messages, 200, None, tools).token_ids
+    assert not has_tool_template(tokenizer) and plain == build_prompt(tokenizer, messages, 200).token_ids
+
+
+def test_the_llm_planner_hands_its_tools_to_a_native_template():
+    seen = []
+
+    def complete_json(messages, schema, tools):
+        seen.append((messages, tools))
+        return json.dumps({"name": "calculator", "arguments": {"expression": "2 + 2"}})
+
+    ctx = AgentContext(complete=lambda m: "", complete_json=complete_json, tool_template=True)
+    result = run_agent([{"role": "user", "content": "what is 2 + 2?"}], ctx, "llm")
+    messages, tools = seen[0]
+    assert [t["function"]["name"] for t in tools] == ["calculator", "sql_query", "answer"]
+    assert "<tools>" not in messages[0]["content"], "the template lists the tools, not our prompt"
+    assert result.preface == "**2 + 2 = 4**"

@@ -86,8 +86,9 @@ def test_the_model_may_answer_directly_when_nothing_is_needed():
 def test_constrained_decoding_gets_the_plan_schema():
     schemas = []
 
-    def complete_json(messages, schema):
+    def complete_json(messages, schema, tools):
         schemas.append(schema)
+        assert tools is None, "no native tool template unless the context says so"
         return json.dumps({"name": "calculator", "arguments": {"expression": "2 + 2"}})
 
     result = ask("what is 2 + 2?", scripted(), complete_json=complete_json)

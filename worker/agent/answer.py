@@ -10,6 +10,7 @@ from worker.agent.runner import ToolRun
 
 EXACT_TOOLS = frozenset({"calculator", "sql_query"})
 _CITED = re.compile(r"\[\d+\]")
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 def is_exact(run: ToolRun) -> bool:
@@ -33,12 +34,32 @@ def needs_model(runs: list[ToolRun]) -> bool:
     return not runs or any(not is_exact(run) for run in runs)
 
 
-def sources_footer(text: str, citations: list[dict]) -> str:
-    """`Sources: [1] doc, page 2` for an answer that used passages but cites none of them; else ''."""
-    if not citations or _CITED.search(text):
+def ungrounded_figures(text: str, grounds: list[str]) -> list[str]:
+    """Numbers in `text` that occur in none of `grounds` (the question and the passages): likely invented."""
+    known = {n.replace(",", "") for g in grounds for n in _NUMBER.findall(g)}
+    cited = {m.strip("[]") for m in _CITED.findall(text)}
+    return [n for n in _NUMBER.findall(_CITED.sub("", text)) if n.replace(",", "") not in known | cited]
+
+
+def sources_footer(text: str, citations: list[dict], question: str = "") -> str:
+    """What a knowledge answer needs appended: '' when it cites a source and invents no figure.
+
+    Otherwise the top passage, quoted with its source, so the answer carries what the documents say; plus the
+    list of sources when the answer cites none of them.
+    """
+    if not citations:
         return ""
-    names = []
-    for c in citations:
-        page = f", page {c['page']}" if c.get("page") is not None else ""
-        names.append(f"[{c['n']}] {c.get('document_name', '')}{page}")
-    return "\n\nSources: " + "; ".join(names)
+    cites = bool(_CITED.search(text))
+    invented = ungrounded_figures(text, [question, *(str(c.get("snippet", "")) for c in citations)])
+    if cites and not invented:
+        return ""
+    top = citations[0]
+    footer = f"\n\n> {top.get('snippet', '').strip()}\n\n— [{top['n']}] {_source(top)}"
+    if not cites:
+        footer += "\n\nSources: " + "; ".join(f"[{c['n']}] {_source(c)}" for c in citations)
+    return footer
+
+
+def _source(citation: dict) -> str:
+    page = f", page {citation['page']}" if citation.get("page") is not None else ""
+    return f"{citation.get('document_name', '')}{page}"

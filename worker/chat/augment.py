@@ -51,9 +51,10 @@ def _complete(model_id: str, messages: list[dict[str, str]]) -> str:
     return get_engine().complete(model_id, messages, TOOL_CALL_PARAMS).text
 
 
-def _complete_json(model_id: str, messages: list[dict[str, str]], schema: dict) -> str:
-    """A reply decoded under `schema` (llguidance on transformers, structured outputs on vLLM)."""
-    params = replace(TOOL_CALL_PARAMS, json_schema=json.dumps(schema))
+def _complete_json(model_id: str, messages: list[dict[str, str]], schema: dict, tools: list[dict] | None) -> str:
+    """A reply decoded under `schema` (llguidance on transformers, structured outputs on vLLM); `tools` go to
+    the model's own tool-calling template."""
+    params = replace(TOOL_CALL_PARAMS, json_schema=json.dumps(schema), tools=json.dumps(tools) if tools else None)
     return get_engine().complete(model_id, messages, params).text
 
 
@@ -92,6 +93,7 @@ def _with_agent(events: EventPublisher, request: AugmentRequest, messages: list[
     context = AgentContext(
         complete=partial(_complete, request.model_id),
         complete_json=partial(_complete_json, request.model_id),
+        tool_template=request.planner == "llm" and get_engine().has_tool_template(request.model_id),
         small_complete=partial(_complete, settings.small_model or request.model_id),
         knowledge_search=(
             partial(search_results, request.owner_id, request.knowledge_base_ids)

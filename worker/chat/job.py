@@ -123,7 +123,9 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
     if not augmented.generate:
         return composed_completion(model_id, state)
     completion = stream_tokens(events, model_id, augmented.messages, params, state.add)
-    if completion is not None and (footer := sources_footer(state.content, state.citations)):
+    question = messages[-1]["content"] if messages else ""
+    footer = sources_footer(completion.text, state.citations, question) if completion and state.trace else ""
+    if footer:  # agent answers only: the plain knowledge-base path is unchanged
         emit(footer)
     return completion
 

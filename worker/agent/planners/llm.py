@@ -34,12 +34,32 @@ Use calculator for arithmetic, sql_query for questions about sales, orders, cust
 knowledge_search for questions about documents or anything the user's files may answer.
 When no (further) tool is needed, reply {{"name": "answer", "arguments": {{"reason": <why>}}}}."""
 
+NATIVE_PROMPT = """You decide which tool, if any, is needed before the user's question is answered. \
+Use calculator for arithmetic, sql_query for questions about sales, orders, customers or products, \
+knowledge_search for questions about documents or anything the user's files may answer. \
+When no (further) tool is needed, call "answer" with the reason."""
+
 EXAMPLES: tuple[tuple[str, str, dict], ...] = (
     ("What is 12 * (3 + 4)?", "calculator", {"expression": "12 * (3 + 4)"}),
     ("How many orders were placed in 2024?", "sql_query", {"question": "How many orders were placed in 2024?"}),
     ("What does the travel policy say about hotels?", "knowledge_search", {"query": "travel policy hotels"}),
     ("Thanks, that helps!", "answer", {"reason": "small talk"}),
 )
+
+
+ANSWER_SCHEMA = {
+    "type": "function",
+    "function": {
+        "name": ANSWER,
+        "description": "Answer the question now, without (further) tools; say why no tool is needed.",
+        "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]},
+    },
+}
+
+
+def native_tools(tools: dict[str, Tool]) -> list[dict]:
+    """The tools as OpenAI function schemas, `answer` included, for the prompt or a native tool template."""
+    return [tool.schema() for tool in tools.values()] + [ANSWER_SCHEMA]
 
 
 def parse_reply(reply: str, tools: dict[str, Tool]) -> Step:
@@ -63,9 +83,16 @@ def _few_shot(tools: dict[str, Tool]) -> Messages:
 class LLMPlanner:
     """`complete_json(messages, schema)` decodes under a JSON Schema; without it, `complete`'s text is parsed."""
 
-    def __init__(self, complete: Complete, complete_json: CompleteJson | None = None, embed: EmbedFn | None = None):
+    def __init__(
+        self,
+        complete: Complete,
+        complete_json: CompleteJson | None = None,
+        embed: EmbedFn | None = None,
+        tool_template: bool = False,
+    ):
         self._complete = complete
         self._complete_json = complete_json
+        self._tool_template = tool_template and complete_json is not None
         self._fallback = DeterministicPlanner(embed)
         self.fallbacks: list[str] = []
         """Why each replaced step was replaced (shown in logs and counted by bench/agent_eval.py)."""
@@ -80,9 +107,10 @@ class LLMPlanner:
         return self._fallback.next_step(question, tools, observations)
 
     def _model_step(self, question: str, tools: dict[str, Tool], observations: list[Observation]) -> Step:
-        messages = self._messages(question, tools, observations)
+        messages = self._messages(question, tools, observations, self._tool_template)
         if self._complete_json is not None:
-            return parse_plan(self._complete_json(messages, plan_schema(tools)), tools)
+            native = native_tools(tools) if self._tool_template else None
+            return parse_plan(self._complete_json(messages, plan_schema(tools), native), tools)
         return parse_reply(self._complete(messages), tools)
 
     def _problem(
@@ -100,9 +128,13 @@ class LLMPlanner:
         return implausible(step, question, tools)
 
     @staticmethod
-    def _messages(question: str, tools: dict[str, Tool], observations: list[Observation]) -> Messages:
-        schemas = "\n".join(json.dumps(tool.schema()) for tool in tools.values())
-        messages = [{"role": "system", "content": SYSTEM_PROMPT.format(tools=schemas)}, *_few_shot(tools)]
+    def _messages(
+        question: str, tools: dict[str, Tool], observations: list[Observation], native: bool = False
+    ) -> Messages:
+        """The planning conversation; with a native tool template the template lists the tools itself."""
+        schemas = "\n".join(json.dumps(schema) for schema in native_tools(tools))
+        system = NATIVE_PROMPT if native else SYSTEM_PROMPT.format(tools=schemas)
+        messages = [{"role": "system", "content": system}, *_few_shot(tools)]
         messages.append({"role": "user", "content": question})
         for obs in observations:
             call = json.dumps({"name": obs.name, "arguments": obs.arguments})

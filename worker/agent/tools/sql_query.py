@@ -24,18 +24,19 @@ def _template_sql(question: str, db_path) -> str | None:
 
 
 def _write_sql(question: str, env: ToolEnv, db_path) -> str:
-    """Model-written SQL when configured; templates when there is no model or its reply is not SQL at all.
+    """Template SQL where a template fits (exact and tested); otherwise the model's, when configured.
 
-    A reply that parses but breaks the SELECT-only policy is refused outright, never replaced.
+    A model reply that is not SQL at all falls back to "no template fits"; one that parses but breaks the
+    SELECT-only policy is refused outright, never replaced.
     """
-    if env.sql_writer == "model" and env.complete is not None:
+    sql = _template_sql(question, db_path)
+    if sql is None and env.sql_writer == "model" and env.complete is not None:
         sql = sql_from_model(question, table_schema(db_path), env.complete)
         if sql is not None:
             try:
                 return ensure_select(sql)
             except UnparseableSQL:
-                pass
-    sql = _template_sql(question, db_path)
+                sql = None
     if sql is None:
         raise ToolError("no SQL template fits this question (ask about revenue, orders or customers)")
     return ensure_select(sql)
