@@ -159,8 +159,18 @@ def test_a_crashing_tool_and_a_crashing_planner_do_not_abort(monkeypatch):
     assert result.trace[0]["error"] == "RuntimeError: disk on fire"
 
 
-def test_steps_are_bounded():
-    model = scripted(*[call("calculator", {"expression": f"{i} + 1"}) for i in range(10)])
-    question = "count: " + ", ".join(f"{i} + 1" for i in range(10))
-    result = run_agent([{"role": "user", "content": question}], AgentContext(complete=model, max_steps=3), "llm")
-    assert len(result.trace) == 3 and len(model.seen) == 3
+def test_steps_are_bounded_and_a_tool_that_answered_is_not_called_again(fake_search, demo_db):
+    model = scripted(
+        call("calculator", {"expression": "2 + 2"}),
+        call("calculator", {"expression": "2 * 2"}),  # the calculator already answered
+        call("knowledge_search", {"query": "vacation"}),  # so has the search: the router's next step runs
+        call("sql_query", {"question": "orders in 2024"}),  # past max_steps: never asked
+    )
+    question = "What is 2 + 2? What does the handbook say about vacation? How many orders were placed in 2024?"
+    ctx = AgentContext(complete=model, knowledge_search=fake_search, sql_db_path=demo_db, max_steps=3)
+    result = run_agent([{"role": "user", "content": question}], ctx, "llm")
+    assert [e["name"] for e in result.trace] == ["calculator", "knowledge_search", "sql_query"]
+    assert len(model.seen) == 3 and result.replaced_plans == [
+        "calculator already ran for this question",
+        "knowledge_search already ran for this question",
+    ]

@@ -123,9 +123,11 @@ class LLMPlanner:
             if pending.action == ANSWER or any(o.name == pending.name for o in observations):
                 return None
             return f"answering while {pending.name} is still needed"
-        if any(o.name == step.name and o.arguments == step.arguments for o in observations):
-            return f"{step.name} was already called with these arguments"
-        return implausible(step, question, tools)
+        if problem := implausible(step, question, tools):
+            return problem
+        if any(o.name == step.name and (o.ok or o.arguments == step.arguments) for o in observations):
+            return f"{step.name} already ran for this question"
+        return None
 
     @staticmethod
     def _messages(
