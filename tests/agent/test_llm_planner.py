@@ -157,6 +157,17 @@ def test_a_crashing_tool_and_a_crashing_planner_do_not_abort(monkeypatch):
 
     result = run_agent([{"role": "user", "content": "go"}], AgentContext(complete=model), "llm")
     assert result.trace[0]["error"] == "RuntimeError: disk on fire"
+    assert result.replaced_plans == ["the planning call failed: StopIteration: "]
+
+
+def test_a_failing_planning_call_means_the_rule_based_plan_not_no_tools(fake_search):
+    def overflowing(messages):
+        raise ValueError("prompt needs 900 tokens but only 200 fit the context window")
+
+    ctx = AgentContext(complete=overflowing, knowledge_search=fake_search)
+    result = run_agent([{"role": "user", "content": "What is 6 * 7?"}], ctx, "llm")
+    assert [e["name"] for e in result.trace] == ["calculator"] and result.preface == "**6 * 7 = 42**"
+    assert result.replaced_plans[0].startswith("the planning call failed: ValueError: prompt needs 900")
 
 
 def test_steps_are_bounded_and_a_tool_that_answered_is_not_called_again(fake_search, demo_db):

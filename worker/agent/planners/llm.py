@@ -98,8 +98,11 @@ class LLMPlanner:
         """Why each replaced step was replaced (shown in logs and counted by bench/agent_eval.py)."""
 
     def next_step(self, question: str, tools: dict[str, Tool], observations: list[Observation]) -> Step:
-        step = self._model_step(question, tools, observations)
-        problem = self._problem(step, question, tools, observations)
+        try:
+            step = self._model_step(question, tools, observations)
+            problem = self._problem(step, question, tools, observations)
+        except Exception as exc:  # noqa: BLE001 - a failing planning call (context overflow, engine error)
+            problem = f"the planning call failed: {type(exc).__name__}: {exc}"[:300]
         if problem is None:
             return step
         self.fallbacks.append(problem)
