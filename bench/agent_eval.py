@@ -187,6 +187,7 @@ class Outcome:
     exact_checks: list[bool] = field(default_factory=list)
     figures_ok: bool = True
     grounded: bool | None = None
+    grounded_by_model: bool | None = None  # the model's own text, before the quoted-source fallback
     replaced: int = 0
     planned_steps: int = 0
     seconds: float = 0.0
@@ -255,12 +256,12 @@ class Runner:
             sql_db_path=self.db_path,
         )
         result = run_agent([{"role": "user", "content": question.text}], ctx, planner)
-        answer = result.preface
+        answer, text = result.preface, ""
         if result.generate:
             text = self.generate(result.messages)
             answer = f"{answer}\n\n{text}" if answer else text
             answer += sources_footer(text, result.citations, question.text)
-        return result, answer
+        return result, answer, text
 
     def agent_off_answer(self, question: Question) -> str:
         """Knowledge bases without the agent: the passages in the system prompt, the model answers."""
@@ -278,7 +279,7 @@ def evaluate(runner: Runner, planner: str, db: sqlite3.Connection) -> list[Outco
     outcomes = []
     for question in QUESTIONS:
         started = time.perf_counter()
-        result, answer = runner.agent_answer(question, planner)
+        result, answer, model_text = runner.agent_answer(question, planner)
         outcome = Outcome(question, [e["name"] for e in result.trace], answer, seconds=time.perf_counter() - started)
         for event, text in zip(result.trace, result.results, strict=True):
             if event["ok"] and event["name"] in (CALC, SQL):
@@ -287,6 +288,7 @@ def evaluate(runner: Runner, planner: str, db: sqlite3.Connection) -> list[Outco
         outcome.figures_ok = all(f in answer for f in figures)
         if question.fact:
             outcome.grounded = bool(re.search(question.fact, answer, re.I)) and (cites(answer) or "Sources:" in answer)
+            outcome.grounded_by_model = bool(re.search(question.fact, model_text, re.I)) and cites(model_text)
         outcome.replaced = len(result.replaced_plans)
         outcome.planned_steps = len(result.trace) + 1
         outcomes.append(outcome)
@@ -316,6 +318,15 @@ def summary(planner: str, outcomes: list[Outcome]) -> dict[str, str]:
         "correct figure in answer": pct(sum(o.figures_ok for o in figure_qs), len(figure_qs)),
         "no tool (no-tool questions)": pct(sum(not o.tools for o in none_qs), len(none_qs)),
         "grounded (knowledge, mixed)": pct(sum(bool(o.grounded) for o in knowledge), len(knowledge)),
+        "grounded by the model's own text": pct(sum(bool(o.grounded_by_model) for o in knowledge), len(knowledge)),
+        "fact in answer, knowledge only": pct(
+            sum(bool(re.search(o.question.fact, o.answer, re.I)) for o in knowledge if o.question.kind == "knowledge"),
+            sum(o.question.kind == "knowledge" for o in knowledge),
+        ),
+        "grounded, knowledge only": pct(
+            sum(bool(o.grounded) for o in knowledge if o.question.kind == "knowledge"),
+            sum(o.question.kind == "knowledge" for o in knowledge),
+        ),
         "model plans replaced": pct(sum(o.replaced for o in outcomes), sum(o.planned_steps for o in outcomes))
         if planner == "llm"
         else "-",
@@ -325,13 +336,18 @@ def summary(planner: str, outcomes: list[Outcome]) -> dict[str, str]:
 
 def agent_off(runner: Runner) -> dict[str, str]:
     knowledge = [q for q in QUESTIONS if q.fact and q.kind == "knowledge"]
-    grounded = 0
+    grounded = facts = 0
     for question in knowledge:
         answer = runner.agent_off_answer(question)
-        ok = bool(re.search(question.fact, answer, re.I)) and cites(answer)
-        grounded += ok
-        print(f"  [agent off] grounded={ok} {question.text!r}: {answer[:80]!r}", flush=True)
-    return {"planner": "agent off", "grounded (knowledge only)": pct(grounded, len(knowledge))}
+        fact = bool(re.search(question.fact, answer, re.I))
+        facts += fact
+        grounded += fact and cites(answer)
+        print(f"  [agent off] fact={fact} cites={cites(answer)} {question.text!r}: {answer[:80]!r}", flush=True)
+    return {
+        "planner": "agent off",
+        "fact in answer, knowledge only": pct(facts, len(knowledge)),
+        "grounded, knowledge only": pct(grounded, len(knowledge)),
+    }
 
 
 def main() -> None:

@@ -185,3 +185,16 @@ def test_steps_are_bounded_and_a_tool_that_answered_is_not_called_again(fake_sea
         "calculator already ran for this question",
         "knowledge_search already ran for this question",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "expression", "problem", "expected"),
+    [
+        ("what is 1234*5678 + 17?", "1234*5678", "the calculation leaves out 17", "1234*5678 + 17 = 7006669"),
+        ("What is 15% of 240?", "15 of 240", "the calculator rejects '15 of 240'", "15/100*240 = 36"),
+    ],
+)
+def test_a_partial_or_broken_calculation_is_replaced(question, expression, problem, expected):
+    result = ask(question, scripted(call("calculator", {"expression": expression})))
+    assert result.replaced_plans[0].startswith(problem)
+    assert result.preface == f"**{expected}**" and len(result.trace) == 1

@@ -6,7 +6,7 @@ from dataclasses import replace
 from worker.agent.answer import needs_model, preface
 from worker.agent.context import AgentContext, AgentResult, Messages
 from worker.agent.planners import Observation, Step, make_planner
-from worker.agent.planners.deterministic import RETRIEVAL_TOOL
+from worker.agent.planners.deterministic import RETRIEVAL_TOOL, DeterministicPlanner
 from worker.agent.prompt import augment_messages
 from worker.agent.rewrite import last_user_text, rewrite_query
 from worker.agent.runner import ToolRun, error_event, execute
@@ -66,6 +66,8 @@ def run_agent(messages: Messages, ctx: AgentContext, planner_name: str = "determ
             final = step
             break
         run_step(step)
+    else:  # max_steps ran out: the rule-based view says whether every part of the question was answered
+        final = DeterministicPlanner(ctx.embed).next_step(standalone, tools, observations)
     if _must_search(tools, runs, final):
         run_step(Step("retrieve", RETRIEVAL_TOOL, tools[RETRIEVAL_TOOL].suggest_args(standalone) or {}))
     opening = preface(runs)

@@ -15,7 +15,8 @@ from worker.agent.planners.base import Step
 from worker.agent.planners.deterministic import RETRIEVAL_TOOL
 from worker.agent.planners.identifiers import is_arithmetic, mask_identifiers
 from worker.agent.schema import validate
-from worker.agent.tools.base import Tool
+from worker.agent.tools.base import Tool, ToolError
+from worker.agent.tools.calculator import evaluate
 
 ANSWER = "answer"
 INVALID_CALL = "invalid_tool_call"
@@ -104,9 +105,16 @@ def _check_pattern_tool(step: Step, question: str, tool: Tool) -> str | None:
     if "expression" in step.arguments:
         if not is_arithmetic(expression):
             return f"'{expression}' is not a calculation"
+        try:
+            evaluate(expression)
+        except ToolError as exc:
+            return f"the calculator rejects '{expression}': {exc}"
         masked = mask_identifiers(question)
-        suggested = tool.suggest_args(masked) or {}
-        numbers = set(_NUMBER.findall(masked + " " + str(suggested.get("expression", ""))))
-        foreign = [n for n in _NUMBER.findall(expression) if n not in numbers]
-        return f"numbers not in the question: {', '.join(foreign)}" if foreign else None
+        suggested = str((tool.suggest_args(masked) or {}).get("expression", ""))
+        used = _NUMBER.findall(expression)
+        foreign = [n for n in used if n not in set(_NUMBER.findall(f"{masked} {suggested}"))]
+        if foreign:
+            return f"numbers not in the question: {', '.join(foreign)}"
+        left_out = [n for n in _NUMBER.findall(suggested) if n not in used]
+        return f"the calculation leaves out {', '.join(left_out)}" if left_out else None
     return None if tool.suggest_args(question) is not None else f"the question is not a {tool.name} request"
