@@ -198,3 +198,9 @@ def test_a_partial_or_broken_calculation_is_replaced(question, expression, probl
     result = ask(question, scripted(call("calculator", {"expression": expression})))
     assert result.replaced_plans[0].startswith(problem)
     assert result.preface == f"**{expected}**" and len(result.trace) == 1
+
+
+def test_the_fallback_does_not_redo_what_the_model_did_with_other_spacing():
+    model = scripted(call("calculator", {"expression": "1234*5678+17"}), call("calculator", {"expression": "1+1"}))
+    result = ask("what is 1234*5678 + 17?", model)
+    assert [e["arguments"] for e in result.trace] == [{"expression": "1234*5678+17"}]

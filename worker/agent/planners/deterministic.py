@@ -24,7 +24,8 @@ def split_parts(question: str) -> list[str]:
 
 
 def _key(name: str, arguments: dict) -> str:
-    return name + json.dumps(arguments, sort_keys=True)
+    """Identity of a call; whitespace does not count, so `1+1` done by the model is `1 + 1` done."""
+    return name + re.sub(r"\s+", "", json.dumps(arguments, sort_keys=True))
 
 
 class DeterministicPlanner:
