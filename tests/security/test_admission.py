@@ -93,3 +93,17 @@ async def test_v1_refuses_what_it_would_silently_ignore(api, extra):
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["code"] == "unsupported_parameter" and next(iter(extra)) in error["message"]
+
+
+async def test_dataset_uploads_are_rate_limited(sqlite_url, redis_url, redis_client, model_store):
+    from app.main import create_app
+
+    application = create_app(make_settings(sqlite_url, redis_url, model_store, rate_limit_uploads_per_window=1))
+    async with application.router.lifespan_context(application):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://t") as client:
+            headers = await auth_headers(client, "uploader")
+            files = {"file": ("d.jsonl", b"not json\n", "application/jsonl")}
+            first = await client.post("/api/v1/finetune/datasets", files=files, headers=headers)
+            assert first.status_code == 422, first.text  # counted even when refused for its content
+            second = await client.post("/api/v1/finetune/datasets", files=files, headers=headers)
+            assert second.status_code == 429 and second.json()["error"]["code"] == "rate_limited"
