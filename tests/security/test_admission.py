@@ -107,3 +107,18 @@ async def test_dataset_uploads_are_rate_limited(sqlite_url, redis_url, redis_cli
             assert first.status_code == 422, first.text  # counted even when refused for its content
             second = await client.post("/api/v1/finetune/datasets", files=files, headers=headers)
             assert second.status_code == 429 and second.json()["error"]["code"] == "rate_limited"
+
+
+async def test_oversized_seed_is_refused_at_the_api(api):
+    """2**64 once failed every answer decoding on that model ("Overflow when unpacking long long")."""
+    headers = await auth_headers(api, "seeder")
+    for seed, expected in ((2**64, "validation_error"), (-1, "validation_error"), (2**63 - 1, None)):
+        v1 = {"model": "no-such-model", "messages": [{"role": "user", "content": "hi"}], "seed": seed}
+        v1_code = (await api.post("/v1/chat/completions", json=v1, headers=headers)).json()["error"]["code"]
+        native = {"content": "hi", "params": {"seed": seed}, "stream": False}
+        answer = await api.post("/api/v1/conversations/999/messages", json=native, headers=headers)
+        native_code = answer.json()["error"]["code"]
+        if expected:
+            assert v1_code == native_code == expected, (seed, v1_code, native_code)
+        else:  # in range: validation passes and the request fails later for its own reason
+            assert (v1_code, native_code) == ("unknown_model", "not_found"), (seed, v1_code, native_code)
