@@ -14,9 +14,10 @@ from app.core.admission import require_admission
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.metrics import MetricsMiddleware
+from app.core.metrics import MetricsMiddleware, mark_process_dead, refresh_forever
 from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
+from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
 from app.event_hub import close_event_hub
@@ -63,13 +64,17 @@ async def lifespan(app: FastAPI):
     prepare_routes(app)
     await anyio.to_thread.run_sync(open_broker_connection, app.state.tasks)
     freeze_startup_heap()
-    sweeper = asyncio.get_running_loop().create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
+    loop = asyncio.get_running_loop()
+    sweeper = loop.create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
+    gauges = loop.create_task(refresh_forever(app.state.sessionmaker, settings.metrics_refresh_seconds))
     logger.info("LocalMind API ready (database {})", engine.dialect.name)
     try:
         yield
     finally:
         gc.unfreeze()
         sweeper.cancel()
+        gauges.cancel()
+        mark_process_dead()
         for task in list(app.state.background_tasks):
             task.cancel()
         await close_event_hub(app.state.redis)
@@ -90,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_event_schemas(app)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, conversations, chat, knowledge, finetune, models):

@@ -7,6 +7,7 @@ from celery import Celery
 from kombu import Queue
 
 from app.kernel.contracts import QUEUES, TASK_QUEUES
+from app.kernel.keys import broker_transport_options
 from app.kernel.private_files import keep_files_private
 from app.kernel.settings import get_settings
 from app.kernel.tasks import TaskPayload
@@ -31,6 +32,7 @@ def create_celery(broker_url: str | None = None) -> Celery:
     )
     app.conf.update(
         task_queues=[Queue(name) for name in QUEUES],
+        broker_transport_options=broker_transport_options(),  # REDIS_NAMESPACE on every Celery key
         task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
         task_default_queue="generation",
         # A job whose worker dies is redelivered, and the task itself refuses to run it twice.
@@ -54,9 +56,10 @@ app = celery_app
 P = TypeVar("P", bound=TaskPayload)
 
 
-def payload_task(payload: type[P]) -> Callable[[Callable[[P], str]], Callable[..., str]]:
+def payload_task(payload: type[P], **options: object) -> Callable[[Callable[[P], str]], Callable[..., str]]:
     """Register `run(payload) -> status` as the Celery task `payload.task_name`: the task's keyword arguments
-    (what the API's `dispatch` sent) are validated into `payload` first, so both sides share one typed contract."""
+    (what the API's `dispatch` sent) are validated into `payload` first, so both sides share one typed contract.
+    `options` go to Celery's task decorator."""
 
     def register(run: Callable[[P], str]) -> Callable[..., str]:
         def task(**kwargs: object) -> str:
@@ -64,6 +67,6 @@ def payload_task(payload: type[P]) -> Callable[[Callable[[P], str]], Callable[..
 
         task.__name__ = task.__qualname__ = run.__name__
         task.__doc__ = run.__doc__
-        return celery_app.task(name=payload.task_name)(task)
+        return celery_app.task(name=payload.task_name, **options)(task)
 
     return register

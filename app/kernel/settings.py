@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     """Proxy addresses whose X-Forwarded-For uvicorn trusts (start_all.sh, Dockerfile, compose, k8s pass it as
     `--forwarded-allow-ips`); empty = none, so a client cannot pick the address its limits are counted under."""
     worker_metrics_port: int | None = None
+    metrics_refresh_seconds: float = 15.0
+    """How often each API process refreshes the job-state gauges (one grouped count per table) and its process
+    gauges; /metrics itself never queries the database."""
+    metrics_token: str = ""
+    """When set, /metrics answers only `Authorization: Bearer <token>` (Prometheus' `authorization` option)."""
 
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

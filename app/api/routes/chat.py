@@ -7,11 +7,9 @@ from app.kernel.schemas.chat import MessageCreate, RegenerateRequest
 from app.kernel.schemas.conversation import MessagePublic
 from app.services import chat, conversations
 from app.services.answer_stream import answer_events, is_final, stored_final_event
-from app.streaming import JobEventStream, just, sse_response
+from app.streaming import SSE_DOC, JobEventStream, just, sse_response
 
 router = APIRouter(tags=["chat"])
-
-SSE_DOC = {200: {"content": {"text/event-stream": {}, "application/json": {}}, "description": "SSE or JSON"}}
 
 
 async def _respond(request: Request, answer: Message, stream: JobEventStream, as_stream: bool, first: list[dict]):

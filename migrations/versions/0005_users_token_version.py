@@ -4,16 +4,16 @@ Access tokens are stateless JWTs (30 min); until now they kept working after log
 Each token carries the user's version at issue time and is refused once the version moved on. Existing tokens
 carry none and count as version 0, so an upgrade logs nobody out.
 
-Revision ID: 0004_secapi
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-06 14:40:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_secapi'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
