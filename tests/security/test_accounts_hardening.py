@@ -68,6 +68,15 @@ async def test_wrong_passwords_across_many_names_are_capped_per_address(api):
     assert blocked.status_code == 429 and "from this address" in blocked.json()["error"]["message"]
 
 
+async def test_password_change_spends_the_login_budget(api):
+    """With a stolen session, guessing the current password is as slow as guessing at the login form."""
+    await register(api, "guarded")
+    headers = {"Authorization": f"Bearer {(await login(api, 'guarded'))['access_token']}"}
+    guess = {"current_password": "Wrong-guess-1", "new_password": "a-new-Secret-77"}
+    codes = [(await api.post("/api/v1/users/me/password", json=guess, headers=headers)).status_code for _ in range(3)]
+    assert codes == [400, 400, 429], "login (1) + 2 guesses spend the budget of 3"
+
+
 def test_x_forwarded_for_is_not_trusted_by_default(tight_settings):
     """Real uvicorn with FORWARDED_ALLOW_IPS at its default (empty): a rotated header earns no extra guesses."""
     from app.main import create_app
@@ -161,7 +170,13 @@ def _bearer(tokens: dict) -> dict:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
-async def test_logout_and_password_change_end_access_tokens(api):
+async def test_logout_and_password_change_end_access_tokens(tight_settings):
+    object.__setattr__(tight_settings, "rate_limit_login_per_window", 10)  # 3 logins and a password change
+    async for api in _client(tight_settings):
+        await _logout_and_password_change(api)
+
+
+async def _logout_and_password_change(api: httpx.AsyncClient) -> None:
     await register(api, "leaver")
     tokens = await login(api, "leaver")
     other_device = await login(api, "leaver")

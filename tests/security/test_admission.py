@@ -21,6 +21,7 @@ COSTLY = {
     ("POST", "/documents/{document_id}/reindex"): Kind.JOB,
     ("POST", "/auth/login"): Kind.LOGIN,
     ("POST", "/auth/register"): Kind.REGISTER,
+    ("POST", "/users/me/password"): Kind.PASSWORD,
 }
 
 
