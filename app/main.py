@@ -21,6 +21,7 @@ from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
 from app.events.hub import close_event_hub
+from app.kernel.private_files import keep_files_private
 from app.kernel.schemas.common import ERROR_RESPONSES
 from app.kernel.settings import Settings, get_settings
 from app.route_warmup import prepare_routes
@@ -84,6 +85,7 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    keep_files_private(settings)
     app = FastAPI(
         title="LocalMind",
         version="0.1.0",

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from kombu.exceptions import OperationalError
 from loguru import logger
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from redis.exceptions import RedisError
 from sqlalchemy import and_, delete, exists, func, or_, select, update
@@ -409,7 +410,15 @@ async def receive_files(request: Request, settings: Settings) -> list[ReceivedFi
             received += len(chunk)
             if received > max_bytes:
                 raise _too_large(settings.max_upload_mb)
-            await anyio.to_thread.run_sync(parser.write, chunk)
+            try:
+                await anyio.to_thread.run_sync(parser.write, chunk)
+            except MultipartParseError as exc:  # garbage, a header over 8 KiB (a 5,000-char name), a bad header
+                raise AppError(
+                    400,
+                    "malformed_upload",
+                    f"The multipart body is malformed ({exc}); send files as multipart/form-data in the field "
+                    "'files', with file names of at most 255 characters.",
+                ) from exc
         if not writer.ended:
             raise AppError(400, "malformed_upload", "The multipart body is incomplete or malformed.")
         if not writer.files:
