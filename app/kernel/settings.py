@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     generation_queue_timeout_seconds: float = 300.0
     generation_job_timeout_seconds: float = 600.0
 
+    parse_timeout_seconds: float = 120.0
+    """Wall-clock limit of parsing one uploaded document (a sandboxed child process; its CPU limit is the same)."""
+    parse_memory_mb: int = 1024
+    """Address-space limit of that child."""
+
     @field_validator("model_store_dir")
     @classmethod
     def _absolute_store(cls, value: Path) -> Path:
