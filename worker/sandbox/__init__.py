@@ -8,6 +8,6 @@ while the child computes. Hitting a limit raises `LimitExceeded` with a readable
 
 from worker.sandbox.errors import ChildCrashed, ChildFailed, LimitExceeded, SandboxError
 from worker.sandbox.limits import Limits
-from worker.sandbox.parent import run, stream
+from worker.sandbox.parent import run, stream, warm
 
-__all__ = ["ChildCrashed", "ChildFailed", "LimitExceeded", "Limits", "SandboxError", "run", "stream"]
+__all__ = ["ChildCrashed", "ChildFailed", "LimitExceeded", "Limits", "SandboxError", "run", "stream", "warm"]

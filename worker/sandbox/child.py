@@ -1,6 +1,7 @@
 """What runs inside the sandboxed child: its own process group, the rlimits, then the target; results go back
-over the pipe as ("item" | "done" | "error" | "memory", value) messages."""
+over the pipe as ("item" | "done" | "error" | "memory" | "file_size", value) messages."""
 
+import errno
 import os
 import pickle
 import pwd
@@ -54,6 +55,8 @@ def main(conn: Connection, target: Callable, args: tuple, limits: Limits, stream
             conn.send(("done", target(*args)))
     except MemoryError:
         _send(conn, ("memory", None))
+    except OSError as exc:
+        _send(conn, ("file_size", None) if exc.errno == errno.EFBIG else ("error", exc))
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
         _send(conn, ("error", exc))
     finally:

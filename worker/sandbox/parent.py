@@ -28,9 +28,31 @@ PRELOAD = [
     "docx",
     "pdfplumber",
 ]
-_context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(PRELOAD)
+POLL_SLICE_S = 0.25  # the waiting thread wakes this often, so a task's soft time limit can reach it
 _start_lock = threading.Lock()
+_server_lock = threading.Lock()
+_servers: dict[int, forkserver.ForkServer] = {}
+
+
+def _server() -> forkserver.ForkServer:
+    """This process's own forkserver: one inherited through fork (a prefork pool child) is not ours to use."""
+    with _server_lock:
+        server = _servers.get(os.getpid())
+        if server is None:
+            server = forkserver.ForkServer()
+            server.set_forkserver_preload(PRELOAD)
+            _servers.clear()
+            _servers[os.getpid()] = server
+        return server
+
+
+def warm() -> None:
+    """Start the forkserver and wait until its imports are done, so the first real call is as fast as the rest."""
+    run(_noop, limits=Limits(wall_s=30))
+
+
+def _noop() -> None:
+    return None
 
 
 class _Popen(popen_forkserver.Popen):
@@ -48,7 +70,7 @@ class _Popen(popen_forkserver.Popen):
             reduction.dump(process_obj, buf)
         finally:
             popen_forkserver.set_spawning_popen(None)
-        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        self.sentinel, w = _server().connect_to_new_process(self._fds)
         parent_w = os.dup(w)  # the child's sentinel of this parent, as in the standard launch
         self.finalizer = util.Finalize(self, util.close_fds, (parent_w, self.sentinel))
         with open(w, "wb", closefd=True) as f:
@@ -87,7 +109,7 @@ class _Child:
         self.limits = limits
         self._received = 0
         self._closed = False
-        self._conn, child_conn = _context.Pipe(duplex=False)
+        self._conn, child_conn = multiprocessing.Pipe(duplex=False)
         self._process = _Process(
             target=child.main, args=(child_conn, target, args, limits, streaming), name="sandbox", daemon=True
         )
@@ -105,10 +127,10 @@ class _Child:
 
     def receive(self) -> tuple[str, Any]:
         """The next ("item" | "done", value); raises what the child raised or the limit it hit."""
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0 or not self._conn.poll(remaining):
-            self._kill()
-            raise LimitExceeded("time", f"took longer than {self.limits.wall_s:g} s")
+        while not self._conn.poll(min(POLL_SLICE_S, max(0.0, self._deadline - time.monotonic()))):
+            if time.monotonic() >= self._deadline:
+                self._kill()
+                raise LimitExceeded("time", f"took longer than {self.limits.wall_s:g} s")
         try:
             data = self._conn.recv_bytes(self.limits.max_result_mib * MIB - self._received)
         except EOFError:
@@ -122,7 +144,9 @@ class _Child:
         except Exception as exc:  # noqa: BLE001 - e.g. an exception type whose constructor pickle cannot call
             raise ChildFailed(f"sent a result that cannot be read back: {exc}") from exc
         if kind == "memory":
-            raise _memory(self.limits)
+            raise LimitExceeded("memory", f"used more than {self.limits.memory_mib} MiB of memory")
+        if kind == "file_size":
+            raise _file_size(self.limits)
         if kind == "error":
             raise value
         return kind, value
@@ -134,7 +158,7 @@ class _Child:
         if code == -signal.SIGXCPU:
             return LimitExceeded("cpu", f"used more than {self.limits.cpu_seconds} s of CPU time")
         if code == -signal.SIGXFSZ:
-            return LimitExceeded("file_size", f"wrote a file larger than {self.limits.file_size_mib} MiB")
+            return _file_size(self.limits)
         if code in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS):  # allocation failures inside C code
             return ChildCrashed(f"crashed (signal {-code}), probably at its {self.limits.memory_mib} MiB memory limit")
         if code == -signal.SIGKILL:  # RLIMIT_CPU's hard limit, or the kernel's OOM killer
@@ -158,5 +182,5 @@ class _Child:
             self._closed = True
 
 
-def _memory(limits: Limits) -> LimitExceeded:
-    return LimitExceeded("memory", f"used more than {limits.memory_mib} MiB of memory")
+def _file_size(limits: Limits) -> LimitExceeded:
+    return LimitExceeded("file_size", f"wrote a file larger than {limits.file_size_mib} MiB")
