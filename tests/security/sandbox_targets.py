@@ -62,3 +62,18 @@ class TwoArgumentError(Exception):
 
 def raise_unreadable():
     raise TwoArgumentError("code", "message")
+
+
+def connect(port):
+    """Connect to the test's listening socket; returns the errno (0: connected)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        return sock.connect_ex(("127.0.0.1", port))
+
+
+def can_unshare_network():
+    from worker.sandbox.child import unshare_network
+
+    return unshare_network()

@@ -1,6 +1,7 @@
 """What runs inside the sandboxed child: its own process group, the rlimits, then the target; results go back
 over the pipe as ("item" | "done" | "error" | "memory" | "file_size", value) messages."""
 
+import ctypes
 import errno
 import os
 import pickle
@@ -26,6 +27,10 @@ def apply_limits(limits: Limits) -> None:
     size = limits.file_size_mib * MIB
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if not limits.network:
+        unshare_network()
+    if limits.workdir is not None:
+        os.chdir(limits.workdir)
     if limits.processes is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
     if limits.user and os.geteuid() == 0:
@@ -33,6 +38,14 @@ def apply_limits(limits: Limits) -> None:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
+
+
+CLONE_NEWNET = 0x40000000
+
+
+def unshare_network() -> bool:
+    """Enter a new, empty network namespace; False where the kernel refuses (no CAP_SYS_ADMIN)."""
+    return ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET) == 0  # the interpreter's own libc
 
 
 def _ids(user: str) -> tuple[int, int]:
