@@ -1,8 +1,8 @@
 """Issue 18 end to end on the real stack (uvicorn + Celery worker on `generation` and `indexing` + Redis, all in
-this process, so a GIL held anywhere would stall everything): while one user's hostile calculator expression
-and documents are handled, another user's answer keeps streaming, its token gaps within 1 s of their usual
-size, and each attack ends as a clear tool error or a failed document with a readable reason. A task that
-outlives its kind's time limit ends failed too."""
+this process, so a GIL held anywhere would stall everything): while one user's hostile calculator expression,
+Python snippet and documents are handled, another user's answer keeps streaming, its token gaps within 1 s of
+their usual size, and each attack ends as a clear tool error or a failed document with a readable reason. A
+task that outlives its kind's time limit ends failed too."""
 
 import threading
 import time
@@ -74,11 +74,14 @@ class Listener(threading.Thread):
         self.headers = headers
         self.arrivals: list[float] = []
         self.last_event = ""
+        self.answer_id: int | None = None
 
     def run(self) -> None:
         body = {"content": "Tell me a long story", "params": LONG_PARAMS}
         with httpx.Client(timeout=120) as client, client.stream("POST", self.url, json=body, headers=self.headers) as r:
             for event in iter_sse(r):
+                if self.answer_id is None and isinstance(event.data, dict):
+                    self.answer_id = event.data.get("assistant_message_id")
                 if event.event == "token":
                     self.arrivals.append(time.perf_counter())
                 self.last_event = event.event
@@ -98,6 +101,17 @@ def _wait_final(http: httpx.Client, headers: dict, document_id: int, timeout: fl
     raise AssertionError(f"document {document_id} still {document['status']} after {timeout} s")
 
 
+def _tool_event(http: httpx.Client, headers: dict, question: str) -> dict:
+    """Ask in a new agent conversation; the tool event. (The answer itself may end `error`: the tiny model's
+    256-token context does not always fit the agent prompt.)"""
+    conversation = _conversation(http, headers, planner="deterministic")
+    body = {"content": question, "params": {"max_new_tokens": 4}}
+    with http.stream("POST", f"/api/v1/conversations/{conversation}/messages", json=body, headers=headers) as r:
+        events = list(iter_sse(r))
+    assert events[-1].event in ("done", "error")
+    return next(e for e in events if e.event == "tool").data
+
+
 def test_another_users_answer_keeps_streaming_while_hostile_input_is_handled(http, base_url):
     victim, attacker = _sign_up(http, "victim"), _sign_up(http, "attacker")
     listener = Listener(base_url, victim, _conversation(http, victim))
@@ -108,18 +122,15 @@ def test_another_users_answer_keeps_streaming_while_hostile_input_is_handled(htt
         time.sleep(0.05)
     attack_started = time.perf_counter()
 
-    calculator = _conversation(http, attacker, planner="deterministic")
-    body = {"content": "What is round(1, -5*10**6)?", "params": {"max_new_tokens": 4}}
-    with http.stream("POST", f"/api/v1/conversations/{calculator}/messages", json=body, headers=attacker) as r:
-        events = list(iter_sse(r))
-    tool = next(e for e in events if e.event == "tool").data
+    tool = _tool_event(http, attacker, "What is round(1, -5*10**6)?")
     assert tool["name"] == "calculator" and not tool["ok"] and tool["error"].startswith("refused:"), tool
     assert tool["duration_ms"] < 2000
-    assert events[-1].event in ("done", "error")  # the tiny model's 256-token context may not fit the agent prompt
+    # No digits: the deterministic router tries the calculator before the python tool
+    tool = _tool_event(http, attacker, "```python\nx = bytearray(len('aaaaaaaaaa') ** len('aaaaaaaaaa'))\n```")
+    assert (tool["name"], tool.get("error")) == ("python", "stopped: the code used more than 512 MiB of memory"), tool
 
     kb = http.post("/api/v1/knowledge-bases", json={"name": "bombs"}, headers=attacker).json()["id"]
     files = {
-        "styles.docx": hostile_files.many_styles_docx(),
         "padded.docx": hostile_files.padded_zip_bomb_docx(),
         "inflating.pdf": hostile_files.inflating_pdf(300),
         "long.html": hostile_files.many_paragraphs_html(),
@@ -130,13 +141,14 @@ def test_another_users_answer_keeps_streaming_while_hostile_input_is_handled(htt
     outcome = {d["filename"]: _wait_final(http, attacker, d["id"]) for d in response.json()}
     attack_ended = time.perf_counter()
 
-    assert outcome["styles.docx"]["status"] == "indexed"
     assert outcome["padded.docx"]["status"] == "failed" and "zip bomb" in outcome["padded.docx"]["error"]
     assert outcome["inflating.pdf"]["status"] == "failed" and "expand to more than" in outcome["inflating.pdf"]["error"]
     assert outcome["long.html"] == {**outcome["long.html"], "status": "failed"}
     assert outcome["long.html"]["error"] == f"Parsing long.html stopped: it took longer than {PARSE_TIMEOUT_SECONDS} s."
 
-    listener.join(120)
+    assert listener.is_alive(), "the victim's answer ended before the attack did"
+    http.post(f"/api/v1/messages/{listener.answer_id}/stop", headers=victim)  # the rest would only cost time
+    listener.join(60)
     assert listener.last_event == "done"
     usual = listener.gaps(0, attack_started)[3:]  # the first tokens include the prompt's prefill
     during = listener.gaps(attack_started, attack_ended)

@@ -19,6 +19,7 @@ SINGLE_THREADED_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL
 def apply_limits(limits: Limits) -> None:
     """Own process group (the parent kills it whole), rlimits, then the unprivileged user if we are root."""
     os.setsid()
+    os.nice(limits.nice)
     os.environ.update(SINGLE_THREADED_ENV)
     cpu = limits.cpu_seconds
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU at cpu s, SIGKILL one second later

@@ -28,6 +28,8 @@ class Limits:
     max_result_mib: int = 64
     network: bool = True
     workdir: str | None = None
+    nice: int = 10
+    """Added to the child's niceness: on a busy CPU, other users' token streams come before hostile work."""
 
     @property
     def cpu_seconds(self) -> int:
