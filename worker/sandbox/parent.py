@@ -68,6 +68,7 @@ class _Popen(popen_forkserver.Popen):
         prep_data = spawn.get_preparation_data(process_obj._name)
         prep_data.pop("init_main_from_path", None)
         prep_data.pop("init_main_from_name", None)
+        prep_data["authkey"] = bytes(prep_data["authkey"])  # a pool process's is billiard's type (see start)
         buf = io.BytesIO()
         popen_forkserver.set_spawning_popen(self)
         try:
@@ -87,6 +88,21 @@ class _Process(ForkServerProcess):
     @staticmethod
     def _Popen(process_obj: Any) -> _Popen:
         return _Popen(process_obj)
+
+    def start(self) -> None:
+        """BaseProcess.start without its "daemonic processes are not allowed to have children": Celery's prefork
+        pool processes are daemonic (and their own children would inherit the flag). That rule keeps a daemon's
+        children from being orphaned; a sandbox child is the forkserver's child, not ours, and dies at its CPU
+        limit and deadline (or with the forkserver, which exits with this process)."""
+        assert self._popen is None, "cannot start a process twice"
+        # In a pool process the inherited authkey is billiard's type, which refuses to pickle for multiprocessing.
+        self._config["authkey"] = multiprocessing.process.AuthenticationString(bytes(self._config["authkey"]))
+        self._config.pop("daemon", None)
+        multiprocessing.process._cleanup()  # type: ignore[attr-defined]
+        self._popen = self._Popen(self)
+        self._sentinel = self._popen.sentinel
+        del self._target, self._args, self._kwargs  # type: ignore[attr-defined]  # as the original does
+        multiprocessing.process._children.add(self)  # type: ignore[attr-defined]
 
 
 def run(target: Callable[..., Any], *args: Any, limits: Limits) -> Any:
