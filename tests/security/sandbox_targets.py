@@ -77,3 +77,9 @@ def can_unshare_network():
     from worker.sandbox.child import unshare_network
 
     return unshare_network()
+
+
+def numbers_slowly():
+    for n in range(60):
+        time.sleep(0.5)
+        yield n
