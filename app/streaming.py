@@ -238,4 +238,9 @@ def sse_response(
     )
 
 
-SSE_DOC = {200: {"content": {"text/event-stream": {}}, "description": "Server-sent events (see docs/api.md)"}}
+SSE_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/event-stream": {"schema": {"type": "string", "description": "events: see docs/api.md"}}},
+        "description": "Server-sent events (see docs/api.md)",
+    }
+}

@@ -50,22 +50,30 @@ function assert(cond, msg) {
 const tid = (id) => page.getByTestId(id);
 const lastAssistant = () => page.locator('[data-testid="message-assistant"]').last();
 
-/** Caps the answer length of the open conversation (PATCH with the session's own token). */
+const MAX_TOKENS = Number(process.env.E2E_MAX_TOKENS ?? 40);
+const SYSTEM_PROMPT = 'You are LocalMind, answering briefly.';
+
+/** GET an API path with the session's own token (from the page, as the UI would). */
+function apiGet(path) {
+  return page.evaluate(async (path) => {
+    const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${access_token}` } });
+    return { status: res.status, body: await res.json() };
+  }, path);
+}
+const openConversationId = () => Number(page.url().match(/\/chat\/(\d+)/)[1]);
+
+/** Caps the answer length of the open conversation through its settings panel (which the server applies). */
 async function capAnswers() {
-  const id = Number(page.url().match(/\/chat\/(\d+)/)[1]);
-  const status = await page.evaluate(
-    async ({ id, maxTokens }) => {
-      const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
-      const res = await fetch(`/api/v1/conversations/${id}`, {
-        method: 'PATCH',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access_token}` },
-        body: JSON.stringify({ max_tokens: maxTokens }),
-      });
-      return res.status;
-    },
-    { id, maxTokens: Number(process.env.E2E_MAX_TOKENS ?? 40) },
-  );
-  assert(status === 200, `PATCH max_tokens answered ${status}`);
+  await tid('chat-settings').click();
+  await tid('settings-system-prompt').fill(SYSTEM_PROMPT);
+  await tid('settings-max-tokens').fill(String(MAX_TOKENS));
+  await tid('settings-temperature').fill('0.3');
+  await tid('settings-save').click();
+  await tid('chat-settings-drawer').waitFor({ state: 'hidden' });
+  const { status, body } = await apiGet(`/api/v1/conversations/${openConversationId()}`);
+  assert(status === 200, `GET conversation answered ${status}`);
+  assert(body.max_tokens === MAX_TOKENS && body.system_prompt === SYSTEM_PROMPT && body.temperature === 0.3, `settings not saved: ${JSON.stringify(body)}`);
 }
 
 /** Picks the n-th option of an antd Select with the keyboard (other dropdowns may still be fading out). */
@@ -195,6 +203,44 @@ try {
     await tid('header-user').waitFor();
   });
 
+  await step('offline: a page that cannot download shows Retry (not a blank app), then loads', async () => {
+    const chunk = /\/assets\/MonitorPage-[^/]*\.js$/;
+    await page.route(chunk, (route) => route.abort('internetdisconnected'));
+    await tid('nav-monitor').click();
+    await tid('page-error').waitFor();
+    assert(await tid('header-user').isVisible(), 'the header went away with the page');
+    await page.unroute(chunk);
+    await tid('page-retry').click();
+    await tid('monitor-page').waitFor();
+    await tid('nav-chat').click();
+  });
+
+  if (!isMock)
+    await step('Swagger /docs without internet: it renders and Authorize (password flow) signs in', async () => {
+      const docs = await context.newPage();
+      const foreign = [];
+      await docs.route(
+        (url) => !url.href.startsWith(BASE),
+        (route) => {
+          foreign.push(route.request().url());
+          return route.abort('internetdisconnected');
+        },
+      );
+      try {
+        await docs.goto(`${BASE}/docs`);
+        await docs.locator('.swagger-ui .information-container .title').waitFor();
+        await docs.locator('.auth-wrapper button.authorize').click();
+        await docs.locator('#oauth_username').fill(user);
+        await docs.locator('#oauth_password').fill(password);
+        await docs.locator('.auth-btn-wrapper button.authorize').click();
+        await docs.getByRole('button', { name: 'Logout' }).waitFor();
+        await docs.screenshot({ path: join(ARTIFACTS, 'swagger-offline-1280x800.png') });
+        assert(!foreign.length, `/docs asked the internet for ${foreign.join(', ')}`);
+      } finally {
+        await docs.close();
+      }
+    });
+
   await step('new conversation', async () => {
     await tid('new-chat').click();
     await page.waitForURL(/\/chat\/\d+$/);
@@ -210,6 +256,9 @@ try {
     assert(status === 'done', `answer ended with status ${status}`);
     assert(distinct.length >= 3, `text did not grow progressively (distinct lengths ${distinct.join(',')})`);
     assert(distinct.every((l, i) => i === 0 || l >= distinct[i - 1]), 'text shrank while streaming');
+    const { body } = await apiGet(`/api/v1/conversations/${openConversationId()}`);
+    const answer = body.messages.find((m) => m.role === 'assistant');
+    assert(answer.completion_tokens === undefined || answer.completion_tokens <= MAX_TOKENS, `answer exceeded max tokens: ${answer.completion_tokens}`);
   });
 
   await step('stop mid-answer', async () => {
@@ -291,6 +340,43 @@ try {
     assert((await page.locator('[data-testid="message-assistant"]').count()) === answers, 'answers missing after reload');
     const first = await page.locator('[data-testid="message-assistant"]').first().getAttribute('data-status');
     assert(first === 'done', `first answer status after reload: ${first}`);
+  });
+
+  const SEND = /\/api\/v1\/conversations\/\d+\/messages$/;
+  const lastAnswerDone = () =>
+    page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.getAttribute('data-status') === 'done';
+    }, null, { timeout: 300_000 });
+
+  await step('a server 500 on send says so (not "connection lost"); Retry sends the kept question', async () => {
+    await page.route(SEND, (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal_error', message: 'Internal server error' } }) })
+        : route.continue(),
+    );
+    await ask('Asked during a server error');
+    await page.locator('[data-testid="outbox-item"][data-state="failed"]').waitFor();
+    const reason = await tid('outbox-reason').innerText();
+    assert(reason.includes('500') && !/connection/i.test(reason), `reason shown: ${reason}`);
+    await page.unroute(SEND);
+    await tid('outbox-send').click();
+    await tid('outbox-item').waitFor({ state: 'detached' });
+    await page.locator('[data-testid="message-user"]', { hasText: 'Asked during a server error' }).waitFor();
+    await lastAnswerDone();
+  });
+
+  await step('offline send: the question survives a reload and goes out when the network is back', async () => {
+    await page.route(SEND, (route) => (route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.continue()));
+    await ask('Asked while offline');
+    await page.locator('[data-testid="outbox-item"][data-state="waiting"]').waitFor();
+    assert((await tid('chat-input').inputValue()) === '', 'the input keeps the text although it is in the outbox');
+    await page.reload();
+    await page.locator('[data-testid="outbox-item"]', { hasText: 'Asked while offline' }).waitFor();
+    await page.unroute(SEND);
+    await tid('outbox-item').waitFor({ state: 'detached', timeout: 20_000 });
+    await page.locator('[data-testid="message-user"]', { hasText: 'Asked while offline' }).waitFor();
+    await lastAnswerDone();
   });
 
   const renamed = `Renamed ${user}`;

@@ -1,4 +1,5 @@
 from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.ratelimit import limit_messages, require_quota
@@ -9,10 +10,15 @@ from app.services import chat, conversations
 from app.services.answer_stream import answer_events, is_final, stored_final_event
 from app.streaming import JobEventStream, just, sse_response
 
+
+class StopResult(BaseModel):
+    status: str = Field(description="The answer's status after the request (`cancelled` at once while still queued)")
+
+
 router = APIRouter(tags=["chat"])
 
 LIMITS = [Depends(limit_messages), Depends(require_quota)]
-SSE_DOC = {200: {"content": {"text/event-stream": {}, "application/json": {}}, "description": "SSE or JSON"}}
+SSE_DOC = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "SSE or JSON"}}
 
 
 async def _respond(request: Request, answer: Message, stream: JobEventStream, as_stream: bool, first: list[dict]):
@@ -89,7 +95,7 @@ async def get_message(message_id: ObjectId, user: CurrentUser, session: SessionD
     return await chat.get_owned_message(session, user, message_id)
 
 
-@router.get("/messages/{message_id}/events", responses=SSE_DOC)
+@router.get("/messages/{message_id}/events", responses=SSE_DOC, response_model=None)
 async def message_events(
     message_id: ObjectId,
     request: Request,
@@ -109,7 +115,7 @@ async def message_events(
     return sse_response(answer_events(request.app, stream, message.id, after), settings.sse_heartbeat_seconds)
 
 
-@router.post("/messages/{message_id}/stop", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/messages/{message_id}/stop", status_code=status.HTTP_202_ACCEPTED, response_model=StopResult)
 async def stop_message(message_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """Stop an answer; the worker stops within a step and keeps the partial text as `cancelled`."""
     message = await chat.get_owned_message(session, user, message_id)

@@ -12,7 +12,7 @@ from sse_starlette.sse import EventSourceResponse
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from app.core.errors import AppError
 from app.kernel.contracts import JobKind
-from app.kernel.schemas.openai import ChatCompletionRequest, EmbeddingRequest
+from app.kernel.schemas.openai import ChatCompletion, ChatCompletionRequest, EmbeddingList, EmbeddingRequest, ModelList
 from app.kernel.tasks import Completion, Embed
 from app.services.ephemeral_jobs import job_events, start_job
 from app.services.models_catalog import ensure_known_model, servable_model_ids
@@ -44,7 +44,7 @@ def _raise_job_error(data: dict) -> None:
     raise AppError(status, data.get("code", "generation_failed"), data.get("message", "Generation failed."))
 
 
-@router.get("/models")
+@router.get("/models", response_model=ModelList)
 async def list_models(user: CurrentUser, session: SessionDep):
     models = [
         {"id": i, "object": "model", "created": 0, "owned_by": "localmind"}
@@ -53,7 +53,11 @@ async def list_models(user: CurrentUser, session: SessionDep):
     return {"object": "list", "data": models}
 
 
-@router.post("/chat/completions")
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletion,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
 async def chat_completions(
     body: ChatCompletionRequest,
     request: Request,
@@ -127,7 +131,7 @@ def _encode_vector(vector: list[float], encoding_format: str) -> list[float] | s
     return vector
 
 
-@router.post("/embeddings")
+@router.post("/embeddings", response_model=EmbeddingList)
 async def embeddings(
     body: EmbeddingRequest, request: Request, _user: CurrentUser, redis: RedisDep, settings: SettingsDep
 ):

@@ -49,7 +49,7 @@ class FinetuneJobPublic(BaseModel):
     dataset_id: int | None = Field(description="null once the dataset was deleted; the job and its adapter stay")
     dataset_name: str | None = Field(description="The dataset's file name; null once the dataset was deleted")
     base_model: str
-    method: str
+    method: Literal["lora", "qlora"]
     config: dict[str, Any]
     status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
     error: str | None

@@ -1,5 +1,5 @@
 import { App, Button, Drawer, Input } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { knowledge, models as modelsApi } from '../api/client';
 import type { ConversationPublic } from '../api/types';
@@ -9,7 +9,10 @@ import { useI18n } from '../i18n';
 import { useIsMobile } from '../layout/useIsMobile';
 import { ChatView } from './ChatView';
 import { ConversationSidebar } from './ConversationSidebar';
+import { flushOutbox } from './streams';
 import { useConversations } from './useConversations';
+
+const OUTBOX_RETRY_MS = 5000;
 
 /** Chat page: conversation sidebar (a Drawer on mobile) and the selected conversation. */
 export function ChatPage() {
@@ -26,6 +29,19 @@ export function ChatPage() {
   const models = useResource(() => modelsApi.list(), [], []);
   const kbs = useResource(() => knowledge.list(), [], []);
 
+  // Questions kept while offline go out when the network is back (and are retried every few seconds).
+  const userId = user!.id;
+  useEffect(() => {
+    const flush = () => flushOutbox(userId);
+    flush();
+    window.addEventListener('online', flush);
+    const timer = setInterval(flush, OUTBOX_RETRY_MS);
+    return () => {
+      window.removeEventListener('online', flush);
+      clearInterval(timer);
+    };
+  }, [userId]);
+
   const open = (id: number) => {
     setDrawerOpen(false);
     navigate(`/chat/${id}`);
@@ -34,8 +50,8 @@ export function ChatPage() {
 
   const createConversation = async () => {
     try {
-      const defaultModel = models.data?.find((m) => m.present && !m.is_adapter)?.id;
-      open((await list.create(defaultModel ? { model: defaultModel } : {})).id);
+      // No model: the server starts the conversation on its DEFAULT_MODEL.
+      open((await list.create({})).id);
     } catch (e) {
       fail(e);
     }
@@ -93,6 +109,7 @@ export function ChatPage() {
         {activeId ? (
           <ChatView
             key={activeId}
+            userId={user!.id}
             conversationId={activeId}
             models={models.data ?? []}
             knowledgeBases={kbs.data ?? []}
