@@ -233,7 +233,7 @@ try {
         await docs.locator('#oauth_username').fill(user);
         await docs.locator('#oauth_password').fill(password);
         await docs.locator('.auth-btn-wrapper button.authorize').click();
-        await docs.getByRole('button', { name: 'Logout' }).waitFor();
+        await docs.getByRole('button', { name: 'Logout' }).first().waitFor();
         await docs.screenshot({ path: join(ARTIFACTS, 'swagger-offline-1280x800.png') });
         assert(!foreign.length, `/docs asked the internet for ${foreign.join(', ')}`);
       } finally {
