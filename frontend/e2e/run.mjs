@@ -186,6 +186,20 @@ try {
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
+  await step('forms: a failed sign-in stays on its page; the password rule shows before registering', async () => {
+    await page.goto(`${BASE}/login`);
+    await tid('auth-username').fill(`nobody${user}`);
+    await tid('auth-password').fill('wrong-password-1');
+    await tid('auth-submit').click();
+    const error = await tid('auth-error').innerText();
+    assert(!/something went wrong/i.test(error) && error.length > 5, `sign-in error: ${error}`);
+    await tid('auth-switch').click();
+    await page.waitForURL(/\/register$/);
+    assert(!(await tid('auth-error').count()), 'the sign-in error followed to Register');
+    assert((await tid('auth-username').inputValue()) === '', 'the typed username followed to Register');
+    assert((await tid('auth-password-rule').innerText()).includes('8'), 'the password rule is not shown');
+  });
+
   await step('register', async () => {
     await page.goto(`${BASE}/register`);
     await tid('auth-username').fill(user);
@@ -509,6 +523,37 @@ try {
     assert(model.includes('+'), `the new conversation does not use the adapter model: ${model}`);
   });
 
+  await step('admin: a quota is saved, one cannot demote oneself, a model says why it cannot run, a remote model is added', async () => {
+    const chatUrl = page.url();
+    await tid('nav-admin').click();
+    await tid('admin-page').waitFor();
+    const me = page.locator('tr', { has: page.locator(`[data-username="${user}"]`) });
+    await me.getByTestId('user-quota').fill('50000');
+    await me.getByTestId('user-quota').press('Enter');
+    await page.waitForFunction(async (user) => {
+      const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
+      const res = await fetch('/api/v1/users?limit=200', { headers: { Authorization: `Bearer ${access_token}` } });
+      return (await res.json()).items.some((u) => u.username === user && u.daily_token_quota === 50000);
+    }, user);
+    assert((await me.locator('.ant-select-disabled').count()) === 1, 'an admin can pick a role for themselves');
+    await tid('admin-tab-models').click();
+    await page.locator('[data-testid="model-reason"]').first().waitFor();
+    const reason = await page.locator('[data-testid="model-reason"]').first().innerText();
+    assert(/pull|directory|config/i.test(reason), `no reason shown for a model that cannot run: ${reason}`);
+    const remoteId = `e2e-remote-${user}`;
+    await tid('model-add').click();
+    await page.locator('.ant-radio-button-wrapper', { hasText: 'Remote' }).click();
+    await tid('model-add-id').fill(remoteId);
+    await tid('model-add-url').fill('http://127.0.0.1:9/v1');
+    await tid('model-add-ok').click();
+    await page.locator(`[data-model-id="${remoteId}"]`).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'admin-models-1280x800.png') });
+    await tid('admin-tab-system').click();
+    await page.getByText('Generation workers').waitFor();
+    await page.goto(chatUrl);
+    await tid('chat-view').waitFor();
+  });
+
   await step('layout: screenshots and no overlapping header controls', async () => {
     for (const [w, h] of SIZES) await checkLayout(w, h, true);
   });
@@ -549,7 +594,7 @@ try {
 
   await step('every page: screenshots at 390 and 1280 px, no overlapping header controls', async () => {
     const chatUrl = page.url();
-    for (const name of ['knowledge', 'finetune', 'models', 'monitor', 'settings']) {
+    for (const name of ['knowledge', 'finetune', 'admin', 'monitor', 'settings']) {
       await page.goto(`${BASE}/${name}`);
       if (!(await page.getByTestId(`${name}-page`).isVisible())) await page.getByTestId(`${name}-page`).waitFor({ timeout: 5000 }).catch(() => {});
       for (const [w, h] of [SIZES[0], SIZES[1]]) {

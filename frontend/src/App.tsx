@@ -8,7 +8,7 @@ import { AppLayout } from './layout/AppLayout';
 
 const KnowledgePage = lazyPage(() => import('./knowledge/KnowledgePage'));
 const FinetunePage = lazyPage(() => import('./finetune/FinetunePage'));
-const ModelsPage = lazyPage(() => import('./models/ModelsPage'));
+const AdminPage = lazyPage(() => import('./admin/AdminPage'));
 const MonitorPage = lazyPage(() => import('./monitor/MonitorPage'));
 const SettingsPage = lazyPage(() => import('./settings/SettingsPage'));
 
@@ -22,8 +22,8 @@ export function App() {
   const { user } = useAuth();
   return (
     <Routes>
-      <Route path="/login" element={user ? <Navigate to="/chat" replace /> : <AuthPage mode="login" />} />
-      <Route path="/register" element={<AuthPage mode="register" />} />
+      <Route path="/login" element={user ? <Navigate to="/chat" replace /> : <AuthPage key="login" mode="login" />} />
+      <Route path="/register" element={<AuthPage key="register" mode="register" />} />
       <Route
         element={
           <RequireAuth>
@@ -34,7 +34,8 @@ export function App() {
         <Route path="/chat/:conversationId?" element={<ChatPage />} />
         <Route path="/knowledge" element={<KnowledgePage />} />
         <Route path="/finetune" element={<FinetunePage />} />
-        <Route path="/models" element={<ModelsPage />} />
+        <Route path="/admin" element={<AdminPage />} />
+        <Route path="/models" element={<Navigate to="/admin?tab=models" replace />} />
         <Route path="/monitor" element={<MonitorPage />} />
         <Route path="/settings" element={<SettingsPage />} />
       </Route>

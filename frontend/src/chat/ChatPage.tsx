@@ -11,6 +11,7 @@ import { ChatView } from './ChatView';
 import { ConversationSidebar } from './ConversationSidebar';
 import { flushOutbox } from './streams';
 import { useConversations } from './useConversations';
+import { errorText } from '../common/errors';
 
 const OUTBOX_RETRY_MS = 5000;
 
@@ -46,7 +47,7 @@ export function ChatPage() {
     setDrawerOpen(false);
     navigate(`/chat/${id}`);
   };
-  const fail = (e: unknown) => message.error(t('common.error', { message: (e as Error).message }));
+  const fail = (e: unknown) => message.error(errorText(e, t));
 
   const createConversation = async () => {
     try {

@@ -4,6 +4,7 @@ import { conversations as conversationsApi } from '../api/client';
 import type { ConversationPublic, ConversationUpdate, KnowledgeBase, MessagePublic, ModelInfo } from '../api/types';
 import { useStore } from '../common/store';
 import { useResource } from '../common/useResource';
+import { errorText } from '../common/errors';
 import { useI18n } from '../i18n';
 import { ChatToolbar } from './ChatToolbar';
 import { Composer } from './Composer';
@@ -103,7 +104,7 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
       <Alert
         type="error"
         style={{ margin: 24 }}
-        message={t('common.error', { message: detail.error.message })}
+        message={errorText(detail.error, t)}
         action={<Button onClick={detail.reload}>{t('common.retry')}</Button>}
       />
     );

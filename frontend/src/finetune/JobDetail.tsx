@@ -10,6 +10,7 @@ import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 import { datasetLabel, jobFromStatus } from './jobStatus';
 import { MergePanel } from './MergePanel';
+import { errorText } from '../common/errors';
 
 const FINISHED = new Set<FinetuneStatus>(['succeeded', 'failed', 'cancelled']);
 
@@ -61,7 +62,7 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
       const c = await conversations.create({ model: adapterModel!, title: adapterModel! });
       navigate(`/chat/${c.id}`);
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     }
   };
 

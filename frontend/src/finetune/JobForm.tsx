@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { finetune } from '../api/client';
 import type { Dataset, FinetuneJob, FinetuneJobCreate, ModelInfo } from '../api/types';
 import { useI18n } from '../i18n';
+import { errorText } from '../common/errors';
 
 type Values = Omit<FinetuneJobCreate, 'epochs' | 'max_steps'> & { epochs: number; max_steps: number };
 
@@ -32,7 +33,7 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
       const target_modules = v.target_modules?.length ? v.target_modules : undefined;
       onCreated(await finetune.createJob({ ...v, target_modules, ...(max_steps > 0 ? { max_steps } : { epochs }) }));
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     } finally {
       setBusy(false);
     }

@@ -683,7 +683,7 @@ export interface paths {
         head?: never;
         /**
          * Admin Update User
-         * @description Admin: disable/enable an account, change its role or daily token quota.
+         * @description Admin: disable/enable an account, change its role or daily token quota (not one's own role or access).
          */
         patch: operations["admin_update_user_api_v1_users__user_id__patch"];
         trace?: never;
