@@ -2,6 +2,7 @@ import { App, Button, Card, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { auth } from '../api/client';
+import { requestReopen } from '../chat/lastConversation';
 import { errorText, fieldProblems } from '../common/errors';
 import { useI18n } from '../i18n';
 import { useAuth } from './AuthContext';
@@ -36,6 +37,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
         navigate('/login', { state: { username: v.username } });
       } else {
         await login(v.username, v.password);
+        requestReopen();
         navigate('/chat');
       }
     } catch (e) {

@@ -14,6 +14,7 @@ import { MessageList } from './MessageList';
 import { StatusLine } from './StatusLine';
 import { dropDelivered, outboxStore, removeFromOutbox } from './outbox';
 import { OutboxMessage } from './OutboxMessage';
+import { useShortcuts } from './shortcuts';
 import { clearStream, deliver, regenerate, resume, sendMessage, stop, streamStore, withLive } from './streams';
 
 interface Props {
@@ -33,6 +34,7 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
   const detail = useResource(() => conversationsApi.get(id), [id]);
   const live = useStore(streamStore)[id];
   const [selection, setSelection] = useState<Selection>({});
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const outbox = useStore(outboxStore);
   const unsent = outbox.filter((i) => i.conversationId === id && i.userId === userId && i.state !== 'sending');
 
@@ -99,6 +101,8 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
     if (live?.userContent !== undefined) send(live.userContent);
   };
 
+  useShortcuts({ stop: busy ? () => void stop(id) : undefined, settings: () => setSettingsOpen(true) });
+
   if (detail.error && !detail.data)
     return (
       <Alert
@@ -123,6 +127,8 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
         knowledgeBases={knowledgeBases}
         onOpenList={onOpenList}
         onChange={changeSettings}
+        settingsOpen={settingsOpen}
+        onSettingsOpen={setSettingsOpen}
       />
       <MessageList empty={!path.length && !unsent.length} contentKey={`${path.length}:${live?.text.length ?? 0}:${unsent.length}`}>
         {path.map((m) => (
