@@ -627,6 +627,16 @@ try {
     const { bad, offscreen } = await headerOverlaps();
     assert(!bad.length && !offscreen.length, `zh header: overlap ${bad} offscreen ${offscreen}`);
     await page.screenshot({ path: join(ARTIFACTS, 'chat-zh-390x844.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-zh-1280x800.png') });
+    await tid('chat-settings').click();
+    await tid('settings-save').waitFor();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-settings-zh-1280x800.png') });
+    await page.keyboard.press('Escape');
+    await tid('chat-settings-drawer').waitFor({ state: 'hidden' });
+    await page.setViewportSize({ width: 390, height: 844 });
     await tid('header-language').click();
     await page.locator('.ant-select-item-option', { hasText: 'EN' }).click();
     await page.setViewportSize({ width: 1280, height: 800 });

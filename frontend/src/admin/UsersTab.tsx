@@ -1,6 +1,6 @@
 import { ReloadOutlined } from '@ant-design/icons';
 import { App, Button, Card, InputNumber, Select, Switch, Table, Tag, Tooltip } from 'antd';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { users as api } from '../api/client';
 import type { Role, UserAdminUpdate, UserPublic } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
@@ -109,8 +109,12 @@ export function UsersTab() {
 function QuotaInput({ user, disabled, onSave }: { user: UserPublic; disabled: boolean; onSave: (q: number | null) => Promise<void> }) {
   const { t } = useI18n();
   const [value, setValue] = useState<number | null>(user.daily_token_quota);
+  // Enter then leaving the field would otherwise save the same value twice.
+  const saved = useRef(user.daily_token_quota);
   const save = () => {
-    if (value !== user.daily_token_quota) void onSave(value);
+    if (value === saved.current) return;
+    saved.current = value;
+    void onSave(value);
   };
   return (
     <InputNumber

@@ -31,7 +31,9 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
     setBusy(true);
     try {
       const target_modules = v.target_modules?.length ? v.target_modules : undefined;
-      onCreated(await finetune.createJob({ ...v, target_modules, ...(max_steps > 0 ? { max_steps } : { epochs }) }));
+      const job = await finetune.createJob({ ...v, target_modules, ...(max_steps > 0 ? { max_steps } : { epochs }) });
+      message.success(t('ft.jobStarted', { id: job.id }));
+      onCreated(job);
     } catch (e) {
       message.error(errorText(e, t));
     } finally {

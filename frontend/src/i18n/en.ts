@@ -163,6 +163,7 @@ export const en = {
   'ft.preview': 'Preview',
   'ft.newJob': 'New fine-tuning job',
   'ft.baseModel': 'Base model',
+  'ft.jobStarted': 'Training job #{id} queued: its progress is shown below.',
   'ft.dataset': 'Dataset',
   'ft.datasetDeleted': 'Dataset deleted',
   'ft.method': 'Method',

@@ -165,6 +165,7 @@ export const zh: Record<MessageKey, string> = {
   'ft.preview': '预览',
   'ft.newJob': '新建微调任务',
   'ft.baseModel': '基础模型',
+  'ft.jobStarted': '训练任务 #{id} 已排队：进度显示在下方。',
   'ft.dataset': '数据集',
   'ft.datasetDeleted': '数据集已删除',
   'ft.method': '方法',
