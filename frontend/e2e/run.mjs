@@ -440,9 +440,12 @@ try {
 
     await step('document becomes indexed', async () => {
       await page.locator('[data-testid="document-status"][data-status="indexed"]').first().waitFor({ timeout: 300_000 });
+      await page.locator('.ant-upload-list-item').first().waitFor({ state: 'detached' });
     });
 
     await step('search playground: dense, BM25 and hybrid side by side', async () => {
+      await tid('kb-search-input').press('Enter');
+      await tid('kb-search-empty').waitFor();
       await tid('kb-search-input').fill('secret word aubergine');
       await tid('kb-search-input').press('Enter');
       const columns = page.locator('[data-testid="search-column"]');

@@ -152,6 +152,7 @@ export const en = {
   'kb.mode.hybrid': 'Hybrid',
   'kb.score': 'score {score}',
   'kb.noResults': 'No results',
+  'kb.emptyQuery': 'Type a question or keywords, then search: the three modes answer side by side.',
   'ft.title': 'Fine-tuning',
   'ft.datasets': 'Datasets',
   'ft.uploadDataset': 'Drop a JSONL dataset here or click to upload',

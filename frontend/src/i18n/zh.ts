@@ -154,6 +154,7 @@ export const zh: Record<MessageKey, string> = {
   'kb.mode.hybrid': '混合检索',
   'kb.score': '得分 {score}',
   'kb.noResults': '无结果',
+  'kb.emptyQuery': '输入问题或关键词后搜索：三种模式的结果并排显示。',
   'ft.title': '微调',
   'ft.datasets': '数据集',
   'ft.uploadDataset': '将 JSONL 数据集拖到此处，或点击上传',
