@@ -234,6 +234,7 @@ try {
     await page.unroute(chunk);
     await tid('page-retry').click();
     await tid('monitor-page').waitFor();
+    await page.locator('[data-testid="chart-x-tick"]').first().waitFor(); // charts have a time axis
     await tid('nav-chat').click();
   });
 

@@ -115,7 +115,12 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
           </Typography.Text>
         </>
       )}
-      <LineChart testId="loss-chart" series={[{ name: t('ft.loss'), color: '#1677ff', points: history.map((p) => [p.step, p.loss]) }]} format={(v) => v.toFixed(3)} />
+      <LineChart
+        testId="loss-chart"
+        series={[{ name: t('ft.loss'), color: '#1677ff', points: history.map((p) => [p.step, p.loss]) }]}
+        format={(v) => v.toFixed(3)}
+        xFormat={(x) => t('ft.stepTick', { step: Math.round(x) })}
+      />
       {job.data.status === 'succeeded' && <MergePanel job={job.data} />}
       {job.data.error && <Typography.Text type="danger">{job.data.error}</Typography.Text>}
     </Card>
