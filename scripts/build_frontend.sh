@@ -21,7 +21,7 @@ bundle_is_stale() {
   local bundle=$ROOT/app/static/index.html sources=()
   [[ -f $bundle ]] || return 0
   local path
-  for path in frontend/src frontend/package.json frontend/index.html; do
+  for path in frontend/src frontend/package.json frontend/index.html frontend/vite.config.ts; do
     [[ -e $ROOT/$path ]] && sources+=("$ROOT/$path")
   done
   ((${#sources[@]})) || return 1

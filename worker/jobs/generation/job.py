@@ -52,6 +52,8 @@ def generation_params(conversation: Conversation, message: Message) -> Generatio
     values: dict[str, Any] = {}
     if conversation.temperature is not None:
         values["temperature"] = conversation.temperature
+    if conversation.top_p is not None:
+        values["top_p"] = conversation.top_p
     if conversation.max_tokens is not None:
         values["max_new_tokens"] = conversation.max_tokens
     values.update({k: v for k, v in (message.params or {}).items() if k in PARAM_FIELDS and v is not None})
