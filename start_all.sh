@@ -216,7 +216,7 @@ start_processes() {
   local bin=$ROOT/.venv/bin
   # app.serve: uvicorn with a fresh PROMETHEUS_MULTIPROC_DIR, so /metrics adds up every API process.
   start_bg api "$API_PORT" env "PROMETHEUS_MULTIPROC_DIR=$RUN_DIR/metrics/api" "$bin/python" -m app.serve --no-access-log \
-    --host "$HOST" --port "$API_PORT" --workers "$API_WORKERS"
+    --host "$HOST" --port "$API_PORT" --workers "$API_WORKERS" --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-}"
   # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
   # The generation worker serves answer metrics (TTFT, tokens/s, tokens per model) on WORKER_METRICS_PORT.
   start_bg worker-generation "$WORKER_METRICS_PORT" env "WORKER_METRICS_PORT=$WORKER_METRICS_PORT" \

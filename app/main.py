@@ -11,12 +11,14 @@ from loguru import logger
 
 from app.api.routes import auth, chat, conversations, finetune, knowledge, models, openai, system, users
 from app.core.access_log import AccessLogMiddleware
+from app.core.admission import require_admission
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.metrics import MetricsMiddleware, mark_process_dead, refresh_forever
 from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
+from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
 from app.event_hub import close_event_hub
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_event_schemas(app)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, conversations, chat, knowledge, finetune, models):
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(openai.router)
     mount_frontend(app)  # keep last: its catch-all GET route must not shadow later routes
+    require_admission(app)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_json_body_kb * 1024)
     app.add_middleware(

@@ -64,6 +64,8 @@ async def get_current_user(
     else:
         claims = decode_token(settings, token, "access")
         user = await session.get(User, claims.user_id) if claims else None
+        if user is not None and claims is not None and claims.version != user.token_version:
+            raise unauthorized("This session has ended (logout or password change); log in again.")
     if user is None:
         raise unauthorized("Invalid or expired credentials.")
     if not user.is_active:

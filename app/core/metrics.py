@@ -25,9 +25,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.kernel.contracts import JobKind
 from app.kernel.models import Document, FinetuneJob
 from app.kernel.models import Message as ChatMessage
-from app.kernel.models.conversation import MESSAGE_STATUSES
-from app.kernel.models.finetune import JOB_STATUSES
-from app.kernel.models.knowledge import DOCUMENT_STATUSES
+from app.kernel.states.document import DocumentStatus
+from app.kernel.states.finetune_job import JobStatus
+from app.kernel.states.message import MessageStatus
 from app.services.resources import queue_depths, worker_reports
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -66,7 +66,7 @@ PROCESS_FDS = Gauge(
     registry=REGISTRY,
     multiprocess_mode="liveall",
 )
-JOB_STATUSES = {JobKind.MESSAGE: MESSAGE_STATUSES, JobKind.DOCUMENT: DOCUMENT_STATUSES, JobKind.FINETUNE: JOB_STATUSES}
+JOB_STATUSES = {JobKind.MESSAGE: MessageStatus, JobKind.DOCUMENT: DocumentStatus, JobKind.FINETUNE: JobStatus}
 
 
 def multiprocess_dir() -> str | None:

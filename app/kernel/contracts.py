@@ -59,6 +59,3 @@ class JobKind(StrEnum):
     FINETUNE = "finetune"
     MERGE = "merge"
     PULL = "pull"
-
-
-FINAL_MESSAGE_STATUSES = frozenset({"done", "cancelled", "failed"})

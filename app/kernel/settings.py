@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     default_model: str = "smollm2-135m-instruct"
     small_model: str = ""
     embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_models: list[str] = Field(default_factory=list)
+    """Further embedding model names users may choose (/v1/embeddings, knowledge bases); EMBEDDING_MODEL always."""
     model_cache_gb: float = 4.0
 
     engine: Literal["auto", "vllm", "transformers"] = "auto"
@@ -54,6 +56,17 @@ class Settings(BaseSettings):
     rate_limit_login_per_window: int = 10
     rate_limit_messages_per_window: int = 20
     rate_limit_uploads_per_window: int = 10
+    rate_limit_requests_per_window: int = 60
+    """/v1/embeddings and knowledge-base searches per user."""
+    rate_limit_login_failures_per_ip_per_window: int = 30
+    """Wrong passwords from one client address, whichever account names it tries."""
+    rate_limit_register_per_window: int = 5
+    """New accounts per client address."""
+    registration: Literal["open", "closed"] = "open"
+    """`closed`: /auth/register answers 403; accounts come from `python -m app.cli users create` only."""
+    forwarded_allow_ips: str = ""
+    """Proxy addresses whose X-Forwarded-For uvicorn trusts (start_all.sh, Dockerfile, compose, k8s pass it as
+    `--forwarded-allow-ips`); empty = none, so a client cannot pick the address its limits are counted under."""
     worker_metrics_port: int | None = None
     metrics_refresh_seconds: float = 15.0
     """How often each API process refreshes the job-state gauges (one grouped count per table) and its process

@@ -34,6 +34,7 @@ from app.kernel.documents import DocumentError, detect_type, safe_filename
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, replay_key
 from app.kernel.models import Document, KnowledgeBase, User
+from app.kernel.registry.embeddings import embedding_model_ids, embedding_model_problem
 from app.kernel.schemas.knowledge import (
     DocumentPublic,
     DocumentUploaded,
@@ -46,6 +47,7 @@ from app.kernel.settings import Settings
 from app.kernel.tasks import DeleteDocument, IndexDocument, Search
 from app.services.ephemeral_jobs import job_events, start_job
 from app.services.job_health import no_worker_message, waiting_status
+from app.services.usage_meter import UsageMeter
 from app.streaming import JobEventStream
 
 MAX_FILES_PER_UPLOAD = 20
@@ -70,12 +72,22 @@ def _name_taken(name: str) -> AppError:
     return AppError(409, "duplicate_name", f"You already have a knowledge base named '{name}'.")
 
 
-async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate, default_model: str) -> KnowledgeBase:
+def embedding_model_for(name: str | None, settings: Settings) -> str:
+    """The configured embedding model `name` names (the default when None); 422 for anything else."""
+    name = name or settings.embedding_model
+    problem = embedding_model_problem(name, settings)
+    if problem:
+        allowed = embedding_model_ids(settings)
+        raise AppError(422, "unknown_model", problem, {"field": "embedding_model", "available": allowed})
+    return name
+
+
+async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate, settings: Settings) -> KnowledgeBase:
     kb = KnowledgeBase(
         owner_id=user.id,
         name=data.name,
         description=data.description,
-        embedding_model=data.embedding_model or default_model,
+        embedding_model=embedding_model_for(data.embedding_model, settings),
     )
     session.add(kb)
     try:
@@ -471,7 +483,13 @@ async def add_documents(
 
 
 async def search(
-    session: AsyncSession, redis: aioredis.Redis, tasks, settings: Settings, kb: KnowledgeBase, body: SearchRequest
+    session: AsyncSession,
+    redis: aioredis.Redis,
+    tasks,
+    settings: Settings,
+    meter: UsageMeter,
+    kb: KnowledgeBase,
+    body: SearchRequest,
 ) -> SearchResponse:
     """A row-less TASK_SEARCH job: the indexing worker owns the index and the embedder."""
     searchable = await session.scalar(
@@ -487,7 +505,7 @@ async def search(
         "k": body.k,
     }
     job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, Search, payload)
-    events = job_events(redis, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)
+    events = job_events(redis, meter, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)
     async for event in events:
         if event["type"] == EventType.ERROR and event["data"].get("code") == "timeout":
             message = f"No indexing worker answered within {SEARCH_TIMEOUT_SECONDS:.0f} s (busy or not running)."

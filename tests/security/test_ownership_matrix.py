@@ -319,3 +319,29 @@ def test_other_user_gets_404(parties, shared_http, method: str, route_path: str)
     assert response.status_code == expected, f"B {method} {path} {kwargs} -> {response.status_code}: {body}"
     if expected == 404:
         assert "A's" not in body, "the 404 leaks the owner's data"
+
+
+def test_v1_neither_serves_nor_names_another_users_adapter(parties, shared_http):
+    """/v1 has no object ids; what it must not hand to B is A's adapter, by use, by listing or in an error."""
+    import os
+    from pathlib import Path
+
+    owner, bob = parties
+    adapters = Path(os.environ["MODEL_STORE_DIR"]) / "adapters"
+    secret = adapters / "alices-secret-adapter"
+    secret.mkdir(parents=True, exist_ok=True)
+    (secret / "adapter_config.json").write_text("{}")
+    (secret / "localmind_adapter.json").write_text(
+        json.dumps({"base_model_id": TINY_MODEL, "owner_id": owner.user["id"]})
+    )
+    model = f"{TINY_MODEL}+alices-secret-adapter"
+    listed = lambda headers: [m["id"] for m in _ok(shared_http.get("/v1/models", headers=headers))["data"]]  # noqa: E731
+    assert model in listed(owner.headers)
+    assert model not in listed(bob)
+    for candidate in (model, f"{TINY_MODEL}+no-such-adapter", f"{TINY_MODEL}+../../etc"):
+        body = {"model": candidate, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}
+        response = shared_http.post("/v1/chat/completions", json=body, headers=bob)
+        assert response.status_code == 422, f"{candidate}: {response.status_code} {response.text}"
+        text = response.text
+        assert "alices-secret" not in text.replace(candidate, ""), f"{candidate}: names A's adapter: {text}"
+        assert str(adapters) not in text and "/etc" not in text.replace(candidate, ""), text

@@ -7,10 +7,12 @@ from app.kernel.contracts import EventType
 from app.kernel.events import EventPublisher
 from app.kernel.registry.registry import get_registry
 from app.kernel.settings import get_settings
+from app.kernel.usage import record_usage
 from worker.agent import AgentContext, run_agent
 from worker.chat.grounding import CITE_INSTRUCTION, ground, search_results, with_system_note
 from worker.engine.engine import get_engine
 from worker.engine.generation import GenerationParams
+from worker.runtime import db_sessions
 
 TOOL_CALL_PARAMS = GenerationParams(temperature=0, max_new_tokens=256)
 MAX_CONTEXT_TOKENS = 1200
@@ -42,8 +44,13 @@ def _context_budget(model_id: str, messages: list[dict[str, str]], params: Gener
     return min(MAX_CONTEXT_TOKENS, spec.context_length - answer - used - CHAT_TEMPLATE_OVERHEAD)
 
 
-def _complete(model_id: str, messages: list[dict[str, str]]) -> str:
-    return get_engine().complete(model_id, messages, TOOL_CALL_PARAMS).text
+def _complete(owner_id: int, model_id: str, messages: list[dict[str, str]]) -> str:
+    """One model call of the agent (planner, small-model tool); its tokens count against the owner's quota."""
+    completion = get_engine().complete(model_id, messages, TOOL_CALL_PARAMS)
+    with db_sessions()() as session:
+        record_usage(session, owner_id, completion.prompt_tokens, completion.completion_tokens)
+        session.commit()
+    return completion.text
 
 
 def _embed(texts: list[str]):
@@ -79,8 +86,8 @@ def _with_agent(events: EventPublisher, request: AugmentRequest, messages: list[
 
     settings = get_settings()
     context = AgentContext(
-        complete=partial(_complete, request.model_id),
-        small_complete=partial(_complete, settings.small_model or request.model_id),
+        complete=partial(_complete, request.owner_id, request.model_id),
+        small_complete=partial(_complete, request.owner_id, settings.small_model or request.model_id),
         knowledge_search=(
             partial(search_results, request.owner_id, request.knowledge_base_ids)
             if request.knowledge_base_ids

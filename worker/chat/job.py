@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from loguru import logger
-from sqlalchemy import update
 
 from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
 from app.kernel.events import EventPublisher
@@ -14,6 +13,8 @@ from app.kernel.keys import pending_queue_key
 from app.kernel.models import Conversation, Message
 from app.kernel.registry.errors import EngineError
 from app.kernel.schemas.conversation import MessagePublic
+from app.kernel.states import message as message_state
+from app.kernel.states.message import MessageStatus
 from app.kernel.usage import record_usage
 from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
@@ -61,13 +62,15 @@ def claim(message_id: int) -> bool:
     """pending → streaming exactly once; a redelivered or expired job finds nothing to claim."""
     with db_sessions()() as session:
         result = session.execute(
-            update(Message).where(Message.id == message_id, Message.status == "pending").values(status="streaming")
+            message_state.move(message_id, MessageStatus.STREAMING, sources=[MessageStatus.PENDING])
         )
         session.commit()
         return result.rowcount == 1
 
 
-def finish(message_id: int, state: AnswerState, status: str, completion=None, error: str | None = None) -> dict:
+def finish(
+    message_id: int, state: AnswerState, status: MessageStatus, completion=None, error: str | None = None
+) -> dict:
     """Persist the final answer (whatever text exists) and return it as the public message dict."""
     now = time.perf_counter()
     values: dict[str, Any] = {
@@ -136,7 +139,11 @@ def run_chat_job(message_id: int) -> str:
         except Exception as exc:  # noqa: BLE001 - the worker must survive and record why
             logger.opt(exception=exc).error("generation for message {} failed", message_id)
             return _fail(events, message_id, state, "generation_failed", f"Generation failed: {exc}")
-        status = "cancelled" if completion is None or completion.finish_reason == "cancelled" else "done"
+        status = (
+            MessageStatus.CANCELLED
+            if completion is None or completion.finish_reason == "cancelled"
+            else MessageStatus.DONE
+        )
         final = finish(message_id, state, status, completion)
         extra = {"finish_reason": completion.finish_reason if completion else "cancelled"}
         if completion is not None and completion.truncated_history:
@@ -146,6 +153,6 @@ def run_chat_job(message_id: int) -> str:
 
 
 def _fail(events: EventPublisher, message_id: int, state: AnswerState, code: str, message: str) -> str:
-    finish(message_id, state, "failed", error=message)
+    finish(message_id, state, MessageStatus.FAILED, error=message)
     events.publish(EventType.ERROR, {"code": code, "message": message})
     return "failed"

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from loguru import logger
-from sqlalchemy import update
 
 from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
 from app.kernel.events import EventPublisher
@@ -19,6 +18,8 @@ from app.kernel.models import Dataset, FinetuneJob
 from app.kernel.registry.errors import EngineError
 from app.kernel.schemas.finetune import FinetuneJobDetail
 from app.kernel.settings import get_settings
+from app.kernel.states import finetune_job as job_state
+from app.kernel.states.finetune_job import JobStatus
 from app.kernel.training.config import TrainConfig
 from app.kernel.training.errors import ConfigError, TrainingError
 from app.kernel.training.naming import adapter_name, dataset_path
@@ -64,9 +65,7 @@ def claim(job_id: int) -> JobPlan | None:
     """queued → running exactly once; a cancelled or redelivered job finds nothing to claim."""
     with db_sessions()() as session:
         result = session.execute(
-            update(FinetuneJob)
-            .where(FinetuneJob.id == job_id, FinetuneJob.status == "queued")
-            .values(status="running", started_at=datetime.now(UTC))
+            job_state.move(job_id, JobStatus.RUNNING, sources=[JobStatus.QUEUED], started_at=datetime.now(UTC))
         )
         session.commit()
         if result.rowcount != 1:
@@ -77,7 +76,7 @@ def claim(job_id: int) -> JobPlan | None:
         return JobPlan(job.id, job.owner_id, job.base_model, dict(job.config), path)
 
 
-def finish(job_id: int, status: str, recorder: ProgressRecorder, **values: Any) -> dict:
+def finish(job_id: int, status: JobStatus, recorder: ProgressRecorder, **values: Any) -> dict:
     """Persist the outcome with the full loss history; returns the job as its public detail dict."""
     recorder.close()  # every progress event goes out before the final one
     with db_sessions()() as session:
@@ -141,13 +140,13 @@ def run_finetune_job(job_id: int) -> str:
         finally:
             recorder.close()
             gc.collect()
-        status = "succeeded" if result.status == COMPLETED else "cancelled"
+        status = JobStatus.SUCCEEDED if result.status == COMPLETED else JobStatus.CANCELLED
         final = finish(job_id, status, recorder, metrics=result.metrics, adapter_name=name)
         events.publish(EventType.DONE, {"job": final})
         return status
 
 
 def _fail(events: EventPublisher, job_id: int, recorder: ProgressRecorder, code: str, message: str) -> str:
-    final = finish(job_id, "failed", recorder, error=message)
+    final = finish(job_id, JobStatus.FAILED, recorder, error=message)
     events.publish(EventType.ERROR, {"code": code, "message": message, "job": final})
     return "failed"

@@ -1,12 +1,21 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.kernel.models.base import Base, TimestampMixin, UtcDateTime
+from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, status_check
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+class JobStatus(StrEnum):
+    """A fine-tune job's status; transitions live in app/kernel/states/finetune_job.py."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class Dataset(TimestampMixin, Base):
@@ -25,6 +34,7 @@ class Dataset(TimestampMixin, Base):
 
 class FinetuneJob(TimestampMixin, Base):
     __tablename__ = "finetune_jobs"
+    __table_args__ = (CheckConstraint(status_check(JobStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -34,7 +44,7 @@ class FinetuneJob(TimestampMixin, Base):
     base_model: Mapped[str] = mapped_column(String(200))
     method: Mapped[str] = mapped_column(String(16))
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     loss_history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
