@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
-from app.api.routes import auth, chat, conversations, finetune, knowledge, models, openai, system, users
+from app.api.routes import auth, chat, conversations, feedback, finetune, knowledge, models, openai, system, users
 from app.core.access_log import AccessLogMiddleware
 from app.core.admission import require_admission
 from app.core.db import create_api_engine, make_async_sessionmaker
@@ -21,7 +21,8 @@ from app.core.migrations import pending_revisions, upgrade_head
 from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
-from app.event_hub import close_event_hub
+from app.events.hub import close_event_hub
+from app.kernel.private_files import keep_files_private
 from app.kernel.schemas.common import ERROR_RESPONSES
 from app.kernel.settings import Settings, get_settings
 from app.route_warmup import prepare_routes
@@ -85,6 +86,7 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    keep_files_private(settings)
     app = FastAPI(
         title="LocalMind",
         version="0.1.0",
@@ -97,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_event_schemas(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, conversations, chat, knowledge, finetune, models):
+    for module in (auth, users, conversations, chat, knowledge, finetune, models, feedback):
         api.include_router(module.router)
     api.include_router(system.api_router)
     app.include_router(api)

@@ -12,6 +12,7 @@ from loguru import logger
 from app.kernel.contracts import QUEUES, TASK_QUEUES
 from app.kernel.keys import broker_transport_options
 from app.kernel.logs import configure_process_logging
+from app.kernel.private_files import keep_files_private
 from app.kernel.settings import get_settings
 from app.kernel.tasks import TaskPayload
 from worker.ops.liveness import QueueBeatStep
@@ -26,6 +27,7 @@ TASK_MODULES = [
 
 
 def create_celery(broker_url: str | None = None) -> Celery:
+    keep_files_private(get_settings())  # indexes, adapters, the SQLite database: 0600 files, 0700 directories
     app = Celery(
         "localmind",
         broker=broker_url or get_settings().redis_url,

@@ -11,11 +11,12 @@ point cannot forget the rate limit and the quota check: it fails at startup (and
 | upload | user | RATE_LIMIT_UPLOADS_PER_WINDOW | - |
 | job | user | RATE_LIMIT_UPLOADS_PER_WINDOW (worker time) | - |
 | login | account and client IP | RATE_LIMIT_LOGIN_PER_WINDOW, RATE_LIMIT_LOGIN_FAILURES_PER_IP_PER_WINDOW | - |
+| password | account (the login budget) | RATE_LIMIT_LOGIN_PER_WINDOW: the current password is checked | - |
 | register | client IP | RATE_LIMIT_REGISTER_PER_WINDOW; REGISTRATION=closed refuses | - |
 | free | - | - | - |
 
 Tokens used are recorded where they are known: by the generation worker for chat answers and the agent's model
-calls, and by `app/services/ephemeral_jobs.py` for every row-less job (/v1 chat and embeddings).
+calls, and by `app/events/ephemeral.py` for every row-less job (/v1 chat and embeddings).
 """
 
 from collections.abc import Callable, Iterator
@@ -39,6 +40,7 @@ class Kind(StrEnum):
     UPLOAD = "upload"
     JOB = "job"
     LOGIN = "login"
+    PASSWORD = "password"
     REGISTER = "register"
     FREE = "free"
 
@@ -57,6 +59,12 @@ def _user_admission(kind: Kind) -> Callable[..., Any]:
     return admit_user
 
 
+async def _admit_password(request: Request, user: CurrentUser) -> None:
+    """A password change verifies the current password: it spends the account's login budget, so a stolen
+    session cannot guess the password faster than the login form allows."""
+    await hit(request, "login", f"account:{user.id}")
+
+
 async def _admit_free() -> None:
     """Bounded work (CRUD on the caller's own rows): no limit beyond authentication."""
 
@@ -64,6 +72,7 @@ async def _admit_free() -> None:
 _CALLS: dict[Kind, Callable[..., Any]] = {
     **{kind: _user_admission(kind) for kind in _BUCKET},
     Kind.LOGIN: limit_login,
+    Kind.PASSWORD: _admit_password,
     Kind.REGISTER: limit_registration,
     Kind.FREE: _admit_free,
 }

@@ -93,7 +93,7 @@ def client_ip(request: Request) -> str:
 
 
 async def _account_subject(session: SessionDep, login: str) -> str:
-    """One bucket per account whichever name is typed; an unknown name gets a bucket of its own."""
+    """One bucket per account whichever name is typed (password changes share it); unknown names get their own."""
     name = login.strip().lower()
     user_id = await session.scalar(
         select(User.id).where(or_(func.lower(User.username) == name, func.lower(User.email) == name))

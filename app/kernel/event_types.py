@@ -2,7 +2,7 @@
 
 Workers and the API validate every event's data against its model when they publish it
 (app/kernel/events.py), so a field renamed on one side fails where it is written, not in a browser.
-The union is published in OpenAPI as `JobEvent` (app/streaming.py).
+The union is published in OpenAPI as `JobEvent` (app/events/relay.py).
 """
 
 from typing import Annotated, Any, Literal

@@ -72,6 +72,7 @@ def configure_process_logging(process: str, level: str = "INFO", fmt: str = "tex
             sys.stderr,
             level=level,
             format="<green>{time:HH:mm:ss.SSS}</green> {level: <7} [{extra[request_id]}] {name}: {message}",
+            diagnose=False,  # no variable values in tracebacks: they can hold credentials (RELIABILITY.md)
         )
     logger.configure(extra={"request_id": "-"})
     logging.basicConfig(handlers=[InterceptHandler()], level=level, force=True)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream
 from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, pending_queue_key
@@ -21,7 +22,6 @@ from app.kernel.states import message as message_state
 from app.kernel.states.message import MessageStatus
 from app.kernel.tasks import GenerateAnswer
 from app.services.models_catalog import ensure_known_model
-from app.streaming import JobEventStream
 
 DEFAULT_TITLE = "New conversation"
 

@@ -13,13 +13,14 @@ import redis.asyncio as aioredis
 from fastapi import Request
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream, just, relay
 from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, pending_queue_key
@@ -40,7 +41,6 @@ from app.kernel.training.naming import dataset_path, datasets_dir
 from app.kernel.training.tokens import ChatTokenizer
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.model_entries import lookup_fresh
-from app.streaming import JobEventStream, just, relay
 
 FORM_OVERHEAD_BYTES = 64 * 1024
 COPY_CHUNK_BYTES = 1024 * 1024
@@ -213,11 +213,8 @@ async def list_datasets(session: AsyncSession, user: User) -> list[Dataset]:
 
 
 async def delete_dataset(session: AsyncSession, settings: Settings, dataset: Dataset) -> None:
-    active = await session.scalar(
-        select(FinetuneJob.id)
-        .where(FinetuneJob.dataset_id == dataset.id, FinetuneJob.status.in_(job_state.ACTIVE))
-        .limit(1)
-    )
+    uses = or_(FinetuneJob.dataset_id == dataset.id, FinetuneJob.eval_dataset_id == dataset.id)
+    active = await session.scalar(select(FinetuneJob.id).where(uses, FinetuneJob.status.in_(job_state.ACTIVE)).limit(1))
     if active is not None:
         raise AppError(409, "dataset_in_use", f"Fine-tuning job {active} is using this dataset; cancel it first.")
     await anyio.Path(dataset_path(settings, dataset.stored_name)).unlink(missing_ok=True)
@@ -229,7 +226,8 @@ async def delete_dataset(session: AsyncSession, settings: Settings, dataset: Dat
 
 
 def _train_config(body: FinetuneJobCreate, spec: ModelSpec, dataset: Dataset) -> TrainConfig:
-    values = body.model_dump(exclude={"base_model", "dataset_id"}) | {"eval_fraction": dataset.eval_fraction}
+    values = body.model_dump(exclude={"base_model", "dataset_id", "eval_dataset_id"})
+    values |= {"eval_fraction": dataset.eval_fraction}
     try:
         config = TrainConfig.from_dict(values).validate(max_context=spec.context_length)
     except ConfigError as exc:
@@ -249,9 +247,16 @@ async def create_job(
     spec = await trainable_spec(session, body.base_model)
     dataset = await get_owned_dataset(session, user, body.dataset_id)
     config = _train_config(body, spec, dataset)
+    if config.method == "dpo" and dataset.format != "preference":
+        message = f"dpo trains on preference pairs (prompt, chosen, rejected); this dataset is {dataset.format}"
+        raise field_error("method", message)
+    if config.method != "dpo" and dataset.format == "preference":
+        raise field_error("method", "the dataset holds preference pairs (prompt, chosen, rejected); use method dpo")
+    eval_dataset = await get_owned_dataset(session, user, body.eval_dataset_id) if body.eval_dataset_id else None
     job = FinetuneJob(
         owner_id=user.id,
         dataset_id=dataset.id,
+        eval_dataset_id=eval_dataset.id if eval_dataset else None,
         base_model=spec.id,
         method=config.method,
         config=config.to_dict(),

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from app.core.errors import AppError
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream, just, relay
 from app.kernel.contracts import EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import lease_key, payload_key, replay_key
@@ -35,7 +36,6 @@ from app.kernel.training.naming import (
     merged_model_dir,
     served_model_id,
 )
-from app.streaming import JobEventStream, just, relay
 
 IN_PROGRESS = ("queued", "running")  # states of the merge record in Redis
 

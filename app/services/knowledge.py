@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from kombu.exceptions import OperationalError
 from loguru import logger
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from redis.exceptions import RedisError
 from sqlalchemy import and_, delete, exists, func, or_, select, update
@@ -25,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
+from app.events.ephemeral import job_events, start_job
+from app.events.relay import JobEventStream
 from app.kernel.contracts import (
     QUEUE_INDEXING,
     EventType,
@@ -45,10 +48,8 @@ from app.kernel.schemas.knowledge import (
 )
 from app.kernel.settings import Settings
 from app.kernel.tasks import DeleteDocument, IndexDocument, Search
-from app.services.ephemeral_jobs import job_events, start_job
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.usage_meter import UsageMeter
-from app.streaming import JobEventStream
 
 MAX_FILES_PER_UPLOAD = 20
 ACTIVE_STATUSES = ("parsing", "embedding")
@@ -409,7 +410,15 @@ async def receive_files(request: Request, settings: Settings) -> list[ReceivedFi
             received += len(chunk)
             if received > max_bytes:
                 raise _too_large(settings.max_upload_mb)
-            await anyio.to_thread.run_sync(parser.write, chunk)
+            try:
+                await anyio.to_thread.run_sync(parser.write, chunk)
+            except MultipartParseError as exc:  # garbage, a header over 8 KiB (a 5,000-char name), a bad header
+                raise AppError(
+                    400,
+                    "malformed_upload",
+                    f"The multipart body is malformed ({exc}); send files as multipart/form-data in the field "
+                    "'files', with file names of at most 255 characters.",
+                ) from exc
         if not writer.ended:
             raise AppError(400, "malformed_upload", "The multipart body is incomplete or malformed.")
         if not writer.files:

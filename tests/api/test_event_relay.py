@@ -5,10 +5,10 @@ import asyncio
 import json
 
 from app.core.redis import create_redis
-from app.event_hub import close_event_hub
+from app.events.hub import close_event_hub
+from app.events.relay import JobEventStream, encode_sse, parse_event
 from app.kernel.contracts import EventType
 from app.kernel.events import _encode, publish_async
-from app.streaming import JobEventStream, encode_sse, parse_event
 
 
 def _published(event_type: str, data: dict, seq: int = 7) -> str:

@@ -3,7 +3,6 @@ password rule, equal login timing, and sessions that end on logout, password cha
 
 In-process app (ASGI) on SQLite and the test Redis, plus one real uvicorn for the X-Forwarded-For case."""
 
-import statistics
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ def tight_settings(sqlite_url, redis_url, redis_client, model_store):
         model_store,
         rate_limit_window_seconds=30,
         rate_limit_login_per_window=3,
-        rate_limit_login_failures_per_ip_per_window=4,
+        rate_limit_login_failures_per_ip_per_window=2,
         rate_limit_register_per_window=0,
     )
 
@@ -62,11 +61,20 @@ async def test_username_and_email_share_one_login_budget(api):
 
 async def test_wrong_passwords_across_many_names_are_capped_per_address(api):
     await register(api, "victim")
-    names = ["alice", "bob", "carol", "dave", "erin", "frank"]
+    names = ["alice", "bob", "carol"]
     codes = [(await api.post("/api/v1/auth/login", data=_form(n, "Wrong-guess-1"))).status_code for n in names]
-    assert codes[:4] == [401] * 4 and set(codes[4:]) == {429}, codes
+    assert codes == [401, 401, 429], codes
     blocked = await api.post("/api/v1/auth/login", data=_form("victim"))
     assert blocked.status_code == 429 and "from this address" in blocked.json()["error"]["message"]
+
+
+async def test_password_change_spends_the_login_budget(api):
+    """With a stolen session, guessing the current password is as slow as guessing at the login form."""
+    await register(api, "guarded")
+    headers = {"Authorization": f"Bearer {(await login(api, 'guarded'))['access_token']}"}
+    guess = {"current_password": "Wrong-guess-1", "new_password": "a-new-Secret-77"}
+    codes = [(await api.post("/api/v1/users/me/password", json=guess, headers=headers)).status_code for _ in range(3)]
+    assert codes == [400, 400, 429], "login (1) + 2 guesses spend the budget of 3"
 
 
 def test_x_forwarded_for_is_not_trusted_by_default(tight_settings):
@@ -83,9 +91,9 @@ def test_x_forwarded_for_is_not_trusted_by_default(tight_settings):
                     data=_form(f"nobody{i}", "Wrong-guess-1"),
                     headers={"X-Forwarded-For": f"203.0.113.{i}"},
                 ).status_code
-                for i in range(6)
+                for i in range(3)
             ]
-    assert set(codes[4:]) == {429}, f"rotating X-Forwarded-For bought more guesses: {codes}"
+    assert codes == [401, 401, 429], f"rotating X-Forwarded-For bought more guesses: {codes}"
 
 
 def test_deployments_take_proxy_trust_from_the_setting():
@@ -95,26 +103,33 @@ def test_deployments_take_proxy_trust_from_the_setting():
         assert "FORWARDED_ALLOW_IPS" in text, f"{path} does not pass FORWARDED_ALLOW_IPS to uvicorn"
 
 
-async def test_unknown_accounts_take_as_long_as_known_ones(tight_settings):
-    """A dummy hash is verified for unknown names (they answered in 3-16 ms against 150-400 ms)."""
+async def test_unknown_accounts_take_as_long_as_known_ones(tight_settings, monkeypatch):
+    """Unknown names verify a dummy argon2 hash (they answered in 3-16 ms against 150-400 ms): the hash count is
+    exact; the timing check is loose, as this host is shared (a login took 0.2-3 s under load)."""
+    from app.services import accounts
+
+    verified: list[str] = []
+    real_verify = accounts.verify_password
+
+    def counting_verify(password: str, password_hash: str) -> bool:
+        verified.append(password_hash)
+        return real_verify(password, password_hash)
+
+    monkeypatch.setattr(accounts, "verify_password", counting_verify)
     object.__setattr__(tight_settings, "rate_limit_login_failures_per_ip_per_window", 0)
     async for api in _client(tight_settings):
-        await _compare_timings(api)
+        await register(api, "timed")
+        known = await _login_seconds(api, "timed")
+        unknown = await _login_seconds(api, "ghost-one")
+    assert len(verified) == 2 and verified[1].startswith("$argon2"), "the unknown name verified no hash"
+    assert unknown > 0.1 * known, f"unknown {unknown * 1000:.0f} ms vs known {known * 1000:.0f} ms"
 
 
-async def _compare_timings(api: httpx.AsyncClient) -> None:
-    await register(api, "timed")
-
-    async def took(name: str) -> float:
-        started = time.perf_counter()
-        response = await api.post("/api/v1/auth/login", data=_form(name, "Wrong-guess-1"))
-        assert response.status_code == 401
-        return time.perf_counter() - started
-
-    await took("warmup-unknown")  # the dummy hash is made once per process
-    known = statistics.median([await took("timed"), await took("timed@example.com")])
-    unknown = statistics.median([await took("ghost-one"), await took("ghost-two")])
-    assert unknown > 0.5 * known, f"unknown {unknown * 1000:.0f} ms vs known {known * 1000:.0f} ms"
+async def _login_seconds(api: httpx.AsyncClient, name: str) -> float:
+    started = time.perf_counter()
+    response = await api.post("/api/v1/auth/login", data=_form(name, "Wrong-guess-1"))
+    assert response.status_code == 401
+    return time.perf_counter() - started
 
 
 # -- registration and the password rule -------------------------------------------------------------------------
@@ -155,7 +170,13 @@ def _bearer(tokens: dict) -> dict:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
-async def test_logout_and_password_change_end_access_tokens(api):
+async def test_logout_and_password_change_end_access_tokens(tight_settings):
+    object.__setattr__(tight_settings, "rate_limit_login_per_window", 10)  # 3 logins and a password change
+    async for api in _client(tight_settings):
+        await _logout_and_password_change(api)
+
+
+async def _logout_and_password_change(api: httpx.AsyncClient) -> None:
     await register(api, "leaver")
     tokens = await login(api, "leaver")
     other_device = await login(api, "leaver")

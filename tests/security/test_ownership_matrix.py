@@ -176,6 +176,22 @@ class Owner:
 
         return self.get("_job", make)
 
+    def feedback_dataset(self) -> int:
+        """A's rating of A's answer, curated into a dataset of A's."""
+
+        def make(o: "Owner") -> int:
+            o.question()
+            o.wait_for_answer()
+            body = {"rating": "down", "corrected_answer": "A's correction"}
+            _ok(o.http.put(f"/api/v1/messages/{o.answer_id}/feedback", json=body, headers=o.headers))
+            return _ok(o.http.post("/api/v1/feedback/datasets", json={"name": "A's set"}, headers=o.headers))["id"]
+
+        return self.get("_feedback_dataset", make)
+
+    def feedback_sample(self) -> int:
+        detail = _ok(self.http.get(f"/api/v1/feedback/datasets/{self.feedback_dataset()}", headers=self.headers))
+        return detail["samples"][0]["id"]
+
     def api_key(self) -> int:
         return self.get("_key", lambda o: _ok(o.http.post(
             "/api/v1/users/me/api-keys", json={"name": "A's key"}, headers=o.headers))["id"])  # fmt: skip
@@ -193,6 +209,8 @@ class Owner:
             "documents": sorted((d["id"], d["filename"]) for d in documents),
             "dataset": _ok(http.get(f"/api/v1/finetune/datasets/{self.dataset()}", headers=h)),
             "job": {k: job.get(k) for k in ("id", "base_model", "dataset_id", "method", "config")},
+            "feedback": _ok(http.get(f"/api/v1/messages/{self.answer_id}/feedback", headers=h)),
+            "feedback_dataset": _ok(http.get(f"/api/v1/feedback/datasets/{self.feedback_dataset()}", headers=h)),
             "api_keys": sorted(k["id"] for k in _ok(http.get("/api/v1/users/me/api-keys", headers=h))),
             "me": _ok(http.get("/api/v1/users/me", headers=h)),
         }
@@ -207,6 +225,8 @@ FACTORIES: dict[str, Callable[[Owner], object]] = {
     "dataset_id": Owner.dataset,
     "job_id": Owner.finetune_job,  # also names model-pull jobs, whose routes are admin-only (403 first)
     "key_id": Owner.api_key,
+    "feedback_dataset_id": Owner.feedback_dataset,
+    "sample_id": Owner.feedback_sample,
     "user_id": lambda o: o.user["id"],
     "model_id": lambda _o: TINY_MODEL,  # admin-only routes
 }

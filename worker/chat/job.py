@@ -3,6 +3,7 @@
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from loguru import logger
@@ -16,9 +17,10 @@ from app.kernel.schemas.conversation import MessagePublic
 from app.kernel.states import message as message_state
 from app.kernel.states.message import MessageStatus
 from app.kernel.usage import record_usage
+from worker.agent.answer import sources_footer
 from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
-from worker.chat.relay import error_code, stream_tokens
+from worker.chat.token_events import error_code, stream_tokens
 from worker.engine.generation import Completion, GenerationParams
 from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
@@ -118,7 +120,29 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
         )
     augmented = augment(events, request, messages)
     state.citations, state.trace = augmented.citations, augmented.trace
-    return stream_tokens(events, model_id, augmented.messages, params, state.add)
+    emit = partial(_emit, events, state)
+    if augmented.preface:
+        emit(augmented.preface + ("\n\n" if augmented.generate else ""))
+    if not augmented.generate:
+        return composed_completion(model_id, state)
+    completion = stream_tokens(events, model_id, augmented.messages, params, state.add)
+    question = messages[-1]["content"] if messages else ""
+    footer = sources_footer(completion.text, state.citations, question) if completion and state.trace else ""
+    if footer:  # agent answers only: the plain knowledge-base path is unchanged
+        emit(footer)
+    return completion
+
+
+def _emit(events: EventPublisher, state: AnswerState, text: str) -> None:
+    """Answer text that is not generated (verbatim tool results, a sources line), sent like a token."""
+    state.add(text)
+    events.publish(EventType.TOKEN, {"text": text})
+
+
+def composed_completion(model_id: str, state: AnswerState) -> Completion:
+    """The completion of an answer composed entirely from exact tool results: no model call, no tokens."""
+    elapsed_ms = ((state.first_token_at or state.started) - state.started) * 1000
+    return Completion(model_id, state.content, "stop", 0, 0, elapsed_ms, 0.0)
 
 
 def run_chat_job(message_id: int) -> str:

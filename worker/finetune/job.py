@@ -26,6 +26,8 @@ from app.kernel.training.naming import adapter_name, dataset_path
 from worker.engine.store import pull_model
 from worker.finetune.progress import ProgressRecorder
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
+from worker.training.dpo import train_dpo
+from worker.training.evaluation import evaluate_adapter
 from worker.training.metadata import read_adapter_metadata, write_adapter_metadata
 from worker.training.trainer import COMPLETED, TrainResult, train
 
@@ -59,6 +61,7 @@ class JobPlan:
     base_model: str
     config: dict[str, Any]
     dataset: Path
+    eval_dataset: Path | None = None
 
 
 def claim(job_id: int) -> JobPlan | None:
@@ -73,7 +76,9 @@ def claim(job_id: int) -> JobPlan | None:
         job = session.get(FinetuneJob, job_id)
         dataset = session.get(Dataset, job.dataset_id)
         path = dataset_path(get_settings(), dataset.stored_name)
-        return JobPlan(job.id, job.owner_id, job.base_model, dict(job.config), path)
+        evaluation = session.get(Dataset, job.eval_dataset_id) if job.eval_dataset_id else None
+        eval_path = dataset_path(get_settings(), evaluation.stored_name) if evaluation else None
+        return JobPlan(job.id, job.owner_id, job.base_model, dict(job.config), path, eval_path)
 
 
 def finish(job_id: int, status: JobStatus, recorder: ProgressRecorder, **values: Any) -> dict:
@@ -105,15 +110,29 @@ def _train_adapter(plan: JobPlan, events: EventPublisher, recorder: ProgressReco
     try:
         config = TrainConfig.from_dict(plan.config)
         cancelled = ThrottledCheck(events.cancelled)
-        result = train(config, base_dir, plan.dataset, staging, recorder, cancelled, plan.base_model)
+        trainer = train_dpo if config.method == "dpo" else train
+        result = trainer(config, base_dir, plan.dataset, staging, recorder, cancelled, plan.base_model)
         # `base_model_id` is the key app/services/models_catalog.py lists adapters by.
         extra = {"base_model_id": plan.base_model, "job_id": plan.job_id, "owner_id": plan.owner_id}
+        if plan.eval_dataset is not None and result.status == COMPLETED:
+            events.publish(EventType.STATUS, {"state": "evaluating"})
+            result.metrics["evaluation"] = _evaluate(base_dir, staging, plan.eval_dataset, config.method)
+            extra["metrics"] = result.metrics
         write_adapter_metadata(staging, read_adapter_metadata(staging) | extra)
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result, name
+
+
+def _evaluate(base_dir: Path, adapter_dir: Path, dataset: Path, method: str) -> dict[str, Any]:
+    """Base vs adapter on the job's evaluation set; a failure is recorded, the trained adapter is kept."""
+    try:
+        return evaluate_adapter(base_dir, adapter_dir, dataset, method)
+    except Exception as exc:  # noqa: BLE001 - the adapter is good; say why it could not be scored
+        logger.opt(exception=exc).warning("evaluation of {} failed", adapter_dir.name)
+        return {"error": f"evaluation failed: {type(exc).__name__}: {exc}"}
 
 
 def run_finetune_job(job_id: int) -> str:

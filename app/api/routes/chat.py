@@ -2,12 +2,12 @@ from fastapi import APIRouter, Request, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
+from app.events.answers import answer_events, is_final, stored_final_event
+from app.events.relay import SSE_DOC, JobEventStream, just, sse_response
 from app.kernel.models import Message
 from app.kernel.schemas.chat import MessageCreate, RegenerateRequest
 from app.kernel.schemas.conversation import MessagePublic
 from app.services import chat, conversations
-from app.services.answer_stream import answer_events, is_final, stored_final_event
-from app.streaming import SSE_DOC, JobEventStream, just, sse_response
 
 router = APIRouter(tags=["chat"])
 

@@ -2,6 +2,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
+from app.events.relay import SSE_DOC, sse_response
 from app.kernel.schemas.finetune import (
     DatasetPublic,
     FinetuneJobCreate,
@@ -10,7 +11,6 @@ from app.kernel.schemas.finetune import (
     FinetuneMergePublic,
 )
 from app.services import finetune, finetune_merge
-from app.streaming import SSE_DOC, sse_response
 
 router = APIRouter(prefix="/finetune", tags=["finetune"])
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
+from app.events.relay import SSE_DOC, JobEventStream, just, sse_response
 from app.kernel.contracts import JobKind
 from app.kernel.schemas.knowledge import (
     DocumentPublic,
@@ -16,7 +17,6 @@ from app.kernel.schemas.knowledge import (
 )
 from app.services import knowledge
 from app.services.usage_meter import UsageMeter
-from app.streaming import SSE_DOC, JobEventStream, just, sse_response
 
 router = APIRouter(tags=["knowledge"])
 

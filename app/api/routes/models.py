@@ -9,11 +9,11 @@ from pydantic import BaseModel
 from app.api.deps import AdminUser, CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
 from app.core.errors import not_found
+from app.events.relay import SSE_DOC, JobEventStream, sse_response
 from app.kernel.contracts import JobKind
 from app.services import model_admin
 from app.services.model_entries import sync_entries
 from app.services.resources import worker_reports
-from app.streaming import SSE_DOC, JobEventStream, sse_response
 
 router = APIRouter(prefix="/models", tags=["models"])
 

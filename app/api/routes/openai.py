@@ -12,14 +12,14 @@ from sse_starlette.sse import EventSourceResponse
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
 from app.core.errors import AppError
+from app.events.ephemeral import job_events, start_job
+from app.events.relay import SSE_HEADERS
 from app.kernel.contracts import JobKind
 from app.kernel.schemas.openai import ChatCompletionRequest, EmbeddingRequest
 from app.kernel.tasks import Completion, Embed
-from app.services.ephemeral_jobs import job_events, start_job
 from app.services.knowledge import embedding_model_for
 from app.services.models_catalog import ensure_known_model, servable_model_ids
 from app.services.usage_meter import UsageMeter
-from app.streaming import SSE_HEADERS
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 

@@ -30,7 +30,7 @@ async def update_me(data: UserUpdateMe, user: CurrentUser, session: SessionDep):
     return await accounts.update_profile(session, user, changed_fields(data, frozenset({"display_name"})))
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.PASSWORD)])
 async def change_password(data: PasswordChange, user: CurrentUser, session: SessionDep):
     """Change the password; every refresh token of the account is revoked."""
     await accounts.change_password(session, user, data.current_password, data.new_password)

@@ -41,6 +41,8 @@ class FinetuneJob(TimestampMixin, Base):
     # SET NULL, not CASCADE: deleting a dataset keeps the history and metrics of the jobs trained on it
     # (their adapters stay in use); the API refuses the deletion while a job using it is queued or running.
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"), index=True)
+    # A dataset the worker scores the base model and the adapter on after training (exact / contains match).
+    eval_dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"))
     base_model: Mapped[str] = mapped_column(String(200))
     method: Mapped[str] = mapped_column(String(16))
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -53,7 +55,7 @@ class FinetuneJob(TimestampMixin, Base):
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    dataset: Mapped[Dataset | None] = relationship(lazy="joined")
+    dataset: Mapped[Dataset | None] = relationship(lazy="joined", foreign_keys=[dataset_id])
 
     @property
     def dataset_name(self) -> str | None:

@@ -12,12 +12,12 @@ from redis.exceptions import RedisError
 
 from app.core.errors import AppError
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream
 from app.kernel.contracts import EventType
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, payload_key
 from app.kernel.tasks import RowlessJob
 from app.services.usage_meter import UsageMeter
-from app.streaming import JobEventStream
 
 
 async def start_job(

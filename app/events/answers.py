@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 
+from app.events.relay import JobEventStream
 from app.kernel.contracts import TERMINAL_EVENTS, JobKind
 from app.kernel.keys import listeners_key
 from app.kernel.models import Message
@@ -17,7 +18,6 @@ from app.kernel.states import message as message_state
 from app.kernel.states.message import MessageStatus
 from app.services.chat import request_stop
 from app.services.job_health import check_message, queued_status
-from app.streaming import JobEventStream
 
 # A waiting stream refreshes its queue position from Redis every idle second; the database check (queue timeout,
 # dead worker) runs every few seconds only: 500 waiting streams polling SQLite each second starved the POSTs.

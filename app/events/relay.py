@@ -17,7 +17,7 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.types import Send
 
 from app.core.openapi import EVENT_SCHEMA_REF
-from app.event_hub import RESYNC, event_hub
+from app.events.hub import RESYNC, event_hub
 from app.kernel.contracts import TERMINAL_EVENTS
 from app.kernel.keys import channel_name, replay_key
 
