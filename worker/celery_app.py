@@ -1,11 +1,12 @@
 """Celery application: queues generation, indexing, training. `celery -A worker.celery_app worker -Q <queue>`."""
 
+import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_init, worker_ready
 from kombu import Queue
 from loguru import logger
 
@@ -16,6 +17,8 @@ from app.kernel.private_files import keep_files_private
 from app.kernel.settings import get_settings
 from app.kernel.tasks import TaskPayload
 from worker.ops.liveness import QueueBeatStep
+from worker.ops.time_limits import hard_limit_seconds, soft_limit_seconds, soft_time_limit
+from worker.sandbox import warm
 
 TASK_MODULES = [
     "worker.tasks.system",
@@ -68,18 +71,33 @@ celery_app = create_celery()
 app = celery_app
 
 
+@worker_process_init.connect
+def _warm_sandbox_in_pool_process(**_kwargs: Any) -> None:
+    """Prefork children and the solo pool start the tool/parser sandbox now, not on their first hostile file."""
+    threading.Thread(target=warm, name="sandbox-warmup", daemon=True).start()
+
+
+@worker_ready.connect
+def _warm_sandbox_in_threads_worker(sender: Any, **_kwargs: Any) -> None:
+    if type(sender.pool).__module__.endswith(".thread"):  # the threads pool sends no worker_process_init
+        threading.Thread(target=warm, name="sandbox-warmup", daemon=True).start()
+
+
 P = TypeVar("P", bound=TaskPayload)
 
 
 def payload_task(payload: type[P], **options: object) -> Callable[[Callable[[P], str]], Callable[..., str]]:
     """Register `run(payload) -> status` as the Celery task `payload.task_name`: the task's keyword arguments
     (what the API's `dispatch` sent) are validated into `payload` first, so both sides share one typed contract.
+    Every task runs under its kind's time limits (worker/ops/time_limits.py); a task without a kind fails here.
     `options` go to Celery's task decorator."""
 
     def register(run: Callable[[P], str]) -> Callable[..., str]:
+        name = payload.task_name
+
         def task(**kwargs: object) -> str:
             job = payload.model_validate(kwargs)
-            with logger.contextualize(request_id=job.request_id, task=payload.task_name):
+            with logger.contextualize(request_id=job.request_id, task=name), soft_time_limit(soft_limit_seconds(name)):
                 started = time.perf_counter()
                 logger.info("task started")
                 status = run(job)
@@ -90,6 +108,6 @@ def payload_task(payload: type[P], **options: object) -> Callable[[Callable[[P],
 
         task.__name__ = task.__qualname__ = run.__name__
         task.__doc__ = run.__doc__
-        return celery_app.task(name=payload.task_name, **options)(task)
+        return celery_app.task(name=name, time_limit=hard_limit_seconds(name), **options)(task)
 
     return register

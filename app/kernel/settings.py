@@ -82,6 +82,20 @@ class Settings(BaseSettings):
     generation_queue_timeout_seconds: float = 300.0
     generation_job_timeout_seconds: float = 600.0
 
+    task_time_limit_generation_seconds: float = 900.0
+    """Soft time limit of a task of each kind: past it the job fails with "took longer than N s"."""
+    task_time_limit_indexing_seconds: float = 900.0
+    task_time_limit_training_seconds: float = 86_400.0
+    task_time_limit_system_seconds: float = 7_200.0
+    """Health checks and model pulls (a pull downloads gigabytes)."""
+    task_time_limit_grace_seconds: float = 30.0
+    """Hard limit = soft + grace: a prefork pool process still running then is killed (threads/solo: soft only)."""
+
+    parse_timeout_seconds: float = 120.0
+    """Wall-clock limit of parsing one uploaded document (a sandboxed child process; its CPU limit is the same)."""
+    parse_memory_mb: int = 1024
+    """Address-space limit of that child."""
+
     @field_validator("model_store_dir")
     @classmethod
     def _absolute_store(cls, value: Path) -> Path:

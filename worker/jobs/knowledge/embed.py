@@ -4,7 +4,7 @@ from loguru import logger
 
 from app.kernel.contracts import EventType, JobKind
 from app.kernel.registry.embeddings import embedding_model_problem
-from worker.knowledge.payload import take_payload
+from worker.jobs.knowledge.payload import take_payload
 from worker.rag.embedder import get_embedder
 from worker.runtime import publisher
 

@@ -18,10 +18,10 @@ from app.kernel.states import message as message_state
 from app.kernel.states.message import MessageStatus
 from app.kernel.usage import record_usage
 from worker.agent.answer import sources_footer
-from worker.chat.augment import AugmentRequest, augment
-from worker.chat.history import prompt_messages
-from worker.chat.token_events import error_code, stream_tokens
 from worker.engine.generation import Completion, GenerationParams
+from worker.jobs.generation.augment import AugmentRequest, augment
+from worker.jobs.generation.history import prompt_messages
+from worker.jobs.generation.token_events import error_code, stream_tokens
 from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
 

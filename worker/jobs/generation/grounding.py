@@ -3,8 +3,8 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from worker.knowledge.hits import live_hits
-from worker.knowledge.retrieval import retrieve, searchable_kbs
+from worker.jobs.knowledge.hits import live_hits
+from worker.jobs.knowledge.retrieval import retrieve, searchable_kbs
 from worker.rag.pipeline import relevant_hits
 
 CITE_INSTRUCTION = (

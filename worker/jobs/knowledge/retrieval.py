@@ -5,7 +5,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from app.kernel.models import Document, KnowledgeBase
-from worker.knowledge.hits import live_hits
+from worker.jobs.knowledge.hits import live_hits
 from worker.rag.pipeline import build_context, relevant_hits
 from worker.runtime import db_sessions
 

@@ -10,9 +10,9 @@ from app.kernel.registry.registry import get_registry
 from app.kernel.settings import get_settings
 from app.kernel.usage import record_usage
 from worker.agent import AgentContext, run_agent
-from worker.chat.grounding import CITE_INSTRUCTION, ground, search_results, with_system_note
 from worker.engine.engine import get_engine
 from worker.engine.generation import GenerationParams
+from worker.jobs.generation.grounding import CITE_INSTRUCTION, ground, search_results, with_system_note
 from worker.runtime import db_sessions
 
 TOOL_CALL_PARAMS = GenerationParams(temperature=0, max_new_tokens=256)

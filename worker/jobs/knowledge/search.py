@@ -3,8 +3,8 @@
 from loguru import logger
 
 from app.kernel.contracts import EventType, JobKind
-from worker.knowledge.hits import live_hits
-from worker.knowledge.payload import take_payload
+from worker.jobs.knowledge.hits import live_hits
+from worker.jobs.knowledge.payload import take_payload
 from worker.runtime import publisher
 
 

@@ -24,7 +24,7 @@ from app.kernel.training.config import TrainConfig
 from app.kernel.training.errors import ConfigError, TrainingError
 from app.kernel.training.naming import adapter_name, dataset_path
 from worker.engine.store import pull_model
-from worker.finetune.progress import ProgressRecorder
+from worker.jobs.finetune.progress import ProgressRecorder
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
 from worker.training.dpo import train_dpo
 from worker.training.evaluation import evaluate_adapter
