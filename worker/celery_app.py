@@ -1,15 +1,18 @@
 """Celery application: queues generation, indexing, training. `celery -A worker.celery_app worker -Q <queue>`."""
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import Celery
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import setup_logging, worker_process_init, worker_ready
 from kombu import Queue
+from loguru import logger
 
 from app.kernel.contracts import QUEUES, TASK_QUEUES
 from app.kernel.keys import broker_transport_options
+from app.kernel.logs import configure_process_logging
 from app.kernel.private_files import keep_files_private
 from app.kernel.settings import get_settings
 from app.kernel.tasks import TaskPayload
@@ -53,6 +56,17 @@ def create_celery(broker_url: str | None = None) -> Celery:
     return app
 
 
+@setup_logging.connect
+def _configure_logging(**_kwargs: object) -> None:
+    """A worker logs like the API (LOG_FORMAT=json: JSON lines) instead of Celery's own text format."""
+    settings = get_settings()
+    configure_process_logging("worker", settings.log_level, settings.log_format)
+
+
+if get_settings().log_format == "json":
+    _configure_logging()  # now, before the task modules' imports (torch, bitsandbytes) log their warnings
+
+
 celery_app = create_celery()
 app = celery_app
 
@@ -82,8 +96,15 @@ def payload_task(payload: type[P], **options: object) -> Callable[[Callable[[P],
         name = payload.task_name
 
         def task(**kwargs: object) -> str:
-            with soft_time_limit(soft_limit_seconds(name)):
-                return run(payload.model_validate(kwargs))
+            job = payload.model_validate(kwargs)
+            with logger.contextualize(request_id=job.request_id, task=name), soft_time_limit(soft_limit_seconds(name)):
+                started = time.perf_counter()
+                logger.info("task started")
+                status = run(job)
+                logger.bind(duration_ms=round((time.perf_counter() - started) * 1000, 1), status=status).info(
+                    "task finished: {}", status
+                )
+                return status
 
         task.__name__ = task.__qualname__ = run.__name__
         task.__doc__ = run.__doc__
