@@ -200,6 +200,172 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Feedback
+         * @description Your own ratings, newest first.
+         */
+        get: operations["list_feedback_api_v1_feedback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Datasets */
+        get: operations["list_datasets_api_v1_feedback_datasets_get"];
+        put?: never;
+        /**
+         * Build Dataset
+         * @description Build a reviewable dataset: corrected answers become training pairs (thumbs-up answers too with
+         *     `include_approved`), corrections and rated regenerated siblings become preference pairs.
+         */
+        post: operations["build_dataset_api_v1_feedback_datasets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/datasets/{feedback_dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Dataset */
+        get: operations["get_dataset_api_v1_feedback_datasets__feedback_dataset_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Dataset
+         * @description Deletes the curated samples only; fine-tuning datasets published from them stay.
+         */
+        delete: operations["delete_dataset_api_v1_feedback_datasets__feedback_dataset_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/datasets/{feedback_dataset_id}/dedupe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dedupe Dataset
+         * @description Drop samples that repeat an earlier one (same prompt and answers).
+         */
+        post: operations["dedupe_dataset_api_v1_feedback_datasets__feedback_dataset_id__dedupe_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/datasets/{feedback_dataset_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Dataset
+         * @description `chat`: the fine-tuning JSONL (`{"messages": [...]}`) of the chosen split; `dpo`: preference pairs
+         *     `{"prompt", "chosen", "rejected"}` in TRL's conversational format (split does not apply).
+         */
+        get: operations["export_dataset_api_v1_feedback_datasets__feedback_dataset_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/datasets/{feedback_dataset_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Dataset
+         * @description Turn the reviewed training pairs into a fine-tuning dataset (and the held-out pairs into its
+         *     evaluation set): pass them to `POST /finetune/jobs` as `dataset_id` and `eval_dataset_id`.
+         */
+        post: operations["publish_dataset_api_v1_feedback_datasets__feedback_dataset_id__publish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/datasets/{feedback_dataset_id}/samples/{sample_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Drop Sample */
+        delete: operations["drop_sample_api_v1_feedback_datasets__feedback_dataset_id__samples__sample_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit Sample
+         * @description Edit the answer to teach (or a preference pair's rejected answer), or mark a pair held out.
+         */
+        patch: operations["edit_sample_api_v1_feedback_datasets__feedback_dataset_id__samples__sample_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/feedback/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Feedback Summary
+         * @description Every user's ratings aggregated (counts per model id); administrators only.
+         */
+        get: operations["feedback_summary_api_v1_feedback_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/finetune/datasets": {
         parameters: {
             query?: never;
@@ -480,6 +646,29 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{message_id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Rating */
+        get: operations["get_rating_api_v1_messages__message_id__feedback_get"];
+        /**
+         * Rate Answer
+         * @description Thumbs up/down on one of your answers, with an optional comment and corrected answer; replaces an
+         *     earlier rating. Stored with the model, adapter, knowledge bases and the prompt that produced the answer.
+         */
+        put: operations["rate_answer_api_v1_messages__message_id__feedback_put"];
+        post?: never;
+        /** Delete Rating */
+        delete: operations["delete_rating_api_v1_messages__message_id__feedback_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -857,7 +1046,7 @@ export interface paths {
         put?: never;
         /**
          * Embeddings
-         * @description Embeddings from the knowledge-base embedding model (normalized vectors).
+         * @description Embeddings from a configured embedding model (EMBEDDING_MODEL, EMBEDDING_MODELS; normalized vectors).
          */
         post: operations["embeddings_v1_embeddings_post"];
         delete?: never;
@@ -998,6 +1187,18 @@ export interface components {
         };
         /** ChatCompletionRequest */
         ChatCompletionRequest: {
+            /**
+             * Functions
+             * @description Not supported: refused with 400
+             */
+            functions?: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Logprobs
+             * @description Not supported: true is refused with 400
+             */
+            logprobs?: boolean | null;
             /** Max Completion Tokens */
             max_completion_tokens?: number | null;
             /** Max Tokens */
@@ -1017,6 +1218,13 @@ export interface components {
              * @description vLLM-style extension
              */
             repetition_penalty?: number | null;
+            /**
+             * Response Format
+             * @description Only {"type": "text"}; JSON modes are refused with 400
+             */
+            response_format?: {
+                [key: string]: unknown;
+            } | null;
             /** Seed */
             seed?: number | null;
             /** Stop */
@@ -1030,10 +1238,27 @@ export interface components {
             /** Temperature */
             temperature?: number | null;
             /**
+             * Tool Choice
+             * @description Not supported yet: anything but `none` is refused
+             */
+            tool_choice?: unknown;
+            /**
+             * Tools
+             * @description Not supported yet: refused with 400
+             */
+            tools?: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
              * Top K
              * @description vLLM-style extension: 0 = off
              */
             top_k?: number | null;
+            /**
+             * Top Logprobs
+             * @description Not supported: refused with 400
+             */
+            top_logprobs?: number | null;
             /** Top P */
             top_p?: number | null;
         };
@@ -1048,6 +1273,28 @@ export interface components {
              * @enum {string}
              */
             role: "system" | "user" | "assistant" | "developer";
+        };
+        /** CitationsData */
+        CitationsData: {
+            /** Citations */
+            citations: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** CitationsEvent */
+        CitationsEvent: {
+            data: components["schemas"]["CitationsData"];
+            /**
+             * Seq
+             * @description Per-job sequence number; the SSE `id`, for Last-Event-ID.
+             * @default null
+             */
+            seq?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "citations";
         };
         /** CompletionUsage */
         CompletionUsage: {
@@ -1198,6 +1445,12 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** DedupeResult */
+        DedupeResult: {
+            dataset: components["schemas"]["FeedbackDatasetDetail"];
+            /** Removed */
+            removed: number;
+        };
         /** DiskStats */
         DiskStats: {
             /** Free Bytes */
@@ -1293,6 +1546,94 @@ export interface components {
              */
             status: "queued" | "parsing" | "embedding" | "indexed" | "failed";
         };
+        /**
+         * DoneData
+         * @description The job's result; which field is set depends on the job kind.
+         */
+        DoneData: {
+            /**
+             * Document
+             * @default null
+             */
+            document?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Embeddings
+             * @default null
+             */
+            embeddings?: number[][] | null;
+            /**
+             * Finish Reason
+             * @default null
+             */
+            finish_reason?: string | null;
+            /**
+             * Hits
+             * @default null
+             */
+            hits?: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Job
+             * @default null
+             */
+            job?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Merge
+             * @default null
+             */
+            merge?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Message
+             * @default null
+             */
+            message?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Model Id
+             * @default null
+             */
+            model_id?: string | null;
+            /**
+             * Path
+             * @default null
+             */
+            path?: string | null;
+            /**
+             * Prompt Tokens
+             * @default null
+             */
+            prompt_tokens?: number | null;
+            /**
+             * Usage
+             * @default null
+             */
+            usage?: {
+                [key: string]: number;
+            } | null;
+        };
+        /** DoneEvent */
+        DoneEvent: {
+            data: components["schemas"]["DoneData"];
+            /**
+             * Seq
+             * @description Per-job sequence number; the SSE `id`, for Last-Event-ID.
+             * @default null
+             */
+            seq?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "done";
+        };
         /** EmbeddingList */
         EmbeddingList: {
             /** Data */
@@ -1355,12 +1696,234 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ErrorData */
+        ErrorData: {
+            /** Code */
+            code: string;
+            /**
+             * Job
+             * @default null
+             */
+            job?: {
+                [key: string]: unknown;
+            } | null;
+            /** Message */
+            message: string;
+        };
+        /** ErrorEvent */
+        ErrorEvent: {
+            data: components["schemas"]["ErrorData"];
+            /**
+             * Seq
+             * @description Per-job sequence number; the SSE `id`, for Last-Event-ID.
+             * @default null
+             */
+            seq?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "error";
+        };
         /**
          * ErrorResponse
          * @description The one error shape every failure uses.
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** FeedbackDatasetCreate */
+        FeedbackDatasetCreate: {
+            /**
+             * Held Out Fraction
+             * @description Training pairs marked held out
+             * @default 0
+             */
+            held_out_fraction?: number;
+            /**
+             * Include Approved
+             * @description Thumbs-up answers become training pairs too
+             * @default false
+             */
+            include_approved?: boolean;
+            /**
+             * Model
+             * @description Only feedback on answers of this model id
+             */
+            model?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Scope
+             * @description `all` (every user's feedback) is admin-only
+             * @default mine
+             * @enum {string}
+             */
+            scope?: "mine" | "all";
+            /**
+             * Seed
+             * @description Sampling seed, 0 to 2^63-1: the same seed and settings repeat an answer
+             * @default 0
+             */
+            seed?: number;
+        };
+        /** FeedbackDatasetDetail */
+        FeedbackDatasetDetail: {
+            /**
+             * Counts
+             * @description train, held_out, preference
+             */
+            counts?: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filters */
+            filters: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Samples */
+            samples: components["schemas"]["SamplePublic"][];
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "mine" | "all";
+            /**
+             * Skipped
+             * @description Feedback left out, with the reason
+             */
+            skipped: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** FeedbackDatasetPublic */
+        FeedbackDatasetPublic: {
+            /**
+             * Counts
+             * @description train, held_out, preference
+             */
+            counts?: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Filters */
+            filters: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Scope
+             * @enum {string}
+             */
+            scope: "mine" | "all";
+            /**
+             * Skipped
+             * @description Feedback left out, with the reason
+             */
+            skipped: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
+         * FeedbackIn
+         * @description Thumbs up/down on an answer; `corrected_answer` is "here is the right answer".
+         */
+        FeedbackIn: {
+            /** Comment */
+            comment?: string | null;
+            /** Corrected Answer */
+            corrected_answer?: string | null;
+            /**
+             * Rating
+             * @enum {string}
+             */
+            rating: "up" | "down";
+        };
+        /** FeedbackPage */
+        FeedbackPage: {
+            /** Items */
+            items: components["schemas"]["FeedbackPublic"][];
+            /** Total */
+            total: number;
+        };
+        /** FeedbackPublic */
+        FeedbackPublic: {
+            /** Adapter */
+            adapter: string | null;
+            /** Answer */
+            answer: string;
+            /** Comment */
+            comment: string | null;
+            /** Conversation Id */
+            conversation_id: number;
+            /** Corrected Answer */
+            corrected_answer: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Knowledge Base Ids */
+            knowledge_base_ids: number[];
+            /** Message Id */
+            message_id: number;
+            /**
+             * Model
+             * @description The model id that produced the answer, `<base>+<adapter>` for an adapter
+             */
+            model: string | null;
+            /**
+             * Prompt
+             * @description The conversation the model saw, up to the question
+             */
+            prompt: {
+                [key: string]: string;
+            }[];
+            /**
+             * Rating
+             * @enum {string}
+             */
+            rating: "up" | "down";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * FeedbackSummary
+         * @description Everyone's feedback aggregated for administrators: counts only, no text.
+         */
+        FeedbackSummary: {
+            /** By Model */
+            by_model: components["schemas"]["ModelFeedbackSummary"][];
+            /** Corrected */
+            corrected: number;
+            /** Down */
+            down: number;
+            /** Total */
+            total: number;
+            /** Up */
+            up: number;
+            /** Users */
+            users: number;
         };
         /**
          * FinetuneJobCreate
@@ -1379,6 +1942,12 @@ export interface components {
              * @default 8
              */
             batch_size?: number;
+            /**
+             * Beta
+             * @description dpo only: the KL weight; larger keeps the adapter nearer the base
+             * @default 0.1
+             */
+            beta?: number;
             /** Dataset Id */
             dataset_id: number;
             /**
@@ -1391,6 +1960,11 @@ export interface components {
              * @default 1
              */
             epochs?: number;
+            /**
+             * Eval Dataset Id
+             * @description A dataset to score the base model and the adapter on after training (exact / contains match of the last assistant turn); the scores land in `metrics.evaluation`
+             */
+            eval_dataset_id?: number | null;
             /**
              * Grad Accum
              * @default 1
@@ -1410,10 +1984,11 @@ export interface components {
             max_steps?: number | null;
             /**
              * Method
+             * @description dpo: LoRA trained with DPO (TRL) on a preference dataset (prompt/chosen/rejected)
              * @default lora
              * @enum {string}
              */
-            method?: "lora" | "qlora";
+            method?: "lora" | "qlora" | "dpo";
             /**
              * Rank
              * @default 8
@@ -1460,6 +2035,11 @@ export interface components {
             dataset_name: string | null;
             /** Error */
             error: string | null;
+            /**
+             * Eval Dataset Id
+             * @description The evaluation set, if the job names one
+             */
+            eval_dataset_id?: number | null;
             /** Finished At */
             finished_at: string | null;
             /** Id */
@@ -1535,6 +2115,11 @@ export interface components {
             dataset_name: string | null;
             /** Error */
             error: string | null;
+            /**
+             * Eval Dataset Id
+             * @description The evaluation set, if the job names one
+             */
+            eval_dataset_id?: number | null;
             /** Finished At */
             finished_at: string | null;
             /** Id */
@@ -1629,6 +2214,7 @@ export interface components {
             /** Status */
             status: string;
         };
+        JobEvent: components["schemas"]["StatusEvent"] | components["schemas"]["TokenEvent"] | components["schemas"]["CitationsEvent"] | components["schemas"]["ToolEvent"] | components["schemas"]["ProgressEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"];
         /** KnowledgeBaseCreate */
         KnowledgeBaseCreate: {
             /** Description */
@@ -1765,6 +2351,22 @@ export interface components {
              * @description How many generation workers received the command (0: none is running)
              */
             workers: number;
+        };
+        /** ModelFeedbackSummary */
+        ModelFeedbackSummary: {
+            /**
+             * Approval
+             * @description up / (up + down); null without ratings
+             */
+            approval: number | null;
+            /** Corrected */
+            corrected: number;
+            /** Down */
+            down: number;
+            /** Model */
+            model: string | null;
+            /** Up */
+            up: number;
         };
         /** ModelList */
         ModelList: {
@@ -1930,6 +2532,105 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /**
+         * ProgressData
+         * @description Progress of a long job: a stage and fraction (pull, merge), done/total (indexing), or a training step.
+         */
+        ProgressData: {
+            /**
+             * Done
+             * @default null
+             */
+            done?: number | null;
+            /**
+             * Epoch
+             * @default null
+             */
+            epoch?: number | null;
+            /**
+             * Eta S
+             * @default null
+             */
+            eta_s?: number | null;
+            /**
+             * Fraction
+             * @default null
+             */
+            fraction?: number | null;
+            /**
+             * Learning Rate
+             * @default null
+             */
+            learning_rate?: number | null;
+            /**
+             * Loss
+             * @default null
+             */
+            loss?: number | null;
+            /**
+             * Stage
+             * @default null
+             */
+            stage?: string | null;
+            /**
+             * Step
+             * @default null
+             */
+            step?: number | null;
+            /**
+             * Tokens Per S
+             * @default null
+             */
+            tokens_per_s?: number | null;
+            /**
+             * Total
+             * @default null
+             */
+            total?: number | null;
+            /**
+             * Total Steps
+             * @default null
+             */
+            total_steps?: number | null;
+        };
+        /** ProgressEvent */
+        ProgressEvent: {
+            data: components["schemas"]["ProgressData"];
+            /**
+             * Seq
+             * @description Per-job sequence number; the SSE `id`, for Last-Event-ID.
+             * @default null
+             */
+            seq?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "progress";
+        };
+        /**
+         * PublishedDatasets
+         * @description Fine-tuning datasets ready for `POST /finetune/jobs` (`dataset_id`, `eval_dataset_id`).
+         */
+        PublishedDatasets: {
+            held_out: components["schemas"]["DatasetPublic"] | null;
+            train: components["schemas"]["DatasetPublic"];
+        };
+        /** PublishRequest */
+        PublishRequest: {
+            /**
+             * Base Model
+             * @description Tokenizer for the token statistics
+             */
+            base_model?: string | null;
+            /**
+             * Format
+             * @description chat: the training pairs (lora/qlora); dpo: the preference pairs (method dpo)
+             * @default chat
+             * @enum {string}
+             */
+            format?: "chat" | "dpo";
+        };
         /** PullRequest */
         PullRequest: {
             /** Model Id */
@@ -1991,6 +2692,45 @@ export interface components {
              */
             stream?: boolean;
         };
+        /** SamplePublic */
+        SamplePublic: {
+            /** Chosen */
+            chosen: string;
+            /** Feedback Id */
+            feedback_id: number | null;
+            /** Held Out */
+            held_out: boolean;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "sft" | "preference";
+            /**
+             * Origin
+             * @enum {string}
+             */
+            origin: "corrected" | "approved" | "sibling";
+            /** Prompt */
+            prompt: {
+                [key: string]: string;
+            }[];
+            /** Rejected */
+            rejected: string | null;
+        };
+        /**
+         * SampleUpdate
+         * @description Review edits: the answer to teach, the rejected answer of a preference pair, held out or not.
+         */
+        SampleUpdate: {
+            /** Chosen */
+            chosen?: string | null;
+            /** Held Out */
+            held_out?: boolean | null;
+            /** Rejected */
+            rejected?: string | null;
+        };
         /** SearchHit */
         SearchHit: {
             /** Document Id */
@@ -2036,6 +2776,64 @@ export interface components {
             /** Query */
             query: string;
         };
+        /**
+         * StatusData
+         * @description Where a job is: queued (with its position, or why no worker takes it), loading, generating, parsing...
+         */
+        StatusData: {
+            /**
+             * Assistant Message Id
+             * @default null
+             */
+            assistant_message_id?: number | null;
+            /**
+             * Message
+             * @default null
+             */
+            message?: string | null;
+            /**
+             * Model
+             * @default null
+             */
+            model?: string | null;
+            /**
+             * Model Id
+             * @default null
+             */
+            model_id?: string | null;
+            /**
+             * Queue Position
+             * @default null
+             */
+            queue_position?: number | null;
+            /**
+             * Stage
+             * @default null
+             */
+            stage?: string | null;
+            /** State */
+            state: string;
+            /**
+             * User Message Id
+             * @default null
+             */
+            user_message_id?: number | null;
+        };
+        /** StatusEvent */
+        StatusEvent: {
+            data: components["schemas"]["StatusData"];
+            /**
+             * Seq
+             * @description Per-job sequence number; the SSE `id`, for Last-Event-ID.
+             * @default null
+             */
+            seq?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "status";
+        };
         /** StopResult */
         StopResult: {
             /**
@@ -2074,6 +2872,26 @@ export interface components {
                 [key: string]: unknown;
             }[] | null;
         };
+        /** TokenData */
+        TokenData: {
+            /** Text */
+            text: string;
+        };
+        /** TokenEvent */
+        TokenEvent: {
+            data: components["schemas"]["TokenData"];
+            /**
+             * Seq
+             * @description Per-job sequence number; the SSE `id`, for Last-Event-ID.
+             * @default null
+             */
+            seq?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "token";
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -2087,6 +2905,42 @@ export interface components {
              * @default bearer
              */
             token_type?: string;
+        };
+        /**
+         * ToolData
+         * @description One agent tool call, published before the answer it informs.
+         */
+        ToolData: {
+            /** Arguments */
+            arguments: unknown;
+            /** Duration Ms */
+            duration_ms: number;
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /** Name */
+            name: string;
+            /** Ok */
+            ok: boolean;
+            /** Result Preview */
+            result_preview: string;
+        };
+        /** ToolEvent */
+        ToolEvent: {
+            data: components["schemas"]["ToolData"];
+            /**
+             * Seq
+             * @description Per-job sequence number; the SSE `id`, for Last-Event-ID.
+             * @default null
+             */
+            seq?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "tool";
         };
         /** UserAdminUpdate */
         UserAdminUpdate: {
@@ -3361,14 +4215,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description SSE or JSON */
+            /** @description Server-sent events; each `data:` line is a JobEvent (see docs/api.md). Routes that also answer JSON do so when the request asks for `stream: false`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MessagePublic"];
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["JobEvent"];
                 };
             };
             /** @description Error */
@@ -3755,14 +4609,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events (see docs/api.md) */
+            /** @description Server-sent events; each `data:` line is a JobEvent (see docs/api.md). Routes that also answer JSON do so when the request asks for `stream: false`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["JobEvent"];
                 };
             };
             /** @description Error */
@@ -3894,6 +4748,1455 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DocumentPublic"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_feedback_api_v1_feedback_get: {
+        parameters: {
+            query?: {
+                conversation_id?: number | null;
+                limit?: number;
+                offset?: number;
+                rating?: ("up" | "down") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackPage"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_datasets_api_v1_feedback_datasets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackDatasetPublic"][];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    build_dataset_api_v1_feedback_datasets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackDatasetCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackDatasetDetail"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_dataset_api_v1_feedback_datasets__feedback_dataset_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                feedback_dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackDatasetDetail"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_dataset_api_v1_feedback_datasets__feedback_dataset_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                feedback_dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    dedupe_dataset_api_v1_feedback_datasets__feedback_dataset_id__dedupe_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                feedback_dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DedupeResult"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    export_dataset_api_v1_feedback_datasets__feedback_dataset_id__export_get: {
+        parameters: {
+            query?: {
+                format?: "chat" | "dpo";
+                split?: "train" | "held_out" | "all";
+            };
+            header?: never;
+            path: {
+                /** @description A database id */
+                feedback_dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON Lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jsonl": string;
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    publish_dataset_api_v1_feedback_datasets__feedback_dataset_id__publish_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                feedback_dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishedDatasets"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    drop_sample_api_v1_feedback_datasets__feedback_dataset_id__samples__sample_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                feedback_dataset_id: number;
+                /** @description A database id */
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    edit_sample_api_v1_feedback_datasets__feedback_dataset_id__samples__sample_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                feedback_dataset_id: number;
+                /** @description A database id */
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SampleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamplePublic"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    feedback_summary_api_v1_feedback_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackSummary"];
                 };
             };
             /** @description Error */
@@ -5068,14 +7371,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events (see docs/api.md) */
+            /** @description Server-sent events; each `data:` line is a JobEvent (see docs/api.md). Routes that also answer JSON do so when the request asks for `stream: false`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["JobEvent"];
                 };
             };
             /** @description Error */
@@ -5471,14 +7774,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events (see docs/api.md) */
+            /** @description Server-sent events; each `data:` line is a JobEvent (see docs/api.md). Routes that also answer JSON do so when the request asks for `stream: false`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["JobEvent"];
                 };
             };
             /** @description Error */
@@ -6794,15 +9097,410 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description SSE or JSON */
+            /** @description Server-sent events; each `data:` line is a JobEvent (see docs/api.md). Routes that also answer JSON do so when the request asks for `stream: false`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["JobEvent"];
                 };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_rating_api_v1_messages__message_id__feedback_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackPublic"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rate_answer_api_v1_messages__message_id__feedback_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackPublic"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_rating_api_v1_messages__message_id__feedback_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error */
             400: {
@@ -6930,14 +9628,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description SSE or JSON */
+            /** @description Server-sent events; each `data:` line is a JobEvent (see docs/api.md). Routes that also answer JSON do so when the request asks for `stream: false`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MessagePublic"];
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["JobEvent"];
                 };
             };
             /** @description Error */
@@ -7848,14 +10546,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events (see docs/api.md) */
+            /** @description Server-sent events; each `data:` line is a JobEvent (see docs/api.md). Routes that also answer JSON do so when the request asks for `stream: false`. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": unknown;
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["JobEvent"];
                 };
             };
             /** @description Error */
