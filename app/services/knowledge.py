@@ -76,6 +76,8 @@ async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate
         name=data.name,
         description=data.description,
         embedding_model=data.embedding_model or default_model,
+        retrieval_mode=data.retrieval_mode,
+        relevance_threshold=data.relevance_threshold,
     )
     session.add(kb)
     try:
@@ -95,8 +97,8 @@ async def list_kbs(session: AsyncSession, user: User) -> list[KnowledgeBase]:
 
 async def update_kb(session: AsyncSession, kb: KnowledgeBase, data: KnowledgeBaseUpdate) -> KnowledgeBase:
     for name, value in data.model_dump(exclude_unset=True).items():
-        if name == "name" and value is None:
-            continue
+        if name in ("name", "retrieval_mode") and value is None:
+            continue  # not nullable; a null relevance_threshold goes back to the deployment's default
         setattr(kb, name, value)
     try:
         await session.commit()
@@ -473,18 +475,20 @@ async def add_documents(
 async def search(
     session: AsyncSession, redis: aioredis.Redis, tasks, settings: Settings, kb: KnowledgeBase, body: SearchRequest
 ) -> SearchResponse:
-    """A row-less TASK_SEARCH job: the indexing worker owns the index and the embedder."""
+    """A row-less TASK_SEARCH job on the retrieval queue; the answer carries the relevance decision."""
+    mode = body.mode or kb.retrieval_mode
     searchable = await session.scalar(
         select(exists().where(Document.knowledge_base_id == kb.id, Document.indexed_at.is_not(None)))
     )
     if not searchable:
-        return SearchResponse(query=body.query, mode=body.mode, hits=[])
+        return SearchResponse(query=body.query, mode=mode, hits=[])
     payload = {
         "knowledge_base_id": kb.id,
         "embedding_model": kb.embedding_model,
         "query": body.query,
-        "mode": body.mode,
+        "mode": mode,
         "k": body.k,
+        "threshold": kb.relevance_threshold if kb.relevance_threshold is not None else settings.relevance_threshold,
     }
     job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, Search, payload)
     events = job_events(redis, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)
@@ -497,5 +501,6 @@ async def search(
                 503, event["data"].get("code", "search_failed"), event["data"].get("message", "Search failed.")
             )
         if event["type"] == EventType.DONE:
-            return SearchResponse(query=body.query, mode=body.mode, hits=event["data"]["hits"])
+            data = event["data"]
+            return SearchResponse(query=body.query, mode=mode, hits=data["hits"], relevance=data.get("relevance"))
     raise AppError(503, "search_failed", "The search job ended without a result.")

@@ -31,6 +31,7 @@ class Augmented:
     messages: list[dict[str, str]]
     citations: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
+    answer: str | None = None  # given as it is instead of generating (nothing relevant in the knowledge bases)
 
 
 def _context_budget(model_id: str, messages: list[dict[str, str]], params: GenerationParams) -> int:
@@ -66,7 +67,10 @@ def _with_knowledge(events: EventPublisher, request: AugmentRequest, messages: l
     budget = _context_budget(request.model_id, messages, request.params)
     count = partial(get_engine().count_tokens, request.model_id)
     grounding = ground(request.owner_id, request.knowledge_base_ids, question, budget, count)
-    events.publish(EventType.CITATIONS, {"citations": grounding.citations})
+    events.publish(EventType.CITATIONS, {"citations": grounding.citations, "relevance": grounding.relevance})
+    if grounding.answer is not None:
+        events.publish(EventType.STATUS, {"state": "nothing_relevant", "relevance": grounding.relevance})
+        return Augmented(messages, answer=grounding.answer)
     return Augmented(with_system_note(messages, grounding.system_note), grounding.citations)
 
 

@@ -17,7 +17,7 @@ from app.kernel.schemas.conversation import MessagePublic
 from app.kernel.usage import record_usage
 from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
-from worker.chat.relay import error_code, stream_tokens
+from worker.chat.relay import error_code, fixed_answer, stream_tokens
 from worker.engine.generation import Completion, GenerationParams
 from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
@@ -115,6 +115,8 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
         )
     augmented = augment(events, request, messages)
     state.citations, state.trace = augmented.citations, augmented.trace
+    if augmented.answer is not None:
+        return fixed_answer(events, model_id, augmented.answer, state.add)
     return stream_tokens(events, model_id, augmented.messages, params, state.add)
 
 

@@ -39,3 +39,10 @@ def stream_tokens(
             on_token(text)
             events.publish(EventType.TOKEN, {"text": text})
     return completion
+
+
+def fixed_answer(events: EventPublisher, model_id: str, text: str, on_token: Callable[[str], None]) -> Completion:
+    """Publish a ready answer (e.g. "nothing relevant") as one `token` event; no model runs, no tokens count."""
+    on_token(text)
+    events.publish(EventType.TOKEN, {"text": text})
+    return Completion(model_id, text, "stop", 0, 0, 0.0, 0.0)

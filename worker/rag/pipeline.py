@@ -17,7 +17,6 @@ from worker.rag.loaders import Section, load
 from worker.rag.splitter import split_sections
 
 Progress = Callable[[str, int, int], None]
-DEFAULT_MIN_SIMILARITY = 0.25
 SNIPPET_CHARS = 240
 
 _open: dict[Path, KnowledgeIndex] = {}
@@ -104,11 +103,6 @@ def _report_pages(sections: Iterable[Section], total: int, report: Progress) -> 
         yield section
     if done < total:
         report("parsing", total, total)
-
-
-def relevant_hits(hits: Sequence[Hit], min_similarity: float = DEFAULT_MIN_SIMILARITY) -> list[Hit]:
-    """Hits close enough to the question to cite; an empty list means "nothing relevant" — say so."""
-    return [h for h in hits if h.similarity is None or h.similarity >= min_similarity]
 
 
 def build_context(

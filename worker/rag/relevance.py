@@ -10,17 +10,18 @@ the score adds how much of the question the best passages cover lexically:
   question over English pages) cannot be checked and are left out; a question with no checkable term gets
   coverage 1, so the decision rests on the embedder.
 
-score = similarity + coverage. The default threshold was calibrated on the tune part of bench/kbeval
-(`python -m worker.rag.eval --calibrate`); every knowledge base can set its own.
+score = similarity + coverage. The default threshold (RELEVANCE_THRESHOLD) was calibrated on the tune part of
+bench/kbeval (`python -m worker.rag.eval --calibrate`); every knowledge base can set its own.
 """
 
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from app.kernel.settings import Settings
 from worker.rag.bm25 import CJK_CHAR, tokenize
 
-DEFAULT_THRESHOLD = 0.62
+DEFAULT_THRESHOLD: float = Settings.model_fields["relevance_threshold"].default
 COVERAGE_PASSAGES = 3  # the top hits whose terms count as "covered"
 SIMILARITY_PASSAGES = 5
 

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kernel.models.base import Base, TimestampMixin, UtcDateTime
@@ -17,6 +17,8 @@ class KnowledgeBase(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     embedding_model: Mapped[str] = mapped_column(String(200))
+    retrieval_mode: Mapped[str] = mapped_column(String(16), default="hybrid", server_default="hybrid")
+    relevance_threshold: Mapped[float | None] = mapped_column(Float)  # None: RELEVANCE_THRESHOLD
 
 
 class Document(TimestampMixin, Base):
