@@ -48,7 +48,6 @@ from app.services.ephemeral_jobs import job_events, start_job
 from app.services.job_health import no_worker_message, waiting_status
 from app.streaming import JobEventStream
 
-MAX_FILES_PER_UPLOAD = 20
 ACTIVE_STATUSES = ("parsing", "embedding")
 FINAL_STATUSES = ("indexed", "failed")
 SEARCH_TIMEOUT_SECONDS = 60.0
@@ -309,6 +308,7 @@ class _UploadWriter:
     """python-multipart callbacks: each `files` part goes straight to its own file, hashed as it is written."""
 
     directory: Path
+    max_files: int
     files: list[ReceivedFile] = field(default_factory=list)
     ended: bool = False
     _headers: dict[bytes, bytes] = field(default_factory=dict)
@@ -340,8 +340,8 @@ class _UploadWriter:
         _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
         if params.get(b"name") != b"files" or b"filename" not in params:
             return  # other form fields are ignored
-        if len(self.files) == MAX_FILES_PER_UPLOAD:
-            raise AppError(422, "too_many_files", f"At most {MAX_FILES_PER_UPLOAD} files per upload.")
+        if len(self.files) == self.max_files:
+            raise AppError(422, "too_many_files", f"At most {self.max_files} files per upload (MAX_FILES_PER_UPLOAD).")
         received = ReceivedFile(params[b"filename"].decode("utf-8", "replace"), self.directory / uuid.uuid4().hex)
         self.files.append(received)
         self._handle = received.path.open("xb")
@@ -369,42 +369,49 @@ class _UploadWriter:
             received.path.unlink(missing_ok=True)
 
 
-def _too_large(max_mb: int) -> AppError:
+def _too_large(max_mb: int, setting: str = "MAX_UPLOAD_MB") -> AppError:
     return AppError(
         413,
         "payload_too_large",
-        f"The upload is larger than the {max_mb} MB limit (MAX_UPLOAD_MB, all files of one request together).",
+        f"The upload is larger than the {max_mb} MB limit ({setting}, all files of one request together).",
         {"max_bytes": max_mb * 1024 * 1024},
     )
 
 
-async def receive_files(request: Request, settings: Settings) -> list[ReceivedFile]:
+async def receive_files(
+    request: Request, settings: Settings, max_mb: int | None = None, check: bool = True
+) -> list[ReceivedFile]:
     """Stream the multipart body to `uploads_dir` chunk by chunk, never holding a file in memory.
 
-    The size limit is checked on Content-Length before any byte is read, and again while streaming.
+    The size limit (`max_mb`, default MAX_UPLOAD_MB) is checked on Content-Length before any byte is read,
+    and again while streaming. With `check`, the first file of a bad type or name refuses the whole upload;
+    without, the caller checks each file itself (a bulk upload skips bad files and reports them).
     """
+    limit_mb = max_mb or settings.max_upload_mb
+    setting = "MAX_UPLOAD_MB" if max_mb is None else "MAX_BATCH_UPLOAD_MB"
     content_type, params = parse_options_header(request.headers.get("content-type"))
     if content_type != b"multipart/form-data" or not params.get(b"boundary"):
         raise AppError(415, "unsupported_media_type", "Send the files as multipart/form-data in the field 'files'.")
-    max_bytes = settings.max_upload_mb * 1024 * 1024
+    max_bytes = limit_mb * 1024 * 1024
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(settings.max_upload_mb)
+        raise _too_large(limit_mb, setting)
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    writer = _UploadWriter(settings.uploads_dir)
+    writer = _UploadWriter(settings.uploads_dir, settings.max_files_per_upload)
     parser = writer.parser(params[b"boundary"])
     received = 0
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if received > max_bytes:
-                raise _too_large(settings.max_upload_mb)
+                raise _too_large(limit_mb, setting)
             await anyio.to_thread.run_sync(parser.write, chunk)
         if not writer.ended:
             raise AppError(400, "malformed_upload", "The multipart body is incomplete or malformed.")
         if not writer.files:
             raise AppError(422, "no_files", "No files were sent: use the multipart field 'files'.")
-        await anyio.to_thread.run_sync(_check_files, writer.files)
+        if check:
+            await anyio.to_thread.run_sync(_check_files, writer.files)
     except BaseException:
         await anyio.to_thread.run_sync(writer.discard)
         raise
@@ -426,6 +433,37 @@ async def add_documents(
     session: AsyncSession, redis: aioredis.Redis, tasks, user: User, kb: KnowledgeBase, files: list[ReceivedFile]
 ) -> list[DocumentUploaded]:
     """One row per new content hash; a file the knowledge base already holds returns that document instead."""
+    results = await store_documents(session, redis, tasks, user, kb, files)
+    uploaded = await public_documents(session, redis, [d for d, _ in results], DocumentUploaded)
+    for item, (_, duplicate) in zip(uploaded, results, strict=True):
+        item.duplicate = duplicate
+    return uploaded
+
+
+async def check_backlog(session: AsyncSession, settings: Settings, user: User, adding: int) -> None:
+    """429 when `adding` more documents would put more than MAX_QUEUED_DOCUMENTS_PER_USER of this user's
+    documents in the indexing queue: one user cannot flood the workers, however few requests it takes."""
+    if not adding:
+        return
+    waiting = await session.scalar(
+        select(func.count(Document.id)).where(
+            Document.owner_id == user.id, Document.status.in_(("queued", *ACTIVE_STATUSES))
+        )
+    )
+    limit = settings.max_queued_documents_per_user
+    if waiting + adding > limit:
+        message = (
+            f"{waiting} of your documents are waiting for indexing; {adding} more would pass the limit of {limit} "
+            "(MAX_QUEUED_DOCUMENTS_PER_USER). Upload the rest once these are indexed."
+        )
+        details = {"waiting": waiting, "adding": adding, "limit": limit}
+        raise AppError(429, "indexing_backlog", message, details, {"Retry-After": "60"})
+
+
+async def store_documents(
+    session: AsyncSession, redis: aioredis.Redis, tasks, user: User, kb: KnowledgeBase, files: list[ReceivedFile]
+) -> list[tuple[Document, bool]]:
+    """(document, duplicate) per file in order: new content becomes a queued document whose indexing starts."""
     hashes = {f.sha256 for f in files}
     known = {
         d.content_hash: d
@@ -463,10 +501,7 @@ async def add_documents(
             received.path.unlink(missing_ok=True)
         raise AppError(409, "duplicate_document", "The same file is being uploaded concurrently.") from exc
     await _start_indexing(session, redis, tasks, created)
-    uploaded = await public_documents(session, redis, [d for d, _ in results], DocumentUploaded)
-    for item, (_, duplicate) in zip(uploaded, results, strict=True):
-        item.duplicate = duplicate
-    return uploaded
+    return results
 
 
 # -- search -------------------------------------------------------------------------------------------

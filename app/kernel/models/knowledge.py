@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kernel.models.base import Base, TimestampMixin, UtcDateTime
@@ -38,3 +39,15 @@ class Document(TimestampMixin, Base):
     pages: Mapped[int | None] = mapped_column(Integer)
     chunks: Mapped[int | None] = mapped_column(Integer)
     indexed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class UploadBatch(TimestampMixin, Base):
+    """One bulk upload: what became of each file (a new document, a duplicate of one, or skipped and why)."""
+
+    __tablename__ = "upload_batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    knowledge_base_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # [{"filename", "document_id"?, "duplicate"?, "code"?, "message"?}] in upload order
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

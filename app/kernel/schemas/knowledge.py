@@ -110,3 +110,26 @@ class SearchResponse(BaseModel):
     mode: SearchMode
     hits: list[SearchHit]
     relevance: Relevance | None = Field(default=None, description="None when nothing is indexed yet")
+
+
+class BatchFile(BaseModel):
+    """One file of a bulk upload: `document_id` (with the document's current status) unless it was skipped."""
+
+    filename: str
+    document_id: int | None = None
+    status: Literal["queued", "parsing", "embedding", "indexed", "failed", "skipped", "deleted"]
+    duplicate: bool = Field(default=False, description="The knowledge base already held this content")
+    error: str | None = Field(default=None, description="Why it was skipped or failed")
+    code: str | None = Field(default=None, description="Machine-readable reason of a skipped file")
+
+
+class BatchPublic(BaseModel):
+    """A bulk upload's progress: `counts` per status over its files; `done` once none is queued or indexing."""
+
+    id: str
+    knowledge_base_id: int
+    created_at: datetime
+    total: int
+    counts: dict[str, int]
+    done: bool
+    files: list[BatchFile]
