@@ -24,3 +24,13 @@ def test_calibrate_abstains_on_low_scores_within_the_false_abstention_cap():
     assert 0.5 < threshold < 0.9
     row = rag_eval.metrics(answerable + unanswerable, 1, threshold)
     assert row["abstention"] == 2 / 3 and row["false_abstention"] == 0.0
+
+
+def test_app_cli_kb_eval_runs_the_worker_module_in_a_child_process():
+    import subprocess
+    import sys
+
+    args = ["kb", "eval", "--corpus", str(DATA / "corpus"), "--golden", str(DATA / "golden.jsonl"), "-k", "3"]
+    done = subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "5 documents" in done.stdout and "hybrid" in done.stdout and "false-abst" in done.stdout

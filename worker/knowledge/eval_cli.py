@@ -1,33 +1,42 @@
-"""`python -m app.cli kb eval --kb <id> --golden <file>`: recall@k, MRR and abstention per mode on a knowledge base.
+"""`python -m app.cli kb eval [--kb <id>] [--golden <file>]`: recall@k, MRR and abstention per search mode.
 
-The threshold is the knowledge base's own (or RELEVANCE_THRESHOLD); `--calibrate` fits one on the questions
-marked `"split": "tune"` and reports the rest with it (set it with PATCH /knowledge-bases/{id}).
+With `--kb`, on that knowledge base as it is indexed, with its own threshold (or RELEVANCE_THRESHOLD). Without,
+on a corpus indexed into a temporary directory (default: the public set in bench/kbeval; `--corpus DIR`).
+`--calibrate` fits the threshold on the questions marked `"split": "tune"` and reports every part with it
+(set it with PATCH /knowledge-bases/{id} {"relevance_threshold": ...}).
 """
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from sqlalchemy import select
 
 from app.kernel.models import Document, KnowledgeBase
 from app.kernel.settings import get_settings
-from worker.rag.eval import load_golden, report
+from worker.rag.eval import BENCH_DIR, load_golden, report
+from worker.rag.eval import main as evaluate_corpus
 from worker.rag.pipeline import index_dir, open_index
 from worker.runtime import db_sessions
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kb eval", description="Retrieval quality of a knowledge base.")
-    parser.add_argument("--kb", type=int, required=True, help="knowledge base id")
+    parser.add_argument("--kb", type=int, help="knowledge base id (default: index --corpus in a temporary dir)")
+    parser.add_argument("--corpus", default=str(BENCH_DIR / "corpus"), help="without --kb: documents to index")
     parser.add_argument(
         "--golden",
-        required=True,
+        default=str(BENCH_DIR / "questions.jsonl"),
         help='JSONL: {"question", "documents": [file names; empty = unanswerable], "split"?: "tune"|"heldout"}',
     )
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--threshold", type=float, help="relevance threshold (default: the knowledge base's)")
     parser.add_argument("--calibrate", action="store_true", help="fit the threshold on the tune part first")
     args = parser.parse_args(argv)
+    if args.kb is None:
+        options = ["--corpus", args.corpus, "--golden", args.golden, "-k", str(args.k)]
+        options += ["--threshold", str(args.threshold)] if args.threshold is not None else []
+        return evaluate_corpus([*options, *(["--calibrate"] if args.calibrate else [])])
 
     with db_sessions()() as session:
         kb = session.get(KnowledgeBase, args.kb)
@@ -44,3 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"knowledge base {kb.id} ({kb.name}): {len(documents)} documents, {index.count()} chunks")
     print(report(index, load_golden(args.golden), documents, args.k, threshold, args.calibrate))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
