@@ -15,7 +15,7 @@ def test_settings_and_relevance_in_search(http, alice):
     ).json()
     assert (created["retrieval_mode"], created["relevance_threshold"]) == ("bm25", 0.5)
     url = f"/api/v1/knowledge-bases/{created['id']}"
-    for bad in ({"retrieval_mode": "fuzzy"}, {"relevance_threshold": 3}):
+    for bad in ({"retrieval_mode": "fuzzy"}, {"relevance_threshold": 3.5}):
         refused = http.patch(url, json=bad, headers=alice)
         assert refused.status_code == 422, refused.text
     patched = http.patch(url, json={"retrieval_mode": "hybrid", "relevance_threshold": None}, headers=alice).json()
@@ -24,11 +24,12 @@ def test_settings_and_relevance_in_search(http, alice):
     index_ok(http, alice, created["id"], ("coffee_brewing.txt", (CORPUS / "coffee_brewing.txt").read_bytes()))
     answerable = http.post(f"{url}/search", json={"query": "espresso pressure in bars"}, headers=alice).json()
     assert answerable["mode"] == "hybrid" and answerable["hits"]
-    assert answerable["relevance"]["relevant"] and answerable["relevance"]["threshold"] == 0.65
+    assert answerable["relevance"]["relevant"] and answerable["relevance"]["threshold"] == 1.24
     unanswerable = http.post(f"{url}/search", json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()
     decision = unanswerable["relevance"]
     assert not decision["relevant"] and decision["score"] < decision["threshold"]
-    assert decision["score"] == round(decision["similarity"] + decision["coverage"], 4)
+    expected = decision["similarity"] + decision["coverage"] + 5 * decision["margin"]
+    assert abs(decision["score"] - expected) < 1e-3
 
     http.patch(url, json={"relevance_threshold": 0.0, "retrieval_mode": "dense"}, headers=alice)
     lenient = http.post(f"{url}/search", json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()

@@ -20,8 +20,16 @@ def test_chinese_terms_over_english_pages_are_left_to_the_embedder():
 
 
 def test_judge_and_message_language():
-    assert judge(0.5, 0.4, threshold=0.6).relevant
-    decision = judge(0.2, 0.1, threshold=0.6)
-    assert not decision.relevant and decision.as_dict()["score"] == 0.3
+    assert judge(0.5, 0.4, 0.0, threshold=0.6).relevant
+    assert judge(0.3, 0.1, 0.1, threshold=0.6).relevant, "a passage standing out counts 5x its margin"
+    decision = judge(0.2, 0.1, 0.01, threshold=0.6)
+    assert not decision.relevant and decision.as_dict()["score"] == 0.35
     assert "找到" in nothing_relevant_message("Harborlight 支持 Kubernetes 吗？")
     assert nothing_relevant_message("Does it support LDAP?").startswith("I could not find")
+
+
+def test_margin_is_the_best_similarity_above_the_mean_of_the_five_best():
+    from worker.rag.relevance import similarity_features
+
+    assert similarity_features([0.3, 0.9, None, 0.5, 0.4, 0.4, 0.1]) == (0.9, 0.9 - (0.9 + 0.5 + 0.4 + 0.4 + 0.3) / 5)
+    assert similarity_features([]) == (0.0, 0.0)

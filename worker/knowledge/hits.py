@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.kernel.models import Document
 from worker.rag.index import Hit, Mode
 from worker.rag.pipeline import index_dir, open_index
-from worker.rag.relevance import Relevance, judge
+from worker.rag.relevance import CANDIDATES, Relevance, judge
 from worker.runtime import db_sessions
 
 
@@ -36,11 +36,10 @@ def document_names(knowledge_base_id: int, document_ids: set[int]) -> dict[int, 
 def live_hits(knowledge_base_id: int, embedding_model: str, query: str, mode: Mode, k: int, threshold: float) -> Found:
     """Top `k` (hit, file name) pairs; a deleted document's vectors may linger briefly but are never returned."""
     if not index_dir(knowledge_base_id).exists():
-        return Found(knowledge_base_id, [], judge(0.0, 0.0, threshold))
+        return Found(knowledge_base_id, [], judge(0.0, 0.0, 0.0, threshold))
     index = open_index(knowledge_base_id, embedding_model)
-    hits = index.search(query, mode=mode, k=2 * k)
+    hits = index.search(query, mode=mode, k=max(2 * k, CANDIDATES))
     names = document_names(knowledge_base_id, {hit.document_id for hit in hits})
-    live = [hit for hit in hits if hit.document_id in names][:k]
-    return Found(
-        knowledge_base_id, [(hit, names[hit.document_id]) for hit in live], index.assess(query, live, threshold)
-    )
+    live = [hit for hit in hits if hit.document_id in names]
+    relevance = index.assess(query, live, threshold)  # on every candidate: the margin needs the runners-up
+    return Found(knowledge_base_id, [(hit, names[hit.document_id]) for hit in live[:k]], relevance)

@@ -25,10 +25,10 @@ from worker.rag.relevance import (
     COVERAGE_PASSAGES,
     DEFAULT_THRESHOLD,
     Relevance,
-    best_similarity,
     content_terms,
     coverage,
     judge,
+    similarity_features,
 )
 from worker.rag.splitter import Chunk
 from worker.rag.vector_store import FaissVectorStore, VectorStore
@@ -185,14 +185,15 @@ class KnowledgeIndex:
     def assess(self, query: str, hits: Sequence[Hit], threshold: float = DEFAULT_THRESHOLD) -> Relevance:
         """Whether `hits` (this index's answer to `query`) hold anything relevant: see worker.rag.relevance."""
         if not hits:
-            return judge(0.0, 0.0, threshold)
+            return judge(0.0, 0.0, 0.0, threshold)
         terms = content_terms(query)
         with self._lock:
             self._refresh()
             frequencies, chunks = self._bm25_index().document_frequencies(terms)
         passages = [hit.text for hit in hits[:COVERAGE_PASSAGES]]
         share = coverage(terms, frequencies, chunks, passages)
-        return judge(best_similarity([hit.similarity for hit in hits]), share, threshold)
+        similarity, margin = similarity_features([hit.similarity for hit in hits])
+        return judge(similarity, share, margin, threshold)
 
     def _refresh(self) -> None:
         """Load the vector snapshot of the current version if another writer (or process) moved it on."""

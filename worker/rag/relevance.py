@@ -1,16 +1,20 @@
-"""Is anything in a knowledge base relevant to a question? One score from two features, and a threshold.
+"""Is anything in a knowledge base relevant to a question? One score from three features, and a threshold.
 
 Raw cosine similarity alone cannot tell unanswerable questions from answerable ones (their ranges overlap), so
-the score adds how much of the question the best passages cover lexically:
+the score adds how much of the question the best passages cover lexically, and how far the best passage
+stands out from the next ones:
 
 - `similarity`: the best cosine(question, passage) among the top hits (the embedder's view);
+- `margin`: that best cosine minus the mean of the five best: a question with an answer tends to have one
+  passage well above the rest, an unanswerable one a flat list of near misses;
 - `coverage`: the share of the question's content terms, weighted by their idf in this knowledge base, that
   the top passages contain after light stemming. A term absent from the whole knowledge base ("LDAP",
   "Kubernetes") weighs most and is never covered. Terms in a script the knowledge base has none of (a Chinese
   question over English pages) cannot be checked and are left out; a question with no checkable term gets
   coverage 1, so the decision rests on the embedder.
 
-score = similarity + coverage. The default threshold (RELEVANCE_THRESHOLD) was calibrated on the tune part of
+score = similarity + coverage + 5 x margin (the weight: the middle of the best plateau, 3.5-6, on the tune part
+of bench/kbeval). The default threshold (RELEVANCE_THRESHOLD) was calibrated on the tune part of
 bench/kbeval (`python -m worker.rag.eval --calibrate`); every knowledge base can set its own.
 """
 
@@ -23,7 +27,9 @@ from worker.rag.bm25 import CJK_CHAR, tokenize
 
 DEFAULT_THRESHOLD: float = Settings.model_fields["relevance_threshold"].default
 COVERAGE_PASSAGES = 3  # the top hits whose terms count as "covered"
-SIMILARITY_PASSAGES = 5
+CANDIDATES = 10  # the top hits whose similarities are looked at
+MARGIN_OVER = 5  # the margin is the best similarity minus the mean of this many best
+MARGIN_WEIGHT = 5.0
 
 QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how does do did is are was were can could should would will shall "
@@ -44,6 +50,7 @@ class Relevance:
     threshold: float
     similarity: float
     coverage: float
+    margin: float
 
     def as_dict(self) -> dict:
         return {key: round(value, 4) if isinstance(value, float) else value for key, value in asdict(self).items()}
@@ -75,14 +82,18 @@ def coverage(terms: Sequence[str], frequencies: Sequence[int], chunks: int, pass
     return covered / total if total else 1.0
 
 
-def judge(similarity: float, coverage_share: float, threshold: float = DEFAULT_THRESHOLD) -> Relevance:
-    score = similarity + coverage_share
-    return Relevance(score >= threshold, score, threshold, similarity, coverage_share)
+def judge(similarity: float, coverage_share: float, margin: float, threshold: float = DEFAULT_THRESHOLD) -> Relevance:
+    score = similarity + coverage_share + MARGIN_WEIGHT * margin
+    return Relevance(score >= threshold, score, threshold, similarity, coverage_share, margin)
 
 
-def best_similarity(similarities: Sequence[float | None]) -> float:
-    values = [s for s in similarities[:SIMILARITY_PASSAGES] if s is not None]
-    return max(values, default=0.0)
+def similarity_features(similarities: Sequence[float | None]) -> tuple[float, float]:
+    """(best similarity, margin) over the first CANDIDATES hits."""
+    values = sorted((s for s in similarities[:CANDIDATES] if s is not None), reverse=True)
+    if not values:
+        return 0.0, 0.0
+    best = values[:MARGIN_OVER]
+    return values[0], values[0] - sum(best) / len(best)
 
 
 def nothing_relevant_message(question: str) -> str:

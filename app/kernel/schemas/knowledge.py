@@ -7,8 +7,8 @@ from app.kernel.schemas.common import StrictModel
 
 SearchMode = Literal["dense", "bm25", "hybrid"]
 THRESHOLD_DOC = (
-    "Relevance score (cosine similarity + query-term coverage, 0-2) below which the knowledge base has "
-    "'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD."
+    "Relevance score (similarity + query-term coverage + 5 x similarity margin, 0-3) below which the knowledge "
+    "base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD."
 )
 
 
@@ -26,7 +26,7 @@ class KnowledgeBaseCreate(StrictModel):
     description: str | None = Field(default=None, max_length=2000)
     embedding_model: str | None = Field(default=None, min_length=1, max_length=200)
     retrieval_mode: SearchMode = "hybrid"
-    relevance_threshold: float | None = Field(default=None, ge=0, le=2, description=THRESHOLD_DOC)
+    relevance_threshold: float | None = Field(default=None, ge=0, le=3, description=THRESHOLD_DOC)
 
     _name = field_validator("name")(_stripped_name)
 
@@ -37,7 +37,7 @@ class KnowledgeBaseUpdate(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
     retrieval_mode: SearchMode | None = None
-    relevance_threshold: float | None = Field(default=None, ge=0, le=2, description=THRESHOLD_DOC)
+    relevance_threshold: float | None = Field(default=None, ge=0, le=3, description=THRESHOLD_DOC)
 
     _name = field_validator("name")(_stripped_name)
 
@@ -96,13 +96,15 @@ class SearchHit(BaseModel):
 
 
 class Relevance(BaseModel):
-    """The "nothing relevant" decision: `relevant` is `score >= threshold`, score = similarity + coverage."""
+    """The "nothing relevant" decision: `relevant` is `score >= threshold`,
+    score = similarity + coverage + 5 x margin."""
 
     relevant: bool
     score: float
     threshold: float
     similarity: float = Field(description="Best cosine similarity of the question and a top passage")
     coverage: float = Field(description="Idf-weighted share of the question's terms the top passages contain")
+    margin: float = Field(description="Best similarity minus the mean of the five best")
 
 
 class SearchResponse(BaseModel):
