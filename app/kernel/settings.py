@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     default_model: str = "smollm2-135m-instruct"
     small_model: str = ""
     embedding_model: str = "all-MiniLM-L6-v2"
-    relevance_threshold: float = 1.24
+    relevance_threshold: float = 1.19
     """Below this relevance score a knowledge base has "nothing relevant" (calibrated: `python -m worker.rag.eval
     --calibrate`); each knowledge base may set its own."""
     model_cache_gb: float = 4.0

@@ -24,7 +24,7 @@ def test_settings_and_relevance_in_search(http, alice):
     index_ok(http, alice, created["id"], ("coffee_brewing.txt", (CORPUS / "coffee_brewing.txt").read_bytes()))
     answerable = http.post(f"{url}/search", json={"query": "espresso pressure in bars"}, headers=alice).json()
     assert answerable["mode"] == "hybrid" and answerable["hits"]
-    assert answerable["relevance"]["relevant"] and answerable["relevance"]["threshold"] == 1.24
+    assert answerable["relevance"]["relevant"] and answerable["relevance"]["threshold"] == 1.19
     unanswerable = http.post(f"{url}/search", json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()
     decision = unanswerable["relevance"]
     assert not decision["relevant"] and decision["score"] < decision["threshold"]
