@@ -21,10 +21,16 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import SMOLLM, machine_note, percentile, sign_up, stack
+from bench.common import PASSWORD, SMOLLM, machine_note, percentile, sign_up, stack
 from bench.ingest import write_corpus
 from bench.search_lane import upload, wait_indexed
 from worker.rag.eval import BENCH_DIR, load_golden
+
+
+def login(http: httpx.Client, username: str) -> dict[str, str]:
+    tokens = http.post("/api/v1/auth/login", data={"username": username, "password": PASSWORD})
+    tokens.raise_for_status()
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
 
 
 def folder_zip(documents: int) -> bytes:
@@ -74,12 +80,20 @@ def main() -> None:
             while time.perf_counter() - started < args.timeout:
                 at = time.perf_counter()
                 found = http.post(search, json={"query": rng.choice(questions), "k": 5}, headers=headers)
+                if found.status_code == 401:
+                    headers = login(http, "bulk")
+                    continue
                 if found.status_code == 200:
                     latencies.append((time.perf_counter() - at) * 1000)
                 else:
                     failures += 1
                 if time.monotonic() - checked > 5:
-                    checked, batch = time.monotonic(), http.get(url, headers=headers).json()
+                    progress = http.get(url, headers=headers)
+                    if progress.status_code == 401:  # the access token expired during a long run: log in again
+                        headers = login(http, "bulk")
+                        progress = http.get(url, headers=headers)
+                    progress.raise_for_status()
+                    checked, batch = time.monotonic(), progress.json()
                     if batch["done"]:
                         break
             elapsed = time.perf_counter() - started
