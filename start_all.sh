@@ -12,7 +12,7 @@ source "$ROOT/scripts/lib.sh"
 
 usage() {
   cat <<'TXT'
-Usage: ./start_all.sh [--help | --status]
+Usage: ./start_all.sh [--help | --status | --supervise]
 
 Sets up and starts LocalMind in the background:
   1. .venv + requirements (skipped while requirements.txt is unchanged), and in parallel the vLLM engine's
@@ -24,13 +24,18 @@ Sets up and starts LocalMind in the background:
   6. API, workers (generation, indexing, training, retrieval) and Flower, then waits for /readyz, for every
      worker to take jobs and for the default model's engine to be serving
 PID files and logs go to $RUN_DIR/pids and $RUN_DIR/logs. Stop everything with ./stop_all.sh.
+Every port (API, Flower, the generation worker's metrics) is checked before anything starts. Each process
+leads a process group of its own, so --status and ./stop_all.sh see its children too.
 
-  --status   show each process (running/stopped, pid, port) and exit
+  --status     show each process (running/stopped/orphaned, pid, port) and exit; "orphaned": its main
+               process died and left children running (uvicorn's workers), which ./stop_all.sh stops
+  --supervise  start, then stay in the foreground and restart any process that dies (SUPERVISE_INTERVAL=5 s);
+               run it from systemd or a terminal multiplexer; ./stop_all.sh stops it and everything
   --help     this text
 
 Environment (also read from .env; variables already set win):
   HOST=127.0.0.1                 bind address of the API and Flower (0.0.0.0 to expose)
-  API_PORT=8000  FLOWER_PORT=5555
+  API_PORT=8000  FLOWER_PORT=5555  WORKER_METRICS_PORT=9101 (the generation worker's Prometheus metrics)
   ENGINE=auto                    auto: vLLM where it installs and serves the model, else transformers;
                                  transformers: never install or use vLLM; vllm: require it
   GENERATION_CONCURRENCY=32      threads of the generation worker: answers in flight at once (vLLM or the
@@ -58,6 +63,7 @@ configure() {
   export HOST=${HOST:-127.0.0.1}
   export API_PORT=${API_PORT:-8000}
   export FLOWER_PORT=${FLOWER_PORT:-5555}
+  WORKER_METRICS_PORT=${WORKER_METRICS_PORT:-9101}
   export ENGINE=${ENGINE:-auto}
   export GENERATION_CONCURRENCY=${GENERATION_CONCURRENCY:-32}
   export INDEXING_CONCURRENCY=${INDEXING_CONCURRENCY:-1}
@@ -97,11 +103,16 @@ service_port() {
 }
 
 show_status() {
-  local name pid state
+  local name pid state orphans group any_orphans=0
   printf '%-18s %-9s %-8s %s\n' PROCESS STATE PID PORT
   for name in "${LM_SERVICES[@]}"; do
+    orphans=$(orphan_pids "$name")
     if pid=$(running_pid "$name"); then
       state=running
+      group=$(service_group "$name" | wc -l)
+      ((group > 1)) && pid="$pid (+$((group - 1)))"
+    elif [[ -n $orphans ]]; then
+      state=orphaned pid=${orphans// /,} any_orphans=1
     elif [[ $name == redis ]] && redis_ping "$REDIS_URL"; then
       state=external pid=-
     else
@@ -114,6 +125,32 @@ show_status() {
   if running_pid api >/dev/null && api_ready "http://$PUBLIC_HOST:$port/readyz"; then
     printf '\nAPI ready: http://%s:%s\n' "$PUBLIC_HOST" "$port"
   fi
+  if pid=$(supervisor_pid); then
+    printf 'Supervised by pid %s (./start_all.sh --supervise)\n' "$pid"
+  fi
+  if ((any_orphans)); then
+    printf '\norphaned: the main process died and left these running; ./stop_all.sh stops them\n'
+  fi
+}
+
+# Every port a service needs, checked before anything starts, so a start-up never half-starts: the
+# services already running from .run are skipped, anything else on the port stops the start with its name.
+check_ports() {
+  local problems=() entry name var port orphans
+  for entry in api:API_PORT flower:FLOWER_PORT worker-generation:WORKER_METRICS_PORT; do
+    name=${entry%%:*} var=${entry#*:}
+    port=${!var}
+    running_pid "$name" >/dev/null && continue
+    orphans=$(orphan_pids "$name")
+    if [[ -n $orphans ]]; then
+      problems+=("$name: processes of its previous run still run (pids $orphans); ./stop_all.sh stops them")
+    elif port_in_use "$port"; then
+      problems+=("$name: port $port is in use by another program (set $var, or stop that program)")
+    fi
+  done
+  ((${#problems[@]} == 0)) && return 0
+  printf '%s\n' "${problems[@]/#/  }" >&2
+  die "nothing was started: the port check above failed"
 }
 
 # Fail early, with a useful message, when the product code is not in this checkout.
@@ -181,10 +218,13 @@ pull_default_model() {
 
 start_processes() {
   local bin=$ROOT/.venv/bin
-  start_bg api "$API_PORT" "$bin/uvicorn" app.main:create_app --factory --host "$HOST" --port "$API_PORT" \
-    --workers "$API_WORKERS"
+  # app.serve: uvicorn with a fresh PROMETHEUS_MULTIPROC_DIR, so /metrics adds up every API process.
+  start_bg api "$API_PORT" env "PROMETHEUS_MULTIPROC_DIR=$RUN_DIR/metrics/api" "$bin/python" -m app.serve \
+    --host "$HOST" --port "$API_PORT" --workers "$API_WORKERS" --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-}"
   # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
-  start_bg worker-generation - nice -n "$GENERATION_WORKER_NICE" "$bin/celery" -A worker.celery_app worker \
+  # The generation worker serves answer metrics (TTFT, tokens/s, tokens per model) on WORKER_METRICS_PORT.
+  start_bg worker-generation "$WORKER_METRICS_PORT" env "WORKER_METRICS_PORT=$WORKER_METRICS_PORT" \
+    nice -n "$GENERATION_WORKER_NICE" "$bin/celery" -A worker.celery_app worker \
     -Q generation --pool threads --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"
   start_bg worker-indexing - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
     --concurrency "$INDEXING_CONCURRENCY" -n 'indexing@%h' --loglevel "$LOG_LEVEL"
@@ -195,7 +235,7 @@ start_processes() {
   start_bg worker-training - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q training --pool solo \
     -n 'training@%h' --loglevel "$LOG_LEVEL"
   # Flower parses its options with tornado, which needs --opt=value (a space is not accepted).
-  start_bg flower "$FLOWER_PORT" "$bin/celery" -A worker.celery_app flower "--port=$FLOWER_PORT" "--address=$HOST" \
+  start_bg flower "$FLOWER_PORT" "$bin/celery" -A worker.flower_app flower "--port=$FLOWER_PORT" "--address=$HOST" \
     "--basic-auth=$FLOWER_USER:$FLOWER_PASSWORD"
 }
 
@@ -308,22 +348,60 @@ print_urls() {
 LocalMind is up.
   UI        $base/$ui_note
   Swagger   $base/docs
-  Metrics   $base/metrics
+  Metrics   $base/metrics  (API)   http://$PUBLIC_HOST:$WORKER_METRICS_PORT/metrics  (generation worker)
   Flower    http://$PUBLIC_HOST:$FLOWER_PORT  (user "$FLOWER_USER", password from $FLOWER_PASSWORD_SOURCE)
   Logs      $LOG_DIR/      Status: ./start_all.sh --status      Stop: ./stop_all.sh
 TXT
 }
 
+SUPERVISE_INTERVAL=${SUPERVISE_INTERVAL:-5}
+
+supervisor_file() { printf '%s/supervisor.pid' "$RUN_DIR"; }
+
+# The PID of a running `start_all.sh --supervise` of this run folder.
+supervisor_pid() {
+  local pid
+  [[ -f $(supervisor_file) ]] || return 1
+  pid=$(head -n 1 "$(supervisor_file)")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *--supervise* ]] \
+    || return 1
+  printf '%s' "$pid"
+}
+
+# --supervise: after the start, stay in the foreground and bring back any service that died (its
+# orphans are stopped first), at most once per SUPERVISE_INTERVAL seconds each. TERM or Ctrl-C ends
+# the supervisor and leaves the services running (./stop_all.sh stops it first, then them).
+supervise_forever() {
+  local name dead
+  printf '%s\n' "$$" >"$(supervisor_file)"
+  trap 'rm -f "$(supervisor_file)"; log "supervisor stopped; the services keep running"; exit 0' TERM INT
+  log "supervising (every ${SUPERVISE_INTERVAL}s); ./stop_all.sh stops the supervisor and the services"
+  while sleep "$SUPERVISE_INTERVAL" & wait $!; do
+    dead=0
+    for name in api worker-generation worker-indexing worker-training flower; do
+      running_pid "$name" >/dev/null && continue
+      warn "$name is not running; restarting it (log: $(log_file "$name"))"
+      [[ -z $(orphan_pids "$name") ]] || stop_services "${STOP_TIMEOUT:-30}" "$name"
+      dead=1
+    done
+    # start_bg skips what runs; a subshell, so that a failed start (die) is retried on the next round.
+    ((dead)) && { (start_processes) || warn "a restart failed; trying again in ${SUPERVISE_INTERVAL}s"; }
+  done
+}
+
 main() {
+  local supervise=0
   case ${1:-} in
     -h | --help) usage; exit 0 ;;
     --status) configure; show_status; exit 0 ;;
+    --supervise) supervise=1 ;;
     "") ;;
     *) usage >&2; exit 2 ;;
   esac
   configure
   check_layout
   take_lock
+  check_ports
   [[ ${SKIP_INSTALL:-0} == 1 ]] || install_all
   "$ROOT/scripts/ensure_redis.sh"
   [[ ${SKIP_MIGRATE:-0} == 1 ]] || migrate
@@ -333,6 +411,9 @@ main() {
   start_processes
   wait_until_ready
   print_urls
+  ((supervise)) && supervise_forever
+  return 0
 }
 
-main "$@"
+# Sourced (tests of the supervisor), it only defines its functions.
+[[ ${BASH_SOURCE[0]} != "$0" ]] || main "$@"

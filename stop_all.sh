@@ -14,7 +14,8 @@ usage() {
   cat <<'TXT'
 Usage: ./stop_all.sh [--help] [--keep-redis]
 
-Stops the API, the workers and Flower together, then (if start_all.sh started it) Redis,
+Stops a `start_all.sh --supervise` first, then the API, the workers and Flower together (each with its
+process group: children left by a crashed main process too), then (if start_all.sh started it) Redis,
 using the PID files in $RUN_DIR/pids. Stale PID files are removed.
 
   --keep-redis   leave a Redis started by start_all.sh running
@@ -32,6 +33,22 @@ app_services() {
   done | awk '!seen[$0]++'
 }
 
+# A `start_all.sh --supervise` of this run folder stops first, so it restarts nothing we stop.
+stop_supervisor() {
+  local file=$RUN_DIR/supervisor.pid pid waited=0
+  [[ -f $file ]] || return 0
+  pid=$(head -n 1 "$file")
+  if [[ $pid =~ ^[0-9]+$ ]] && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *--supervise* ]]; then
+    log "supervisor: stopping pid $pid"
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && ((waited < $1 * 10)); do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+  fi
+  rm -f "$file"
+}
+
 main() {
   local keep_redis=0
   case ${1:-} in
@@ -47,6 +64,7 @@ main() {
     log "nothing to stop (no $PID_DIR)"
     return 0
   fi
+  stop_supervisor "$timeout"
   local names
   mapfile -t names < <(app_services)
   stop_services "$timeout" "${names[@]}"

@@ -9,16 +9,19 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
-from app.api.routes import auth, chat, conversations, finetune, knowledge, models, openai, system, users
+from app.api.routes import auth, chat, conversations, feedback, finetune, knowledge, models, openai, system, users
+from app.core.admission import require_admission
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.metrics import MetricsMiddleware
+from app.core.metrics import MetricsMiddleware, mark_process_dead, refresh_forever
 from app.core.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from app.core.migrations import pending_revisions, upgrade_head
+from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
-from app.event_hub import close_event_hub
+from app.events.hub import close_event_hub
+from app.kernel.private_files import keep_files_private
 from app.kernel.schemas.common import ERROR_RESPONSES
 from app.kernel.settings import Settings, get_settings
 from app.route_warmup import prepare_routes
@@ -61,13 +64,17 @@ async def lifespan(app: FastAPI):
     prepare_routes(app)
     await anyio.to_thread.run_sync(open_broker_connection, app.state.tasks)
     freeze_startup_heap()
-    sweeper = asyncio.get_running_loop().create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
+    loop = asyncio.get_running_loop()
+    sweeper = loop.create_task(sweep_forever(app.state.sessionmaker, app.state.redis, settings))
+    gauges = loop.create_task(refresh_forever(app.state.sessionmaker, settings.metrics_refresh_seconds))
     logger.info("LocalMind API ready (database {})", engine.dialect.name)
     try:
         yield
     finally:
         gc.unfreeze()
         sweeper.cancel()
+        gauges.cancel()
+        mark_process_dead()
         for task in list(app.state.background_tasks):
             task.cancel()
         await close_event_hub(app.state.redis)
@@ -78,6 +85,7 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    keep_files_private(settings)
     app = FastAPI(
         title="LocalMind",
         version="0.1.0",
@@ -87,15 +95,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_event_schemas(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, conversations, chat, knowledge, finetune, models):
+    for module in (auth, users, conversations, chat, knowledge, finetune, models, feedback):
         api.include_router(module.router)
     api.include_router(system.api_router)
     app.include_router(api)
     app.include_router(system.router)
     app.include_router(openai.router)
     mount_frontend(app)  # keep last: its catch-all GET route must not shadow later routes
+    require_admission(app)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_json_body_kb * 1024)
     app.add_middleware(

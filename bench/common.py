@@ -127,6 +127,8 @@ class Stack:
             "DEFAULT_MODEL": default_model,
             "RATE_LIMIT_MESSAGES_PER_WINDOW": "0",
             "RATE_LIMIT_LOGIN_PER_WINDOW": "0",
+            "RATE_LIMIT_REGISTER_PER_WINDOW": "0",
+            "RATE_LIMIT_REQUESTS_PER_WINDOW": "0",
             "HF_HUB_OFFLINE": "1",
             "TOKENIZERS_PARALLELISM": "false",
             "LOG_LEVEL": "WARNING",

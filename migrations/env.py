@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from app.core.migrations import migration_lock
 from app.kernel.db import create_sync_engine
 from app.kernel.models import Base
 from app.kernel.settings import get_settings
@@ -24,7 +25,7 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     engine = create_sync_engine(_url())
-    with engine.connect() as connection:
+    with engine.connect() as connection, migration_lock(connection):
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

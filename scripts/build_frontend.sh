@@ -29,13 +29,8 @@ bundle_is_stale() {
 }
 
 main() {
-  local force=0
-  case ${1:-} in
-    -h | --help) usage; exit 0 ;;
-    --force) force=1 ;;
-    "") ;;
-    *) usage >&2; exit 2 ;;
-  esac
+  parse_force_flag "$@"
+  local force=$FORCE
   ROOT=$(lm_root)
   if [[ ! -f $ROOT/frontend/package.json ]]; then
     warn "frontend/ not found; skipping the UI build (the API and /docs still work)"

@@ -3,7 +3,8 @@
 #
 # Process bookkeeping: every background process we start gets
 #   $RUN_DIR/pids/<name>.pid   line 1: PID, line 2: the process start time (from /proc),
-#                              line 3: the TCP port it listens on ("-" for none)
+#                              line 3: the TCP port it listens on ("-" for none),
+#                              line 4: "group" when it leads a process group of its own (setsid)
 #   $RUN_DIR/logs/<name>.log   its stdout + stderr
 # The start time guards against PID reuse: a PID file whose PID now belongs to a different
 # process (same number, other start time) is treated as stale and that process is never signalled.
@@ -52,6 +53,17 @@ lm_defaults() {
   export RUN_DIR
 }
 
+# The install scripts' one option: --force redoes the work even when its stamp says it is up to date.
+parse_force_flag() {
+  FORCE=0
+  case ${1:-} in
+    -h | --help) usage; exit 0 ;;
+    --force) FORCE=1 ;;
+    "") ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
 pid_file() { printf '%s/%s.pid' "$PID_DIR" "$1"; }
 log_file() { printf '%s/%s.log' "$LOG_DIR" "$1"; }
 
@@ -65,6 +77,39 @@ proc_start_time() {
   printf '%s' "${fields[19]}"        # field 22 overall = index 19 after pid and comm
 }
 
+# group_members <pgid> <min_start>: PIDs (one a line) of the live processes of process group <pgid> that
+# started no earlier than <min_start> (so a reused number never matches an older, unrelated group). No
+# fork per process: a scan stays ~10 ms with hundreds of processes.
+group_members() {
+  local pgid=$1 min_start=$2 dir stat fields
+  for dir in /proc/[0-9]*; do
+    { read -r stat <"$dir/stat"; } 2>/dev/null || continue
+    stat=${stat##*) }
+    read -r -a fields <<<"$stat"
+    # fields: 0 state, 2 pgid, 19 start time
+    [[ ${fields[2]} == "$pgid" && ${fields[0]} != Z ]] || continue
+    [[ -z $min_start || ${fields[19]} -ge $min_start ]] || continue
+    printf '%s\n' "${dir#/proc/}"
+  done
+}
+
+# service_group <name>: the live processes of <name>'s process group, main process included (the PIDs of a
+# crashed main process's children, say uvicorn's workers after a kill -9 of uvicorn). Empty without a group.
+service_group() {
+  local file pid started group
+  file=$(pid_file "$1")
+  [[ -f $file ]] || return 0
+  { read -r pid; read -r started || true; read -r _ || true; read -r group || true; } <"$file"
+  [[ $group == group && $pid =~ ^[0-9]+$ && -d /proc ]] || return 0
+  group_members "$pid" "$started"
+}
+
+# orphan_pids <name>: processes of <name>'s group left running after its main process died (space-separated).
+orphan_pids() {
+  running_pid "$1" >/dev/null && return 0
+  service_group "$1" | paste -sd' ' -
+}
+
 # Print the PID recorded for <name> if that exact process is still alive; return 1 otherwise.
 running_pid() {
   local file pid started now
@@ -73,6 +118,7 @@ running_pid() {
   { read -r pid; read -r started || true; } <"$file"
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
+  [[ $(proc_state "$pid") != Z ]] || return 1 # exited, not yet reaped
   now=$(proc_start_time "$pid")
   if [[ -n $started && -n $now && $started != "$now" ]]; then
     return 1                          # PID reused by an unrelated process
@@ -91,47 +137,80 @@ start_bg() {
     log "$name already running (pid $pid)"
     return 0
   fi
+  local orphans
+  orphans=$(orphan_pids "$name")
+  if [[ -n $orphans ]]; then
+    die "cannot start $name: processes of its previous run still run (pids $orphans); ./stop_all.sh stops them"
+  fi
   if [[ $port != - ]] && port_in_use "$port"; then
     die "cannot start $name: port $port is already in use by another program (choose another port)"
   fi
   printf '\n===== %s starting: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$(log_file "$name")"
-  # 9>&-: do not hand start_all.sh's lock descriptor to long-lived children.
-  nohup "$@" >>"$(log_file "$name")" 2>&1 </dev/null 9>&- &
+  # setsid: the service leads a process group of its own, so its children (uvicorn's workers, a prefork
+  # pool) are found and stopped with it even after its main process died. 9>&-: do not hand start_all.sh's
+  # lock descriptor to long-lived children.
+  local group=- launcher=()
+  if command -v setsid >/dev/null && [[ -d /proc ]]; then
+    group=group launcher=(setsid)
+  fi
+  nohup "${launcher[@]}" "$@" >>"$(log_file "$name")" 2>&1 </dev/null 9>&- &
   pid=$!
-  printf '%s\n%s\n%s\n' "$pid" "$(proc_start_time "$pid")" "$port" >"$(pid_file "$name")"
+  printf '%s\n%s\n%s\n%s\n' "$pid" "$(proc_start_time "$pid")" "$port" "$group" >"$(pid_file "$name")"
   log "$name started (pid $pid, log $(log_file "$name"))"
 }
 
 # stop_services <timeout_s> <name...>: TERM every recorded process at once (so slow warm
 # shutdowns overlap instead of adding up), wait up to <timeout_s>, then KILL what is left.
-# PID files are removed in every case, stale ones included. Only recorded PIDs are signalled.
+# A service that leads a process group is stopped whole: its main process first (uvicorn and Celery
+# stop their own children), then whatever of its group is left, orphans of a crashed main process too.
+# PID files are removed in every case, stale ones included. Only recorded PIDs and their groups are signalled.
 stop_services() {
-  local timeout=$1 name pid waited=0
+  local timeout=$1 name pid waited=0 member
   shift
-  local -A pids=()
+  local -A pids=() groups=()
   for name in "$@"; do
     [[ -f $(pid_file "$name") ]] || continue
+    groups[$name]=$(service_group "$name" | paste -sd' ' -)
     if pid=$(running_pid "$name"); then
       log "$name: stopping pid $pid"
       kill -TERM "$pid" 2>/dev/null || true
       pids[$name]=$pid
+    elif [[ -n ${groups[$name]} ]]; then
+      log "$name: main process gone; stopping its orphaned processes ${groups[$name]}"
+      # shellcheck disable=SC2086 # a list of PIDs
+      kill -TERM ${groups[$name]} 2>/dev/null || true
     else
       log "$name: not running, removing stale PID file"
       rm -f "$(pid_file "$name")"
     fi
   done
-  while any_alive "${pids[@]}" && ((waited < timeout * 10)); do
+  # shellcheck disable=SC2086
+  while any_alive "${pids[@]}" ${groups[@]} && ((waited < timeout * 10)); do
     sleep 0.1
     waited=$((waited + 1))
   done
-  for name in "${!pids[@]}"; do
-    pid=${pids[$name]}
-    if kill -0 "$pid" 2>/dev/null; then
+  for name in "${!groups[@]}"; do
+    pid=${pids[$name]:-}
+    if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
       warn "$name (pid $pid) ignored TERM for ${timeout}s, sending KILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
+    for member in ${groups[$name]}; do
+      if kill -0 "$member" 2>/dev/null && [[ $(proc_state "$member") != Z ]]; then
+        warn "$name: pid $member of its group still runs, sending KILL"
+        kill -KILL "$member" 2>/dev/null || true
+      fi
+    done
     rm -f "$(pid_file "$name")"
   done
+}
+
+# proc_state <pid>: the one-letter state of a process (Z = zombie), "" when gone.
+proc_state() {
+  local stat
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+  stat=${stat##*) }
+  printf '%s' "${stat%% *}"
 }
 
 any_alive() {

@@ -118,6 +118,7 @@ def make_settings(database_url: str, redis_url: str, model_store: Path, **overri
         model_store_dir=model_store,
         secret_key="test-secret-" + uuid.uuid4().hex,
         cors_origins=["http://allowed.example"],
+        rate_limit_register_per_window=0,  # suites sign many users up from 127.0.0.1; tests/security checks it
     )
     values.update(overrides)
     return Settings(**values)

@@ -3,16 +3,22 @@
 `celery -A worker.celery_app worker -Q <queue>`.
 """
 
+import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
 from kombu import Queue
 
 from app.kernel.contracts import QUEUES, TASK_QUEUES
+from app.kernel.keys import broker_transport_options
+from app.kernel.private_files import keep_files_private
 from app.kernel.settings import get_settings
 from app.kernel.tasks import TaskPayload
 from worker.ops.liveness import QueueBeatStep
+from worker.ops.time_limits import hard_limit_seconds, soft_limit_seconds, soft_time_limit
+from worker.sandbox import warm
 
 TASK_MODULES = [
     "worker.tasks.system",
@@ -25,6 +31,7 @@ TASK_MODULES = [
 
 
 def create_celery(broker_url: str | None = None) -> Celery:
+    keep_files_private(get_settings())  # indexes, adapters, the SQLite database: 0600 files, 0700 directories
     app = Celery(
         "localmind",
         broker=broker_url or get_settings().redis_url,
@@ -33,6 +40,7 @@ def create_celery(broker_url: str | None = None) -> Celery:
     )
     app.conf.update(
         task_queues=[Queue(name) for name in QUEUES],
+        broker_transport_options=broker_transport_options(),  # REDIS_NAMESPACE on every Celery key
         task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
         task_default_queue="generation",
         # A job whose worker dies is redelivered, and the task itself refuses to run it twice.
@@ -53,19 +61,36 @@ celery_app = create_celery()
 app = celery_app
 
 
+@worker_process_init.connect
+def _warm_sandbox_in_pool_process(**_kwargs: Any) -> None:
+    """Prefork children and the solo pool start the tool/parser sandbox now, not on their first hostile file."""
+    threading.Thread(target=warm, name="sandbox-warmup", daemon=True).start()
+
+
+@worker_ready.connect
+def _warm_sandbox_in_threads_worker(sender: Any, **_kwargs: Any) -> None:
+    if type(sender.pool).__module__.endswith(".thread"):  # the threads pool sends no worker_process_init
+        threading.Thread(target=warm, name="sandbox-warmup", daemon=True).start()
+
+
 P = TypeVar("P", bound=TaskPayload)
 
 
-def payload_task(payload: type[P]) -> Callable[[Callable[[P], str]], Callable[..., str]]:
+def payload_task(payload: type[P], **options: object) -> Callable[[Callable[[P], str]], Callable[..., str]]:
     """Register `run(payload) -> status` as the Celery task `payload.task_name`: the task's keyword arguments
-    (what the API's `dispatch` sent) are validated into `payload` first, so both sides share one typed contract."""
+    (what the API's `dispatch` sent) are validated into `payload` first, so both sides share one typed contract.
+    Every task runs under its kind's time limits (worker/ops/time_limits.py); a task without a kind fails here.
+    `options` go to Celery's task decorator."""
 
     def register(run: Callable[[P], str]) -> Callable[..., str]:
+        name = payload.task_name
+
         def task(**kwargs: object) -> str:
-            return run(payload.model_validate(kwargs))
+            with soft_time_limit(soft_limit_seconds(name)):
+                return run(payload.model_validate(kwargs))
 
         task.__name__ = task.__qualname__ = run.__name__
         task.__doc__ = run.__doc__
-        return celery_app.task(name=payload.task_name)(task)
+        return celery_app.task(name=name, time_limit=hard_limit_seconds(name), **options)(task)
 
     return register

@@ -64,6 +64,8 @@ async def get_current_user(
     else:
         claims = decode_token(settings, token, "access")
         user = await session.get(User, claims.user_id) if claims else None
+        if user is not None and claims is not None and claims.version != user.token_version:
+            raise unauthorized("This session has ended (logout or password change); log in again.")
     if user is None:
         raise unauthorized("Invalid or expired credentials.")
     if not user.is_active:
@@ -83,9 +85,23 @@ async def get_admin_user(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(get_admin_user)]
 
 
+MAX_EVENT_ID_DIGITS = 18  # event seqs are Redis integers (< 2**63)
+
+
 def last_event_seq(last_event_id: Annotated[str | None, Header()] = None) -> int:
-    """The `Last-Event-ID` a reconnecting SSE client sends, as an event seq (0 = from the start)."""
-    return int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    """The `Last-Event-ID` a reconnecting SSE client sends, as an event seq (0 = from the start).
+
+    Only the ASCII digits of an id this server sent are accepted: `str.isdigit` also takes '²' (then `int` raised
+    a 500), and 5,000 digits exceeded Python's int-conversion limit (another 500)."""
+    if not last_event_id:
+        return 0
+    if not (last_event_id.isascii() and last_event_id.isdecimal() and len(last_event_id) <= MAX_EVENT_ID_DIGITS):
+        raise AppError(
+            400,
+            "invalid_last_event_id",
+            f"Last-Event-ID must be the id of an event this stream sent: up to {MAX_EVENT_ID_DIGITS} digits.",
+        )
+    return int(last_event_id)
 
 
 LastEventSeq = Annotated[int, Depends(last_event_seq)]

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import sys
 import uuid
 from contextvars import ContextVar
@@ -32,12 +33,38 @@ def _json_sink(message) -> None:  # noqa: ANN001
         "request_id": record["extra"].get("request_id", request_id_var.get()),
     }
     if record["exception"]:
-        payload["exception"] = repr(record["exception"].value)
+        payload["exception"] = redact(repr(record["exception"].value))
     sys.stderr.write(json.dumps(payload, default=str) + "\n")
 
 
 def _add_request_id(record) -> None:  # noqa: ANN001
     record["extra"].setdefault("request_id", request_id_var.get())
+    redact_secrets(record)
+
+
+# Credentials that must never reach a log line: API keys, JWTs, `Authorization` values, and the values of
+# query parameters that carry keys (uvicorn's access log writes the full request target).
+_SECRET_PATTERNS = [
+    (re.compile(r"\blm_[A-Za-z0-9_-]{8,}"), "lm_[redacted]"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[redacted-jwt]"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[^\s'\",]+"), r"\1 [redacted]"),
+    (
+        re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access_token|refresh_token|password|secret)=)[^&\s\"']*"),
+        r"\1[redacted]",
+    ),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_secrets(record) -> None:  # noqa: ANN001
+    """Scrub credentials from the message. Tracebacks are logged without variable values (`diagnose=False`):
+    with them, a 500 printed the request's locals, `Authorization` header and API key included."""
+    record["message"] = redact(record["message"])
 
 
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
@@ -50,6 +77,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
             sys.stderr,
             level=level,
             format="<green>{time:HH:mm:ss.SSS}</green> {level: <7} [{extra[request_id]}] {name}: {message}",
+            diagnose=False,
         )
     logging.basicConfig(handlers=[_InterceptHandler()], level=level, force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

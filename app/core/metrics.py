@@ -1,29 +1,36 @@
-"""Prometheus metrics of the API process, served at /metrics (names match deploy/grafana).
+"""Prometheus metrics of the API, served at /metrics (names match deploy/grafana).
 
-Request timings and open SSE streams are measured in-process by `MetricsMiddleware`; everything that lives
-elsewhere is read at scrape time by `collect()`: queue depths (Redis LLEN), job counts (database), answer
-speed (finished messages), model load times and GPU memory (what generation workers push to Redis).
+Several API processes (`uvicorn --workers N`) add up: with `PROMETHEUS_MULTIPROC_DIR` set (`python -m app.serve`
+and start_all.sh set it) every process writes its samples to files there and a scrape of any process sums them,
+so counters never go backwards whichever process answers. Answers' speed, tokens and model loads are observed by
+the generation workers when they happen (worker/ops/metrics.py), not rebuilt from the database here. Job states
+are gauges refreshed every `metrics_refresh_seconds` by each process (`refresh_forever`); a scrape reads only
+Redis (queue depths, GPU memory the workers report).
 """
 
-import json
+import os
+import resource
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from functools import partial
 
+import anyio
+import psutil
 import redis.asyncio as aioredis
-from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from loguru import logger
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.kernel.contracts import JobKind
-from app.kernel.keys import model_loads_key
 from app.kernel.models import Document, FinetuneJob
 from app.kernel.models import Message as ChatMessage
+from app.kernel.states.document import DocumentStatus
+from app.kernel.states.finetune_job import JobStatus
+from app.kernel.states.message import MessageStatus
 from app.services.resources import queue_depths, worker_reports
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REGISTRY = CollectorRegistry()
 HTTP_DURATION = Histogram(
     "localmind_http_request_duration_seconds",
@@ -31,31 +38,44 @@ HTTP_DURATION = Histogram(
     ["method", "route", "status"],
     registry=REGISTRY,
 )
-ACTIVE_STREAMS = Gauge("localmind_active_streams", "SSE streams open on this API process", registry=REGISTRY)
-TTFT = Histogram(
-    "localmind_time_to_first_token_seconds",
-    "Time to first token of finished answers",
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+ACTIVE_STREAMS = Gauge(
+    "localmind_active_streams",
+    "SSE streams open on the API processes",
     registry=REGISTRY,
+    multiprocess_mode="livesum",
 )
-TOKENS_PER_SECOND = Histogram(
-    "localmind_tokens_per_second",
-    "Decoding speed of finished answers",
-    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+JOBS = Gauge(
+    "localmind_jobs",
+    "Jobs by kind and current status (the database, refreshed every METRICS_REFRESH_SECONDS)",
+    ["kind", "status"],
     registry=REGISTRY,
+    multiprocess_mode="mostrecent",
 )
-MODEL_LOAD = Histogram(
-    "localmind_model_load_seconds",
-    "Model load time on the generation workers",
-    buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300),
+PROCESS_MEMORY = Gauge(
+    "localmind_api_process_resident_memory_bytes",
+    "Resident memory of each API process",
     registry=REGISTRY,
+    multiprocess_mode="liveall",
 )
-LOOKBACK = timedelta(minutes=10)
-"""On the first scrape, answers and loads this recent are observed; later scrapes observe what is new."""
+PROCESS_CPU = Counter(
+    "localmind_api_process_cpu_seconds", "CPU time used by the API processes (exited ones included)", registry=REGISTRY
+)
+PROCESS_FDS = Gauge(
+    "localmind_api_process_open_fds",
+    "Open file descriptors of each API process",
+    registry=REGISTRY,
+    multiprocess_mode="liveall",
+)
+JOB_STATUSES = {JobKind.MESSAGE: MessageStatus, JobKind.DOCUMENT: DocumentStatus, JobKind.FINETUNE: JobStatus}
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
 
 
 def active_streams() -> int:
-    return int(ACTIVE_STREAMS.collect()[0].samples[0].value)
+    """Open SSE streams of this process (the gauge's local value, whatever the multiprocess mode)."""
+    return int(ACTIVE_STREAMS._value.get())
 
 
 def route_template(scope: Scope) -> str:
@@ -102,25 +122,8 @@ class MetricsMiddleware:
             )
 
 
-class _ScrapeCollector:
-    """Families computed asynchronously just before each exposition."""
-
-    def __init__(self):
-        self.families: list = []
-
-    def collect(self):
-        return list(self.families)
-
-
-_scraped = _ScrapeCollector()
-REGISTRY.register(_scraped)
-_watermarks: dict[str, float] = {}
-
-
-async def _job_counts(session: AsyncSession) -> CounterMetricFamily:
-    family = CounterMetricFamily(
-        "localmind_jobs", "Jobs by kind and status (from the database)", labels=["kind", "status"]
-    )
+async def refresh_job_gauges(session: AsyncSession) -> None:
+    """Set `localmind_jobs` from one grouped count per table; every known status is set, zeros included."""
     queries = {
         JobKind.MESSAGE: select(ChatMessage.status, func.count())
         .where(ChatMessage.role == "assistant")
@@ -129,61 +132,54 @@ async def _job_counts(session: AsyncSession) -> CounterMetricFamily:
         JobKind.FINETUNE: select(FinetuneJob.status, func.count()).group_by(FinetuneJob.status),
     }
     for kind, query in queries.items():
-        for job_status, count in (await session.execute(query)).all():
-            family.add_metric([str(kind), job_status], count)
-    return family
+        counts = dict((await session.execute(query)).tuples().all())
+        for status in {*JOB_STATUSES[kind], *counts}:
+            JOBS.labels(str(kind), status).set(counts.get(status, 0))
 
 
-def _since(name: str) -> float:
-    return _watermarks.get(name, time.time() - LOOKBACK.total_seconds())
+_cpu_counted = 0.0
 
 
-def _observe_new(name: str, items: list[tuple[float, Callable[[], None]]]) -> None:
-    """Run the observations stamped after the watermark, then advance it.
-
-    Called after the awaits with no await inside, so overlapping scrapes cannot observe an item twice.
-    """
-    since = _since(name)
-    for stamp, observe in sorted(items, key=lambda item: item[0]):
-        if stamp > since:
-            observe()
-            _watermarks[name] = since = stamp
-
-
-def _answer_observation(ttft_ms: float | None, tokens_per_s: float | None) -> Callable[[], None]:
-    def observe() -> None:
-        if ttft_ms is not None:
-            TTFT.observe(ttft_ms / 1000)
-        if tokens_per_s:
-            TOKENS_PER_SECOND.observe(tokens_per_s)
-
-    return observe
+def refresh_process_gauges() -> None:
+    global _cpu_counted
+    process = psutil.Process()
+    PROCESS_MEMORY.set(process.memory_info().rss)
+    PROCESS_FDS.set(process.num_fds())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    PROCESS_CPU.inc(max(used - _cpu_counted, 0))
+    _cpu_counted = used
 
 
-async def _observe_answers(session: AsyncSession) -> None:
-    since = datetime.fromtimestamp(_since("answers"), UTC)
-    rows = (
-        await session.execute(
-            select(ChatMessage.finished_at, ChatMessage.ttft_ms, ChatMessage.tokens_per_s).where(
-                ChatMessage.role == "assistant", ChatMessage.status == "done", ChatMessage.finished_at > since
-            )
-        )
-    ).all()
-    _observe_new(
-        "answers",
-        [
-            ((at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp(), _answer_observation(ttft_ms, tokens_per_s))
-            for at, ttft_ms, tokens_per_s in rows
-        ],
-    )
+async def refresh_forever(sessions: async_sessionmaker[AsyncSession], interval: float) -> None:
+    """Background duty of every API process: job-state and process gauges, so no scrape touches the database."""
+    while True:
+        try:
+            refresh_process_gauges()
+            async with sessions() as session:
+                await refresh_job_gauges(session)
+        except Exception as exc:  # noqa: BLE001 - metrics must outlive a database outage
+            logger.warning("metrics refresh skipped: {}", exc)
+        await anyio.sleep(interval)
 
 
-async def _observe_loads(redis: aioredis.Redis) -> None:
-    entries = [json.loads(raw) for raw in await redis.lrange(model_loads_key(), 0, -1)]
-    _observe_new("loads", [(e["ts"], partial(MODEL_LOAD.observe, e["seconds"])) for e in entries])
+def mark_process_dead() -> None:
+    """Drop this process's live gauges (streams, memory) from the shared files when it stops."""
+    if multiprocess_dir():
+        multiprocess.mark_process_dead(os.getpid())
 
 
-async def _cluster_gauges(redis: aioredis.Redis) -> list:
+class ClusterCollector:
+    """Gauges read from Redis just before each exposition: queue depths and the GPU memory workers report."""
+
+    def __init__(self, families: list[GaugeMetricFamily]):
+        self.families = families
+
+    def collect(self):
+        return list(self.families)
+
+
+async def _cluster_gauges(redis: aioredis.Redis) -> list[GaugeMetricFamily]:
     queues = GaugeMetricFamily("localmind_queue_depth", "Tasks waiting per Celery queue", labels=["queue"])
     for queue, depth in (await queue_depths(redis)).items():
         queues.add_metric([queue], depth)
@@ -191,14 +187,22 @@ async def _cluster_gauges(redis: aioredis.Redis) -> list:
     for report in await worker_reports(redis):
         for stats in report["gpus"]:
             gpu.add_metric([report["worker"], stats["device"]], stats["memory_used_bytes"])
-    return [queues, gpu] if gpu.samples else [queues]
+    return [queues, gpu]
 
 
-async def render(sessionmaker, redis: aioredis.Redis) -> bytes:
-    """Refresh the scrape-time families and return the exposition text."""
-    async with sessionmaker() as session:
-        jobs = await _job_counts(session)
-        await _observe_answers(session)
-    await _observe_loads(redis)
-    _scraped.families = [jobs, *await _cluster_gauges(redis)]
-    return generate_latest(REGISTRY)
+async def render(redis: aioredis.Redis) -> bytes:
+    """The exposition text: every API process's samples (multiprocess mode) or this one's, plus Redis gauges."""
+    registry = CollectorRegistry()
+    if multiprocess_dir():
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_LocalCollector())
+    registry.register(ClusterCollector(await _cluster_gauges(redis)))
+    return generate_latest(registry)
+
+
+class _LocalCollector:
+    """This process's metrics, for a single API process without a multiprocess directory."""
+
+    def collect(self):
+        return REGISTRY.collect()

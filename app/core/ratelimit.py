@@ -1,10 +1,9 @@
-"""Request limits as route dependencies: Redis sliding-window rate limits and the daily token quota.
+"""Redis sliding-window rate limits, answering 429 + `Retry-After` in the one JSON error shape.
 
-Both answer 429 + `Retry-After` in the one JSON error shape.
-
-Limits come from the settings `RATE_LIMIT_LOGIN_PER_WINDOW` (per client IP + username),
-`RATE_LIMIT_MESSAGES_PER_WINDOW` and `RATE_LIMIT_UPLOADS_PER_WINDOW` (per user), all over
-`RATE_LIMIT_WINDOW_SECONDS`. A limit of 0 is off.
+Which limit a route gets is decided in one place, app/core/admission.py. Logins count per account (a username
+and its email share one budget) and, for failed attempts, per client IP across all names; registrations count
+per client IP. All over `RATE_LIMIT_WINDOW_SECONDS`; a limit of 0 is off. The client IP is the socket peer
+unless uvicorn was told to trust a proxy (`FORWARDED_ALLOW_IPS`, default none).
 Redis being down lets requests through: rate limiting must not turn an outage into a total one.
 """
 
@@ -17,11 +16,12 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from loguru import logger
 from redis.exceptions import RedisError
+from sqlalchemy import func, or_, select
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import SessionDep
 from app.core.errors import AppError
 from app.kernel.keys import ratelimit_key
-from app.services.quota import check_quota
+from app.kernel.models import User
 
 # Accepted requests are members of a sorted set scored by time; refused ones are not counted, so a client
 # that keeps hammering is let in again exactly `Retry-After` after the oldest accepted request leaves the window.
@@ -29,6 +29,7 @@ _SLIDING_WINDOW_LUA = """
 local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
+  if ARGV[5] == 'peek' then return 0 end
   redis.call('ZADD', KEYS[1], now, ARGV[4])
   redis.call('PEXPIRE', KEYS[1], window)
   return 0
@@ -36,7 +37,14 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + window - now
 """
-WHAT = {"login": "login attempts", "messages": "messages", "uploads": "uploads"}
+WHAT = {
+    "login": "login attempts for this account",
+    "login_failures_per_ip": "failed login attempts from this address",
+    "register": "registrations from this address",
+    "messages": "messages",
+    "requests": "embedding and search requests",
+    "uploads": "uploads and worker jobs",
+}
 
 
 def _limits(request: Request, name: str) -> tuple[int, float]:
@@ -44,8 +52,10 @@ def _limits(request: Request, name: str) -> tuple[int, float]:
     return getattr(settings, f"rate_limit_{name}_per_window"), settings.rate_limit_window_seconds
 
 
-async def hit(request: Request, name: str, subject: str) -> None:
-    """Count one request of `subject` against limit `name`; raise 429 while the window's budget is spent."""
+async def hit(request: Request, name: str, subject: str, peek: bool = False) -> None:
+    """Count one request of `subject` against limit `name`; raise 429 while the window's budget is spent.
+
+    `peek` only checks the budget (failed logins are counted after the password check, see `login_failed`)."""
     limit, window = _limits(request, name)
     if limit <= 0:
         return
@@ -54,7 +64,14 @@ async def hit(request: Request, name: str, subject: str) -> None:
     try:
         wait_ms = int(
             await request.app.state.redis.eval(
-                _SLIDING_WINDOW_LUA, 1, key, now_ms, int(window * 1000), limit, f"{now_ms}:{uuid.uuid4().hex[:8]}"
+                _SLIDING_WINDOW_LUA,
+                1,
+                key,
+                now_ms,
+                int(window * 1000),
+                limit,
+                f"{now_ms}:{uuid.uuid4().hex[:8]}",
+                "peek" if peek else "count",
             )
         )
     except RedisError as exc:
@@ -75,17 +92,35 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def limit_login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> None:
-    await hit(request, "login", f"{client_ip(request)}:{form.username.strip().lower()}")
+async def _account_subject(session: SessionDep, login: str) -> str:
+    """One bucket per account whichever name is typed (password changes share it); unknown names get their own."""
+    name = login.strip().lower()
+    user_id = await session.scalar(
+        select(User.id).where(or_(func.lower(User.username) == name, func.lower(User.email) == name))
+    )
+    await session.commit()  # release the connection before the password hash runs
+    return f"account:{user_id}" if user_id is not None else f"name:{name}"
 
 
-async def limit_messages(request: Request, user: CurrentUser) -> None:
-    await hit(request, "messages", f"user:{user.id}")
+async def limit_login(
+    request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> None:
+    await hit(request, "login_failures_per_ip", client_ip(request), peek=True)
+    await hit(request, "login", await _account_subject(session, form.username))
 
 
-async def limit_uploads(request: Request, user: CurrentUser) -> None:
-    await hit(request, "uploads", f"user:{user.id}")
+async def login_failed(request: Request) -> None:
+    """Count a wrong password against the client address: guessing across many names is capped too."""
+    try:
+        await hit(request, "login_failures_per_ip", client_ip(request))
+    except AppError:
+        pass  # this attempt is answered 401; the next one from this address gets the 429
 
 
-async def require_quota(user: CurrentUser, session: SessionDep) -> None:
-    await check_quota(session, user)
+async def limit_registration(request: Request) -> None:
+    settings = request.app.state.settings
+    if settings.registration == "closed":
+        raise AppError(
+            403, "registration_closed", "Registration is closed on this server; ask an administrator for an account."
+        )
+    await hit(request, "register", client_ip(request))

@@ -35,17 +35,24 @@ class TokenClaims:
     token_type: str
     jti: str
     expires_at: datetime
+    version: int = 0
+    """The user's `token_version` when the token was issued (tokens from before versions existed: 0)."""
 
 
-def _encode(settings: Settings, user_id: int, role: str, token_type: str, lifetime: timedelta) -> tuple[str, str]:
+def _encode(
+    settings: Settings, user_id: int, role: str, token_type: str, lifetime: timedelta, version: int = 0
+) -> tuple[str, str]:
     now = datetime.now(UTC)
     jti = uuid.uuid4().hex
     claims = {"sub": str(user_id), "role": role, "type": token_type, "jti": jti, "iat": now, "exp": now + lifetime}
+    if version:
+        claims["ver"] = version
     return jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM), jti
 
 
-def create_access_token(settings: Settings, user_id: int, role: str) -> str:
-    return _encode(settings, user_id, role, "access", timedelta(minutes=settings.access_token_minutes))[0]
+def create_access_token(settings: Settings, user_id: int, role: str, version: int = 0) -> str:
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    return _encode(settings, user_id, role, "access", lifetime, version)[0]
 
 
 def create_refresh_token(settings: Settings, user_id: int, role: str) -> tuple[str, str, datetime]:
@@ -64,12 +71,15 @@ def decode_token(settings: Settings, token: str, expected_type: str) -> TokenCla
         return None
     if not isinstance(claims.get("exp"), int | float):  # a token that never expires is refused (was a 500)
         return None
+    if not isinstance(claims.get("ver", 0), int):
+        return None
     return TokenClaims(
         user_id=int(claims["sub"]),
         role=str(claims.get("role", "user")),
         token_type=expected_type,
         jti=str(claims.get("jti", "")),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        version=claims.get("ver", 0),
     )
 
 

@@ -6,6 +6,7 @@ from kombu.exceptions import OperationalError
 from loguru import logger
 
 from app.kernel.contracts import TASK_QUEUES
+from app.kernel.keys import broker_transport_options
 from app.kernel.tasks import TaskPayload
 
 
@@ -14,7 +15,7 @@ def create_task_client(broker_url: str) -> Celery:
     client.conf.update(
         task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"socket_connect_timeout": 2},
+        broker_transport_options={**broker_transport_options(), "socket_connect_timeout": 2},
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
     )
     return client

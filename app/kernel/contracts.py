@@ -61,6 +61,3 @@ class JobKind(StrEnum):
     FINETUNE = "finetune"
     MERGE = "merge"
     PULL = "pull"
-
-
-FINAL_MESSAGE_STATUSES = frozenset({"done", "cancelled", "failed"})

@@ -12,6 +12,7 @@ import redis
 import redis.asyncio as aioredis
 
 from app.kernel.contracts import EventType
+from app.kernel.event_types import validate_event_data
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, channel_name, replay_key, seq_key
 
 _PUBLISH_LUA = """
@@ -26,8 +27,9 @@ return seq
 
 
 def _encode(kind: str, job_id: int | str, event_type: str, data: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    validate_event_data(event_type, data)
     # The body after `seq` is serialised here so the Lua side only prefixes the counter. `data` comes last: the
-    # API's relay cuts its JSON text out as is instead of decoding and re-encoding it (app/streaming.py).
+    # API's relay cuts its JSON text out as is instead of decoding and re-encoding it (app/events/relay.py).
     body = json.dumps({"type": str(event_type), "ts": time.time(), "data": data}, ensure_ascii=False)[1:]
     keys = [seq_key(kind, job_id), replay_key(kind, job_id)]
     return keys, [body, channel_name(kind, job_id), REPLAY_TTL_SECONDS]

@@ -2,8 +2,10 @@
 
 Two deployments can share one Redis server: their databases separate keys, but pub/sub channels ignore the
 database number, so every name starts with `REDIS_NAMESPACE` (default `db<n>`, the database of REDIS_URL).
-Deployments sharing one database set different namespaces (Celery's own keys follow it too:
-worker/celery_app.py). The job event layout and the replay buffer are described in contracts.py.
+Deployments sharing one database set different namespaces. Celery's own keys and channels (queue lists,
+`unacked`, bindings, pidbox and event channels) carry it too, through kombu's `global_keyprefix`
+(`celery_prefix`, used by worker/celery_app.py and app/core/tasks.py). The job event layout and the replay
+buffer are described in contracts.py.
 """
 
 from functools import lru_cache
@@ -17,18 +19,18 @@ CONTROL_ACTIONS = ("load", "unload", "sync")
 REPORT_INTERVAL_SECONDS = 5.0
 REPORT_TTL_SECONDS = 15
 """A worker's report hash expires soon after the worker stops reporting."""
-MODEL_LOADS_KEPT = 200
 QUEUE_BEAT_SECONDS = 5.0
 QUEUE_BEAT_STALE_SECONDS = 20
 """A worker counts as consuming a queue while its last beat is younger than this (Redis server time)."""
 
 
 def namespace() -> str:
-    return _namespace(get_settings().redis_namespace, get_settings().redis_url)
+    return namespace_for(get_settings().redis_namespace, get_settings().redis_url)
 
 
 @lru_cache
-def _namespace(configured: str, redis_url: str) -> str:
+def namespace_for(configured: str, redis_url: str) -> str:
+    """REDIS_NAMESPACE if set, else `db<n>` for the database number of the Redis URL."""
     if configured:
         return configured
     from urllib.parse import urlparse
@@ -97,11 +99,21 @@ def report_key(hostname: str) -> str:
     return report_prefix() + hostname
 
 
-def model_loads_key() -> str:
-    """Recent model load durations (JSON {"model_id", "seconds", "ts"}), newest first, read by /metrics."""
-    return _name("metrics", "model_loads")
-
-
 def queue_workers_key(queue: str) -> str:
     """Sorted set of the workers consuming `queue`: member = hostname, score = last beat (Redis TIME)."""
     return _name("workers", "queue", queue)
+
+
+def celery_prefix() -> str:
+    """kombu's `global_keyprefix` for the broker: every key and channel Celery uses starts with it."""
+    return _name("celery", "")
+
+
+def celery_queue_key(queue: str) -> str:
+    """The Redis list holding the tasks waiting in a Celery queue (its length is the queue depth)."""
+    return celery_prefix() + queue
+
+
+def broker_transport_options() -> dict[str, object]:
+    """Options both Celery apps (API client, workers) pass to the Redis transport."""
+    return {"global_keyprefix": celery_prefix()}

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     default_model: str = "smollm2-135m-instruct"
     small_model: str = ""
     embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_models: list[str] = Field(default_factory=list)
+    """Further embedding model names users may choose (/v1/embeddings, knowledge bases); EMBEDDING_MODEL always."""
     relevance_threshold: float = 1.19
     """Below this relevance score a knowledge base has "nothing relevant" (calibrated: `python -m worker.rag.eval
     --calibrate`); each knowledge base may set its own."""
@@ -64,7 +66,23 @@ class Settings(BaseSettings):
     rate_limit_login_per_window: int = 10
     rate_limit_messages_per_window: int = 20
     rate_limit_uploads_per_window: int = 10
+    rate_limit_requests_per_window: int = 60
+    """/v1/embeddings and knowledge-base searches per user."""
+    rate_limit_login_failures_per_ip_per_window: int = 30
+    """Wrong passwords from one client address, whichever account names it tries."""
+    rate_limit_register_per_window: int = 5
+    """New accounts per client address."""
+    registration: Literal["open", "closed"] = "open"
+    """`closed`: /auth/register answers 403; accounts come from `python -m app.cli users create` only."""
+    forwarded_allow_ips: str = ""
+    """Proxy addresses whose X-Forwarded-For uvicorn trusts (start_all.sh, Dockerfile, compose, k8s pass it as
+    `--forwarded-allow-ips`); empty = none, so a client cannot pick the address its limits are counted under."""
     worker_metrics_port: int | None = None
+    metrics_refresh_seconds: float = 15.0
+    """How often each API process refreshes the job-state gauges (one grouped count per table) and its process
+    gauges; /metrics itself never queries the database."""
+    metrics_token: str = ""
+    """When set, /metrics answers only `Authorization: Bearer <token>` (Prometheus' `authorization` option)."""
 
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -73,6 +91,20 @@ class Settings(BaseSettings):
     sse_disconnect_grace_seconds: float = 10.0
     generation_queue_timeout_seconds: float = 300.0
     generation_job_timeout_seconds: float = 600.0
+
+    task_time_limit_generation_seconds: float = 900.0
+    """Soft time limit of a task of each kind: past it the job fails with "took longer than N s"."""
+    task_time_limit_indexing_seconds: float = 900.0
+    task_time_limit_training_seconds: float = 86_400.0
+    task_time_limit_system_seconds: float = 7_200.0
+    """Health checks and model pulls (a pull downloads gigabytes)."""
+    task_time_limit_grace_seconds: float = 30.0
+    """Hard limit = soft + grace: a prefork pool process still running then is killed (threads/solo: soft only)."""
+
+    parse_timeout_seconds: float = 120.0
+    """Wall-clock limit of parsing one uploaded document (a sandboxed child process; its CPU limit is the same)."""
+    parse_memory_mb: int = 1024
+    """Address-space limit of that child."""
 
     @field_validator("model_store_dir")
     @classmethod

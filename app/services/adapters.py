@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.kernel.models import User
-from app.kernel.registry.registry import ADAPTER_SEPARATOR, get_registry
+from app.kernel.registry.registry import ADAPTER_SEPARATOR, adapter_name_problem, get_registry
 
 ADAPTER_META = "localmind_adapter.json"
 
@@ -43,5 +43,8 @@ def trained_adapters(adapters_dir: Path) -> list[TrainedAdapter]:
 
 
 def adapter_for(adapters_dir: Path, model_id: str) -> TrainedAdapter | None:
+    """The adapter `<base>+<name>` names; None for a base id and for a name that is not a plain directory name."""
     _, _, name = model_id.partition(ADAPTER_SEPARATOR)
-    return _read(adapters_dir / name / ADAPTER_META) if name else None
+    if not name or adapter_name_problem(name):
+        return None
+    return _read(adapters_dir / name / ADAPTER_META)

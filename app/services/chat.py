@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 import redis.asyncio as aioredis
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream
 from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, pending_queue_key
@@ -17,9 +18,10 @@ from app.kernel.models import Conversation, Message, User
 from app.kernel.schemas.chat import GenerationParamsIn, MessageCreate
 from app.kernel.schemas.conversation import MessagePublic
 from app.kernel.settings import Settings
+from app.kernel.states import message as message_state
+from app.kernel.states.message import MessageStatus
 from app.kernel.tasks import GenerateAnswer
 from app.services.models_catalog import ensure_known_model
-from app.streaming import JobEventStream
 
 DEFAULT_TITLE = "New conversation"
 
@@ -75,7 +77,7 @@ async def create_exchange(
         parent_id=await _question_parent(session, conversation, body),
         role="user",
         content=body.content,
-        status="done",
+        status=MessageStatus.DONE,
     )
     session.add(question)
     await session.flush()
@@ -85,7 +87,7 @@ async def create_exchange(
         owner_id=user.id,
         parent_id=question.id,
         role="assistant",
-        status="pending",
+        status=MessageStatus.PENDING,
         model=model,
         params=_params(body.params),
         knowledge_base_ids=list(kb_ids or []),
@@ -104,14 +106,14 @@ async def create_regeneration(
     """A sibling answer to the same question; the earlier answer is kept."""
     if previous.role != "assistant" or previous.parent_id is None:
         raise AppError(409, "not_an_answer", "Only an assistant answer can be regenerated.")
-    if previous.status in ("pending", "streaming"):
+    if previous.status in message_state.ACTIVE:
         raise AppError(409, "still_generating", "This answer is still being generated; stop it first.")
     answer = Message(
         conversation_id=previous.conversation_id,
         owner_id=previous.owner_id,
         parent_id=previous.parent_id,
         role="assistant",
-        status="pending",
+        status=MessageStatus.PENDING,
         model=await ensure_known_model(session, model, user) if model else previous.model,
         params={**(previous.params or {}), **_params(params)},
         knowledge_base_ids=previous.knowledge_base_ids,
@@ -123,9 +125,7 @@ async def create_regeneration(
 
 async def mark_failed(session: AsyncSession, message_id: int, reason: str) -> None:
     await session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status.in_(("pending", "streaming")))
-        .values(status="failed", error=reason, finished_at=datetime.now(UTC))
+        message_state.move(message_id, MessageStatus.FAILED, error=reason, finished_at=datetime.now(UTC))
     )
     await session.commit()
 
@@ -147,13 +147,13 @@ async def start_generation(session: AsyncSession, redis: aioredis.Redis, tasks, 
 
 async def request_stop(session: AsyncSession, redis: aioredis.Redis, message: Message) -> str:
     """Set the cancel flag the worker checks every step; an answer still in the queue is cancelled here."""
-    if message.status not in ("pending", "streaming"):
+    if message.status not in message_state.ACTIVE:
         return message.status
     await redis.set(cancel_key(JobKind.MESSAGE, message.id), "1", ex=REPLAY_TTL_SECONDS)
     result = await session.execute(
-        update(Message)
-        .where(Message.id == message.id, Message.status == "pending")
-        .values(status="cancelled", finished_at=datetime.now(UTC))
+        message_state.move(
+            message.id, MessageStatus.CANCELLED, sources=[MessageStatus.PENDING], finished_at=datetime.now(UTC)
+        )
     )
     await session.commit()
     if result.rowcount == 1:

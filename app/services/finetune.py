@@ -13,13 +13,14 @@ import redis.asyncio as aioredis
 from fastapi import Request
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream, just, relay
 from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, pending_queue_key
@@ -30,6 +31,8 @@ from app.kernel.registry.registry import get_registry
 from app.kernel.registry.spec import ModelSpec
 from app.kernel.schemas.finetune import FinetuneJobCreate, FinetuneJobDetail, FinetuneJobPublic
 from app.kernel.settings import Settings
+from app.kernel.states import finetune_job as job_state
+from app.kernel.states.finetune_job import JobStatus
 from app.kernel.tasks import Finetune
 from app.kernel.training.config import MAX_EVAL_FRACTION, TrainConfig
 from app.kernel.training.dataset import DEFAULT_MAX_SEQ_LEN, DatasetReport, validate_dataset
@@ -38,10 +41,7 @@ from app.kernel.training.naming import dataset_path, datasets_dir
 from app.kernel.training.tokens import ChatTokenizer
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.model_entries import lookup_fresh
-from app.streaming import JobEventStream, just, relay
 
-ACTIVE = ("queued", "running")
-FINAL = ("succeeded", "failed", "cancelled")
 FORM_OVERHEAD_BYTES = 64 * 1024
 COPY_CHUNK_BYTES = 1024 * 1024
 DONE_GRACE = timedelta(seconds=5)
@@ -213,9 +213,8 @@ async def list_datasets(session: AsyncSession, user: User) -> list[Dataset]:
 
 
 async def delete_dataset(session: AsyncSession, settings: Settings, dataset: Dataset) -> None:
-    active = await session.scalar(
-        select(FinetuneJob.id).where(FinetuneJob.dataset_id == dataset.id, FinetuneJob.status.in_(ACTIVE)).limit(1)
-    )
+    uses = or_(FinetuneJob.dataset_id == dataset.id, FinetuneJob.eval_dataset_id == dataset.id)
+    active = await session.scalar(select(FinetuneJob.id).where(uses, FinetuneJob.status.in_(job_state.ACTIVE)).limit(1))
     if active is not None:
         raise AppError(409, "dataset_in_use", f"Fine-tuning job {active} is using this dataset; cancel it first.")
     await anyio.Path(dataset_path(settings, dataset.stored_name)).unlink(missing_ok=True)
@@ -227,7 +226,8 @@ async def delete_dataset(session: AsyncSession, settings: Settings, dataset: Dat
 
 
 def _train_config(body: FinetuneJobCreate, spec: ModelSpec, dataset: Dataset) -> TrainConfig:
-    values = body.model_dump(exclude={"base_model", "dataset_id"}) | {"eval_fraction": dataset.eval_fraction}
+    values = body.model_dump(exclude={"base_model", "dataset_id", "eval_dataset_id"})
+    values |= {"eval_fraction": dataset.eval_fraction}
     try:
         config = TrainConfig.from_dict(values).validate(max_context=spec.context_length)
     except ConfigError as exc:
@@ -247,13 +247,20 @@ async def create_job(
     spec = await trainable_spec(session, body.base_model)
     dataset = await get_owned_dataset(session, user, body.dataset_id)
     config = _train_config(body, spec, dataset)
+    if config.method == "dpo" and dataset.format != "preference":
+        message = f"dpo trains on preference pairs (prompt, chosen, rejected); this dataset is {dataset.format}"
+        raise field_error("method", message)
+    if config.method != "dpo" and dataset.format == "preference":
+        raise field_error("method", "the dataset holds preference pairs (prompt, chosen, rejected); use method dpo")
+    eval_dataset = await get_owned_dataset(session, user, body.eval_dataset_id) if body.eval_dataset_id else None
     job = FinetuneJob(
         owner_id=user.id,
         dataset_id=dataset.id,
+        eval_dataset_id=eval_dataset.id if eval_dataset else None,
         base_model=spec.id,
         method=config.method,
         config=config.to_dict(),
-        status="queued",
+        status=JobStatus.QUEUED,
         progress={},
         loss_history=[],
         metrics={},
@@ -266,19 +273,17 @@ async def create_job(
         await dispatch(tasks, Finetune(job_id=job.id))
     except (RedisError, OperationalError, OSError) as exc:
         reason = "The task queue (Redis) is unavailable; the job was not started. Please retry shortly."
-        await _finish(session, job.id, "failed", ("queued",), error=reason)
+        await _finish(session, job.id, JobStatus.FAILED, JobStatus.QUEUED, error=reason)
         raise AppError(503, "queue_unavailable", reason) from exc
     return job
 
 
 async def _finish(
-    session: AsyncSession, job_id: int, status: str, from_statuses: tuple, error: str | None = None
+    session: AsyncSession, job_id: int, status: JobStatus, source: JobStatus, error: str | None = None
 ) -> bool:
     """Conditional transition: only one of API replicas and the worker wins it."""
     result = await session.execute(
-        update(FinetuneJob)
-        .where(FinetuneJob.id == job_id, FinetuneJob.status.in_(from_statuses))
-        .values(status=status, error=error, finished_at=datetime.now(UTC))
+        job_state.move(job_id, status, sources=[source], error=error, finished_at=datetime.now(UTC))
     )
     await session.commit()
     return result.rowcount == 1
@@ -286,9 +291,9 @@ async def _finish(
 
 async def check_job(session: AsyncSession, redis: aioredis.Redis, job: FinetuneJob) -> FinetuneJob:
     """A `running` job whose worker lease expired is failed here, so a dead worker never leaves it running."""
-    if job.status == "running" and not await redis.exists(lease_key(JobKind.FINETUNE, job.id)):
+    if job.status == JobStatus.RUNNING and not await redis.exists(lease_key(JobKind.FINETUNE, job.id)):
         reason = "The training worker running this job stopped (crashed or restarted); start a new job."
-        if await _finish(session, job.id, "failed", ("running",), error=reason):
+        if await _finish(session, job.id, JobStatus.FAILED, JobStatus.RUNNING, error=reason):
             data = {"code": "worker_lost", "message": reason}
             await publish_async(redis, JobKind.FINETUNE, job.id, EventType.ERROR, data)
         await session.refresh(job)
@@ -312,7 +317,7 @@ async def job_public(redis: aioredis.Redis, job: FinetuneJob, detail: bool = Fal
     schema = FinetuneJobDetail if detail else FinetuneJobPublic
     public = schema.model_validate(job)
     public.owner = owner
-    if job.status == "queued":
+    if job.status == JobStatus.QUEUED:
         public.queue_position = await queue_position(redis, job.id)
         public.queue_message = await no_worker_message(redis, QUEUE_TRAINING)
     return public
@@ -333,10 +338,10 @@ async def list_jobs(session: AsyncSession, redis: aioredis.Redis, user: User) ->
 
 async def request_cancel(session: AsyncSession, redis: aioredis.Redis, job: FinetuneJob) -> FinetuneJob:
     """Set the cancel flag the trainer checks every micro-batch; a job still in the queue is cancelled here."""
-    if job.status in FINAL:
+    if job.status in job_state.FINAL:
         raise AppError(409, "job_finished", f"The job already finished ({job.status}).")
     await redis.set(cancel_key(JobKind.FINETUNE, job.id), "1", ex=REPLAY_TTL_SECONDS * 24)
-    if await _finish(session, job.id, "cancelled", ("queued",)):
+    if await _finish(session, job.id, JobStatus.CANCELLED, JobStatus.QUEUED):
         await redis.zrem(pending_queue_key(QUEUE_TRAINING), str(job.id))
         await session.refresh(job)
         data = {"job": (await job_public(redis, job, detail=True)).model_dump(mode="json")}
@@ -345,7 +350,7 @@ async def request_cancel(session: AsyncSession, redis: aioredis.Redis, job: Fine
 
 
 def stored_final_event(job_data: dict) -> dict:
-    if job_data["status"] == "failed":
+    if job_data["status"] == JobStatus.FAILED:
         return {"type": EventType.ERROR, "data": {"code": "failed", "message": job_data["error"], "job": job_data}}
     return {"type": EventType.DONE, "data": {"job": job_data}}
 
@@ -357,24 +362,27 @@ async def job_events(request: Request, job: FinetuneJob, after_seq: int) -> Asyn
     redis = app.state.redis
     detail = (await job_public(redis, job, detail=True)).model_dump(mode="json")
     stream = await JobEventStream(redis, JobKind.FINETUNE, job.id).open()
-    if job.status in FINAL and not await stream.has_history():
+    if job.status in job_state.FINAL and not await stream.has_history():
         await stream.close()
         return just(stored_final_event(detail))
     job_id = job.id
     state = {"state": job.status, "queue_position": None}
-    if job.status == "queued":
+    if job.status == JobStatus.QUEUED:
         state = await waiting_status(redis, QUEUE_TRAINING, detail["queue_position"])
     first, last_state = {"type": EventType.STATUS, "data": state}, [state]
 
     async def on_idle() -> dict | None:
         async with app.state.sessionmaker() as session:
             current = await check_job(session, redis, await session.get(FinetuneJob, job_id))
-            if current.status == "queued":
+            if current.status == JobStatus.QUEUED:
                 state = await waiting_status(redis, QUEUE_TRAINING, await queue_position(redis, job_id))
                 if state != last_state[0]:
                     last_state[0] = state
                     return {"type": EventType.STATUS, "data": state}
-            elif current.status in FINAL and current.finished_at.replace(tzinfo=UTC) < datetime.now(UTC) - DONE_GRACE:
+            elif (
+                current.status in job_state.FINAL
+                and current.finished_at.replace(tzinfo=UTC) < datetime.now(UTC) - DONE_GRACE
+            ):
                 # Finished but its terminal event never came (the worker died between commit and publish).
                 event = stored_final_event((await job_public(redis, current, detail=True)).model_dump(mode="json"))
                 await publish_async(redis, JobKind.FINETUNE, job_id, event["type"], event["data"])

@@ -19,12 +19,15 @@ from redis.exceptions import RedisError
 
 from app.core.errors import AppError
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream, just, relay
 from app.kernel.contracts import EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import lease_key, payload_key, replay_key
 from app.kernel.models import FinetuneJob
 from app.kernel.schemas.finetune import FinetuneMergePublic
 from app.kernel.settings import Settings
+from app.kernel.states import finetune_job as job_state
+from app.kernel.states.finetune_job import JobStatus
 from app.kernel.tasks import MergeAdapter
 from app.kernel.training.naming import (
     MERGE_METADATA,
@@ -33,9 +36,8 @@ from app.kernel.training.naming import (
     merged_model_dir,
     served_model_id,
 )
-from app.streaming import JobEventStream, just, relay
 
-IN_PROGRESS = ("queued", "running")
+IN_PROGRESS = ("queued", "running")  # states of the merge record in Redis
 
 # Queue a merge unless one is queued or running: atomic, so two clicks dispatch one task. A new attempt also
 # drops the replay list, so a client following it never replays the previous attempt's `error`.
@@ -59,9 +61,9 @@ def refuse_unmergeable(job: FinetuneJob) -> None:
             f"{served_model_id(job.base_model, adapter_name(job.id))}, "
             "or start a new job with method 'lora' to export a merged model.",
         )
-    if job.status in IN_PROGRESS:
+    if job.status in job_state.ACTIVE:
         raise AppError(409, "job_not_finished", f"Job {job.id} is {job.status}; merge it once it has succeeded.")
-    if job.status != "succeeded" or not job.adapter_name:
+    if job.status != JobStatus.SUCCEEDED or not job.adapter_name:
         raise AppError(
             409,
             "job_not_finished",

@@ -15,6 +15,8 @@ from app.kernel.events import publish_async
 from app.kernel.keys import QUEUE_BEAT_STALE_SECONDS, lease_key, pending_queue_key, queue_workers_key, replay_key
 from app.kernel.models import Message
 from app.kernel.settings import Settings
+from app.kernel.states import message as message_state
+from app.kernel.states.message import MessageStatus
 from app.services.chat import mark_failed
 
 SWEEP_INTERVAL_SECONDS = 10
@@ -64,7 +66,7 @@ async def _fail(session: AsyncSession, redis: aioredis.Redis, message_id: int, c
     if partial:  # keep the partial answer: the worker that would have stored it is gone
         await session.execute(
             update(Message)
-            .where(Message.id == message_id, Message.status.in_(("pending", "streaming")))
+            .where(Message.id == message_id, Message.status.in_(message_state.ACTIVE))
             .values(content=partial)
         )
     await mark_failed(session, message_id, reason)
@@ -90,7 +92,7 @@ async def check_message(
     message = await session.get(Message, message_id, populate_existing=True)
     if message is None:
         return None
-    if message.status == "pending":
+    if message.status == MessageStatus.PENDING:
         if _age_seconds(message) > settings.generation_queue_timeout_seconds:
             reason = (
                 f"No generation worker started this answer within {settings.generation_queue_timeout_seconds:.0f} s "
@@ -99,7 +101,7 @@ async def check_message(
             await _fail(session, redis, message_id, "queue_timeout", reason)
             return None
         return await queued_status(redis, message_id) or await _status_event(redis, None)
-    if message.status == "streaming" and not await redis.exists(lease_key(JobKind.MESSAGE, message_id)):
+    if message.status == MessageStatus.STREAMING and not await redis.exists(lease_key(JobKind.MESSAGE, message_id)):
         reason = "The worker answering this message stopped (crashed or restarted). The partial answer is kept."
         await _fail(session, redis, message_id, "worker_lost", reason)
     return None
@@ -112,7 +114,7 @@ async def sweep_forever(sessions: async_sessionmaker[AsyncSession], redis: aiore
         try:
             async with sessions() as session:
                 ids = await session.scalars(
-                    select(Message.id).where(Message.status.in_(("pending", "streaming"))).limit(500)
+                    select(Message.id).where(Message.status.in_(message_state.ACTIVE)).limit(500)
                 )
                 for message_id in list(ids):
                     await check_message(session, redis, settings, message_id)

@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from kombu.exceptions import OperationalError
 from loguru import logger
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from redis.exceptions import RedisError
 from sqlalchemy import and_, delete, exists, func, or_, select, update
@@ -25,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import AppError, not_found
 from app.core.tasks import dispatch
+from app.events.ephemeral import job_events, start_job
+from app.events.relay import JobEventStream
 from app.kernel.contracts import (
     QUEUE_INDEXING,
     EventType,
@@ -34,6 +37,7 @@ from app.kernel.documents import DocumentError, detect_type, safe_filename
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, replay_key
 from app.kernel.models import Document, KnowledgeBase, User
+from app.kernel.registry.embeddings import embedding_model_ids, embedding_model_problem
 from app.kernel.schemas.knowledge import (
     DocumentPublic,
     DocumentUploaded,
@@ -44,9 +48,8 @@ from app.kernel.schemas.knowledge import (
 )
 from app.kernel.settings import Settings
 from app.kernel.tasks import DeleteDocument, IndexDocument, Search
-from app.services.ephemeral_jobs import job_events, start_job
 from app.services.job_health import no_worker_message, waiting_status
-from app.streaming import JobEventStream
+from app.services.usage_meter import UsageMeter
 
 ACTIVE_STATUSES = ("parsing", "embedding")
 FINAL_STATUSES = ("indexed", "failed")
@@ -69,12 +72,22 @@ def _name_taken(name: str) -> AppError:
     return AppError(409, "duplicate_name", f"You already have a knowledge base named '{name}'.")
 
 
-async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate, default_model: str) -> KnowledgeBase:
+def embedding_model_for(name: str | None, settings: Settings) -> str:
+    """The configured embedding model `name` names (the default when None); 422 for anything else."""
+    name = name or settings.embedding_model
+    problem = embedding_model_problem(name, settings)
+    if problem:
+        allowed = embedding_model_ids(settings)
+        raise AppError(422, "unknown_model", problem, {"field": "embedding_model", "available": allowed})
+    return name
+
+
+async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate, settings: Settings) -> KnowledgeBase:
     kb = KnowledgeBase(
         owner_id=user.id,
         name=data.name,
         description=data.description,
-        embedding_model=data.embedding_model or default_model,
+        embedding_model=embedding_model_for(data.embedding_model, settings),
         retrieval_mode=data.retrieval_mode,
         relevance_threshold=data.relevance_threshold,
     )
@@ -405,7 +418,15 @@ async def receive_files(
             received += len(chunk)
             if received > max_bytes:
                 raise _too_large(limit_mb, setting)
-            await anyio.to_thread.run_sync(parser.write, chunk)
+            try:
+                await anyio.to_thread.run_sync(parser.write, chunk)
+            except MultipartParseError as exc:  # garbage, a header over 8 KiB (a 5,000-char name), a bad header
+                raise AppError(
+                    400,
+                    "malformed_upload",
+                    f"The multipart body is malformed ({exc}); send files as multipart/form-data in the field "
+                    "'files', with file names of at most 255 characters.",
+                ) from exc
         if not writer.ended:
             raise AppError(400, "malformed_upload", "The multipart body is incomplete or malformed.")
         if not writer.files:
@@ -508,7 +529,13 @@ async def store_documents(
 
 
 async def search(
-    session: AsyncSession, redis: aioredis.Redis, tasks, settings: Settings, kb: KnowledgeBase, body: SearchRequest
+    session: AsyncSession,
+    redis: aioredis.Redis,
+    tasks,
+    settings: Settings,
+    meter: UsageMeter,
+    kb: KnowledgeBase,
+    body: SearchRequest,
 ) -> SearchResponse:
     """A row-less TASK_SEARCH job on the retrieval queue; the answer carries the relevance decision."""
     mode = body.mode or kb.retrieval_mode
@@ -526,7 +553,7 @@ async def search(
         "threshold": kb.relevance_threshold if kb.relevance_threshold is not None else settings.relevance_threshold,
     }
     job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, Search, payload)
-    events = job_events(redis, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)
+    events = job_events(redis, meter, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)
     async for event in events:
         if event["type"] == EventType.ERROR and event["data"].get("code") == "timeout":
             message = f"No indexing worker answered within {SEARCH_TIMEOUT_SECONDS:.0f} s (busy or not running)."

@@ -31,8 +31,7 @@ async def ensure_known_model(session: AsyncSession, model_id: str, user: User) -
             raise UnknownModelError(f"unknown model {model_id!r}")
     except UnknownModelError as exc:
         available = _servable_ids(user)
-        # An unknown base: the registry's message lists only base ids; this list adds the user's adapters.
-        reason = str(exc) if get_registry().knows(model_id) else f"unknown model {model_id!r}"
-        message = f"{reason}; available models: {', '.join(available)}"
+        # Only the model id as given and what this user may choose: no server path, no other user's adapter.
+        message = f"unknown model {model_id[:200]!r}; available models: {', '.join(available)}"
         raise AppError(422, "unknown_model", message, {"field": "model", "available": available}) from exc
     return model_id

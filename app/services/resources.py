@@ -9,7 +9,7 @@ import psutil
 import redis.asyncio as aioredis
 
 from app.kernel.contracts import QUEUES
-from app.kernel.keys import report_prefix
+from app.kernel.keys import celery_queue_key, report_prefix
 
 
 async def worker_reports(redis: aioredis.Redis) -> list[dict[str, Any]]:
@@ -33,10 +33,10 @@ async def worker_reports(redis: aioredis.Redis) -> list[dict[str, Any]]:
 
 
 async def queue_depths(redis: aioredis.Redis) -> dict[str, int]:
-    """Tasks waiting per Celery queue: the Redis transport keeps each queue as a list named after it."""
+    """Tasks waiting per Celery queue: the Redis transport keeps each queue as a list (under the namespace)."""
     async with redis.pipeline(transaction=False) as pipe:
         for queue in QUEUES:
-            pipe.llen(queue)
+            pipe.llen(celery_queue_key(queue))
         lengths = await pipe.execute()
     return dict(zip(QUEUES, (int(n) for n in lengths), strict=True))
 

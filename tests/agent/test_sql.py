@@ -123,7 +123,7 @@ def _forced_model(sql: str):
         if "<tools>" in system:
             if any("<tool_response>" in m["content"] for m in messages):
                 return "ANSWER"
-            call = {"name": "sql_query", "arguments": {"question": messages[1]["content"]}}
+            call = {"name": "sql_query", "arguments": {"question": messages[-1]["content"]}}
             return f"<tool_call>{json.dumps(call)}</tool_call>"
         assert "SELECT statement" in system
         return f"Sure, here you go:\n```sql\n{sql}\n```"
@@ -145,15 +145,24 @@ def test_a_model_forced_to_write_attacks_is_refused_and_the_database_is_untouche
     assert file_digest(demo_db) == before
 
 
-def test_model_written_select_is_run(demo_db, reference_db):
-    (expected,) = reference_db.execute("SELECT COUNT(*) FROM products WHERE category = 'Audio'").fetchone()
+def test_model_written_select_is_run_where_no_template_fits(demo_db, reference_db):
+    expected = [r[0] for r in reference_db.execute("SELECT name FROM products WHERE category = 'Audio' ORDER BY 1")]
     ctx = AgentContext(
-        complete=_forced_model("SELECT COUNT(*) AS n FROM products WHERE category = 'Audio'"),
+        complete=_forced_model("SELECT name FROM products WHERE category = 'Audio' ORDER BY name"),
         sql_db_path=demo_db,
     )
-    result = run_agent([{"role": "user", "content": "How many audio products do we sell?"}], ctx, "llm")
+    result = run_agent([{"role": "user", "content": "List our products in the Audio category"}], ctx, "llm")
     assert result.trace[0]["ok"], result.trace
-    assert f"| {expected} |" in result.messages[-1]["content"]
+    assert all(f"| {name} |" in result.preface for name in expected)
+
+
+def test_a_template_question_never_runs_the_models_figures(demo_db, reference_db):
+    (expected,) = reference_db.execute(
+        "SELECT ROUND(SUM(quantity * unit_price), 2) FROM orders WHERE status != 'cancelled'"
+    ).fetchone()
+    ctx = AgentContext(complete=_forced_model("SELECT 7773.72 AS revenue"), sql_db_path=demo_db)
+    result = run_agent([{"role": "user", "content": "What was the total sales revenue?"}], ctx, "llm")
+    assert f"| {expected} |" in result.preface and "7773.72" not in result.preface
 
 
 def test_model_reply_without_sql_falls_back_to_the_template(demo_db, reference_db):

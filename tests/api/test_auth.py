@@ -21,8 +21,10 @@ async def test_register_login_refresh_logout(client):
     assert refreshed.status_code == 200
     again = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert again.status_code == 401, "a rotated refresh token cannot be reused"
+    family = await client.post("/api/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]})
+    assert family.status_code == 401, "reusing a rotated token revokes the tokens rotated from it"
 
-    new_pair = refreshed.json()
+    new_pair = await login(client, "alice")
     headers = {"Authorization": f"Bearer {new_pair['access_token']}"}
     out = await client.post("/api/v1/auth/logout", json={"refresh_token": new_pair["refresh_token"]}, headers=headers)
     assert out.status_code == 204
@@ -116,7 +118,8 @@ async def test_change_password_and_profile(client):
     )
     assert ok.status_code == 204
     assert (await client.post("/api/v1/auth/login", data={"username": "hank", "password": PASSWORD})).status_code == 401
-    await login(client, "hank", "new-pass-123")
+    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 401, "old sessions end"
+    headers = {"Authorization": f"Bearer {(await login(client, 'hank', 'new-pass-123'))['access_token']}"}
     patched = await client.patch(
         "/api/v1/users/me", json={"display_name": "Hank", "language": "zh-CN"}, headers=headers
     )

@@ -6,11 +6,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from app.core.redis import create_redis
-from app.event_hub import close_event_hub
+from app.events.hub import close_event_hub
+from app.events.relay import JobEventStream
 from app.kernel.contracts import EventType
 from app.kernel.events import _PUBLISH_LUA, _encode, publish_async
 from app.kernel.keys import channel_name
-from app.streaming import JobEventStream
 
 KIND = "hubtest"
 

@@ -15,6 +15,7 @@ def test_calculator_tool_event_precedes_the_answer(http):
     assert tool["name"] == "calculator" and tool["ok"] and "84" in tool["result_preview"]
     stored = events[-1].data["message"]
     assert stored["tool_trace"][0]["name"] == "calculator"
+    assert stored["content"] == "**12 * (3 + 4) = 84**", "exact results are stated verbatim, not retyped"
 
 
 def test_sales_question_runs_a_read_only_select(http, chat_settings):
@@ -29,3 +30,15 @@ def test_sales_question_runs_a_read_only_select(http, chat_settings):
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
         (orders,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
     assert str(orders) in tool["result_preview"]
+    answer = events[-1].data["message"]["content"]
+    assert f"| orders |\n| --- |\n| {orders} |" in answer, answer
+
+
+def test_llm_planner_answers_with_the_exact_result_through_the_worker(http):
+    """The tiny model's 256-token context cannot hold the planning prompt: the rule-based plan runs instead."""
+    headers = sign_up(http, "llm-agent-user")
+    conversation_id = new_conversation(http, headers, planner="llm")
+    events = ask(http, headers, conversation_id, "What is 1234*5678 + 17?")
+    stored = events[-1].data["message"]
+    assert [t["name"] for t in stored["tool_trace"]] == ["calculator"] and stored["tool_trace"][0]["ok"]
+    assert stored["content"] == "**1234*5678 + 17 = 7006669**"

@@ -14,8 +14,8 @@ import pytest
 PATCHES = {
     # library: (pinned version, the patch, its behaviour tests)
     "sqlalchemy": ("2.1.9", "app/core/sqlite_driver.py, SqliteWriteGate in app/core/db.py", "tests/api/test_sqlite_*"),
-    "sse-starlette": ("3.7.0", "app/streaming.py:_FrameResponse", "tests/api/test_event_relay.py"),
-    "redis": ("8.1.0", "app/event_hub.py (reads its pub/sub connection directly)", "tests/api/test_event_hub.py"),
+    "sse-starlette": ("3.7.0", "app/events/relay.py:_FrameResponse", "tests/api/test_event_relay.py"),
+    "redis": ("8.1.0", "app/events/hub.py (reads its pub/sub connection directly)", "tests/api/test_event_hub.py"),
     "bm25s": ("0.3.16", "worker/rag/bm25.py (bm25s' private scorer selection)", "tests/rag/test_bm25*.py"),
 }
 
@@ -45,7 +45,7 @@ def test_sse_starlette_stream_response_the_frame_response_overrides():
     from sse_starlette.sse import EventSourceResponse
 
     method = getattr(EventSourceResponse, "_stream_response", None)
-    assert method is not None, "EventSourceResponse._stream_response is gone: app/streaming.py:_FrameResponse"
+    assert method is not None, "EventSourceResponse._stream_response is gone: app/events/relay.py:_FrameResponse"
     assert list(inspect.signature(method).parameters) == ["self", "send"]
 
 
@@ -54,7 +54,7 @@ def test_redis_connection_reader_the_event_hub_uses():
 
     parameters = inspect.signature(AbstractConnection.read_response).parameters
     for name in ("timeout", "disconnect_on_error", "push_request"):
-        assert name in parameters, f"redis Connection.read_response lost `{name}`: app/event_hub.py"
+        assert name in parameters, f"redis Connection.read_response lost `{name}`: app/events/hub.py"
     assert hasattr(AbstractConnection, "register_connect_callback")
 
 

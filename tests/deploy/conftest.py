@@ -1,8 +1,10 @@
 """Helpers for the deployment tests: repository paths and cached `kubectl kustomize` renders."""
 
 import json
+import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from functools import cache
@@ -14,6 +16,26 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
 OVERLAYS = ("dev", "gpu")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    """Isolated run folder and ports, and no .env influence on what the scripts decide."""
+    return {
+        **os.environ,
+        "RUN_DIR": str(tmp_path / "run"),
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "API_PORT": str(free_port()),
+        "FLOWER_PORT": str(free_port()),
+        "WORKER_METRICS_PORT": str(free_port()),
+        "STOP_TIMEOUT": "2",
+    }
 
 
 MIN_KUSTOMIZE = (5, 0)  # `labels`, inline `patches` with targets and components need kustomize 5

@@ -13,9 +13,13 @@ METRICS = (
     "localmind_time_to_first_token_seconds",
     "localmind_tokens_per_second",
     "localmind_queue_depth",
-    "localmind_jobs_total",
-    "localmind_model_load_seconds",
+    "localmind_jobs",
+    "localmind_worker_model_load_seconds",
     "localmind_gpu_memory_bytes",
+    "localmind_generated_tokens_total",
+    "localmind_model_requests_total",
+    "localmind_answers_total",
+    "localmind_api_process_resident_memory_bytes",
 )
 
 
@@ -80,7 +84,8 @@ def test_grafana_dashboard_charts_every_metric():
     labels = {
         "route": "localmind_http_request_duration_seconds",
         "queue": "localmind_queue_depth",
-        "kind": "localmind_jobs_total",
+        "kind": "localmind_jobs",
+        "model": "localmind_generated_tokens_total",
         "device": "localmind_gpu_memory_bytes",
     }
     for label, metric in labels.items():

@@ -5,10 +5,11 @@ import shutil
 import pytest
 
 from app.kernel.contracts import QUEUES
+from app.kernel.keys import namespace_for
 from tests.deploy.conftest import K8S, OVERLAYS, by_kind, pod_specs, render
 
 KUBERNETES_VERSION = "1.33.0"  # oldest version we support; the schemas ship with kubernetes-validate
-CRD_GROUPS = ("keda.sh/",)  # custom resources: no published schema, checked by hand below
+CRD_GROUPS = ("keda.sh/", "monitoring.coreos.com/")  # custom resources: no published schema, checked by hand below
 WORKERS = {f"localmind-worker-{queue}": queue for queue in QUEUES}
 ALL_TARGETS = ("base", *OVERLAYS)
 
@@ -56,7 +57,7 @@ def test_every_container_has_probes_resources_and_runs_as_non_root(objects):
         for container in spec.get("initContainers", []) + spec["containers"]:
             where = f"{workload} container {container['name']}"
             is_init = container in spec.get("initContainers", [])
-            if not is_init:
+            if not is_init and not workload.startswith("Job/"):  # a Job's pod runs to completion
                 problems += [f"{where}: no {p}" for p in ("livenessProbe", "readinessProbe") if p not in container]
             resources = container.get("resources", {})
             for section in ("requests", "limits"):
@@ -141,6 +142,7 @@ def test_keda_scaled_objects_scale_each_worker_on_its_redis_queue(objects):
     """KEDA's CRD has no schema here, so check the fields KEDA requires and our intent."""
     scaled = by_kind(objects, "ScaledObject")
     deployments = by_kind(objects, "Deployment")
+    redis_url = by_kind(objects, "ConfigMap")["localmind-config"]["data"]["REDIS_URL"]
     assert {obj["spec"]["scaleTargetRef"]["name"] for obj in scaled.values()} == set(WORKERS)
     for name, obj in scaled.items():
         assert obj["apiVersion"] == "keda.sh/v1alpha1"
@@ -153,8 +155,12 @@ def test_keda_scaled_objects_scale_each_worker_on_its_redis_queue(objects):
         for trigger in spec["triggers"]:
             assert trigger["type"] == "redis"
             metadata = trigger["metadata"]
-            assert metadata["listName"] == WORKERS[target], "listName must be the Celery queue the worker consumes"
-            assert metadata["address"].endswith(":6379")
+            queue_list = namespace_for("", redis_url) + ":celery:" + WORKERS[target]
+            assert metadata["listName"] == queue_list, "listName must be the Redis list of the worker's queue"
+            assert "address" not in metadata, "the namespace would be hard-coded"
+            container = deployments[target]["spec"]["template"]["spec"]["containers"][0]
+            env = {item["name"]: item.get("value", "") for item in container["env"]}
+            assert env[metadata["addressFromEnv"]].endswith(".$(POD_NAMESPACE).svc.cluster.local:6379")
             assert int(metadata["listLength"]) >= 1
             assert all(isinstance(value, str) for value in metadata.values()), "KEDA metadata values are strings"
     assert scaled["localmind-worker-training"]["spec"]["minReplicaCount"] == 0
@@ -185,7 +191,7 @@ def test_gpu_overlay_puts_generation_and_training_on_gpus():
         assert str(container["resources"]["limits"]["nvidia.com/gpu"]) == "1", worker
         assert any(t["key"] == "nvidia.com/gpu" for t in spec["tolerations"]), worker
         assert spec["nodeSelector"], worker
-        assert container["image"].endswith(":cuda"), worker
+        assert container["image"] == "localmind/localmind-cuda:0.1.0", worker
     for name in ("localmind-api", "localmind-worker-indexing", "localmind-flower"):
         limits = specs[f"Deployment/{name}"]["containers"][0]["resources"]["limits"]
         assert "nvidia.com/gpu" not in limits, name
@@ -216,3 +222,82 @@ def test_external_datastores_component_removes_in_cluster_redis_and_postgres(tmp
     assert not by_kind(objects, "StatefulSet")
     assert "localmind-redis" not in by_kind(objects, "Service")
     assert "localmind-api" in by_kind(objects, "Deployment")
+
+
+def memory_bytes(quantity: str) -> float:
+    return mebibytes(quantity) * 1024 * 1024
+
+
+def test_gpu_overlay_runs_release_tags_never_latest():
+    for workload, spec in pod_specs(render(K8S / "overlays" / "gpu")).items():
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            image = container["image"]
+            tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else "latest"
+            assert tag != "latest", f"{workload}: {image}"
+
+
+def test_api_pdb_allows_a_drain_at_the_hpa_minimum(objects):
+    """A PDB that keeps as many pods as the HPA's minimum blocks every node drain."""
+    hpa = by_kind(objects, "HorizontalPodAutoscaler")["localmind-api"]["spec"]
+    pdb = by_kind(objects, "PodDisruptionBudget")["localmind-api"]["spec"]
+    if "minAvailable" in pdb:
+        assert pdb["minAvailable"] < hpa["minReplicas"], (pdb, hpa)
+    else:
+        assert pdb["maxUnavailable"] >= 1
+
+
+def test_api_leaves_the_endpoints_before_it_stops(objects):
+    spec = pod_specs(objects)["Deployment/localmind-api"]
+    api = spec["containers"][0]
+    pause = api["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert 0 < pause < spec["terminationGracePeriodSeconds"]
+    assert "--timeout-graceful-shutdown" in api["command"]
+
+
+def test_redis_maxmemory_is_below_its_limit(objects):
+    redis = pod_specs(objects)["StatefulSet/localmind-redis"]["containers"][0]
+    args = redis["args"]
+    maxmemory = args[args.index("--maxmemory") + 1]
+    assert maxmemory.endswith("mb")
+    limit = memory_bytes(redis["resources"]["limits"]["memory"])
+    assert int(maxmemory[:-2]) * 1024 * 1024 <= 0.8 * limit, (maxmemory, limit)
+    assert args[args.index("--maxmemory-policy") + 1] == "noeviction", "queued tasks must never be evicted"
+
+
+def test_a_job_pulls_the_models_list_with_the_hub_token_from_a_secret(objects):
+    config = by_kind(objects, "ConfigMap")["localmind-models"]["data"]["models.txt"]
+    assert "smollm2-135m-instruct" in config.split()
+    job = pod_specs(objects)["Job/localmind-pull-models"]
+    container = job["containers"][0]
+    volumes = {v["name"]: v for v in job["volumes"]}
+    mounted = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert volumes["models"]["configMap"]["name"] == "localmind-models"
+    assert f"{mounted['models']}/models.txt" in " ".join(container["command"])
+    assert mounted["model-store"] == "/data/model_store"
+    assert {"secretRef": {"name": "localmind-secrets"}} in container["envFrom"]
+    assert "HF_TOKEN" in by_kind(objects, "Secret")["localmind-secrets"]["stringData"]
+
+
+def test_metrics_are_protected_and_scraped_by_the_monitors():
+    objects = render(K8S / "overlays" / "gpu")
+    secret = by_kind(objects, "Secret")["localmind-secrets"]["stringData"]
+    assert secret["METRICS_TOKEN"] == "CHANGE_ME"
+    specs = pod_specs(objects)
+    monitor = by_kind(objects, "ServiceMonitor")["localmind-api"]["spec"]
+    endpoint = monitor["endpoints"][0]
+    assert endpoint["authorization"]["credentials"] == {"name": "localmind-secrets", "key": "METRICS_TOKEN"}
+    service_ports = {p["name"] for p in by_kind(objects, "Service")["localmind-api"]["spec"]["ports"]}
+    assert endpoint["port"] in service_ports and endpoint["path"] == "/metrics"
+    pod_monitor = by_kind(objects, "PodMonitor")["localmind-worker-generation"]["spec"]
+    worker = specs["Deployment/localmind-worker-generation"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in worker["ports"]}
+    env = {e["name"]: e.get("value") for e in worker["env"]}
+    assert str(ports[pod_monitor["podMetricsEndpoints"][0]["port"]]) == env["WORKER_METRICS_PORT"]
+    assert pod_monitor["selector"]["matchLabels"].items() <= (
+        by_kind(objects, "Deployment")["localmind-worker-generation"]["spec"]["template"]["metadata"]["labels"].items()
+    )
+
+
+def test_flower_loads_the_app_without_task_modules(objects):
+    flower = pod_specs(objects)["Deployment/localmind-flower"]["containers"][0]
+    assert "-A worker.flower_app flower" in " ".join(flower["command"]), "worker.celery_app imports torch"

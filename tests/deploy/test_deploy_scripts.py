@@ -14,19 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import REPO
+from tests.deploy.conftest import REPO, free_port  # noqa: F401 - free_port is imported from here too
 
 SCRIPTS = [REPO / "start_all.sh", REPO / "stop_all.sh", *sorted((REPO / "scripts").glob("*.sh"))]
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def alive(pid: int) -> bool:
@@ -43,19 +37,6 @@ def alive(pid: int) -> bool:
 
 def start_time(pid: int) -> str:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
-
-
-@pytest.fixture
-def env(tmp_path) -> dict[str, str]:
-    """Isolated run folder and ports, and no .env influence on what the scripts decide."""
-    return {
-        **os.environ,
-        "RUN_DIR": str(tmp_path / "run"),
-        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-        "API_PORT": str(free_port()),
-        "FLOWER_PORT": str(free_port()),
-        "STOP_TIMEOUT": "2",
-    }
 
 
 def write_pid_file(run_dir: Path, name: str, pid: int, started: str) -> Path:

@@ -6,6 +6,7 @@ pull; the chat uses a tiny model registered through the admin API, the same path
 """
 
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 
 from tests.deploy.conftest import REPO
 from tests.deploy.test_deploy_scripts import alive, free_port
+from tests.deploy.test_process_groups import group_of
 from tests.helpers import PASSWORD
 from tests.support.live import iter_sse
 from tests.support.tiny_model import build_tiny_model
@@ -32,6 +34,7 @@ def test_start_all_then_stop_all_on_a_fresh_clone(tmp_path, redis_url):
         **os.environ,
         "API_PORT": str(api_port),
         "FLOWER_PORT": str(free_port()),
+        "WORKER_METRICS_PORT": str(free_port()),
         "REDIS_URL": redis_url,
         "RUN_DIR": str(clone / ".run"),
         "SKIP_INSTALL": "1",
@@ -56,6 +59,16 @@ def test_start_all_then_stop_all_on_a_fresh_clone(tmp_path, redis_url):
         status = subprocess.run(["./start_all.sh", "--status"], cwd=clone, env=env, capture_output=True, text=True)
         assert "running" in status.stdout
         _answer_one_question(base, build_tiny_model(tmp_path / "tiny"))
+        # uvicorn's main process dies hard: its workers are reported and then stopped with it.
+        uvicorn_workers = set(group_of(pids["api"])) - {pids["api"]}
+        assert len(uvicorn_workers) >= 2, uvicorn_workers  # its workers (and multiprocessing's tracker)
+        pids.update({f"uvicorn-worker-{pid}": pid for pid in uvicorn_workers})
+        os.kill(pids["api"], signal.SIGKILL)
+        deadline = time.time() + 10
+        while alive(pids["api"]) and time.time() < deadline:
+            time.sleep(0.1)
+        status = subprocess.run(["./start_all.sh", "--status"], cwd=clone, env=env, capture_output=True, text=True)
+        assert "api                orphaned" in status.stdout, status.stdout
     finally:
         stopped = subprocess.run(["./stop_all.sh"], cwd=clone, env=env, capture_output=True, text=True, timeout=120)
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr

@@ -10,6 +10,7 @@ import time
 import httpx
 import redis
 
+from app.kernel.keys import namespace_for
 from tests.faults.conftest import LONG_PARAMS, Stack, iter_sse, new_conversation, short_answer, wait_for
 
 SWEEP_BUDGET_SECONDS = 45  # lease 20 s + sweep interval 10 s + slack for two shared cores
@@ -104,12 +105,13 @@ def test_api_restart_mid_answer_client_resumes_with_last_event_id(stack: Stack):
 def _redeliver_unacked(stack: Stack) -> int:
     """What kombu does when a dead consumer's visibility timeout passes: put its unacked messages back."""
     client = redis.Redis.from_url(stack.redis_url)
+    prefix = namespace_for("", stack.redis_url) + ":celery:"  # kombu's global_keyprefix (app/kernel/keys.py)
     moved = 0
-    for tag, raw in client.hgetall("unacked").items():
+    for tag, raw in client.hgetall(prefix + "unacked").items():
         payload, _exchange, routing_key = json.loads(raw)
-        client.lpush(routing_key, json.dumps(payload))
-        client.hdel("unacked", tag)
-        client.zrem("unacked_index", tag)
+        client.lpush(prefix + routing_key, json.dumps(payload))
+        client.hdel(prefix + "unacked", tag)
+        client.zrem(prefix + "unacked_index", tag)
         moved += 1
     client.close()
     return moved

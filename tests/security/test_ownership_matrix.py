@@ -184,6 +184,22 @@ class Owner:
 
         return self.get("_job", make)
 
+    def feedback_dataset(self) -> int:
+        """A's rating of A's answer, curated into a dataset of A's."""
+
+        def make(o: "Owner") -> int:
+            o.question()
+            o.wait_for_answer()
+            body = {"rating": "down", "corrected_answer": "A's correction"}
+            _ok(o.http.put(f"/api/v1/messages/{o.answer_id}/feedback", json=body, headers=o.headers))
+            return _ok(o.http.post("/api/v1/feedback/datasets", json={"name": "A's set"}, headers=o.headers))["id"]
+
+        return self.get("_feedback_dataset", make)
+
+    def feedback_sample(self) -> int:
+        detail = _ok(self.http.get(f"/api/v1/feedback/datasets/{self.feedback_dataset()}", headers=self.headers))
+        return detail["samples"][0]["id"]
+
     def api_key(self) -> int:
         return self.get("_key", lambda o: _ok(o.http.post(
             "/api/v1/users/me/api-keys", json={"name": "A's key"}, headers=o.headers))["id"])  # fmt: skip
@@ -201,6 +217,8 @@ class Owner:
             "documents": sorted((d["id"], d["filename"]) for d in documents),
             "dataset": _ok(http.get(f"/api/v1/finetune/datasets/{self.dataset()}", headers=h)),
             "job": {k: job.get(k) for k in ("id", "base_model", "dataset_id", "method", "config")},
+            "feedback": _ok(http.get(f"/api/v1/messages/{self.answer_id}/feedback", headers=h)),
+            "feedback_dataset": _ok(http.get(f"/api/v1/feedback/datasets/{self.feedback_dataset()}", headers=h)),
             "api_keys": sorted(k["id"] for k in _ok(http.get("/api/v1/users/me/api-keys", headers=h))),
             "me": _ok(http.get("/api/v1/users/me", headers=h)),
         }
@@ -216,6 +234,8 @@ FACTORIES: dict[str, Callable[[Owner], object]] = {
     "dataset_id": Owner.dataset,
     "job_id": Owner.finetune_job,  # also names model-pull jobs, whose routes are admin-only (403 first)
     "key_id": Owner.api_key,
+    "feedback_dataset_id": Owner.feedback_dataset,
+    "sample_id": Owner.feedback_sample,
     "user_id": lambda o: o.user["id"],
     "model_id": lambda _o: TINY_MODEL,  # admin-only routes
 }
@@ -328,3 +348,29 @@ def test_other_user_gets_404(parties, shared_http, method: str, route_path: str)
     assert response.status_code == expected, f"B {method} {path} {kwargs} -> {response.status_code}: {body}"
     if expected == 404:
         assert "A's" not in body, "the 404 leaks the owner's data"
+
+
+def test_v1_neither_serves_nor_names_another_users_adapter(parties, shared_http):
+    """/v1 has no object ids; what it must not hand to B is A's adapter, by use, by listing or in an error."""
+    import os
+    from pathlib import Path
+
+    owner, bob = parties
+    adapters = Path(os.environ["MODEL_STORE_DIR"]) / "adapters"
+    secret = adapters / "alices-secret-adapter"
+    secret.mkdir(parents=True, exist_ok=True)
+    (secret / "adapter_config.json").write_text("{}")
+    (secret / "localmind_adapter.json").write_text(
+        json.dumps({"base_model_id": TINY_MODEL, "owner_id": owner.user["id"]})
+    )
+    model = f"{TINY_MODEL}+alices-secret-adapter"
+    listed = lambda headers: [m["id"] for m in _ok(shared_http.get("/v1/models", headers=headers))["data"]]  # noqa: E731
+    assert model in listed(owner.headers)
+    assert model not in listed(bob)
+    for candidate in (model, f"{TINY_MODEL}+no-such-adapter", f"{TINY_MODEL}+../../etc"):
+        body = {"model": candidate, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}
+        response = shared_http.post("/v1/chat/completions", json=body, headers=bob)
+        assert response.status_code == 422, f"{candidate}: {response.status_code} {response.text}"
+        text = response.text
+        assert "alices-secret" not in text.replace(candidate, ""), f"{candidate}: names A's adapter: {text}"
+        assert str(adapters) not in text and "/etc" not in text.replace(candidate, ""), text

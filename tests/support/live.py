@@ -19,10 +19,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app) -> Iterator[str]:
-    """Serve `app` on a free loopback port; yields its base URL."""
+def live_server(app, forwarded_allow_ips: str | None = None) -> Iterator[str]:
+    """Serve `app` on a free loopback port; yields its base URL. `forwarded_allow_ips` as uvicorn's flag (None:
+    uvicorn's default, which trusts X-Forwarded-For from 127.0.0.1)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", forwarded_allow_ips=forwarded_allow_ips
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
     deadline = time.time() + 20

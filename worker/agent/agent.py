@@ -3,8 +3,10 @@
 import logging
 from dataclasses import replace
 
+from worker.agent.answer import needs_model, preface
 from worker.agent.context import AgentContext, AgentResult, Messages
-from worker.agent.planners import Observation, make_planner
+from worker.agent.planners import Observation, Step, make_planner
+from worker.agent.planners.deterministic import RETRIEVAL_TOOL, DeterministicPlanner
 from worker.agent.prompt import augment_messages
 from worker.agent.rewrite import last_user_text, rewrite_query
 from worker.agent.runner import ToolRun, error_event, execute
@@ -38,14 +40,8 @@ def run_agent(messages: Messages, ctx: AgentContext, planner_name: str = "determ
     observations: list[Observation] = []
     runs: list[ToolRun] = []
     citations: list[dict] = []
-    for _ in range(ctx.max_steps):
-        try:
-            step = planner.next_step(standalone, tools, observations)
-        except Exception:  # noqa: BLE001 - a failing planner model means answering without tools
-            log.warning("planner %s failed; answering without further tools", planner_name, exc_info=True)
-            break
-        if step.action == "answer":
-            break
+
+    def run_step(step: Step) -> None:
         if step.error is not None or step.name not in tools:
             error = step.error or f"tool '{step.name}' is not available"
             run = ToolRun(error_event(step.name, step.arguments, error), None)
@@ -53,14 +49,41 @@ def run_agent(messages: Messages, ctx: AgentContext, planner_name: str = "determ
             run = execute(tools[step.name], step.arguments, replace(env, citation_start=len(citations) + 1))
         runs.append(run)
         if run.output is not None:
-            citations += run.output.citations
+            citations.extend(run.output.citations)
         seen = run.output.text if run.output else run.event["error"]
         observations.append(Observation(step.name, step.arguments, run.event["ok"], seen))
         if ctx.on_tool_event is not None:
             ctx.on_tool_event(run.event)
+
+    final = Step("answer")
+    for _ in range(ctx.max_steps):
+        try:
+            step = planner.next_step(standalone, tools, observations)
+        except Exception:  # noqa: BLE001 - a failing planner model means answering without further tools
+            log.warning("planner %s failed; answering without further tools", planner_name, exc_info=True)
+            break
+        if step.action == "answer":
+            final = step
+            break
+        run_step(step)
+    else:  # max_steps ran out: the rule-based view says whether every part of the question was answered
+        final = DeterministicPlanner(ctx.embed).next_step(standalone, tools, observations)
+    if _must_search(tools, runs, final):
+        run_step(Step("retrieve", RETRIEVAL_TOOL, tools[RETRIEVAL_TOOL].suggest_args(standalone) or {}))
+    opening = preface(runs)
     return AgentResult(
-        messages=augment_messages(messages, question, standalone, runs),
+        messages=augment_messages(messages, question, standalone, runs, bool(opening)),
         citations=citations,
         trace=[run.event for run in runs],
         standalone_question=standalone,
+        preface=opening,
+        generate=needs_model(runs),
+        replaced_plans=list(getattr(planner, "fallbacks", [])),
+        results=[run.output.text if run.output else run.event["error"] for run in runs],
     )
+
+
+def _must_search(tools: dict, runs: list[ToolRun], final: Step) -> bool:
+    """An attached knowledge base is searched once per question unless the plan said why it is not needed."""
+    searched = any(run.event["name"] == RETRIEVAL_TOOL for run in runs)
+    return RETRIEVAL_TOOL in tools and not searched and not final.reason

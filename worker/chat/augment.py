@@ -1,16 +1,19 @@
 """Before the answer streams: run the agent (tools) or retrieve from knowledge bases, emitting their events."""
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from app.kernel.contracts import EventType
 from app.kernel.events import EventPublisher
 from app.kernel.registry.registry import get_registry
 from app.kernel.settings import get_settings
+from app.kernel.usage import record_usage
 from worker.agent import AgentContext, run_agent
 from worker.chat.grounding import CITE_INSTRUCTION, ground, search_results, with_system_note
 from worker.engine.engine import get_engine
 from worker.engine.generation import GenerationParams
+from worker.runtime import db_sessions
 
 TOOL_CALL_PARAMS = GenerationParams(temperature=0, max_new_tokens=256)
 MAX_CONTEXT_TOKENS = 1200
@@ -28,10 +31,13 @@ class AugmentRequest:
 
 @dataclass
 class Augmented:
+    """What to answer from; `preface` (exact tool results) opens the answer, the model writes on if `generate`."""
+
     messages: list[dict[str, str]]
     citations: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
-    answer: str | None = None  # given as it is instead of generating (nothing relevant in the knowledge bases)
+    preface: str = ""
+    generate: bool = True
 
 
 def _context_budget(model_id: str, messages: list[dict[str, str]], params: GenerationParams) -> int:
@@ -43,8 +49,24 @@ def _context_budget(model_id: str, messages: list[dict[str, str]], params: Gener
     return min(MAX_CONTEXT_TOKENS, spec.context_length - answer - used - CHAT_TEMPLATE_OVERHEAD)
 
 
-def _complete(model_id: str, messages: list[dict[str, str]]) -> str:
-    return get_engine().complete(model_id, messages, TOOL_CALL_PARAMS).text
+def _complete(
+    owner_id: int, model_id: str, messages: list[dict[str, str]], params: GenerationParams = TOOL_CALL_PARAMS
+) -> str:
+    """One model call of the agent (planner, small-model tool); its tokens count against the owner's quota."""
+    completion = get_engine().complete(model_id, messages, params)
+    with db_sessions()() as session:
+        record_usage(session, owner_id, completion.prompt_tokens, completion.completion_tokens)
+        session.commit()
+    return completion.text
+
+
+def _complete_json(
+    owner_id: int, model_id: str, messages: list[dict[str, str]], schema: dict, tools: list[dict] | None
+) -> str:
+    """A reply decoded under `schema` (llguidance on transformers, structured outputs on vLLM); `tools` go to
+    the model's own tool-calling template."""
+    params = replace(TOOL_CALL_PARAMS, json_schema=json.dumps(schema), tools=json.dumps(tools) if tools else None)
+    return _complete(owner_id, model_id, messages, params)
 
 
 def _embed(texts: list[str]):
@@ -70,7 +92,7 @@ def _with_knowledge(events: EventPublisher, request: AugmentRequest, messages: l
     events.publish(EventType.CITATIONS, {"citations": grounding.citations, "relevance": grounding.relevance})
     if grounding.answer is not None:
         events.publish(EventType.STATUS, {"state": "nothing_relevant", "relevance": grounding.relevance})
-        return Augmented(messages, answer=grounding.answer)
+        return Augmented(messages, preface=grounding.answer, generate=False)
     return Augmented(with_system_note(messages, grounding.system_note), grounding.citations)
 
 
@@ -83,8 +105,10 @@ def _with_agent(events: EventPublisher, request: AugmentRequest, messages: list[
 
     settings = get_settings()
     context = AgentContext(
-        complete=partial(_complete, request.model_id),
-        small_complete=partial(_complete, settings.small_model or request.model_id),
+        complete=partial(_complete, request.owner_id, request.model_id),
+        complete_json=partial(_complete_json, request.owner_id, request.model_id),
+        tool_template=request.planner == "llm" and get_engine().has_tool_template(request.model_id),
+        small_complete=partial(_complete, request.owner_id, settings.small_model or request.model_id),
         knowledge_search=(
             partial(search_results, request.owner_id, request.knowledge_base_ids)
             if request.knowledge_base_ids
@@ -97,4 +121,4 @@ def _with_agent(events: EventPublisher, request: AugmentRequest, messages: list[
     result = run_agent(messages, context, request.planner)
     if result.citations:
         events.publish(EventType.CITATIONS, {"citations": result.citations})
-    return Augmented(result.messages, result.citations, trace)
+    return Augmented(result.messages, result.citations, trace, result.preface, result.generate)

@@ -7,7 +7,7 @@ from loguru import logger
 from app.kernel.contracts import EventType, JobKind
 from app.kernel.keys import payload_key
 from app.kernel.registry.errors import EngineError
-from worker.chat.relay import error_code, stream_tokens
+from worker.chat.token_events import error_code, stream_tokens
 from worker.engine.generation import GenerationParams
 from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, publisher, redis_client

@@ -3,10 +3,10 @@
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from loguru import logger
-from sqlalchemy import update
 
 from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
 from app.kernel.events import EventPublisher
@@ -14,10 +14,13 @@ from app.kernel.keys import pending_queue_key
 from app.kernel.models import Conversation, Message
 from app.kernel.registry.errors import EngineError
 from app.kernel.schemas.conversation import MessagePublic
+from app.kernel.states import message as message_state
+from app.kernel.states.message import MessageStatus
 from app.kernel.usage import record_usage
+from worker.agent.answer import sources_footer
 from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
-from worker.chat.relay import error_code, fixed_answer, stream_tokens
+from worker.chat.token_events import error_code, stream_tokens
 from worker.engine.generation import Completion, GenerationParams
 from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
@@ -61,13 +64,15 @@ def claim(message_id: int) -> bool:
     """pending → streaming exactly once; a redelivered or expired job finds nothing to claim."""
     with db_sessions()() as session:
         result = session.execute(
-            update(Message).where(Message.id == message_id, Message.status == "pending").values(status="streaming")
+            message_state.move(message_id, MessageStatus.STREAMING, sources=[MessageStatus.PENDING])
         )
         session.commit()
         return result.rowcount == 1
 
 
-def finish(message_id: int, state: AnswerState, status: str, completion=None, error: str | None = None) -> dict:
+def finish(
+    message_id: int, state: AnswerState, status: MessageStatus, completion=None, error: str | None = None
+) -> dict:
     """Persist the final answer (whatever text exists) and return it as the public message dict."""
     now = time.perf_counter()
     values: dict[str, Any] = {
@@ -115,9 +120,29 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
         )
     augmented = augment(events, request, messages)
     state.citations, state.trace = augmented.citations, augmented.trace
-    if augmented.answer is not None:
-        return fixed_answer(events, model_id, augmented.answer, state.add)
-    return stream_tokens(events, model_id, augmented.messages, params, state.add)
+    emit = partial(_emit, events, state)
+    if augmented.preface:
+        emit(augmented.preface + ("\n\n" if augmented.generate else ""))
+    if not augmented.generate:
+        return composed_completion(model_id, state)
+    completion = stream_tokens(events, model_id, augmented.messages, params, state.add)
+    question = messages[-1]["content"] if messages else ""
+    footer = sources_footer(completion.text, state.citations, question) if completion and state.trace else ""
+    if footer:  # agent answers only: the plain knowledge-base path is unchanged
+        emit(footer)
+    return completion
+
+
+def _emit(events: EventPublisher, state: AnswerState, text: str) -> None:
+    """Answer text that is not generated (verbatim tool results, a sources line), sent like a token."""
+    state.add(text)
+    events.publish(EventType.TOKEN, {"text": text})
+
+
+def composed_completion(model_id: str, state: AnswerState) -> Completion:
+    """The completion of an answer composed entirely from exact tool results: no model call, no tokens."""
+    elapsed_ms = ((state.first_token_at or state.started) - state.started) * 1000
+    return Completion(model_id, state.content, "stop", 0, 0, elapsed_ms, 0.0)
 
 
 def run_chat_job(message_id: int) -> str:
@@ -138,7 +163,11 @@ def run_chat_job(message_id: int) -> str:
         except Exception as exc:  # noqa: BLE001 - the worker must survive and record why
             logger.opt(exception=exc).error("generation for message {} failed", message_id)
             return _fail(events, message_id, state, "generation_failed", f"Generation failed: {exc}")
-        status = "cancelled" if completion is None or completion.finish_reason == "cancelled" else "done"
+        status = (
+            MessageStatus.CANCELLED
+            if completion is None or completion.finish_reason == "cancelled"
+            else MessageStatus.DONE
+        )
         final = finish(message_id, state, status, completion)
         extra = {"finish_reason": completion.finish_reason if completion else "cancelled"}
         if completion is not None and completion.truncated_history:
@@ -148,6 +177,6 @@ def run_chat_job(message_id: int) -> str:
 
 
 def _fail(events: EventPublisher, message_id: int, state: AnswerState, code: str, message: str) -> str:
-    finish(message_id, state, "failed", error=message)
+    finish(message_id, state, MessageStatus.FAILED, error=message)
     events.publish(EventType.ERROR, {"code": code, "message": message})
     return "failed"

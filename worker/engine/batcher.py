@@ -22,6 +22,7 @@ import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
+from worker.engine.constrained import JsonConstraint
 from worker.engine.decoding import StreamDecoder
 from worker.engine.generation import Completion, FinishReason, GenerationParams, TokenEvent
 from worker.engine.loader import BASE_ADAPTER, LoadedModel
@@ -37,6 +38,7 @@ class Request:
     params: GenerationParams
     adapter: str | None = None
     truncated_history: bool = False
+    constraint: JsonConstraint | None = None
     events: queue.Queue = field(default_factory=queue.Queue)
     cancelled: threading.Event = field(default_factory=threading.Event)
     submitted_at: float = field(default_factory=time.perf_counter)
@@ -257,6 +259,8 @@ class BatchScheduler:
     def _advance(self, logits: torch.Tensor, first: int) -> None:
         """Append one sampled token to rows[first:], stream their text and finish the rows that are done."""
         rows = self._rows[first:]
+        if any(row.request.constraint is not None for row in rows):
+            logits = torch.stack([_constrained(row, row_logits) for row, row_logits in zip(rows, logits, strict=True)])
         tokens = next_tokens(
             logits, [r.request.params for r in rows], [r.context for r in rows], [r.generator for r in rows]
         )
@@ -271,10 +275,16 @@ class BatchScheduler:
             if token in self._loaded.eos_ids:
                 row.finish("stop")
                 continue
+            try:
+                if row.request.constraint is not None:
+                    row.request.constraint.advance(token)
+            except RuntimeError as exc:
+                row.fail(exc)
+                continue
             delta = row.decoder.add(token)
             if delta:
                 row.request.events.put(TokenEvent(delta))
-            if row.decoder.stopped:
+            if row.decoder.stopped or (row.request.constraint is not None and row.request.constraint.finished):
                 row.finish("stop")
             elif len(row.generated) >= row.request.params.max_new_tokens or len(row.context) >= limit:
                 row.finish("length")
@@ -305,6 +315,11 @@ class BatchScheduler:
         for layer in self._cache.layers:
             layer.keys = layer.keys[index.to(layer.keys.device), :, start:]
             layer.values = layer.values[index.to(layer.values.device), :, start:]
+
+
+def _constrained(row: _Row, logits: torch.Tensor) -> torch.Tensor:
+    constraint = row.request.constraint
+    return logits if constraint is None else constraint.mask(logits)
 
 
 def _left_pad(tensor: torch.Tensor, width: int, dim: int = 2) -> torch.Tensor:

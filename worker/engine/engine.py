@@ -7,17 +7,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.kernel.registry.errors import InvalidRequestError
 from app.kernel.registry.model_files import model_dir, weights_size
 from app.kernel.registry.registry import ModelRegistry, ResolvedModel, get_registry
 from app.kernel.registry.spec import ModelSpec
 from app.kernel.settings import get_settings
 from worker.engine.batcher import Request
 from worker.engine.cache import LoadedModelInfo, ModelCache
+from worker.engine.constrained import JsonConstraint
 from worker.engine.dtypes import auto_dtype
 from worker.engine.generation import Completion, GenerationParams, TokenEvent
 from worker.engine.loader import LoadedModel, load_model
-from worker.engine.messages import build_prompt, validate_messages
+from worker.engine.messages import build_prompt, has_tool_template, parsed_tools, prompt_budget, validate_messages
 from worker.engine.remote import RemoteBackend
 from worker.engine.routing import EngineName, adapters_on_vllm, choose_engine
 from worker.engine.vllm.engine import VllmEngine
@@ -130,6 +130,17 @@ class Engine:
             return self._vllm_engine().count_tokens(resolved.spec, text)
         return len(self._loaded_for(resolved).loaded.tokenizer.encode(text, add_special_tokens=False))
 
+    def has_tool_template(self, model_id: str) -> bool:
+        """Whether the model's chat template has a native tool-calling format (`GenerationParams.tools`)."""
+        resolved = self.registry.resolve(model_id)
+        if resolved.spec.backend == "openai":
+            return False
+        if self.engine_for(resolved) == "vllm":
+            tokenizer = self._vllm_engine().load(resolved.spec).tokenizer
+        else:
+            tokenizer = self._loaded_for(resolved).loaded.tokenizer
+        return has_tool_template(tokenizer, resolved.spec.chat_template)
+
     def unload(self, model_id: str) -> bool:
         """Free a base model's memory (both engines); requests still running on it fail."""
         base_id = model_id.partition("+")[0]
@@ -182,14 +193,12 @@ class Engine:
             return self._vllm_engine().stream(resolved, clean, params, should_cancel)
         entry = self._loaded_for(resolved)
         loaded = entry.loaded
-        budget = loaded.context_length - params.max_new_tokens
-        if budget < 1:
-            raise InvalidRequestError(
-                f"max_new_tokens={params.max_new_tokens} leaves no room for a prompt in the "
-                f"{loaded.context_length}-token context of {spec.id!r}"
-            )
-        prompt = build_prompt(loaded.tokenizer, clean, budget, spec.chat_template)
-        request = Request(model_id, prompt.token_ids, params, resolved.adapter_name, prompt.truncated_history)
+        budget = prompt_budget(loaded.context_length, params, spec.id)
+        prompt = build_prompt(loaded.tokenizer, clean, budget, spec.chat_template, parsed_tools(params))
+        constraint = JsonConstraint(loaded.tokenizer, params.json_schema) if params.json_schema else None
+        request = Request(
+            model_id, prompt.token_ids, params, resolved.adapter_name, prompt.truncated_history, constraint
+        )
         entry.scheduler.submit(request)
         return _drain(request, should_cancel)
 

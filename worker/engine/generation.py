@@ -17,6 +17,8 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "repetition_penalty": 1.0,
     "stop": (),
     "seed": None,
+    "json_schema": None,
+    "tools": None,
 }
 
 
@@ -24,7 +26,10 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 class GenerationParams:
     """Unset (None) fields take the model's catalogue defaults, then the built-in ones.
 
-    temperature 0 means greedy decoding; top_k 0 and top_p 1.0 disable those filters.
+    temperature 0 means greedy decoding; top_k 0 and top_p 1.0 disable those filters. `json_schema` (a JSON
+    Schema as JSON text) constrains the output to one JSON value matching it (worker/engine/constrained.py).
+    `tools` (a JSON list of OpenAI function schemas) is rendered into the prompt by the model's chat template
+    where the template has a tool-calling format, and ignored otherwise (`Engine.has_tool_template`).
     """
 
     max_new_tokens: int | None = None
@@ -34,6 +39,8 @@ class GenerationParams:
     repetition_penalty: float | None = None
     stop: tuple[str, ...] | None = None
     seed: int | None = None
+    json_schema: str | None = None
+    tools: str | None = None
 
     def resolve(self, model_defaults: dict[str, Any]) -> "GenerationParams":
         values = {}

@@ -1,5 +1,6 @@
 """Chat messages: validation and turning them into prompt token ids that fit the context window."""
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,8 +30,16 @@ class Prompt:
     truncated_history: bool
 
 
-def build_prompt(tokenizer, messages: list[dict[str, str]], budget: int, chat_template: str | None = None) -> Prompt:
+def build_prompt(
+    tokenizer,
+    messages: list[dict[str, str]],
+    budget: int,
+    chat_template: str | None = None,
+    tools: list[dict] | None = None,
+) -> Prompt:
     """Apply the chat template; drop the oldest non-system turns until the prompt fits `budget` tokens.
+
+    `tools` (OpenAI function schemas) are rendered by the template's own tool-calling format where it has one.
 
     The system prompt and the last message are never dropped; if they alone exceed the budget the request
     is rejected rather than silently cut mid-message.
@@ -38,7 +47,7 @@ def build_prompt(tokenizer, messages: list[dict[str, str]], budget: int, chat_te
     kept = list(messages)
     truncated = False
     while True:
-        ids = _encode(tokenizer, kept, chat_template)
+        ids = _encode(tokenizer, kept, chat_template, tools)
         if len(ids) <= budget:
             return Prompt(ids, truncated)
         droppable = [i for i, m in enumerate(kept[:-1]) if m["role"] != "system"]
@@ -51,11 +60,39 @@ def build_prompt(tokenizer, messages: list[dict[str, str]], budget: int, chat_te
         truncated = True
 
 
-def _encode(tokenizer, messages: list[dict[str, str]], chat_template: str | None) -> list[int]:
+def prompt_budget(context_length: int, params, model_id: str) -> int:
+    """Tokens left for the prompt once the answer's `max_new_tokens` are set aside; none left is the caller's error."""
+    budget = context_length - params.max_new_tokens
+    if budget < 1:
+        raise InvalidRequestError(
+            f"max_new_tokens={params.max_new_tokens} leaves no room for a prompt in the "
+            f"{context_length}-token context of {model_id!r}"
+        )
+    return budget
+
+
+def parsed_tools(params) -> list[dict] | None:
+    """`GenerationParams.tools` (JSON text, so the params stay hashable) as the list the template expects."""
+    return json.loads(params.tools) if params.tools else None
+
+
+def has_tool_template(tokenizer, chat_template: str | None = None) -> bool:
+    """Whether the chat template renders a `tools` list itself (Qwen2.5, Llama 3.1, Hermes...)."""
+    return "tools" in (chat_template or tokenizer.chat_template or "")
+
+
+def _encode(
+    tokenizer, messages: list[dict[str, str]], chat_template: str | None, tools: list[dict] | None = None
+) -> list[int]:
     if chat_template is None and not tokenizer.chat_template:
         text = "\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\nassistant:"
         return tokenizer(text, add_special_tokens=True)["input_ids"]
     encoded = tokenizer.apply_chat_template(
-        messages, chat_template=chat_template, add_generation_prompt=True, tokenize=True, return_dict=True
+        messages,
+        chat_template=chat_template,
+        tools=tools if tools and has_tool_template(tokenizer, chat_template) else None,
+        add_generation_prompt=True,
+        tokenize=True,
+        return_dict=True,
     )
     return list(encoded["input_ids"])

@@ -1,5 +1,6 @@
 """The `openai` backend: stream chat completions from an OpenAI-compatible server (vLLM, Ollama, TGI...)."""
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -57,4 +58,7 @@ def _request_body(spec: ModelSpec, messages: list[dict[str, str]], params: Gener
         body["stop"] = list(params.stop)
     if params.seed is not None:
         body["seed"] = params.seed
+    if params.json_schema is not None:
+        schema = {"name": "output", "schema": json.loads(params.json_schema), "strict": True}
+        body["response_format"] = {"type": "json_schema", "json_schema": schema}
     return body

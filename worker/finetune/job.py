@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from loguru import logger
-from sqlalchemy import update
 
 from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
 from app.kernel.events import EventPublisher
@@ -19,12 +18,16 @@ from app.kernel.models import Dataset, FinetuneJob
 from app.kernel.registry.errors import EngineError
 from app.kernel.schemas.finetune import FinetuneJobDetail
 from app.kernel.settings import get_settings
+from app.kernel.states import finetune_job as job_state
+from app.kernel.states.finetune_job import JobStatus
 from app.kernel.training.config import TrainConfig
 from app.kernel.training.errors import ConfigError, TrainingError
 from app.kernel.training.naming import adapter_name, dataset_path
 from worker.engine.store import pull_model
 from worker.finetune.progress import ProgressRecorder
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
+from worker.training.dpo import train_dpo
+from worker.training.evaluation import evaluate_adapter
 from worker.training.metadata import read_adapter_metadata, write_adapter_metadata
 from worker.training.trainer import COMPLETED, TrainResult, train
 
@@ -58,15 +61,14 @@ class JobPlan:
     base_model: str
     config: dict[str, Any]
     dataset: Path
+    eval_dataset: Path | None = None
 
 
 def claim(job_id: int) -> JobPlan | None:
     """queued → running exactly once; a cancelled or redelivered job finds nothing to claim."""
     with db_sessions()() as session:
         result = session.execute(
-            update(FinetuneJob)
-            .where(FinetuneJob.id == job_id, FinetuneJob.status == "queued")
-            .values(status="running", started_at=datetime.now(UTC))
+            job_state.move(job_id, JobStatus.RUNNING, sources=[JobStatus.QUEUED], started_at=datetime.now(UTC))
         )
         session.commit()
         if result.rowcount != 1:
@@ -74,10 +76,12 @@ def claim(job_id: int) -> JobPlan | None:
         job = session.get(FinetuneJob, job_id)
         dataset = session.get(Dataset, job.dataset_id)
         path = dataset_path(get_settings(), dataset.stored_name)
-        return JobPlan(job.id, job.owner_id, job.base_model, dict(job.config), path)
+        evaluation = session.get(Dataset, job.eval_dataset_id) if job.eval_dataset_id else None
+        eval_path = dataset_path(get_settings(), evaluation.stored_name) if evaluation else None
+        return JobPlan(job.id, job.owner_id, job.base_model, dict(job.config), path, eval_path)
 
 
-def finish(job_id: int, status: str, recorder: ProgressRecorder, **values: Any) -> dict:
+def finish(job_id: int, status: JobStatus, recorder: ProgressRecorder, **values: Any) -> dict:
     """Persist the outcome with the full loss history; returns the job as its public detail dict."""
     recorder.close()  # every progress event goes out before the final one
     with db_sessions()() as session:
@@ -106,15 +110,29 @@ def _train_adapter(plan: JobPlan, events: EventPublisher, recorder: ProgressReco
     try:
         config = TrainConfig.from_dict(plan.config)
         cancelled = ThrottledCheck(events.cancelled)
-        result = train(config, base_dir, plan.dataset, staging, recorder, cancelled, plan.base_model)
+        trainer = train_dpo if config.method == "dpo" else train
+        result = trainer(config, base_dir, plan.dataset, staging, recorder, cancelled, plan.base_model)
         # `base_model_id` is the key app/services/models_catalog.py lists adapters by.
         extra = {"base_model_id": plan.base_model, "job_id": plan.job_id, "owner_id": plan.owner_id}
+        if plan.eval_dataset is not None and result.status == COMPLETED:
+            events.publish(EventType.STATUS, {"state": "evaluating"})
+            result.metrics["evaluation"] = _evaluate(base_dir, staging, plan.eval_dataset, config.method)
+            extra["metrics"] = result.metrics
         write_adapter_metadata(staging, read_adapter_metadata(staging) | extra)
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result, name
+
+
+def _evaluate(base_dir: Path, adapter_dir: Path, dataset: Path, method: str) -> dict[str, Any]:
+    """Base vs adapter on the job's evaluation set; a failure is recorded, the trained adapter is kept."""
+    try:
+        return evaluate_adapter(base_dir, adapter_dir, dataset, method)
+    except Exception as exc:  # noqa: BLE001 - the adapter is good; say why it could not be scored
+        logger.opt(exception=exc).warning("evaluation of {} failed", adapter_dir.name)
+        return {"error": f"evaluation failed: {type(exc).__name__}: {exc}"}
 
 
 def run_finetune_job(job_id: int) -> str:
@@ -141,13 +159,13 @@ def run_finetune_job(job_id: int) -> str:
         finally:
             recorder.close()
             gc.collect()
-        status = "succeeded" if result.status == COMPLETED else "cancelled"
+        status = JobStatus.SUCCEEDED if result.status == COMPLETED else JobStatus.CANCELLED
         final = finish(job_id, status, recorder, metrics=result.metrics, adapter_name=name)
         events.publish(EventType.DONE, {"job": final})
         return status
 
 
 def _fail(events: EventPublisher, job_id: int, recorder: ProgressRecorder, code: str, message: str) -> str:
-    final = finish(job_id, "failed", recorder, error=message)
+    final = finish(job_id, JobStatus.FAILED, recorder, error=message)
     events.publish(EventType.ERROR, {"code": code, "message": message, "job": final})
     return "failed"

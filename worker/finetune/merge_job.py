@@ -22,6 +22,7 @@ from app.kernel.registry.errors import EngineError
 from app.kernel.registry.model_files import dir_size
 from app.kernel.schemas.finetune import FinetuneMergePublic
 from app.kernel.settings import get_settings
+from app.kernel.states.finetune_job import JobStatus
 from app.kernel.training.errors import TrainingError
 from app.kernel.training.naming import MERGE_METADATA, MERGE_STATE_TTL_SECONDS, merged_model_dir
 from worker.engine.store import pull_model
@@ -56,7 +57,7 @@ def _load_job(job_id: int) -> dict[str, Any] | None:
     """What the merge needs from the job row; None when there is no succeeded adapter to merge."""
     with db_sessions()() as session:
         job = session.get(FinetuneJob, job_id)
-        if job is None or job.status != "succeeded" or not job.adapter_name:
+        if job is None or job.status != JobStatus.SUCCEEDED or not job.adapter_name:
             return None
         return {"job_id": job.id, "base_model": job.base_model, "adapter_name": job.adapter_name}
 

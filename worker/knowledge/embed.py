@@ -3,6 +3,7 @@
 from loguru import logger
 
 from app.kernel.contracts import EventType, JobKind
+from app.kernel.registry.embeddings import embedding_model_problem
 from worker.knowledge.payload import take_payload
 from worker.rag.embedder import get_embedder
 from worker.runtime import publisher
@@ -13,6 +14,9 @@ def run_embed_job(job_id: str) -> str:
     if request is None:
         return "skipped"
     events = publisher(JobKind.EMBEDDING, job_id)
+    if problem := embedding_model_problem(request["model"]):  # the API checks too; never load a path
+        events.publish(EventType.ERROR, {"code": "unknown_model", "message": problem})
+        return "failed"
     try:
         embedder = get_embedder(request["model"])
     except Exception as exc:  # noqa: BLE001 - any load failure means the name is not a usable model

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from loguru import logger
 from sqlalchemy import update
 
@@ -120,6 +121,8 @@ def _run(events: EventPublisher, job: IndexJob) -> str:
         return "cancelled"
     except DocumentError as exc:
         return _fail(events, job, exc.code, exc.message)
+    except SoftTimeLimitExceeded as exc:  # the task's time limit (worker/ops/time_limits.py)
+        return _fail(events, job, "time_limit", f"Indexing {job.filename} stopped: it {exc}.")
     except Exception as exc:  # noqa: BLE001 - record why, keep the worker alive
         logger.opt(exception=exc).error("indexing document {} failed", job.document_id)
         return _fail(events, job, "indexing_failed", f"Indexing {job.filename} failed: {exc}")

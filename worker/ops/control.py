@@ -73,7 +73,7 @@ class WorkerOps:
         started = time.perf_counter()
         engine.load(model_id)
         if not already:
-            metrics.record_model_load(self.client, base_id, time.perf_counter() - started)
+            metrics.record_model_load(base_id, time.perf_counter() - started)
 
     def _listen(self) -> None:
         while not self._stop.is_set():

@@ -40,12 +40,17 @@ def open_index(
     knowledge_base_id: int, embedding_model: str | None = None, reranker_model: str | None = None
 ) -> KnowledgeIndex:
     """The process-wide KnowledgeIndex of a knowledge base (it reloads itself when another process writes)."""
+    from app.kernel.registry.embeddings import embedding_model_problem
+    from app.kernel.registry.errors import UnknownModelError
     from app.kernel.settings import get_settings
 
+    model = embedding_model or get_settings().embedding_model
+    if problem := embedding_model_problem(model):  # a row written before names were checked: never load a path
+        raise UnknownModelError(problem)
     path = index_dir(knowledge_base_id)
     with _open_lock:
         if path not in _open:
-            embedder = get_embedder(embedding_model or get_settings().embedding_model)
+            embedder = get_embedder(model)
             reranker = get_reranker(reranker_model) if reranker_model else None
             _open[path] = KnowledgeIndex(path, embedder, reranker=reranker)
         return _open[path]
@@ -79,7 +84,10 @@ def index_document(
     report = progress or (lambda stage, done, total: None)
     embedder = index.embedder
     document = load(path, filename)
-    sections = _report_pages(document.sections, document.page_count, report)
+    try:  # drained first: the parser's time limit then counts its own time, not the splitter's
+        sections = list(_report_pages(document.sections, document.page_count, report))
+    finally:
+        document.close()
     chunks = list(split_sections(sections, embedder.count_tokens, chunk_size, overlap, embedder.max_tokens))
     if not chunks:
         raise DocumentError("no_text", f"{filename} contains no text to index.")

@@ -1,18 +1,15 @@
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
-from app.core.ratelimit import limit_messages, require_quota
+from app.core.admission import Kind, admit
+from app.events.answers import answer_events, is_final, stored_final_event
+from app.events.relay import SSE_DOC, JobEventStream, just, sse_response
 from app.kernel.models import Message
 from app.kernel.schemas.chat import MessageCreate, RegenerateRequest
 from app.kernel.schemas.conversation import MessagePublic
 from app.services import chat, conversations
-from app.services.answer_stream import answer_events, is_final, stored_final_event
-from app.streaming import JobEventStream, just, sse_response
 
 router = APIRouter(tags=["chat"])
-
-LIMITS = [Depends(limit_messages), Depends(require_quota)]
-SSE_DOC = {200: {"content": {"text/event-stream": {}, "application/json": {}}, "description": "SSE or JSON"}}
 
 
 async def _respond(request: Request, answer: Message, stream: JobEventStream, as_stream: bool, first: list[dict]):
@@ -28,7 +25,10 @@ async def _respond(request: Request, answer: Message, stream: JobEventStream, as
 
 
 @router.post(
-    "/conversations/{conversation_id}/messages", responses=SSE_DOC, response_model=MessagePublic, dependencies=LIMITS
+    "/conversations/{conversation_id}/messages",
+    responses=SSE_DOC,
+    response_model=MessagePublic,
+    dependencies=[admit(Kind.GENERATION)],
 )
 async def post_message(
     conversation_id: ObjectId,
@@ -57,7 +57,12 @@ async def post_message(
     return await _respond(request, answer, stream, body.stream, first)
 
 
-@router.post("/messages/{message_id}/regenerate", responses=SSE_DOC, response_model=MessagePublic, dependencies=LIMITS)
+@router.post(
+    "/messages/{message_id}/regenerate",
+    responses=SSE_DOC,
+    response_model=MessagePublic,
+    dependencies=[admit(Kind.GENERATION)],
+)
 async def regenerate(
     message_id: ObjectId,
     body: RegenerateRequest,
@@ -109,7 +114,7 @@ async def message_events(
     return sse_response(answer_events(request.app, stream, message.id, after), settings.sse_heartbeat_seconds)
 
 
-@router.post("/messages/{message_id}/stop", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/messages/{message_id}/stop", status_code=status.HTTP_202_ACCEPTED, dependencies=[admit(Kind.FREE)])
 async def stop_message(message_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """Stop an answer; the worker stops within a step and keeps the partial text as `cancelled`."""
     message = await chat.get_owned_message(session, user, message_id)

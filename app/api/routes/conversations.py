@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Query, status
 
 from app.api.deps import CurrentUser, ObjectId, SessionDep, SettingsDep
+from app.core.admission import Kind, admit
 from app.kernel.schemas.common import MAX_ID, Page
 from app.kernel.schemas.conversation import (
     ConversationCreate,
@@ -14,7 +15,9 @@ from app.services import conversations
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
 
-@router.post("", response_model=ConversationPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=ConversationPublic, status_code=status.HTTP_201_CREATED, dependencies=[admit(Kind.FREE)]
+)
 async def create_conversation(data: ConversationCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep):
     return await conversations.create(session, user, data, settings.default_model)
 
@@ -42,7 +45,7 @@ async def get_conversation(conversation_id: ObjectId, user: CurrentUser, session
     )
 
 
-@router.patch("/{conversation_id}", response_model=ConversationPublic)
+@router.patch("/{conversation_id}", response_model=ConversationPublic, dependencies=[admit(Kind.FREE)])
 async def update_conversation(
     conversation_id: ObjectId, data: ConversationUpdate, user: CurrentUser, session: SessionDep
 ):
@@ -50,7 +53,7 @@ async def update_conversation(
     return await conversations.update(session, user, conversation, data)
 
 
-@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
 async def delete_conversation(conversation_id: ObjectId, user: CurrentUser, session: SessionDep):
     conversation = await conversations.get_owned(session, user, conversation_id)
     await conversations.delete(session, conversation)

@@ -1,6 +1,8 @@
 from fastapi import APIRouter, Request, Response, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.core.admission import Kind, admit
+from app.events.relay import SSE_DOC, sse_response
 from app.kernel.schemas.finetune import (
     DatasetPublic,
     FinetuneJobCreate,
@@ -9,7 +11,6 @@ from app.kernel.schemas.finetune import (
     FinetuneMergePublic,
 )
 from app.services import finetune, finetune_merge
-from app.streaming import SSE_DOC, sse_response
 
 router = APIRouter(prefix="/finetune", tags=["finetune"])
 
@@ -39,6 +40,7 @@ UPLOAD_BODY = {
     response_model=DatasetPublic,
     openapi_extra=UPLOAD_BODY,
     responses={413: {"description": "File over MAX_UPLOAD_MB"}, 422: {"description": "details.errors: [{line}]"}},
+    dependencies=[admit(Kind.UPLOAD)],
 )
 async def upload_dataset(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep):
     """Upload a JSONL dataset; an invalid one is refused with line-numbered `details.errors` and not stored."""
@@ -56,14 +58,16 @@ async def get_dataset(dataset_id: ObjectId, user: CurrentUser, session: SessionD
     return await finetune.get_owned_dataset(session, user, dataset_id)
 
 
-@router.delete("/datasets/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/datasets/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
 async def delete_dataset(dataset_id: ObjectId, user: CurrentUser, session: SessionDep, settings: SettingsDep):
     dataset = await finetune.get_owned_dataset(session, user, dataset_id)
     await finetune.delete_dataset(session, settings, dataset)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/jobs", status_code=status.HTTP_201_CREATED, response_model=FinetuneJobPublic)
+@router.post(
+    "/jobs", status_code=status.HTTP_201_CREATED, response_model=FinetuneJobPublic, dependencies=[admit(Kind.JOB)]
+)
 async def create_job(
     body: FinetuneJobCreate, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep
 ):
@@ -83,7 +87,12 @@ async def get_job(job_id: ObjectId, user: CurrentUser, session: SessionDep, redi
     return await finetune.job_public(redis, job, detail=True)
 
 
-@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=FinetuneJobPublic)
+@router.post(
+    "/jobs/{job_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=FinetuneJobPublic,
+    dependencies=[admit(Kind.FREE)],
+)
 async def cancel_job(job_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """A queued job is cancelled at once; a running one stops within a step and keeps its adapter so far."""
     job = await finetune.get_visible_job(session, redis, user, job_id)
@@ -114,6 +123,7 @@ async def job_events(
         200: {"model": FinetuneMergePublic, "description": "Already merged: the existing result"},
         409: {"description": "QLoRA job (`merge_unsupported`) or a job that has not succeeded (`job_not_finished`)"},
     },
+    dependencies=[admit(Kind.JOB)],
 )
 async def merge_job(
     job_id: ObjectId,

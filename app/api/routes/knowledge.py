@@ -1,9 +1,10 @@
 """Knowledge bases, their documents (upload, indexing progress over SSE, reindex, delete) and search."""
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Request, status
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
-from app.core.ratelimit import limit_uploads
+from app.core.admission import Kind, admit
+from app.events.relay import SSE_DOC, JobEventStream, just, sse_response
 from app.kernel.contracts import JobKind
 from app.kernel.schemas.knowledge import (
     BatchPublic,
@@ -16,7 +17,7 @@ from app.kernel.schemas.knowledge import (
     SearchResponse,
 )
 from app.services import knowledge, upload_batches
-from app.streaming import SSE_DOC, JobEventStream, just, sse_response
+from app.services.usage_meter import UsageMeter
 
 router = APIRouter(tags=["knowledge"])
 
@@ -38,12 +39,17 @@ UPLOAD_BODY = {
 }
 
 
-@router.post("/knowledge-bases", response_model=KnowledgeBasePublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/knowledge-bases",
+    response_model=KnowledgeBasePublic,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[admit(Kind.FREE)],
+)
 async def create_knowledge_base(
     data: KnowledgeBaseCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ):
     """`embedding_model` defaults to EMBEDDING_MODEL; a duplicate name among your knowledge bases → 409."""
-    return await knowledge.create_kb(session, user, data, settings.embedding_model)
+    return await knowledge.create_kb(session, user, data, settings)
 
 
 @router.get("/knowledge-bases", response_model=list[KnowledgeBasePublic])
@@ -56,13 +62,13 @@ async def get_knowledge_base(kb_id: ObjectId, user: CurrentUser, session: Sessio
     return await knowledge.get_owned_kb(session, user, kb_id)
 
 
-@router.patch("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic)
+@router.patch("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic, dependencies=[admit(Kind.FREE)])
 async def update_knowledge_base(kb_id: ObjectId, data: KnowledgeBaseUpdate, user: CurrentUser, session: SessionDep):
     kb = await knowledge.get_owned_kb(session, user, kb_id)
     return await knowledge.update_kb(session, kb, data)
 
 
-@router.delete("/knowledge-bases/{kb_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/knowledge-bases/{kb_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
 async def delete_knowledge_base(
     kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ):
@@ -76,7 +82,7 @@ async def delete_knowledge_base(
     response_model=list[DocumentUploaded],
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
-    dependencies=[Depends(limit_uploads)],
+    dependencies=[admit(Kind.UPLOAD)],
 )
 async def upload_documents(
     kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
@@ -101,7 +107,7 @@ async def upload_documents(
     response_model=BatchPublic,
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
-    dependencies=[Depends(limit_uploads)],
+    dependencies=[admit(Kind.UPLOAD)],
 )
 async def upload_batch(
     kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
@@ -130,7 +136,7 @@ async def list_documents(kb_id: ObjectId, user: CurrentUser, session: SessionDep
     return await knowledge.list_documents(session, redis, kb)
 
 
-@router.post("/knowledge-bases/{kb_id}/search", response_model=SearchResponse)
+@router.post("/knowledge-bases/{kb_id}/search", response_model=SearchResponse, dependencies=[admit(Kind.EMBEDDING)])
 async def search(
     kb_id: ObjectId,
     body: SearchRequest,
@@ -142,7 +148,8 @@ async def search(
 ):
     """Top `k` chunks by dense (embeddings), bm25 (keywords) or hybrid (both, rank-fused) retrieval."""
     kb = await knowledge.get_owned_kb(session, user, kb_id)
-    return await knowledge.search(session, redis, request.app.state.tasks, settings, kb, body)
+    meter = UsageMeter(request.app.state.sessionmaker, user.id)
+    return await knowledge.search(session, redis, request.app.state.tasks, settings, meter, kb, body)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic)
@@ -153,7 +160,7 @@ async def get_document(document_id: ObjectId, user: CurrentUser, session: Sessio
     return public
 
 
-@router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
 async def delete_document(
     document_id: ObjectId,
     request: Request,
@@ -166,7 +173,12 @@ async def delete_document(
     await knowledge.delete_document(session, redis, request.app.state.tasks, settings, document)
 
 
-@router.post("/documents/{document_id}/reindex", response_model=DocumentPublic, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/documents/{document_id}/reindex",
+    response_model=DocumentPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[admit(Kind.JOB)],
+)
 async def reindex_document(
     document_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep
 ):

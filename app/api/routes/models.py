@@ -7,12 +7,13 @@ from fastapi import APIRouter, Body, Request, status
 from pydantic import BaseModel
 
 from app.api.deps import AdminUser, CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
+from app.core.admission import Kind, admit
 from app.core.errors import not_found
+from app.events.relay import SSE_DOC, JobEventStream, sse_response
 from app.kernel.contracts import JobKind
 from app.services import model_admin
 from app.services.model_entries import sync_entries
 from app.services.resources import worker_reports
-from app.streaming import SSE_DOC, JobEventStream, sse_response
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -45,7 +46,7 @@ async def list_models(user: CurrentUser, session: SessionDep, redis: RedisDep, s
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[admit(Kind.FREE)])
 async def add_model(
     spec: Annotated[dict[str, Any], Body(examples=[{"id": "my-model", "source": "dir:/models/my-model"}])],
     admin: AdminUser,
@@ -57,7 +58,7 @@ async def add_model(
     return added.model_dump(mode="json")
 
 
-@router.post("/pull", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/pull", status_code=status.HTTP_202_ACCEPTED, dependencies=[admit(Kind.FREE)])
 async def pull_model(body: PullRequest, request: Request, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Download / convert a model into the store on a generation worker; follow it on the events URL."""
     await model_admin.require_model(session, body.model_id, adapters=False)
@@ -79,14 +80,14 @@ async def pull_events(
     return sse_response(stream.events(after), settings.sse_heartbeat_seconds)
 
 
-@router.post("/{model_id}/load", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/{model_id}/load", status_code=status.HTTP_202_ACCEPTED, dependencies=[admit(Kind.FREE)])
 async def load_model(model_id: str, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Ask every generation worker to load the model now; `loaded_on` in the list shows when it is done."""
     await model_admin.require_model(session, model_id)
     return {"model_id": model_id, "action": "load", "workers": await model_admin.broadcast(redis, "load", model_id)}
 
 
-@router.post("/{model_id}/unload", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/{model_id}/unload", status_code=status.HTTP_202_ACCEPTED, dependencies=[admit(Kind.FREE)])
 async def unload_model(model_id: str, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Ask every generation worker to free the model's memory."""
     await model_admin.require_model(session, model_id)

@@ -10,13 +10,16 @@ from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
+from app.core.admission import Kind, admit
 from app.core.errors import AppError
+from app.events.ephemeral import job_events, start_job
+from app.events.relay import SSE_HEADERS
 from app.kernel.contracts import JobKind
 from app.kernel.schemas.openai import ChatCompletionRequest, EmbeddingRequest
 from app.kernel.tasks import Completion, Embed
-from app.services.ephemeral_jobs import job_events, start_job
+from app.services.knowledge import embedding_model_for
 from app.services.models_catalog import ensure_known_model, servable_model_ids
-from app.streaming import SSE_HEADERS
+from app.services.usage_meter import UsageMeter
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
@@ -53,7 +56,7 @@ async def list_models(user: CurrentUser, session: SessionDep):
     return {"object": "list", "data": models}
 
 
-@router.post("/chat/completions")
+@router.post("/chat/completions", dependencies=[admit(Kind.GENERATION)])
 async def chat_completions(
     body: ChatCompletionRequest,
     request: Request,
@@ -63,10 +66,20 @@ async def chat_completions(
     settings: SettingsDep,
 ):
     """Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole."""
+    if unsupported := body.unsupported():
+        names = ", ".join(unsupported)
+        raise AppError(
+            400,
+            "unsupported_parameter",
+            f"Not supported by this server's models and engines: {names}. Remove it and retry.",
+            {"fields": unsupported},
+        )
     model = await ensure_known_model(session, body.model, user)
     payload = {"model": model, "messages": body.engine_messages(), "params": body.engine_params()}
     job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.COMPLETION, Completion, payload)
-    events = job_events(redis, JobKind.COMPLETION, job_id, stream, settings.generation_job_timeout_seconds)
+    meter = UsageMeter(request.app.state.sessionmaker, user.id)
+    timeout = settings.generation_job_timeout_seconds
+    events = job_events(redis, meter, JobKind.COMPLETION, job_id, stream, timeout)
     created = int(time.time())
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -127,15 +140,17 @@ def _encode_vector(vector: list[float], encoding_format: str) -> list[float] | s
     return vector
 
 
-@router.post("/embeddings")
+@router.post("/embeddings", dependencies=[admit(Kind.EMBEDDING)])
 async def embeddings(
-    body: EmbeddingRequest, request: Request, _user: CurrentUser, redis: RedisDep, settings: SettingsDep
+    body: EmbeddingRequest, request: Request, user: CurrentUser, redis: RedisDep, settings: SettingsDep
 ):
-    """Embeddings from the knowledge-base embedding model (normalized vectors)."""
-    model = body.model or settings.embedding_model
+    """Embeddings from a configured embedding model (EMBEDDING_MODEL, EMBEDDING_MODELS; normalized vectors)."""
+    model = embedding_model_for(body.model, settings)
     payload = {"model": model, "texts": body.input}
     job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.EMBEDDING, Embed, payload)
-    async for event in job_events(redis, JobKind.EMBEDDING, job_id, stream, settings.generation_job_timeout_seconds):
+    meter = UsageMeter(request.app.state.sessionmaker, user.id)
+    timeout = settings.generation_job_timeout_seconds
+    async for event in job_events(redis, meter, JobKind.EMBEDDING, job_id, stream, timeout):
         if event["type"] == "error":
             _raise_job_error(event["data"])
         if event["type"] == "done":

@@ -1,5 +1,7 @@
 """Probes and Prometheus metrics at the root (`router`); resources and quota under /api/v1 (`api_router`)."""
 
+import secrets
+
 import anyio
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -51,9 +53,15 @@ async def readyz(request: Request):
 
 
 @router.get("/metrics", include_in_schema=False)
-async def prometheus_metrics(request: Request):
-    """Prometheus text exposition of this API process plus cluster state read at scrape time."""
-    body = await metrics.render(request.app.state.sessionmaker, request.app.state.redis)
+async def prometheus_metrics(request: Request, settings: SettingsDep):
+    """Prometheus text exposition of every API process plus queue depths read from Redis at scrape time.
+
+    With METRICS_TOKEN set, only `Authorization: Bearer <token>` gets it (the Ingress does not route /metrics)."""
+    if settings.metrics_token and not secrets.compare_digest(
+        request.headers.get("authorization", ""), f"Bearer {settings.metrics_token}"
+    ):
+        return error_response(401, "metrics_token_required", "Send the METRICS_TOKEN as a Bearer token.")
+    body = await metrics.render(request.app.state.redis)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -2,6 +2,7 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
 
 from app.api.deps import AdminUser, CurrentUser, ObjectId, SessionDep
+from app.core.admission import Kind, admit
 from app.core.errors import not_found
 from app.kernel.models import User
 from app.kernel.schemas.common import MAX_ID, Page, changed_fields
@@ -24,12 +25,12 @@ async def read_me(user: CurrentUser):
     return user
 
 
-@router.patch("/me", response_model=UserPublic)
+@router.patch("/me", response_model=UserPublic, dependencies=[admit(Kind.FREE)])
 async def update_me(data: UserUpdateMe, user: CurrentUser, session: SessionDep):
     return await accounts.update_profile(session, user, changed_fields(data, frozenset({"display_name"})))
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.PASSWORD)])
 async def change_password(data: PasswordChange, user: CurrentUser, session: SessionDep):
     """Change the password; every refresh token of the account is revoked."""
     await accounts.change_password(session, user, data.current_password, data.new_password)
@@ -40,13 +41,15 @@ async def list_api_keys(user: CurrentUser, session: SessionDep):
     return await accounts.list_api_keys(session, user)
 
 
-@router.post("/me/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/me/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED, dependencies=[admit(Kind.FREE)]
+)
 async def create_api_key(data: ApiKeyCreate, user: CurrentUser, session: SessionDep):
     """Create a personal API key, usable as `Authorization: Bearer lm_...`. The key is shown only once."""
     return await accounts.create_api_key(session, user, data.name)
 
 
-@router.delete("/me/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/me/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
 async def revoke_api_key(key_id: ObjectId, user: CurrentUser, session: SessionDep):
     await accounts.revoke_api_key(session, user, key_id)
 
@@ -63,7 +66,7 @@ async def list_users(
     return Page(items=[UserPublic.model_validate(u) for u in rows], total=total or 0)
 
 
-@router.patch("/{user_id}", response_model=UserPublic)
+@router.patch("/{user_id}", response_model=UserPublic, dependencies=[admit(Kind.FREE)])
 async def admin_update_user(user_id: ObjectId, data: UserAdminUpdate, _admin: AdminUser, session: SessionDep):
     """Admin: disable/enable an account, change its role or daily token quota."""
     user = await session.get(User, user_id)

@@ -2,6 +2,7 @@
 
 from app.kernel.models.base import Base
 from app.kernel.models.conversation import Conversation, Message
+from app.kernel.models.feedback import FeedbackDataset, FeedbackSample, MessageFeedback
 from app.kernel.models.finetune import Dataset, FinetuneJob
 from app.kernel.models.knowledge import Document, KnowledgeBase, UploadBatch
 from app.kernel.models.usage import ModelEntry, TokenUsage
@@ -13,9 +14,12 @@ __all__ = [
     "Conversation",
     "Dataset",
     "Document",
+    "FeedbackDataset",
+    "FeedbackSample",
     "FinetuneJob",
     "KnowledgeBase",
     "Message",
+    "MessageFeedback",
     "ModelEntry",
     "RefreshToken",
     "TokenUsage",

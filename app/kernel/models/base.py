@@ -1,6 +1,7 @@
 """Declarative base with a naming convention so Alembic migrations are deterministic."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import DateTime, Dialect, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -17,6 +18,11 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def status_check(statuses: type[StrEnum]) -> str:
+    """The CHECK expression that keeps a status column inside its enum."""
+    return "status IN (" + ", ".join(f"'{status.value}'" for status in statuses) + ")"
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -1,13 +1,21 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, utcnow
+from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, status_check, utcnow
 
-MESSAGE_STATUSES = ("pending", "streaming", "done", "cancelled", "failed")
-FINAL_STATUSES = ("done", "cancelled", "failed")
+
+class MessageStatus(StrEnum):
+    """A message's status; transitions live in app/kernel/states/message.py."""
+
+    PENDING = "pending"
+    STREAMING = "streaming"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
 
 
 class Conversation(TimestampMixin, Base):
@@ -26,6 +34,7 @@ class Conversation(TimestampMixin, Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = (CheckConstraint(status_check(MessageStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
@@ -33,7 +42,7 @@ class Message(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="done")
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.DONE)
     model: Mapped[str | None] = mapped_column(String(200))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     knowledge_base_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -1,12 +1,21 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kernel.models.base import Base, TimestampMixin, UtcDateTime
+from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, status_check
 
-DOCUMENT_STATUSES = ("queued", "parsing", "embedding", "indexed", "failed")
+
+class DocumentStatus(StrEnum):
+    """A document's status; transitions live in app/kernel/states/document.py."""
+
+    QUEUED = "queued"
+    PARSING = "parsing"
+    EMBEDDING = "embedding"
+    INDEXED = "indexed"
+    FAILED = "failed"
 
 
 class KnowledgeBase(TimestampMixin, Base):
@@ -24,7 +33,10 @@ class KnowledgeBase(TimestampMixin, Base):
 
 class Document(TimestampMixin, Base):
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("knowledge_base_id", "content_hash", name="uq_documents_kb_hash"),)
+    __table_args__ = (
+        UniqueConstraint("knowledge_base_id", "content_hash", name="uq_documents_kb_hash"),
+        CheckConstraint(status_check(DocumentStatus), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     knowledge_base_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
@@ -34,7 +46,7 @@ class Document(TimestampMixin, Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     pages: Mapped[int | None] = mapped_column(Integer)
     chunks: Mapped[int | None] = mapped_column(Integer)

@@ -18,6 +18,8 @@ class User(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(16), default="en")
     daily_token_quota: Mapped[int | None] = mapped_column(Integer)
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by logout, a password change and refresh-token reuse: access tokens of older versions are refused."""
 
 
 class RefreshToken(Base):

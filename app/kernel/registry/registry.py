@@ -1,5 +1,6 @@
 """The model registry: the checked-in catalogue plus entries added at runtime, and `<base>+<adapter>` ids."""
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,15 @@ from app.kernel.settings import get_settings
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yaml")
 ADAPTER_SEPARATOR = "+"
+ADAPTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+"""An adapter is a directory name under the adapters directory: no dots, no separators, so never a path."""
+
+
+def adapter_name_problem(name: str) -> str | None:
+    """Why `name` cannot name an adapter (checked before any file system access), or None."""
+    if ADAPTER_NAME.fullmatch(name):
+        return None
+    return f"invalid adapter name {name[:100]!r}: use 1-100 letters, digits, '_' or '-'"
 
 
 @dataclass(frozen=True)
@@ -89,15 +99,14 @@ class ModelRegistry:
         spec = self.get(base_id)
         if not adapter:
             return ResolvedModel(model_id, spec)
+        if problem := adapter_name_problem(adapter):
+            raise UnknownModelError(problem)
         if spec.backend != "transformers":
             raise UnknownModelError(f"model {base_id!r} uses the {spec.backend} backend; adapters need transformers")
         adapter_dir = self.adapters_dir / adapter
         if not (adapter_dir / "adapter_config.json").is_file():
-            found = sorted(p.name for p in self.adapters_dir.glob("*") if (p / "adapter_config.json").is_file())
-            raise UnknownModelError(
-                f"adapter {adapter!r} for {base_id!r} not found at {adapter_dir}; "
-                f"available adapters: {', '.join(found) or 'none'}"
-            )
+            # Neither the server path nor the other adapters: they may be other users' (GET /v1/models lists yours).
+            raise UnknownModelError(f"adapter {adapter!r} for {base_id!r} not found; GET /v1/models lists yours")
         return ResolvedModel(model_id, spec, adapter, adapter_dir)
 
 

@@ -25,7 +25,15 @@ class FinetuneJobCreate(StrictModel):
 
     base_model: str = Field(max_length=200)
     dataset_id: IdRef
-    method: Literal["lora", "qlora"] = "lora"
+    eval_dataset_id: IdRef | None = Field(
+        default=None,
+        description="A dataset to score the base model and the adapter on after training "
+        "(exact / contains match of the last assistant turn); the scores land in `metrics.evaluation`",
+    )
+    method: Literal["lora", "qlora", "dpo"] = Field(
+        default="lora", description="dpo: LoRA trained with DPO (TRL) on a preference dataset (prompt/chosen/rejected)"
+    )
+    beta: float = Field(default=0.1, description="dpo only: the KL weight; larger keeps the adapter nearer the base")
     rank: int = 8
     alpha: float = 16.0
     dropout: float = 0.05
@@ -48,6 +56,7 @@ class FinetuneJobPublic(BaseModel):
     owner: str | None = Field(default=None, description="Owner's username; set in an administrator's listing")
     dataset_id: int | None = Field(description="null once the dataset was deleted; the job and its adapter stay")
     dataset_name: str | None = Field(description="The dataset's file name; null once the dataset was deleted")
+    eval_dataset_id: int | None = Field(default=None, description="The evaluation set, if the job names one")
     base_model: str
     method: str
     config: dict[str, Any]

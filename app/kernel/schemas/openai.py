@@ -46,6 +46,14 @@ class ChatCompletionRequest(OpenAIBase):
     top_k: int | None = Field(default=None, ge=0, le=1000, description="vLLM-style extension: 0 = off")
     repetition_penalty: float | None = Field(default=None, gt=0.0, le=10.0, description="vLLM-style extension")
     n: int = Field(default=1, ge=1, le=1, description="Only n=1 is supported")
+    logprobs: bool | None = Field(default=None, description="Not supported: true is refused with 400")
+    top_logprobs: int | None = Field(default=None, description="Not supported: refused with 400")
+    tools: list[dict[str, Any]] | None = Field(default=None, description="Not supported yet: refused with 400")
+    tool_choice: Any = Field(default=None, description="Not supported yet: anything but `none` is refused")
+    functions: list[dict[str, Any]] | None = Field(default=None, description="Not supported: refused with 400")
+    response_format: dict[str, Any] | None = Field(
+        default=None, description='Only {"type": "text"}; JSON modes are refused with 400'
+    )
 
     @field_validator("stop")
     @classmethod
@@ -54,6 +62,18 @@ class ChatCompletionRequest(OpenAIBase):
         if stops and (len(stops) > 4 or any(not s for s in stops)):
             raise ValueError("stop must be up to 4 non-empty strings")
         return stops
+
+    def unsupported(self) -> list[str]:
+        """Parameters this request sets that the engines cannot honour (answered 400, never silently ignored)."""
+        asked = {
+            "logprobs": bool(self.logprobs),
+            "top_logprobs": bool(self.top_logprobs),
+            "tools": bool(self.tools),
+            "tool_choice": self.tool_choice not in (None, "none"),
+            "functions": bool(self.functions),
+            "response_format": (self.response_format or {}).get("type", "text") != "text",
+        }
+        return [name for name, set_ in asked.items() if set_]
 
     def engine_messages(self) -> list[dict[str, str]]:
         return [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in self.messages]

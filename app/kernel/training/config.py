@@ -5,7 +5,8 @@ from typing import Any
 
 from app.kernel.training.errors import ConfigError
 
-METHODS = ("lora", "qlora")
+METHODS = ("lora", "qlora", "dpo")  # dpo: LoRA trained on preference pairs (TRL)
+MAX_BETA = 10.0
 MAX_LEARNING_RATE = 1e-2
 MAX_RANK = 1024
 MAX_EVAL_FRACTION = 0.5
@@ -42,6 +43,7 @@ class TrainConfig:
     warmup_steps: int = 0
     seed: int = 0
     eval_fraction: float = 0.0
+    beta: float = 0.1  # dpo only: how far the adapter may move from the base model's preferences
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
@@ -78,6 +80,7 @@ class TrainConfig:
         _check_int("warmup_steps", self.warmup_steps, 0)
         _check_int("seed", self.seed, 0)
         _check_number("eval_fraction", self.eval_fraction, low=0, high=MAX_EVAL_FRACTION)
+        _check_number("beta", self.beta, low=0, high=MAX_BETA, low_inclusive=False)
         return self
 
 

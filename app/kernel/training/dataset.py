@@ -1,5 +1,6 @@
-"""Fine-tuning datasets: JSONL in chat format (`{"messages": [...]}`) or instruction format
-(`{"instruction", "input", "output"}`), validated line by line with line-numbered errors.
+"""Fine-tuning datasets: JSONL in chat format (`{"messages": [...]}`), instruction format
+(`{"instruction", "input", "output"}`) or preference format for DPO (`{"prompt": [...], "chosen", "rejected"}`,
+TRL's conversational shape), validated line by line with line-numbered errors.
 
 Torch-free, so the API process can validate uploads; pass a tokenizer to also get token statistics
 and over-long sample errors (tokenizers need no torch).
@@ -17,6 +18,7 @@ from app.kernel.training.errors import TrainingError
 
 CHAT = "chat"
 INSTRUCTION = "instruction"
+PREFERENCE = "preference"
 ROLES = ("system", "user", "assistant")
 MAX_REPORTED_ERRORS = 50
 PREVIEW_SAMPLES = 3
@@ -168,9 +170,57 @@ def parse_sample(text: str) -> tuple[str, Messages]:
         raise SampleError("expected a JSON object")
     if "messages" in record:
         return CHAT, _check_messages(record["messages"])
+    if "chosen" in record or "rejected" in record:
+        return PREFERENCE, _preference_pair(record)[0]
     if "instruction" in record or "output" in record:
         return INSTRUCTION, _instruction_to_messages(record)
     raise SampleError("expected a 'messages' list (chat format) or 'instruction' and 'output' (instruction format)")
+
+
+def load_preference_pairs(path: str | Path) -> list[dict[str, Messages]]:
+    """A preference dataset as TRL's conversational pairs `{"prompt", "chosen", "rejected"}` (message lists)."""
+    pairs = []
+    for line, sample_format, _, problem in _iter_lines(path):
+        if problem is None and sample_format != PREFERENCE:
+            problem = f"{sample_format} format; DPO needs preference pairs (prompt, chosen, rejected)"
+        if problem is not None:
+            raise TrainingError(f"dataset line {line}: {problem}")
+    with open(path, encoding="utf-8") as handle:
+        for text in handle:
+            if text.strip():
+                chosen, rejected = _preference_pair(json.loads(text))
+                pairs.append({"prompt": chosen[:-1], "chosen": chosen[-1:], "rejected": rejected[-1:]})
+    return pairs
+
+
+def _answer_turn(value: Any, key: str) -> dict[str, str]:
+    """`chosen`/`rejected` as one assistant message: a string, or a list holding one assistant message."""
+    if isinstance(value, str):
+        return {"role": "assistant", "content": value}
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+        if value[0].get("role") != "assistant":
+            raise SampleError(f"'{key}' must be an assistant message")
+        return value[0]
+    raise SampleError(f"'{key}' must be a string or a list with one assistant message")
+
+
+def _preference_pair(record: dict[str, Any]) -> tuple[Messages, Messages]:
+    """(prompt + chosen, prompt + rejected), each checked as a chat sample."""
+    for key in ("prompt", "chosen", "rejected"):
+        if key not in record:
+            raise SampleError(f"missing field '{key}' (preference format: prompt, chosen, rejected)")
+    prompt = record["prompt"]
+    if isinstance(prompt, str):
+        prompt = [{"role": "user", "content": prompt}]
+    if not isinstance(prompt, list):
+        raise SampleError("'prompt' must be a string or a list of messages")
+    chosen = _check_messages([*prompt, _answer_turn(record["chosen"], "chosen")])
+    rejected_turn = _answer_turn(record["rejected"], "rejected")
+    try:
+        rejected = _check_messages([*prompt, rejected_turn])
+    except SampleError as exc:
+        raise SampleError(f"rejected: {exc}") from None
+    return chosen, rejected
 
 
 def _instruction_to_messages(record: dict[str, Any]) -> Messages:

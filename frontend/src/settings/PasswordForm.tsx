@@ -22,7 +22,7 @@ export function PasswordForm() {
         <Form.Item name="current" label={t('settings.currentPassword')} rules={required}>
           <Input.Password autoComplete="current-password" />
         </Form.Item>
-        <Form.Item name="next" label={t('settings.newPassword')} rules={[...required, { min: 8 }]}>
+        <Form.Item name="next" label={t('settings.newPassword')} rules={[...required, { min: 10 }]}>
           <Input.Password autoComplete="new-password" />
         </Form.Item>
         <Button type="primary" htmlType="submit">

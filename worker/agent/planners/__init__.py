@@ -14,7 +14,7 @@ def make_planner(name: str, ctx: AgentContext) -> Planner:
     if name == "llm":
         if ctx.complete is None:
             raise ValueError("the llm planner needs ctx.complete")
-        return LLMPlanner(ctx.complete)
+        return LLMPlanner(ctx.complete, ctx.complete_json, ctx.embed, ctx.tool_template)
     raise ValueError(f"unknown planner {name!r}; expected one of {PLANNER_NAMES}")
 
 

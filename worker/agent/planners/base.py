@@ -11,13 +11,15 @@ class Step:
     """`answer` stops; `retrieve` searches the knowledge bases; `tool` calls `name` with `arguments`.
 
     `error` marks a tool call the planner could not form (bad JSON, unknown tool): it is reported as a failed
-    tool event and not executed.
+    tool event and not executed. `reason` on an `answer` step says why no (further) knowledge search is needed;
+    without one, an attached knowledge base is searched before answering.
     """
 
     action: Literal["answer", "retrieve", "tool"]
     name: str = ""
     arguments: dict = field(default_factory=dict)
     error: str | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)

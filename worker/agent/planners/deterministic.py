@@ -7,9 +7,11 @@ import numpy as np
 
 from worker.agent.context import EmbedFn
 from worker.agent.planners.base import Observation, Step
+from worker.agent.planners.identifiers import is_arithmetic, mask_identifiers
 from worker.agent.tools.base import Tool
 
 RETRIEVAL_TOOL = "knowledge_search"
+CALCULATOR = "calculator"
 KEYWORD_BONUS = 0.15
 _SPLIT = re.compile(r"(?<=\?)\s+|;\s*|\s+and (?:also|then)\s+", re.I)
 _SMALL_TALK = re.compile(r"^\s*(hi|hello|hey|thanks?|thank you|ok|okay|bye|good (morning|night))\b", re.I)
@@ -22,7 +24,8 @@ def split_parts(question: str) -> list[str]:
 
 
 def _key(name: str, arguments: dict) -> str:
-    return name + json.dumps(arguments, sort_keys=True)
+    """Identity of a call; whitespace does not count, so `1+1` done by the model is `1 + 1` done."""
+    return name + re.sub(r"\s+", "", json.dumps(arguments, sort_keys=True))
 
 
 class DeterministicPlanner:
@@ -36,17 +39,19 @@ class DeterministicPlanner:
 
     def next_step(self, question: str, tools: dict[str, Tool], observations: list[Observation]) -> Step:
         done = {_key(o.name, o.arguments) for o in observations}
+        reasons = []
         for part in split_parts(question):
             if part not in self._routes:
                 self._routes[part] = self.route(part, tools)
             step = self._routes[part]
             if step.action != "answer" and _key(step.name, step.arguments) not in done:
                 return step
-        return Step("answer")
+            reasons.append(step.reason or (f"{step.name} answered it" if step.action == "tool" else ""))
+        return Step("answer", reason="; ".join(reasons) if all(reasons) else "")
 
     def route(self, question: str, tools: dict[str, Tool]) -> Step:
         for tool in tools.values():
-            if tool.pattern_routed and (args := tool.suggest_args(question)) is not None:
+            if tool.pattern_routed and (args := _pattern_args(tool, question)) is not None:
                 return Step("tool", tool.name, args)
         scores = self._scores(question, tools)
         ranked = sorted((t for t in tools.values() if not t.pattern_routed), key=lambda t: -scores[t.name])
@@ -54,7 +59,9 @@ class DeterministicPlanner:
             score = scores[tool.name]
             if score >= self._threshold and (args := tool.suggest_args(question)) is not None:
                 return Step("retrieve" if tool.name == RETRIEVAL_TOOL else "tool", tool.name, args)
-        if RETRIEVAL_TOOL in tools and not _SMALL_TALK.match(question):
+        if _SMALL_TALK.match(question):
+            return Step("answer", reason="small talk")
+        if RETRIEVAL_TOOL in tools:
             return Step("retrieve", RETRIEVAL_TOOL, tools[RETRIEVAL_TOOL].suggest_args(question))
         return Step("answer")
 
@@ -81,6 +88,14 @@ class DeterministicPlanner:
             for tool, start, end in zip(missing, offsets[:-1], offsets[1:], strict=True):
                 self._tool_vectors[tool.name] = flat[start:end]
         return self._tool_vectors
+
+
+def _pattern_args(tool: Tool, question: str) -> dict | None:
+    """A pattern-routed tool's arguments; the calculator only sees real arithmetic, never `Orion-7` or `v1.2`."""
+    if tool.name != CALCULATOR:
+        return tool.suggest_args(question)
+    args = tool.suggest_args(mask_identifiers(question))
+    return args if args is not None and is_arithmetic(str(args.get("expression", ""))) else None
 
 
 def _normalize(vectors: np.ndarray) -> np.ndarray:

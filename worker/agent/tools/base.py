@@ -26,8 +26,11 @@ class ToolEnv:
 
 @dataclass
 class ToolOutput:
+    """`text` is what the model sees; `answer`, where set, is the verbatim statement for the final answer."""
+
     text: str
     citations: list[dict] = field(default_factory=list)
+    answer: str | None = None
 
 
 @dataclass(frozen=True)

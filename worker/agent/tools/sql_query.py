@@ -24,18 +24,19 @@ def _template_sql(question: str, db_path) -> str | None:
 
 
 def _write_sql(question: str, env: ToolEnv, db_path) -> str:
-    """Model-written SQL when configured; templates when there is no model or its reply is not SQL at all.
+    """Template SQL where a template fits (exact and tested); otherwise the model's, when configured.
 
-    A reply that parses but breaks the SELECT-only policy is refused outright, never replaced.
+    A model reply that is not SQL at all falls back to "no template fits"; one that parses but breaks the
+    SELECT-only policy is refused outright, never replaced.
     """
-    if env.sql_writer == "model" and env.complete is not None:
+    sql = _template_sql(question, db_path)
+    if sql is None and env.sql_writer == "model" and env.complete is not None:
         sql = sql_from_model(question, table_schema(db_path), env.complete)
         if sql is not None:
             try:
                 return ensure_select(sql)
             except UnparseableSQL:
-                pass
-    sql = _template_sql(question, db_path)
+                sql = None
     if sql is None:
         raise ToolError("no SQL template fits this question (ask about revenue, orders or customers)")
     return ensure_select(sql)
@@ -50,8 +51,12 @@ def run(args: dict, env: ToolEnv) -> ToolOutput:
         raise ToolError(f"refused unsafe SQL: {exc}") from exc
     except (UnparseableSQL, QueryError) as exc:
         raise ToolError(f"SQL failed: {exc}") from exc
-    note = f"\n(first {MAX_ROWS} rows shown)" if truncated else ""
-    return ToolOutput(f"```sql\n{sql}\n```\n\n{markdown_table(columns, rows)}{note}")
+    note = f"\n\n(first {MAX_ROWS} rows shown)" if truncated else ""
+    table = markdown_table(columns, rows)
+    return ToolOutput(
+        f"```sql\n{sql}\n```\n\n{table}{note}",
+        answer=f"From the sales database:\n\n{table}{note}\n\nQuery:\n\n```sql\n{sql}\n```",
+    )
 
 
 TOOL = Tool(

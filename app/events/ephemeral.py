@@ -12,11 +12,12 @@ from redis.exceptions import RedisError
 
 from app.core.errors import AppError
 from app.core.tasks import dispatch
+from app.events.relay import JobEventStream
 from app.kernel.contracts import EventType
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, payload_key
 from app.kernel.tasks import RowlessJob
-from app.streaming import JobEventStream
+from app.services.usage_meter import UsageMeter
 
 
 async def start_job(
@@ -37,9 +38,11 @@ async def start_job(
 
 
 async def job_events(
-    redis: aioredis.Redis, kind: str, job_id: str, stream: JobEventStream, timeout_seconds: float
+    redis: aioredis.Redis, meter: UsageMeter, kind: str, job_id: str, stream: JobEventStream, timeout_seconds: float
 ) -> AsyncIterator[dict[str, Any]]:
-    """The job's events; past the deadline it is cancelled and ends with an `error` event."""
+    """The job's events; past the deadline it is cancelled and ends with an `error` event.
+
+    The tokens its `done` event reports are recorded for `meter`'s user before the event is passed on."""
     deadline = time.monotonic() + timeout_seconds
     finished = False
 
@@ -52,6 +55,8 @@ async def job_events(
     try:
         async for event in stream.events(0, on_idle):
             finished = event["type"] in (EventType.DONE, EventType.ERROR)
+            if event["type"] == EventType.DONE:
+                await meter.record(event["data"])
             yield event
     finally:
         if not finished:

@@ -9,13 +9,15 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 
-from app.kernel.contracts import FINAL_MESSAGE_STATUSES, TERMINAL_EVENTS, JobKind
+from app.events.relay import JobEventStream
+from app.kernel.contracts import TERMINAL_EVENTS, JobKind
 from app.kernel.keys import listeners_key
 from app.kernel.models import Message
 from app.kernel.schemas.conversation import MessagePublic
+from app.kernel.states import message as message_state
+from app.kernel.states.message import MessageStatus
 from app.services.chat import request_stop
 from app.services.job_health import check_message, queued_status
-from app.streaming import JobEventStream
 
 # A waiting stream refreshes its queue position from Redis every idle second; the database check (queue timeout,
 # dead worker) runs every few seconds only: 500 waiting streams polling SQLite each second starved the POSTs.
@@ -89,10 +91,10 @@ async def _cancel_if_abandoned(app: FastAPI, message_id: int) -> None:
 
 def stored_final_event(message: Message) -> dict[str, Any]:
     """The terminal event for an answer whose replay buffer has expired."""
-    if message.status == "failed":
+    if message.status == MessageStatus.FAILED:
         return {"type": "error", "data": {"code": "failed", "message": message.error or "Generation failed."}}
     return {"type": "done", "data": {"message": MessagePublic.model_validate(message).model_dump(mode="json")}}
 
 
 def is_final(message: Message) -> bool:
-    return message.status in FINAL_MESSAGE_STATUSES
+    return message.status in message_state.FINAL

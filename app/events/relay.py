@@ -16,7 +16,8 @@ from sse_starlette.event import ServerSentEvent
 from sse_starlette.sse import EventSourceResponse
 from starlette.types import Send
 
-from app.event_hub import RESYNC, event_hub
+from app.core.openapi import EVENT_SCHEMA_REF
+from app.events.hub import RESYNC, event_hub
 from app.kernel.contracts import TERMINAL_EVENTS
 from app.kernel.keys import channel_name, replay_key
 
@@ -238,4 +239,10 @@ def sse_response(
     )
 
 
-SSE_DOC = {200: {"content": {"text/event-stream": {}}, "description": "Server-sent events (see docs/api.md)"}}
+SSE_DOC = {
+    200: {
+        "content": {"text/event-stream": {"schema": EVENT_SCHEMA_REF}},
+        "description": "Server-sent events; each `data:` line is a JobEvent (see docs/api.md). "
+        "Routes that also answer JSON do so when the request asks for `stream: false`.",
+    }
+}

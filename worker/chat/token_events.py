@@ -7,6 +7,7 @@ from app.kernel.events import EventPublisher
 from app.kernel.registry.errors import EngineError, InvalidRequestError, ModelLoadError, UnknownModelError
 from worker.engine.engine import get_engine
 from worker.engine.generation import Completion, GenerationParams
+from worker.ops import metrics
 
 ERROR_CODES = {
     UnknownModelError: "unknown_model",
@@ -32,17 +33,16 @@ def stream_tokens(
         events.publish(EventType.STATUS, {"state": "loading_model", "model": model_id})
     events.publish(EventType.STATUS, {"state": "generating", "model": model_id})
     completion = None
-    for event in engine.stream(model_id, messages, params, should_cancel=events.cancelled):
-        if event.completion is not None:
-            completion = event.completion
-        elif text := event.text.replace("\x00", ""):  # as the database stores it (app/core/db.py)
-            on_token(text)
-            events.publish(EventType.TOKEN, {"text": text})
+    metrics.record_request(model_id)
+    try:
+        for event in engine.stream(model_id, messages, params, should_cancel=events.cancelled):
+            if event.completion is not None:
+                completion = event.completion
+            elif text := event.text.replace("\x00", ""):  # as the database stores it (app/core/db.py)
+                on_token(text)
+                events.publish(EventType.TOKEN, {"text": text})
+    except Exception:
+        metrics.record_answer(model_id, None, failed=True)
+        raise
+    metrics.record_answer(model_id, completion)
     return completion
-
-
-def fixed_answer(events: EventPublisher, model_id: str, text: str, on_token: Callable[[str], None]) -> Completion:
-    """Publish a ready answer (e.g. "nothing relevant") as one `token` event; no model runs, no tokens count."""
-    on_token(text)
-    events.publish(EventType.TOKEN, {"text": text})
-    return Completion(model_id, text, "stop", 0, 0, 0.0, 0.0)

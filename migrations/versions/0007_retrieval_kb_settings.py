@@ -4,16 +4,16 @@ Chat grounding and search use the knowledge base's own mode; its threshold (null
 RELEVANCE_THRESHOLD) decides when nothing in it is relevant to a question. upload_batches records what became
 of each file of a bulk upload (new document, duplicate, skipped and why) for its progress endpoint.
 
-Revision ID: 0004_retrieval
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06 14:40:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_retrieval'
-down_revision = '0003'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,151 @@
+"""The typed job events: one data model per event type and the discriminated union the SSE routes publish.
+
+Workers and the API validate every event's data against its model when they publish it
+(app/kernel/events.py), so a field renamed on one side fails where it is written, not in a browser.
+The union is published in OpenAPI as `JobEvent` (app/events/relay.py).
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from app.kernel.contracts import EventType
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StatusData(_Data):
+    """Where a job is: queued (with its position, or why no worker takes it), loading, generating, parsing..."""
+
+    state: str
+    model: str | None = None
+    model_id: str | None = None
+    stage: str | None = None
+    queue_position: int | None = None
+    message: str | None = None
+    user_message_id: int | None = None
+    assistant_message_id: int | None = None
+    relevance: list[dict[str, Any]] | None = None  # with state nothing_relevant: each knowledge base's decision
+
+
+class TokenData(_Data):
+    text: str
+
+
+class CitationsData(_Data):
+    citations: list[dict[str, Any]]
+    relevance: list[dict[str, Any]] | None = None  # each knowledge base's "nothing relevant" decision
+
+
+class ToolData(_Data):
+    """One agent tool call, published before the answer it informs."""
+
+    name: str
+    arguments: Any
+    result_preview: str
+    duration_ms: int
+    ok: bool
+    error: str | None = None
+
+
+class ProgressData(_Data):
+    """Progress of a long job: a stage and fraction (pull, merge), done/total (indexing), or a training step."""
+
+    stage: str | None = None
+    fraction: float | None = None
+    done: int | None = None
+    total: int | None = None
+    step: int | None = None
+    total_steps: int | None = None
+    epoch: float | None = None
+    loss: float | None = None
+    learning_rate: float | None = None
+    tokens_per_s: float | None = None
+    eta_s: float | None = None
+
+
+class DoneData(_Data):
+    """The job's result; which field is set depends on the job kind."""
+
+    message: dict[str, Any] | None = None  # an answer (MessagePublic)
+    finish_reason: str | None = None  # a /v1 completion, with its usage
+    usage: dict[str, int] | None = None
+    document: dict[str, Any] | None = None  # an indexed document (DocumentPublic)
+    job: dict[str, Any] | None = None  # a fine-tune job (FinetuneJobDetail)
+    merge: dict[str, Any] | None = None  # a merged adapter (FinetuneMergePublic)
+    hits: list[dict[str, Any]] | None = None  # a knowledge search, with its relevance decision
+    relevance: dict[str, Any] | None = None
+    embeddings: list[list[float]] | None = None  # /v1/embeddings, with its prompt_tokens
+    prompt_tokens: int | None = None
+    model_id: str | None = None  # a pulled model and where it lies
+    path: str | None = None
+
+
+class ErrorData(_Data):
+    code: str
+    message: str
+    job: dict[str, Any] | None = None  # a failed fine-tune job's final state
+
+
+DATA_MODELS: dict[EventType, type[_Data]] = {
+    EventType.STATUS: StatusData,
+    EventType.TOKEN: TokenData,
+    EventType.CITATIONS: CitationsData,
+    EventType.TOOL: ToolData,
+    EventType.PROGRESS: ProgressData,
+    EventType.DONE: DoneData,
+    EventType.ERROR: ErrorData,
+}
+
+
+class _Event(BaseModel):
+    seq: int | None = Field(None, description="Per-job sequence number; the SSE `id`, for Last-Event-ID.")
+
+
+class StatusEvent(_Event):
+    type: Literal["status"]
+    data: StatusData
+
+
+class TokenEvent(_Event):
+    type: Literal["token"]
+    data: TokenData
+
+
+class CitationsEvent(_Event):
+    type: Literal["citations"]
+    data: CitationsData
+
+
+class ToolEvent(_Event):
+    type: Literal["tool"]
+    data: ToolData
+
+
+class ProgressEvent(_Event):
+    type: Literal["progress"]
+    data: ProgressData
+
+
+class DoneEvent(_Event):
+    type: Literal["done"]
+    data: DoneData
+
+
+class ErrorEvent(_Event):
+    type: Literal["error"]
+    data: ErrorData
+
+
+JobEvent = Annotated[
+    StatusEvent | TokenEvent | CitationsEvent | ToolEvent | ProgressEvent | DoneEvent | ErrorEvent,
+    Field(discriminator="type"),
+]
+JOB_EVENT = TypeAdapter(JobEvent)
+
+
+def validate_event_data(event_type: EventType | str, data: dict[str, Any]) -> None:
+    """Raise pydantic's ValidationError when `data` does not fit its event type's model."""
+    DATA_MODELS[EventType(event_type)].model_validate(data)

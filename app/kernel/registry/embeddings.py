@@ -1,0 +1,20 @@
+"""Embedding models users may name: EMBEDDING_MODEL plus EMBEDDING_MODELS, never a path or any other string.
+
+A name reaches sentence-transformers, which loads any directory or hub id it is given (one 400 MB copy per
+spelling), so the API refuses every other name before a job is queued, and the workers check again.
+"""
+
+from app.kernel.settings import Settings, get_settings
+
+
+def embedding_model_ids(settings: Settings | None = None) -> list[str]:
+    settings = settings or get_settings()
+    return list(dict.fromkeys([settings.embedding_model, *settings.embedding_models]))
+
+
+def embedding_model_problem(name: str, settings: Settings | None = None) -> str | None:
+    """Why `name` cannot be used as an embedding model, or None when it is one of the configured ones."""
+    allowed = embedding_model_ids(settings)
+    if name in allowed:
+        return None
+    return f"unknown embedding model {name[:100]!r}; available embedding models: {', '.join(allowed)}"
