@@ -21,7 +21,7 @@ Sets up and starts LocalMind in the background:
   3. database migrations (alembic upgrade head)
   4. default model pull (offline, idempotent)
   5. UI build into app/static when missing or stale
-  6. API, workers (generation, indexing, training) and Flower, then waits for /readyz, for every
+  6. API, workers (generation, indexing, training, retrieval) and Flower, then waits for /readyz, for every
      worker to take jobs and for the default model's engine to be serving
 PID files and logs go to $RUN_DIR/pids and $RUN_DIR/logs. Stop everything with ./stop_all.sh.
 Every port (API, Flower, the generation worker's metrics) is checked before anything starts. Each process
@@ -41,11 +41,13 @@ Environment (also read from .env; variables already set win):
   GENERATION_CONCURRENCY=32      threads of the generation worker: answers in flight at once (vLLM or the
                                  transformers batcher batches them)
   INDEXING_CONCURRENCY=1         processes of the indexing worker
+  RETRIEVAL_CONCURRENCY=4        threads of the retrieval worker (search, /v1/embeddings): never behind indexing
   API_WORKERS=2                  API processes (uvicorn --workers); state lives in Redis and the database, so
                                  any process serves any request (an admin-added model too)
   GENERATION_WORKER_NICE=10      CPU niceness of the generation worker: on a shared, saturated CPU the API's short
                                  requests go first and answers take the rest (0 = the API's priority)
   BATCH_WORKER_NICE=15           CPU niceness of the indexing and training workers: below chat generation
+  RETRIEVAL_WORKER_NICE=5        CPU niceness of the retrieval worker: short interactive jobs, above generation
   FLOWER_USER=admin  FLOWER_PASSWORD=<generated into $RUN_DIR/flower_password if unset>
   REDIS_URL=redis://127.0.0.1:6379/0   DEFAULT_MODEL=smollm2-135m-instruct
   RUN_DIR=.run                   READY_TIMEOUT=180 (seconds to wait for /readyz)
@@ -65,9 +67,11 @@ configure() {
   export ENGINE=${ENGINE:-auto}
   export GENERATION_CONCURRENCY=${GENERATION_CONCURRENCY:-32}
   export INDEXING_CONCURRENCY=${INDEXING_CONCURRENCY:-1}
+  export RETRIEVAL_CONCURRENCY=${RETRIEVAL_CONCURRENCY:-4}
   export API_WORKERS=${API_WORKERS:-2}
   export GENERATION_WORKER_NICE=${GENERATION_WORKER_NICE:-10}
   export BATCH_WORKER_NICE=${BATCH_WORKER_NICE:-15}
+  export RETRIEVAL_WORKER_NICE=${RETRIEVAL_WORKER_NICE:-5}
   export FLOWER_USER=${FLOWER_USER:-admin}
   export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
   export DEFAULT_MODEL=${DEFAULT_MODEL:-smollm2-135m-instruct}
@@ -224,6 +228,9 @@ start_processes() {
     -Q generation --pool threads --concurrency "$GENERATION_CONCURRENCY" -n 'generation@%h' --loglevel "$LOG_LEVEL"
   start_bg worker-indexing - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q indexing --pool prefork \
     --concurrency "$INDEXING_CONCURRENCY" -n 'indexing@%h' --loglevel "$LOG_LEVEL"
+  # Search and /v1/embeddings on a lane of their own: they never wait behind indexing (threads: one embedder).
+  start_bg worker-retrieval - nice -n "$RETRIEVAL_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q retrieval \
+    --pool threads --concurrency "$RETRIEVAL_CONCURRENCY" -n 'retrieval@%h' --loglevel "$LOG_LEVEL"
   # Solo: one fine-tune at a time owns the whole CPU/GPU.
   start_bg worker-training - nice -n "$BATCH_WORKER_NICE" "$bin/celery" -A worker.celery_app worker -Q training --pool solo \
     -n 'training@%h' --loglevel "$LOG_LEVEL"
@@ -261,7 +268,7 @@ wait_until_ready() {
   # Without the pull step the default model may have no weights: nothing to wait for then.
   [[ ${SKIP_MODEL_PULL:-0} == 1 ]] || wait_for_engine $((SECONDS + ENGINE_READY_TIMEOUT))
   local name
-  for name in worker-generation worker-indexing worker-training flower; do
+  for name in worker-generation worker-indexing worker-retrieval worker-training flower; do
     running_pid "$name" >/dev/null || fail_with_log "$name" "$name exited during start-up"
   done
 }
@@ -270,7 +277,7 @@ wait_until_ready() {
 # a small machine). Its /healthcheck needs no credentials.
 # The queues of /readyz's `workers` that no worker consumes yet (all of them when /readyz does not answer).
 queues_without_worker() {
-  "$ROOT/.venv/bin/python" - "$1" <<'PY' 2>/dev/null || echo "generation indexing training"
+  "$ROOT/.venv/bin/python" - "$1" <<'PY' 2>/dev/null || echo "generation indexing training retrieval"
 import json, sys, urllib.request
 with urllib.request.urlopen(sys.argv[1], timeout=3) as response:
     workers = json.load(response)["workers"]

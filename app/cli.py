@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     groups.add_parser("migrate", help="alembic upgrade head").set_defaults(func=_migrate)
     groups.add_parser("models", help="list, pull and convert models (see `models --help`)", add_help=False)
-    groups.add_parser("kb", help="knowledge-base tools: `kb eval --kb ID --golden FILE`", add_help=False)
+    groups.add_parser(
+        "kb", help="knowledge-base tools: `kb eval [--kb ID] [--golden FILE] [--calibrate]`", add_help=False
+    )
     return parser
 
 

@@ -10,7 +10,7 @@
 # process (same number, other start time) is treated as stale and that process is never signalled.
 
 # Every process the scripts manage, in start order (stop_all.sh stops Redis last).
-LM_SERVICES=(redis api worker-generation worker-indexing worker-training flower)
+LM_SERVICES=(redis api worker-generation worker-indexing worker-retrieval worker-training flower)
 
 lm_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 

@@ -34,11 +34,11 @@ def redis_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def in_process_worker(redis_url):
-    """The production Celery app consuming `generation` and `indexing` in this process, one per test module:
+    """The production Celery app consuming `generation`, `indexing` and `retrieval` in this process, one per module:
     two in-process workers at once share kombu's Redis poller and crash it."""
     from tests.support.live import celery_worker
 
-    with celery_worker(redis_url, ["generation", "indexing"], concurrency=4):
+    with celery_worker(redis_url, ["generation", "indexing", "retrieval"], concurrency=4):
         yield
 
 

@@ -1,4 +1,7 @@
-"""Celery application: queues generation, indexing, training. `celery -A worker.celery_app worker -Q <queue>`."""
+"""Celery application: queues generation, indexing, training, retrieval.
+
+`celery -A worker.celery_app worker -Q <queue>`.
+"""
 
 import threading
 import time
@@ -24,6 +27,7 @@ TASK_MODULES = [
     "worker.tasks.system",
     "worker.tasks.generation",
     "worker.tasks.indexing",
+    "worker.tasks.retrieval",
     "worker.tasks.training",
     "worker.tasks.models",
 ]

@@ -10,13 +10,15 @@ from enum import StrEnum
 QUEUE_GENERATION = "generation"
 QUEUE_INDEXING = "indexing"
 QUEUE_TRAINING = "training"
-QUEUES = (QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING)
+QUEUE_RETRIEVAL = "retrieval"
+"""Search and /v1/embeddings: a lane of their own so that they never wait behind indexing."""
+QUEUES = (QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING, QUEUE_RETRIEVAL)
 
 TASK_HEALTH = "system.health"
 TASK_GENERATE = "generation.generate"
 TASK_COMPLETION = "generation.completion"
-TASK_EMBED = "indexing.embed"
-TASK_SEARCH = "indexing.search"
+TASK_EMBED = "retrieval.embed"
+TASK_SEARCH = "retrieval.search"
 TASK_PULL_MODEL = "generation.pull_model"
 TASK_INDEX_DOCUMENT = "indexing.index_document"
 TASK_DELETE_DOCUMENT = "indexing.delete_document"
@@ -27,8 +29,8 @@ TASK_QUEUES = {
     TASK_HEALTH: QUEUE_GENERATION,
     TASK_GENERATE: QUEUE_GENERATION,
     TASK_COMPLETION: QUEUE_GENERATION,
-    TASK_EMBED: QUEUE_INDEXING,
-    TASK_SEARCH: QUEUE_INDEXING,
+    TASK_EMBED: QUEUE_RETRIEVAL,
+    TASK_SEARCH: QUEUE_RETRIEVAL,
     TASK_PULL_MODEL: QUEUE_GENERATION,
     TASK_INDEX_DOCUMENT: QUEUE_INDEXING,
     TASK_DELETE_DOCUMENT: QUEUE_INDEXING,

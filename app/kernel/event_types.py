@@ -27,6 +27,7 @@ class StatusData(_Data):
     message: str | None = None
     user_message_id: int | None = None
     assistant_message_id: int | None = None
+    relevance: list[dict[str, Any]] | None = None  # with state nothing_relevant: each knowledge base's decision
 
 
 class TokenData(_Data):
@@ -35,6 +36,7 @@ class TokenData(_Data):
 
 class CitationsData(_Data):
     citations: list[dict[str, Any]]
+    relevance: list[dict[str, Any]] | None = None  # each knowledge base's "nothing relevant" decision
 
 
 class ToolData(_Data):
@@ -73,7 +75,8 @@ class DoneData(_Data):
     document: dict[str, Any] | None = None  # an indexed document (DocumentPublic)
     job: dict[str, Any] | None = None  # a fine-tune job (FinetuneJobDetail)
     merge: dict[str, Any] | None = None  # a merged adapter (FinetuneMergePublic)
-    hits: list[dict[str, Any]] | None = None  # a knowledge search
+    hits: list[dict[str, Any]] | None = None  # a knowledge search, with its relevance decision
+    relevance: dict[str, Any] | None = None
     embeddings: list[list[float]] | None = None  # /v1/embeddings, with its prompt_tokens
     prompt_tokens: int | None = None
     model_id: str | None = None  # a pulled model and where it lies

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
 
     max_upload_mb: int = 50
+    max_files_per_upload: int = 1000
+    """Files per upload request (a zip's members count one by one)."""
+    max_batch_upload_mb: int = 1024
+    """Bytes per bulk upload (POST .../batches), and the members of its zip files once expanded."""
+    max_queued_documents_per_user: int = 2000
+    """A user's documents waiting for or in indexing; more is refused with 429 so one user cannot flood the
+    indexing workers (request-count rate limits do not apply per file: a 1,000-file folder is one request)."""
     max_json_body_kb: int = 1024
     max_message_chars: int = 32_000
 
@@ -38,6 +45,9 @@ class Settings(BaseSettings):
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_models: list[str] = Field(default_factory=list)
     """Further embedding model names users may choose (/v1/embeddings, knowledge bases); EMBEDDING_MODEL always."""
+    relevance_threshold: float = 1.19
+    """Below this relevance score a knowledge base has "nothing relevant" (calibrated: `python -m worker.rag.eval
+    --calibrate`); each knowledge base may set its own."""
     model_cache_gb: float = 4.0
 
     engine: Literal["auto", "vllm", "transformers"] = "auto"

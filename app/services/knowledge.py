@@ -51,7 +51,6 @@ from app.kernel.tasks import DeleteDocument, IndexDocument, Search
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.usage_meter import UsageMeter
 
-MAX_FILES_PER_UPLOAD = 20
 ACTIVE_STATUSES = ("parsing", "embedding")
 FINAL_STATUSES = ("indexed", "failed")
 SEARCH_TIMEOUT_SECONDS = 60.0
@@ -89,6 +88,8 @@ async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate
         name=data.name,
         description=data.description,
         embedding_model=embedding_model_for(data.embedding_model, settings),
+        retrieval_mode=data.retrieval_mode,
+        relevance_threshold=data.relevance_threshold,
     )
     session.add(kb)
     try:
@@ -108,8 +109,8 @@ async def list_kbs(session: AsyncSession, user: User) -> list[KnowledgeBase]:
 
 async def update_kb(session: AsyncSession, kb: KnowledgeBase, data: KnowledgeBaseUpdate) -> KnowledgeBase:
     for name, value in data.model_dump(exclude_unset=True).items():
-        if name == "name" and value is None:
-            continue
+        if name in ("name", "retrieval_mode") and value is None:
+            continue  # not nullable; a null relevance_threshold goes back to the deployment's default
         setattr(kb, name, value)
     try:
         await session.commit()
@@ -320,6 +321,7 @@ class _UploadWriter:
     """python-multipart callbacks: each `files` part goes straight to its own file, hashed as it is written."""
 
     directory: Path
+    max_files: int
     files: list[ReceivedFile] = field(default_factory=list)
     ended: bool = False
     _headers: dict[bytes, bytes] = field(default_factory=dict)
@@ -351,8 +353,8 @@ class _UploadWriter:
         _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
         if params.get(b"name") != b"files" or b"filename" not in params:
             return  # other form fields are ignored
-        if len(self.files) == MAX_FILES_PER_UPLOAD:
-            raise AppError(422, "too_many_files", f"At most {MAX_FILES_PER_UPLOAD} files per upload.")
+        if len(self.files) == self.max_files:
+            raise AppError(422, "too_many_files", f"At most {self.max_files} files per upload (MAX_FILES_PER_UPLOAD).")
         received = ReceivedFile(params[b"filename"].decode("utf-8", "replace"), self.directory / uuid.uuid4().hex)
         self.files.append(received)
         self._handle = received.path.open("xb")
@@ -380,36 +382,42 @@ class _UploadWriter:
             received.path.unlink(missing_ok=True)
 
 
-def _too_large(max_mb: int) -> AppError:
+def _too_large(max_mb: int, setting: str = "MAX_UPLOAD_MB") -> AppError:
     return AppError(
         413,
         "payload_too_large",
-        f"The upload is larger than the {max_mb} MB limit (MAX_UPLOAD_MB, all files of one request together).",
+        f"The upload is larger than the {max_mb} MB limit ({setting}, all files of one request together).",
         {"max_bytes": max_mb * 1024 * 1024},
     )
 
 
-async def receive_files(request: Request, settings: Settings) -> list[ReceivedFile]:
+async def receive_files(
+    request: Request, settings: Settings, max_mb: int | None = None, check: bool = True
+) -> list[ReceivedFile]:
     """Stream the multipart body to `uploads_dir` chunk by chunk, never holding a file in memory.
 
-    The size limit is checked on Content-Length before any byte is read, and again while streaming.
+    The size limit (`max_mb`, default MAX_UPLOAD_MB) is checked on Content-Length before any byte is read,
+    and again while streaming. With `check`, the first file of a bad type or name refuses the whole upload;
+    without, the caller checks each file itself (a bulk upload skips bad files and reports them).
     """
+    limit_mb = max_mb or settings.max_upload_mb
+    setting = "MAX_UPLOAD_MB" if max_mb is None else "MAX_BATCH_UPLOAD_MB"
     content_type, params = parse_options_header(request.headers.get("content-type"))
     if content_type != b"multipart/form-data" or not params.get(b"boundary"):
         raise AppError(415, "unsupported_media_type", "Send the files as multipart/form-data in the field 'files'.")
-    max_bytes = settings.max_upload_mb * 1024 * 1024
+    max_bytes = limit_mb * 1024 * 1024
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(settings.max_upload_mb)
+        raise _too_large(limit_mb, setting)
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
-    writer = _UploadWriter(settings.uploads_dir)
+    writer = _UploadWriter(settings.uploads_dir, settings.max_files_per_upload)
     parser = writer.parser(params[b"boundary"])
     received = 0
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if received > max_bytes:
-                raise _too_large(settings.max_upload_mb)
+                raise _too_large(limit_mb, setting)
             try:
                 await anyio.to_thread.run_sync(parser.write, chunk)
             except MultipartParseError as exc:  # garbage, a header over 8 KiB (a 5,000-char name), a bad header
@@ -423,7 +431,8 @@ async def receive_files(request: Request, settings: Settings) -> list[ReceivedFi
             raise AppError(400, "malformed_upload", "The multipart body is incomplete or malformed.")
         if not writer.files:
             raise AppError(422, "no_files", "No files were sent: use the multipart field 'files'.")
-        await anyio.to_thread.run_sync(_check_files, writer.files)
+        if check:
+            await anyio.to_thread.run_sync(_check_files, writer.files)
     except BaseException:
         await anyio.to_thread.run_sync(writer.discard)
         raise
@@ -445,6 +454,37 @@ async def add_documents(
     session: AsyncSession, redis: aioredis.Redis, tasks, user: User, kb: KnowledgeBase, files: list[ReceivedFile]
 ) -> list[DocumentUploaded]:
     """One row per new content hash; a file the knowledge base already holds returns that document instead."""
+    results = await store_documents(session, redis, tasks, user, kb, files)
+    uploaded = await public_documents(session, redis, [d for d, _ in results], DocumentUploaded)
+    for item, (_, duplicate) in zip(uploaded, results, strict=True):
+        item.duplicate = duplicate
+    return uploaded
+
+
+async def check_backlog(session: AsyncSession, settings: Settings, user: User, adding: int) -> None:
+    """429 when `adding` more documents would put more than MAX_QUEUED_DOCUMENTS_PER_USER of this user's
+    documents in the indexing queue: one user cannot flood the workers, however few requests it takes."""
+    if not adding:
+        return
+    waiting = await session.scalar(
+        select(func.count(Document.id)).where(
+            Document.owner_id == user.id, Document.status.in_(("queued", *ACTIVE_STATUSES))
+        )
+    )
+    limit = settings.max_queued_documents_per_user
+    if waiting + adding > limit:
+        message = (
+            f"{waiting} of your documents are waiting for indexing; {adding} more would pass the limit of {limit} "
+            "(MAX_QUEUED_DOCUMENTS_PER_USER). Upload the rest once these are indexed."
+        )
+        details = {"waiting": waiting, "adding": adding, "limit": limit}
+        raise AppError(429, "indexing_backlog", message, details, {"Retry-After": "60"})
+
+
+async def store_documents(
+    session: AsyncSession, redis: aioredis.Redis, tasks, user: User, kb: KnowledgeBase, files: list[ReceivedFile]
+) -> list[tuple[Document, bool]]:
+    """(document, duplicate) per file in order: new content becomes a queued document whose indexing starts."""
     hashes = {f.sha256 for f in files}
     known = {
         d.content_hash: d
@@ -482,10 +522,7 @@ async def add_documents(
             received.path.unlink(missing_ok=True)
         raise AppError(409, "duplicate_document", "The same file is being uploaded concurrently.") from exc
     await _start_indexing(session, redis, tasks, created)
-    uploaded = await public_documents(session, redis, [d for d, _ in results], DocumentUploaded)
-    for item, (_, duplicate) in zip(uploaded, results, strict=True):
-        item.duplicate = duplicate
-    return uploaded
+    return results
 
 
 # -- search -------------------------------------------------------------------------------------------
@@ -500,18 +537,20 @@ async def search(
     kb: KnowledgeBase,
     body: SearchRequest,
 ) -> SearchResponse:
-    """A row-less TASK_SEARCH job: the indexing worker owns the index and the embedder."""
+    """A row-less TASK_SEARCH job on the retrieval queue; the answer carries the relevance decision."""
+    mode = body.mode or kb.retrieval_mode
     searchable = await session.scalar(
         select(exists().where(Document.knowledge_base_id == kb.id, Document.indexed_at.is_not(None)))
     )
     if not searchable:
-        return SearchResponse(query=body.query, mode=body.mode, hits=[])
+        return SearchResponse(query=body.query, mode=mode, hits=[])
     payload = {
         "knowledge_base_id": kb.id,
         "embedding_model": kb.embedding_model,
         "query": body.query,
-        "mode": body.mode,
+        "mode": mode,
         "k": body.k,
+        "threshold": kb.relevance_threshold if kb.relevance_threshold is not None else settings.relevance_threshold,
     }
     job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, Search, payload)
     events = job_events(redis, meter, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)
@@ -524,5 +563,6 @@ async def search(
                 503, event["data"].get("code", "search_failed"), event["data"].get("message", "Search failed.")
             )
         if event["type"] == EventType.DONE:
-            return SearchResponse(query=body.query, mode=body.mode, hits=event["data"]["hits"])
+            data = event["data"]
+            return SearchResponse(query=body.query, mode=mode, hits=data["hits"], relevance=data.get("relevance"))
     raise AppError(503, "search_failed", "The search job ended without a result.")

@@ -43,7 +43,9 @@ async def test_readyz_reports_db_and_redis(client):
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
     workers = response.json()["workers"]  # counts depend on which test workers beat lately
-    assert set(workers) == {"generation", "indexing", "training"} and all(isinstance(n, int) for n in workers.values())
+    assert set(workers) == {"generation", "indexing", "training", "retrieval"} and all(
+        isinstance(n, int) for n in workers.values()
+    )
 
 
 async def test_cors_only_for_configured_origins(client):

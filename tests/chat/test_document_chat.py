@@ -37,7 +37,14 @@ def test_nothing_relevant_gives_no_citations(http, alice_kb):
     headers, kb_id = alice_kb
     conversation_id = new_conversation(http, headers, knowledge_base_ids=[kb_id])
     events = ask(http, headers, conversation_id, "Who won the 1966 football world cup final?", params=SHORT)
-    assert next(e for e in events if e.event == "citations").data["citations"] == []
+    cited = next(e for e in events if e.event == "citations").data
+    assert cited["citations"] == [] and cited["relevance"][0]["relevant"] is False
+    assert {"score", "threshold", "similarity", "coverage"} <= cited["relevance"][0].keys()
+    assert any(e.event == "status" and e.data["state"] == "nothing_relevant" for e in events)
+    final = events[-1].data["message"]
+    assert final["content"].startswith("I could not find anything relevant") and final["citations"] == []
+    chinese = ask(http, headers, conversation_id, "谁赢得了1966年世界杯决赛？", params=SHORT)
+    assert chinese[-1].data["message"]["content"] == "在您的文档中没有找到与这个问题相关的内容。"
 
 
 def test_another_users_knowledge_base_is_never_searched(http, alice_kb):

@@ -9,7 +9,7 @@ import yaml
 from app.kernel.settings import Settings
 from tests.deploy.conftest import REPO
 
-APP_SERVICES = ("api", "worker-generation", "worker-indexing", "worker-training", "flower")
+APP_SERVICES = ("api", "worker-generation", "worker-indexing", "worker-retrieval", "worker-training", "flower")
 LONG_RUNNING = ("redis", "postgres", *APP_SERVICES, "worker-generation-gpu")
 
 
@@ -45,7 +45,7 @@ def test_api_waits_for_migrations_redis_and_postgres(compose):
     assert depends["redis"]["condition"] == "service_healthy"
     assert depends["postgres"]["condition"] == "service_healthy"
     assert "alembic upgrade head" in " ".join(compose["services"]["migrate"]["command"])
-    for worker in ("worker-generation", "worker-indexing", "worker-training"):
+    for worker in ("worker-generation", "worker-indexing", "worker-retrieval", "worker-training"):
         assert compose["services"][worker]["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
@@ -56,7 +56,7 @@ def test_settings_come_from_the_env_file(compose):
 
 
 def test_workers_consume_their_queues(compose):
-    pools = {"generation": "threads", "indexing": "prefork", "training": "solo"}
+    pools = {"generation": "threads", "indexing": "prefork", "retrieval": "threads", "training": "solo"}
     for queue, pool in pools.items():
         command = " ".join(compose["services"][f"worker-{queue}"]["command"])
         assert f"-Q {queue}" in command and f"--pool {pool}" in command, command

@@ -168,7 +168,7 @@ def test_keda_scaled_objects_scale_each_worker_on_its_redis_queue(objects):
 
 def test_workers_consume_their_queue_with_the_documented_pool():
     deployments = by_kind(render(K8S / "base"), "Deployment")
-    pools = {"generation": "threads", "indexing": "prefork", "training": "solo"}
+    pools = {"generation": "threads", "indexing": "prefork", "retrieval": "threads", "training": "solo"}
     for name, queue in WORKERS.items():
         command = " ".join(deployments[name]["spec"]["template"]["spec"]["containers"][0]["command"])
         assert f"-Q {queue} " in command and f"--pool {pools[queue]}" in command, command

@@ -87,7 +87,15 @@ def test_dotenv_fills_only_unset_variables(env, tmp_path):
 def test_status_lists_every_process(env):
     result = run([str(REPO / "start_all.sh"), "--status"], env)
     assert result.returncode == 0, result.stderr
-    for name in ("redis", "api", "worker-generation", "worker-indexing", "worker-training", "flower"):
+    for name in (
+        "redis",
+        "api",
+        "worker-generation",
+        "worker-indexing",
+        "worker-retrieval",
+        "worker-training",
+        "flower",
+    ):
         assert name in result.stdout
     assert env["API_PORT"] in result.stdout
 

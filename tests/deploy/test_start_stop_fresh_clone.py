@@ -48,7 +48,8 @@ def test_start_all_then_stop_all_on_a_fresh_clone(tmp_path, redis_url):
     pids = _pids(clone / ".run")
     try:
         assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
-        assert {"api", "worker-generation", "worker-indexing", "worker-training", "flower"} <= set(pids)
+        workers = {"worker-generation", "worker-indexing", "worker-retrieval", "worker-training"}
+        assert {"api", "flower", *workers} <= set(pids)
         assert all(alive(pid) for pid in pids.values())
         base = f"http://127.0.0.1:{api_port}"
         ready = httpx.get(f"{base}/readyz", timeout=10).json()

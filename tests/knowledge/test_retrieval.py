@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tests.knowledge.conftest import index_ok, sign_up
 from worker.jobs.knowledge import eval_cli
-from worker.jobs.knowledge.retrieval import retrieve
+from worker.jobs.knowledge.retrieval import Retrieved, retrieve
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "rag" / "corpus"
 QUESTION = "What pressure is used to pull an espresso shot?"
@@ -17,13 +17,18 @@ def test_retrieve_and_eval(http, alice, kb, tmp_path, capsys):
     alice_id = http.get("/api/v1/users/me", headers=alice).json()["id"]
     bob_id = http.get("/api/v1/users/me", headers=sign_up(http, "bob")).json()["id"]
 
-    context, citations = retrieve([kb["id"]], alice_id, QUESTION, budget_tokens=400)
-    assert context.startswith("[1] ") and "nine bars" in context
-    first = citations[0]
+    retrieved = retrieve([kb["id"]], alice_id, QUESTION, budget_tokens=400)
+    assert retrieved.context.startswith("[1] ") and "nine bars" in retrieved.context
+    [decision] = retrieved.relevance
+    assert decision["knowledge_base_id"] == kb["id"] and decision["relevant"] and decision["threshold"] == 1.19
+    first = retrieved.citations[0]
     assert (first["n"], first["document_id"], first["document_name"]) == (1, coffee["id"], "coffee_brewing.txt")
     assert {"page", "snippet", "score"} <= first.keys()
-    assert retrieve([kb["id"]], bob_id, QUESTION, budget_tokens=400) == ("", [])
-    assert retrieve([], alice_id, QUESTION, budget_tokens=400) == ("", [])
+    assert retrieve([kb["id"]], bob_id, QUESTION, budget_tokens=400) == Retrieved()
+    assert retrieve([], alice_id, QUESTION, budget_tokens=400) == Retrieved()
+    unanswerable = retrieve([kb["id"]], alice_id, "Who won the 1966 football world cup?", budget_tokens=400)
+    assert (unanswerable.context, unanswerable.citations) == ("", [])
+    assert unanswerable.relevance[0]["relevant"] is False
 
     golden = tmp_path / "golden.jsonl"
     lines = [

@@ -109,7 +109,7 @@ def test_resources_without_gpu(http):
     mine = http.get("/api/v1/system/resources", headers=user).json()
     assert 0 <= mine["cpu"]["percent"] <= 100 and mine["memory"]["total_bytes"] > 0
     assert mine["disk"]["total_bytes"] > 0 and "path" not in mine["disk"]
-    assert mine["gpus"] == [] and set(mine["queues"]) == {"generation", "indexing", "training"}
+    assert mine["gpus"] == [] and set(mine["queues"]) == {"generation", "indexing", "training", "retrieval"}
     assert "workers" not in mine
     full = http.get("/api/v1/system/resources", headers=admin).json()
     assert full["disk"]["path"] and full["workers"], "admins see the reporting workers"

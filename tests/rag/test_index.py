@@ -132,3 +132,14 @@ def test_embeddings_must_match_chunks(tmp_path, embedder):
     with pytest.raises(ValueError):
         index.add_document(1, chunks(["a", "b"]), np.zeros((1, embedder.dim), dtype=np.float32))
     assert index.count() == 0 and index.search("a", mode="hybrid") == []
+
+
+def test_assess_tells_an_answerable_question_from_an_unanswerable_one(built):
+    question = "How is espresso brewed?"
+    answerable = built.assess(question, built.search(question, mode="hybrid", k=5))
+    off_topic = "What is the capital of Australia?"
+    unanswerable = built.assess(off_topic, built.search(off_topic, mode="hybrid", k=5))
+    assert answerable.relevant and answerable.coverage == 1.0
+    assert not unanswerable.relevant and unanswerable.coverage == 0.0
+    assert unanswerable.score < answerable.score - 0.5
+    assert not built.assess(question, []).relevant

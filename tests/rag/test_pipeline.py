@@ -3,7 +3,7 @@ from fpdf import FPDF
 
 from app.kernel.documents import DocumentError
 from worker.rag.index import Hit, KnowledgeIndex
-from worker.rag.pipeline import build_context, estimate_tokens, index_document, relevant_hits
+from worker.rag.pipeline import build_context, estimate_tokens, index_document
 
 
 @pytest.fixture
@@ -75,15 +75,9 @@ def test_build_context_numbers_hits_within_budget():
     assert estimate_tokens(context) <= 60
 
 
-def test_relevant_hits_threshold():
-    hits = [_hit(1, "a", 0.6), _hit(2, "b", 0.1)]
-    assert [h.chunk_id for h in relevant_hits(hits)] == [1]
-    assert relevant_hits([_hit(2, "b", 0.1)]) == []
-
-
 def test_unrelated_question_finds_nothing_relevant(tmp_path, index):
     path = tmp_path / "coffee.txt"
     path.write_text("Espresso is brewed by forcing hot water through finely ground coffee.")
     index_document(index, 1, path, "coffee.txt")
-    assert relevant_hits(index.search("espresso coffee brewing", k=3))
-    assert relevant_hits(index.search("quantum chromodynamics of gluons", k=3)) == []
+    for question, relevant in (("espresso coffee brewing", True), ("quantum chromodynamics of gluons", False)):
+        assert index.assess(question, index.search(question, k=3)).relevant is relevant

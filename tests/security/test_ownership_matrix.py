@@ -152,6 +152,14 @@ class Owner:
 
         return self.get("_document", make)
 
+    def batch(self) -> str:
+        def make(o: "Owner") -> str:
+            files = [("files", ("b.txt", b"A's bulk-uploaded notes.", "text/plain"))]
+            return _ok(o.http.post(f"/api/v1/knowledge-bases/{o.knowledge_base()}/batches", files=files,
+                                   headers=o.headers))["id"]  # fmt: skip
+
+        return self.get("_batch", make)
+
     def dataset(self) -> int:
         def make(o: "Owner") -> int:
             rows = [
@@ -222,6 +230,7 @@ FACTORIES: dict[str, Callable[[Owner], object]] = {
     "message_id": Owner.question,
     "kb_id": Owner.knowledge_base,
     "document_id": Owner.document,
+    "batch_id": Owner.batch,
     "dataset_id": Owner.dataset,
     "job_id": Owner.finetune_job,  # also names model-pull jobs, whose routes are admin-only (403 first)
     "key_id": Owner.api_key,

@@ -15,7 +15,7 @@ from bm25s.scoring import _select_idf_scorer, _select_tfc_scorer
 from bm25s.stopwords import STOPWORDS_EN
 from bm25s.tokenization import Tokenized
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _WORD = re.compile(r"\w+")
 _STOPWORDS = set(STOPWORDS_EN) | {
     "的",
@@ -52,7 +52,7 @@ _CHUNK_IDS = "chunk_ids.npy"
 
 def tokenize(text: str) -> list[str]:
     text = text.lower()
-    if _CJK.search(text):
+    if CJK_CHAR.search(text):
         words = _jieba().lcut_for_search(text)
     else:
         words = _WORD.findall(text)
@@ -145,6 +145,18 @@ class BM25Index:
         if scores["num_docs"] != len(ids) or not len(scores["data"]) == len(scores["indices"]) == entries:
             raise ValueError(f"inconsistent BM25 snapshot in {directory}")
         return cls(ids, model)
+
+    def document_frequencies(self, tokens: list[str]) -> tuple[list[int], int]:
+        """(chunks holding each token, chunks in all): the CSC column lengths of the score matrix."""
+        if self._model is None:
+            return [0] * len(tokens), 0
+        indptr = self._model.scores["indptr"]
+        vocabulary = self._model.vocab_dict
+        frequencies = []
+        for token in tokens:
+            term = vocabulary.get(token)
+            frequencies.append(int(indptr[term + 1] - indptr[term]) if term is not None else 0)
+        return frequencies, int(self._model.scores["num_docs"])
 
     def search(self, query_tokens: list[str], k: int) -> list[tuple[int, float]]:
         if self._model is None:

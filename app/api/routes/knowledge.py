@@ -7,6 +7,7 @@ from app.core.admission import Kind, admit
 from app.events.relay import SSE_DOC, JobEventStream, just, sse_response
 from app.kernel.contracts import JobKind
 from app.kernel.schemas.knowledge import (
+    BatchPublic,
     DocumentPublic,
     DocumentUploaded,
     KnowledgeBaseCreate,
@@ -15,7 +16,7 @@ from app.kernel.schemas.knowledge import (
     SearchRequest,
     SearchResponse,
 )
-from app.services import knowledge
+from app.services import knowledge, upload_batches
 from app.services.usage_meter import UsageMeter
 
 router = APIRouter(tags=["knowledge"])
@@ -86,13 +87,47 @@ async def delete_knowledge_base(
 async def upload_documents(
     kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ):
-    """Multipart field `files` (one or many), at most MAX_UPLOAD_MB per request; each new file is queued for
-    indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the request.
-    A file whose content the knowledge base already holds returns that document with `duplicate: true`."""
+    """Multipart field `files` (up to MAX_FILES_PER_UPLOAD), at most MAX_UPLOAD_MB per request; each new file is
+    queued for indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the
+    request. A file whose content the knowledge base already holds returns that document with `duplicate: true`.
+    For folders and zips, with bad files skipped and reported, use POST .../batches."""
     kb = await knowledge.get_owned_kb(session, user, kb_id)
     await session.close()  # hold no database connection while the body streams in
     files = await knowledge.receive_files(request, settings)
+    try:
+        await knowledge.check_backlog(session, settings, user, len(files))
+    except Exception:
+        upload_batches.discard(files, [])
+        raise
     return await knowledge.add_documents(session, redis, request.app.state.tasks, user, kb, files)
+
+
+@router.post(
+    "/knowledge-bases/{kb_id}/batches",
+    response_model=BatchPublic,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=UPLOAD_BODY,
+    dependencies=[admit(Kind.UPLOAD)],
+)
+async def upload_batch(
+    kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+):
+    """A bulk upload: multipart field `files`, any number of documents and `.zip` files of folders (expanded
+    here), up to MAX_FILES_PER_UPLOAD files and MAX_BATCH_UPLOAD_MB in all. Files that cannot be indexed are
+    skipped with their reason, duplicates are reported, the rest is queued. One request counts once against the
+    upload rate limit; 429 `indexing_backlog` when more than MAX_QUEUED_DOCUMENTS_PER_USER of your documents
+    would wait for indexing. Follow progress with GET .../batches/{batch_id}."""
+    kb = await knowledge.get_owned_kb(session, user, kb_id)
+    await session.close()  # hold no database connection while the body streams in
+    return await upload_batches.create_batch(request, session, redis, settings, user, kb)
+
+
+@router.get("/knowledge-bases/{kb_id}/batches/{batch_id}", response_model=BatchPublic)
+async def get_batch(kb_id: ObjectId, batch_id: str, user: CurrentUser, session: SessionDep):
+    """A bulk upload's progress: counts per status, `done`, and every file with its status, duplicate flag
+    and the reason it was skipped or failed."""
+    kb = await knowledge.get_owned_kb(session, user, kb_id)
+    return await upload_batches.get_batch(session, kb, batch_id)
 
 
 @router.get("/knowledge-bases/{kb_id}/documents", response_model=list[DocumentPublic])

@@ -10,13 +10,13 @@ from sqlalchemy import text
 from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from app.core import metrics
 from app.core.errors import error_response
-from app.kernel.contracts import QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING
+from app.kernel.contracts import QUEUES
 from app.kernel.schemas.system import Health, QuotaUsage, Readiness, SystemResources
 from app.services import quota
 from app.services.job_health import live_workers
 from app.services.resources import host_stats, queue_depths, worker_reports
 
-WORKER_QUEUES = (QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING)
+WORKER_QUEUES = QUEUES
 router = APIRouter(tags=["system"])
 api_router = APIRouter(tags=["system"])
 

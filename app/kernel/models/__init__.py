@@ -4,7 +4,7 @@ from app.kernel.models.base import Base
 from app.kernel.models.conversation import Conversation, Message
 from app.kernel.models.feedback import FeedbackDataset, FeedbackSample, MessageFeedback
 from app.kernel.models.finetune import Dataset, FinetuneJob
-from app.kernel.models.knowledge import Document, KnowledgeBase
+from app.kernel.models.knowledge import Document, KnowledgeBase, UploadBatch
 from app.kernel.models.usage import ModelEntry, TokenUsage
 from app.kernel.models.user import ApiKey, RefreshToken, User
 
@@ -23,5 +23,6 @@ __all__ = [
     "ModelEntry",
     "RefreshToken",
     "TokenUsage",
+    "UploadBatch",
     "User",
 ]

@@ -1,7 +1,8 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, status_check
@@ -26,6 +27,8 @@ class KnowledgeBase(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     embedding_model: Mapped[str] = mapped_column(String(200))
+    retrieval_mode: Mapped[str] = mapped_column(String(16), default="hybrid", server_default="hybrid")
+    relevance_threshold: Mapped[float | None] = mapped_column(Float)  # None: RELEVANCE_THRESHOLD
 
 
 class Document(TimestampMixin, Base):
@@ -48,3 +51,15 @@ class Document(TimestampMixin, Base):
     pages: Mapped[int | None] = mapped_column(Integer)
     chunks: Mapped[int | None] = mapped_column(Integer)
     indexed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class UploadBatch(TimestampMixin, Base):
+    """One bulk upload: what became of each file (a new document, a duplicate of one, or skipped and why)."""
+
+    __tablename__ = "upload_batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    knowledge_base_id: Mapped[int] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # [{"filename", "document_id"?, "duplicate"?, "code"?, "message"?}] in upload order
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -6,6 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from app.kernel.schemas.common import StrictModel
 
 SearchMode = Literal["dense", "bm25", "hybrid"]
+THRESHOLD_DOC = (
+    "Relevance score (similarity + query-term coverage + 5 x similarity margin, 0-3) below which the knowledge "
+    "base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD."
+)
 
 
 def _stripped_name(value: str | None) -> str | None:
@@ -21,6 +25,8 @@ class KnowledgeBaseCreate(StrictModel):
     name: str = Field(min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
     embedding_model: str | None = Field(default=None, min_length=1, max_length=200)
+    retrieval_mode: SearchMode = "hybrid"
+    relevance_threshold: float | None = Field(default=None, ge=0, le=3, description=THRESHOLD_DOC)
 
     _name = field_validator("name")(_stripped_name)
 
@@ -30,6 +36,8 @@ class KnowledgeBaseUpdate(StrictModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
+    retrieval_mode: SearchMode | None = None
+    relevance_threshold: float | None = Field(default=None, ge=0, le=3, description=THRESHOLD_DOC)
 
     _name = field_validator("name")(_stripped_name)
 
@@ -41,6 +49,8 @@ class KnowledgeBasePublic(BaseModel):
     name: str
     description: str | None
     embedding_model: str
+    retrieval_mode: SearchMode
+    relevance_threshold: float | None
     created_at: datetime
     updated_at: datetime
 
@@ -71,7 +81,7 @@ class DocumentUploaded(DocumentPublic):
 
 class SearchRequest(StrictModel):
     query: str = Field(min_length=1, max_length=2000)
-    mode: SearchMode = "hybrid"
+    mode: SearchMode | None = Field(default=None, description="Default: the knowledge base's retrieval_mode")
     k: int = Field(default=5, ge=1, le=50)
 
 
@@ -85,7 +95,43 @@ class SearchHit(BaseModel):
     text: str
 
 
+class Relevance(BaseModel):
+    """The "nothing relevant" decision: `relevant` is `score >= threshold`,
+    score = similarity + coverage + 5 x margin."""
+
+    relevant: bool
+    score: float
+    threshold: float
+    similarity: float = Field(description="Best cosine similarity of the question and a top passage")
+    coverage: float = Field(description="Idf-weighted share of the question's terms the top passages contain")
+    margin: float = Field(description="Best similarity minus the mean of the five best")
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: SearchMode
     hits: list[SearchHit]
+    relevance: Relevance | None = Field(default=None, description="None when nothing is indexed yet")
+
+
+class BatchFile(BaseModel):
+    """One file of a bulk upload: `document_id` (with the document's current status) unless it was skipped."""
+
+    filename: str
+    document_id: int | None = None
+    status: Literal["queued", "parsing", "embedding", "indexed", "failed", "skipped", "deleted"]
+    duplicate: bool = Field(default=False, description="The knowledge base already held this content")
+    error: str | None = Field(default=None, description="Why it was skipped or failed")
+    code: str | None = Field(default=None, description="Machine-readable reason of a skipped file")
+
+
+class BatchPublic(BaseModel):
+    """A bulk upload's progress: `counts` per status over its files; `done` once none is queued or indexing."""
+
+    id: str
+    knowledge_base_id: int
+    created_at: datetime
+    total: int
+    counts: dict[str, int]
+    done: bool
+    files: list[BatchFile]

@@ -89,7 +89,10 @@ def _with_knowledge(events: EventPublisher, request: AugmentRequest, messages: l
     budget = _context_budget(request.model_id, messages, request.params)
     count = partial(get_engine().count_tokens, request.model_id)
     grounding = ground(request.owner_id, request.knowledge_base_ids, question, budget, count)
-    events.publish(EventType.CITATIONS, {"citations": grounding.citations})
+    events.publish(EventType.CITATIONS, {"citations": grounding.citations, "relevance": grounding.relevance})
+    if grounding.answer is not None:
+        events.publish(EventType.STATUS, {"state": "nothing_relevant", "relevance": grounding.relevance})
+        return Augmented(messages, preface=grounding.answer, generate=False)
     return Augmented(with_system_note(messages, grounding.system_note), grounding.citations)
 
 

@@ -3,24 +3,23 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from worker.jobs.knowledge.hits import live_hits
-from worker.jobs.knowledge.retrieval import retrieve, searchable_kbs
-from worker.rag.pipeline import relevant_hits
+from worker.jobs.knowledge.retrieval import relevant_pairs, retrieve, search_knowledge_bases
+from worker.rag.relevance import nothing_relevant_message
 
 CITE_INSTRUCTION = (
     "Answer the question using only the numbered passages below from the user's documents. "
     "Cite the passages you use like [1] or [2]. If they do not contain the answer, say so plainly."
 )
-NOTHING_FOUND = (
-    "The user's documents contain no passage relevant to this question. Say that you could not find the "
-    "answer in their documents; do not invent one."
-)
 
 
 @dataclass
 class Grounding:
-    system_note: str
+    """The note for the system prompt, or, when nothing is relevant, the fixed answer to give instead."""
+
+    system_note: str = ""
     citations: list[dict] = field(default_factory=list)
+    relevance: list[dict] = field(default_factory=list)
+    answer: str | None = None
 
 
 def ground(
@@ -30,28 +29,20 @@ def ground(
     budget_tokens: int,
     count_tokens: Callable[[str], int],
 ) -> Grounding:
-    context, citations = retrieve(knowledge_base_ids, owner_id, question, budget_tokens, count_tokens=count_tokens)
-    if not context:
-        return Grounding(NOTHING_FOUND)
-    return Grounding(f"{CITE_INSTRUCTION}\n\n{context}", citations)
+    """With nothing relevant the answer is fixed ("nothing relevant", in the question's language): a model given
+    no passages would answer from its own knowledge as if the documents said so."""
+    retrieved = retrieve(knowledge_base_ids, owner_id, question, budget_tokens, count_tokens=count_tokens)
+    if not retrieved.context:
+        return Grounding(relevance=retrieved.relevance, answer=nothing_relevant_message(question))
+    return Grounding(f"{CITE_INSTRUCTION}\n\n{retrieved.context}", retrieved.citations, retrieved.relevance)
 
 
 def search_results(owner_id: int, knowledge_base_ids: list[int], query: str, k: int) -> list[dict]:
     """Relevant passages in the shape the agent's knowledge_search tool expects (owner's bases only)."""
-    found = []
-    for kb_id, embedding_model in searchable_kbs(knowledge_base_ids, owner_id):
-        found.extend(live_hits(kb_id, embedding_model, query, "hybrid", k))
-    names = {hit.document_id: name for hit, name in found}
-    hits = relevant_hits(sorted((hit for hit, _ in found), key=lambda h: -h.score))[:k]
+    pairs = relevant_pairs(search_knowledge_bases(knowledge_base_ids, owner_id, query, k), k)
     return [
-        {
-            "document_id": h.document_id,
-            "document_name": names[h.document_id],
-            "page": h.page,
-            "text": h.text,
-            "score": h.score,
-        }
-        for h in hits
+        {"document_id": h.document_id, "document_name": name, "page": h.page, "text": h.text, "score": h.score}
+        for h, name in pairs
     ]
 
 

@@ -1,11 +1,23 @@
 """Search one knowledge base's index and keep only hits of documents that still exist."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from app.kernel.models import Document
 from worker.rag.index import Hit, Mode
 from worker.rag.pipeline import index_dir, open_index
+from worker.rag.relevance import CANDIDATES, Relevance, judge
 from worker.runtime import db_sessions
+
+
+@dataclass(frozen=True)
+class Found:
+    """Top hits of one knowledge base with their file names, and whether any of them is relevant."""
+
+    knowledge_base_id: int
+    hits: list[tuple[Hit, str]]
+    relevance: Relevance
 
 
 def document_names(knowledge_base_id: int, document_ids: set[int]) -> dict[int, str]:
@@ -21,10 +33,13 @@ def document_names(knowledge_base_id: int, document_ids: set[int]) -> dict[int, 
         return dict(rows.tuples().all())
 
 
-def live_hits(knowledge_base_id: int, embedding_model: str, query: str, mode: Mode, k: int) -> list[tuple[Hit, str]]:
+def live_hits(knowledge_base_id: int, embedding_model: str, query: str, mode: Mode, k: int, threshold: float) -> Found:
     """Top `k` (hit, file name) pairs; a deleted document's vectors may linger briefly but are never returned."""
     if not index_dir(knowledge_base_id).exists():
-        return []
-    hits = open_index(knowledge_base_id, embedding_model).search(query, mode=mode, k=2 * k)
+        return Found(knowledge_base_id, [], judge(0.0, 0.0, 0.0, threshold))
+    index = open_index(knowledge_base_id, embedding_model)
+    hits = index.search(query, mode=mode, k=max(2 * k, CANDIDATES))
     names = document_names(knowledge_base_id, {hit.document_id for hit in hits})
-    return [(hit, names[hit.document_id]) for hit in hits if hit.document_id in names][:k]
+    live = [hit for hit in hits if hit.document_id in names]
+    relevance = index.assess(query, live, threshold)  # on every candidate: the margin needs the runners-up
+    return Found(knowledge_base_id, [(hit, names[hit.document_id]) for hit in live[:k]], relevance)

@@ -3,6 +3,7 @@
 from loguru import logger
 
 from app.kernel.contracts import EventType, JobKind
+from app.kernel.settings import get_settings
 from worker.jobs.knowledge.hits import live_hits
 from worker.jobs.knowledge.payload import take_payload
 from worker.runtime import publisher
@@ -15,7 +16,12 @@ def run_search_job(job_id: str) -> str:
     events = publisher(JobKind.SEARCH, job_id)
     try:
         found = live_hits(
-            request["knowledge_base_id"], request["embedding_model"], request["query"], request["mode"], request["k"]
+            request["knowledge_base_id"],
+            request["embedding_model"],
+            request["query"],
+            request["mode"],
+            request["k"],
+            request.get("threshold", get_settings().relevance_threshold),
         )
     except Exception as exc:  # noqa: BLE001 - report, keep the worker alive
         logger.opt(exception=exc).error("search {} failed", job_id)
@@ -31,7 +37,7 @@ def run_search_job(job_id: str) -> str:
             "heading": hit.heading,
             "text": hit.text,
         }
-        for hit, filename in found
+        for hit, filename in found.hits
     ]
-    events.publish(EventType.DONE, {"hits": hits})
+    events.publish(EventType.DONE, {"hits": hits, "relevance": found.relevance.as_dict()})
     return "done"
