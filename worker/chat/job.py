@@ -18,6 +18,7 @@ from app.kernel.states import message as message_state
 from app.kernel.states.message import MessageStatus
 from app.kernel.usage import record_usage
 from worker.agent.answer import sources_footer
+from worker.chat import semantic_cache
 from worker.chat.augment import AugmentRequest, augment
 from worker.chat.history import prompt_messages
 from worker.chat.token_events import error_code, stream_tokens
@@ -37,6 +38,10 @@ class AnswerState:
     first_token_at: float | None = None
     citations: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
+    cache: dict | None = None
+    """The message's `params.semantic_cache` when the question was looked up."""
+    probe: semantic_cache.Probe | None = None
+    """Set on a cache miss: the answer is stored under it once done."""
 
     def add(self, piece: str) -> None:
         if self.first_token_at is None:
@@ -97,6 +102,8 @@ def finish(
         message = session.get(Message, message_id)
         for key, value in values.items():
             setattr(message, key, value)
+        params = {k: v for k, v in (message.params or {}).items() if k != "semantic_cache"}
+        message.params = params if state.cache is None else {**params, "semantic_cache": state.cache}
         if completion is not None:
             record_usage(session, message.owner_id, completion.prompt_tokens, completion.completion_tokens)
         session.commit()
@@ -118,6 +125,13 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
             planner=conversation.planner or "none",
             params=params,
         )
+        probe = semantic_cache.probe(session, conversation, message, messages, params, model_id)
+    if probe is not None and (hit := _look_up(probe, state)):
+        state.citations = hit.citations
+        if request.knowledge_base_ids:
+            events.publish(EventType.CITATIONS, {"citations": hit.citations})
+        _emit(events, state, hit.answer)
+        return composed_completion(model_id, state)
     augmented = augment(events, request, messages)
     state.citations, state.trace = augmented.citations, augmented.trace
     emit = partial(_emit, events, state)
@@ -131,6 +145,13 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
     if footer:  # agent answers only: the plain knowledge-base path is unchanged
         emit(footer)
     return completion
+
+
+def _look_up(probe: semantic_cache.Probe, state: AnswerState) -> semantic_cache.Hit | None:
+    hit = semantic_cache.lookup(redis_client(), probe)
+    state.cache = hit.record() if hit else {"hit": False}
+    state.probe = None if hit else probe
+    return hit
 
 
 def _emit(events: EventPublisher, state: AnswerState, text: str) -> None:
@@ -169,6 +190,8 @@ def run_chat_job(message_id: int) -> str:
             else MessageStatus.DONE
         )
         final = finish(message_id, state, status, completion)
+        if status == MessageStatus.DONE and state.probe is not None and state.content:
+            semantic_cache.store(client, state.probe, message_id, state.content, state.citations)
         extra = {"finish_reason": completion.finish_reason if completion else "cancelled"}
         if completion is not None and completion.truncated_history:
             extra["truncated_history"] = True
