@@ -93,7 +93,15 @@ export interface MessagePublic {
   error?: string | null;
   citations?: Citation[] | null;
   tool_trace?: ToolStep[] | null;
+  /** Generation settings asked for; `semantic_cache` says whether the answer was reused from an earlier one. */
+  params?: { semantic_cache?: SemanticCacheRecord; [key: string]: unknown };
   created_at: string;
+}
+
+export interface SemanticCacheRecord {
+  hit: boolean;
+  distance?: number;
+  source_message_id?: number;
 }
 
 export interface SendMessageBody {
