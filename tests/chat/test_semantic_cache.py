@@ -51,6 +51,17 @@ def test_another_user_never_hits(http):
     assert cache_of(first_turn(http, alice, "What is the capital of France?", params=GREEDY))["hit"] is True
 
 
+def test_a_model_change_invalidates(http, tiny_model_dir):
+    from app.kernel.registry.registry import get_registry
+    from tests.chat.conftest import TINY_MODEL
+    from tests.support.tiny_model import register_tiny_model
+
+    headers = sign_up(http, "cache-model")
+    first_turn(http, headers, "What is the capital of France?", params=GREEDY)
+    register_tiny_model(get_registry(), TINY_MODEL, tiny_model_dir, display_name="Tiny, re-added by an admin")
+    assert cache_of(first_turn(http, headers, "What is the capital of France?", params=GREEDY)) == {"hit": False}
+
+
 def test_a_second_turn_is_never_cached(http):
     headers = sign_up(http, "cache-turns")
     first_turn(http, headers, "Hello there", params=GREEDY)

@@ -125,7 +125,7 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
             planner=conversation.planner or "none",
             params=params,
         )
-        probe = semantic_cache.probe(session, conversation, message, messages, params, model_id)
+        probe = _cache_probe(session, conversation, message, messages, params, model_id)
     if probe is not None and (hit := _look_up(probe, state)):
         state.citations = hit.citations
         if request.knowledge_base_ids:
@@ -145,6 +145,23 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
     if footer:  # agent answers only: the plain knowledge-base path is unchanged
         emit(footer)
     return completion
+
+
+def _cache_probe(session, conversation, message, messages, params, model_id) -> semantic_cache.Probe | None:
+    """The semantic cache's probe; a failing cache (embedder, database) answers as if there were none."""
+    try:
+        return semantic_cache.probe(session, conversation, message, messages, params, model_id)
+    except Exception as exc:  # noqa: BLE001 - the answer matters more than the cache
+        logger.opt(exception=exc).warning("semantic cache lookup for message {} failed", message.id)
+        return None
+
+
+def _cache_answer(client, probe: semantic_cache.Probe, message_id: int, state: AnswerState) -> None:
+    """Stored before `done` so the next question finds it; a failure here must not lose the `done` event."""
+    try:
+        semantic_cache.store(client, probe, message_id, state.content, state.citations)
+    except Exception as exc:  # noqa: BLE001
+        logger.opt(exception=exc).warning("semantic cache store for message {} failed", message_id)
 
 
 def _look_up(probe: semantic_cache.Probe, state: AnswerState) -> semantic_cache.Hit | None:
@@ -190,11 +207,11 @@ def run_chat_job(message_id: int) -> str:
             else MessageStatus.DONE
         )
         final = finish(message_id, state, status, completion)
-        if status == MessageStatus.DONE and state.probe is not None and state.content:
-            semantic_cache.store(client, state.probe, message_id, state.content, state.citations)
         extra = {"finish_reason": completion.finish_reason if completion else "cancelled"}
         if completion is not None and completion.truncated_history:
             extra["truncated_history"] = True
+        if status == MessageStatus.DONE and state.probe is not None and state.content:
+            _cache_answer(client, state.probe, message_id, state)
         events.publish(EventType.DONE, {"message": final, **extra})
         return status
 
