@@ -119,4 +119,4 @@ EXPOSE 8000 5555
 # Checks the API role; worker/Flower containers override it (compose healthcheck, k8s probes).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('API_PORT', '8000'), timeout=4)"
-CMD ["sh", "-c", "exec uvicorn app.main:create_app --factory --host \"$HOST\" --port \"$API_PORT\" --proxy-headers --forwarded-allow-ips=\"$FORWARDED_ALLOW_IPS\""]
+CMD ["sh", "-c", "exec uvicorn app.main:create_app --factory --host \"$HOST\" --port \"$API_PORT\" --proxy-headers --forwarded-allow-ips=\"$FORWARDED_ALLOW_IPS\" --no-access-log"]

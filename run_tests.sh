@@ -68,6 +68,11 @@ log "Quality gate: ruff (lint + format), import-linter (app never imports worker
 .venv/bin/ruff format --check app worker tests bench migrations
 .venv/bin/lint-imports
 .venv/bin/mypy
+log "Quality gate (UI): API types generated from /openapi.json are fresh, tsc --noEmit, ESLint (react-hooks)"
+[[ -d frontend/node_modules ]] || npm --prefix frontend ci --no-audit --no-fund
+scripts/gen_api_types.sh --check
+npm --prefix frontend run --silent typecheck
+npm --prefix frontend run --silent lint
 
 log "Python test suites"
 .venv/bin/python -m pytest -q -p no:cacheprovider --durations=15

@@ -215,7 +215,7 @@ pull_default_model() {
 start_processes() {
   local bin=$ROOT/.venv/bin
   # app.serve: uvicorn with a fresh PROMETHEUS_MULTIPROC_DIR, so /metrics adds up every API process.
-  start_bg api "$API_PORT" env "PROMETHEUS_MULTIPROC_DIR=$RUN_DIR/metrics/api" "$bin/python" -m app.serve \
+  start_bg api "$API_PORT" env "PROMETHEUS_MULTIPROC_DIR=$RUN_DIR/metrics/api" "$bin/python" -m app.serve --no-access-log \
     --host "$HOST" --port "$API_PORT" --workers "$API_WORKERS" --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-}"
   # Threads, not processes: the in-process batcher groups concurrent requests into one forward pass.
   # The generation worker serves answer metrics (TTFT, tokens/s, tokens per model) on WORKER_METRICS_PORT.

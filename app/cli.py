@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-WORKER_COMMANDS = {"models": ("worker.engine.cli", 0), "kb": ("worker.knowledge.eval_cli", 2)}
+WORKER_COMMANDS = {"models": ("worker.engine.cli", 0), "kb": ("worker.jobs.knowledge.eval_cli", 2)}
 """Commands that run worker code (torch): each runs as `python -m <module>` in a process of its own, so `app`
 never imports `worker` (import-linter enforces it). The number is how many leading words the module drops."""
 

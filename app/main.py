@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
 from app.api.routes import auth, chat, conversations, feedback, finetune, knowledge, models, openai, system, users
+from app.core.access_log import AccessLogMiddleware
 from app.core.admission import require_admission
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
@@ -20,6 +21,7 @@ from app.core.migrations import pending_revisions, upgrade_head
 from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
+from app.docs_ui import mount_swagger_ui
 from app.events.hub import close_event_hub
 from app.kernel.private_files import keep_files_private
 from app.kernel.schemas.common import ERROR_RESPONSES
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Self-hosted LLM question answering: chat, knowledge bases, LoRA fine-tuning.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served by mount_swagger_ui, with local assets
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(system.router)
     app.include_router(openai.router)
+    mount_swagger_ui(app)
     mount_frontend(app)  # keep last: its catch-all GET route must not shadow later routes
     require_admission(app)
 
@@ -116,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
+    app.add_middleware(AccessLogMiddleware)  # inside RequestIdMiddleware: its lines carry the request id
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware)
     return app

@@ -265,7 +265,7 @@ class Runner:
 
     def agent_off_answer(self, question: Question) -> str:
         """Knowledge bases without the agent: the passages in the system prompt, the model answers."""
-        from worker.chat.grounding import CITE_INSTRUCTION, with_system_note
+        from worker.jobs.generation.grounding import CITE_INSTRUCTION, with_system_note
 
         hits = search(question.text, 4)
         context = "\n\n".join(

@@ -114,7 +114,7 @@ def pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 def calibrate(limit: float) -> None:
     """The pairs' distances and how many near misses the distance alone (without the guard) would serve."""
-    from worker.chat.cache_identifiers import identifiers
+    from worker.jobs.generation.cache_identifiers import identifiers
     from worker.rag.embedder import get_embedder
 
     embedder = get_embedder("all-MiniLM-L6-v2")

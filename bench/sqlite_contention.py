@@ -7,7 +7,7 @@ Per mode, a fresh private stack (bench/common.py): a redis-server, the real app 
 file, no generation worker. Each client owns a conversation and loops: POST a message (SSE; the `queued` status
 event is the first event, sent once the question and the pending answer are committed, then the client hangs up),
 PATCH the conversation's title, GET the conversation list. A second process plays a worker: short write
-transactions (claim a pending answer, like worker/chat/job.py) `--writer-hz` times a second through the sync
+transactions (claim a pending answer, like worker/jobs/generation/job.py) `--writer-hz` times a second through the sync
 engine of app/core/db.py, so writers of two processes contend as they do in production.
 Mode `after` is the product as it is; mode `before` swaps in the engine setup this benchmark was written against
 (QueuePool of 5+10 aiosqlite connections, the driver's implicit deferred BEGIN), in the benchmark's processes only;

@@ -46,13 +46,8 @@ install_requirements() {
 }
 
 main() {
-  local force=0
-  case ${1:-} in
-    -h | --help) usage; exit 0 ;;
-    --force) force=1 ;;
-    "") ;;
-    *) usage >&2; exit 2 ;;
-  esac
+  parse_force_flag "$@"
+  local force=$FORCE
   ROOT=$(lm_root)
   VENV=$ROOT/.venv
   local stamp=$VENV/.localmind-requirements.sha256

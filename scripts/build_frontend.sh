@@ -21,7 +21,7 @@ bundle_is_stale() {
   local bundle=$ROOT/app/static/index.html sources=()
   [[ -f $bundle ]] || return 0
   local path
-  for path in frontend/src frontend/package.json frontend/index.html; do
+  for path in frontend/src frontend/package.json frontend/index.html frontend/vite.config.ts; do
     [[ -e $ROOT/$path ]] && sources+=("$ROOT/$path")
   done
   ((${#sources[@]})) || return 1
@@ -29,13 +29,8 @@ bundle_is_stale() {
 }
 
 main() {
-  local force=0
-  case ${1:-} in
-    -h | --help) usage; exit 0 ;;
-    --force) force=1 ;;
-    "") ;;
-    *) usage >&2; exit 2 ;;
-  esac
+  parse_force_flag "$@"
+  local force=$FORCE
   ROOT=$(lm_root)
   if [[ ! -f $ROOT/frontend/package.json ]]; then
     warn "frontend/ not found; skipping the UI build (the API and /docs still work)"

@@ -66,13 +66,8 @@ PY
 }
 
 main() {
-  local force=0
-  case ${1:-} in
-    -h | --help) usage; exit 0 ;;
-    --force) force=1 ;;
-    "") ;;
-    *) usage >&2; exit 2 ;;
-  esac
+  parse_force_flag "$@"
+  local force=$FORCE
   ROOT=$(lm_root)
   VENV=${VLLM_VENV:-$ROOT/.venv-vllm}
   MANIFEST=$VENV/localmind-engine.json

@@ -53,6 +53,17 @@ lm_defaults() {
   export RUN_DIR
 }
 
+# The install scripts' one option: --force redoes the work even when its stamp says it is up to date.
+parse_force_flag() {
+  FORCE=0
+  case ${1:-} in
+    -h | --help) usage; exit 0 ;;
+    --force) FORCE=1 ;;
+    "") ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
 pid_file() { printf '%s/%s.pid' "$PID_DIR" "$1"; }
 log_file() { printf '%s/%s.log' "$LOG_DIR" "$1"; }
 

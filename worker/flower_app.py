@@ -7,8 +7,10 @@ from kombu import Queue
 
 from app.kernel.contracts import QUEUES
 from app.kernel.keys import broker_transport_options
+from app.kernel.logs import configure_process_logging
 from app.kernel.settings import get_settings
 
+configure_process_logging("flower", get_settings().log_level, get_settings().log_format)
 app = Celery("localmind", broker=get_settings().redis_url)
 app.conf.update(
     task_queues=[Queue(name) for name in QUEUES],

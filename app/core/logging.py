@@ -9,6 +9,8 @@ from contextvars import ContextVar
 
 from loguru import logger
 
+from app.kernel.logs import exception_fields, structured_fields
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 
@@ -32,9 +34,17 @@ def _json_sink(message) -> None:  # noqa: ANN001
         "logger": record["name"],
         "request_id": record["extra"].get("request_id", request_id_var.get()),
     }
-    if record["exception"]:
-        payload["exception"] = redact(repr(record["exception"].value))
+    payload.update(_ops_fields(record))
     sys.stderr.write(json.dumps(payload, default=str) + "\n")
+
+
+def _ops_fields(record) -> dict:  # noqa: ANN001
+    """The fields every process's JSON lines share (app/kernel/logs.py): process, structured fields bound to the
+    line (an access line's method, path, status, duration_ms), and a full traceback for an exception."""
+    fields = {"process": "api", **structured_fields(record), **exception_fields(record)}
+    if "exception" in fields:
+        fields["exception"] = {key: redact(value) for key, value in fields["exception"].items()}
+    return fields
 
 
 def _add_request_id(record) -> None:  # noqa: ANN001

@@ -5,6 +5,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError
 from loguru import logger
 
+from app.core.logging import request_id_var
 from app.kernel.contracts import TASK_QUEUES
 from app.kernel.keys import broker_transport_options
 from app.kernel.tasks import TaskPayload
@@ -33,6 +34,8 @@ def open_broker_connection(client: Celery) -> None:
 
 async def dispatch(client: Celery, payload: TaskPayload, task_id: str | None = None) -> str:
     """Publish without blocking the event loop (kombu's publish is synchronous)."""
+    if payload.request_id == "-":
+        payload = payload.model_copy(update={"request_id": request_id_var.get()})
     kwargs = payload.model_dump(mode="json")
 
     def _send() -> str:

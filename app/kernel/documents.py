@@ -14,6 +14,9 @@ class DocumentError(Exception):
         self.code = code
         self.message = message
 
+    def __reduce__(self) -> tuple[type["DocumentError"], tuple[str, str]]:
+        return DocumentError, (self.code, self.message)  # crosses the parser sandbox's pipe intact
+
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
 

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     model_cache_gb: float = 4.0
 
     semantic_cache_enabled: bool = True
-    """Reuse answers to repeated single-turn questions at temperature 0 (worker/chat/semantic_cache.py)."""
+    """Reuse answers to repeated single-turn questions at temperature 0 (worker/jobs/generation/semantic_cache.py)."""
     semantic_cache_max_distance: float = Field(default=0.15, ge=0.0, le=1.0)
     """Cosine distance (all-MiniLM-L6-v2) under which two questions count as the same; calibrated by
     bench/semantic_cache.py (BENCHMARKS.md)."""
@@ -90,6 +90,20 @@ class Settings(BaseSettings):
     sse_disconnect_grace_seconds: float = 10.0
     generation_queue_timeout_seconds: float = 300.0
     generation_job_timeout_seconds: float = 600.0
+
+    task_time_limit_generation_seconds: float = 900.0
+    """Soft time limit of a task of each kind: past it the job fails with "took longer than N s"."""
+    task_time_limit_indexing_seconds: float = 900.0
+    task_time_limit_training_seconds: float = 86_400.0
+    task_time_limit_system_seconds: float = 7_200.0
+    """Health checks and model pulls (a pull downloads gigabytes)."""
+    task_time_limit_grace_seconds: float = 30.0
+    """Hard limit = soft + grace: a prefork pool process still running then is killed (threads/solo: soft only)."""
+
+    parse_timeout_seconds: float = 120.0
+    """Wall-clock limit of parsing one uploaded document (a sandboxed child process; its CPU limit is the same)."""
+    parse_memory_mb: int = 1024
+    """Address-space limit of that child."""
 
     @field_validator("model_store_dir")
     @classmethod

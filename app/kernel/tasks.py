@@ -28,6 +28,8 @@ class TaskPayload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     task_name: ClassVar[str]
+    request_id: str = "-"
+    """The API request that sent the task: the worker's log lines for the job carry it (`dispatch` fills it)."""
 
     @classmethod
     def queue(cls) -> str:

@@ -9,7 +9,7 @@ from app.kernel.schemas.common import changed_fields
 from app.kernel.schemas.conversation import ConversationCreate, ConversationUpdate
 from app.services.models_catalog import ensure_known_model
 
-NULLABLE_SETTINGS = frozenset({"model", "system_prompt", "temperature", "max_tokens", "planner"})
+NULLABLE_SETTINGS = frozenset({"model", "system_prompt", "temperature", "top_p", "max_tokens", "planner"})
 
 
 async def get_owned(session: AsyncSession, user: User, conversation_id: int) -> Conversation:

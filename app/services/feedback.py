@@ -15,7 +15,7 @@ ANSWERED = ("done", "cancelled")
 async def prompt_of(session: AsyncSession, conversation: Conversation, answer: Message) -> list[dict[str, str]]:
     """The messages the model saw for `answer` (system prompt, the branch's earlier turns, the question).
 
-    Mirrors worker/chat/history.py, which the API cannot import: failed or empty answers are left out.
+    Mirrors worker/jobs/generation/history.py, which the API cannot import: failed or empty answers are left out.
     """
     chain: list[Message] = []
     current = await session.get(Message, answer.parent_id) if answer.parent_id else None

@@ -2,7 +2,7 @@
 
 No table holds merges: a complete merged directory (`model_store/merged/ft-<id>`, with `localmind_merge.json`
 written last) is the result, and a Redis record says queued / running / failed in between (see
-worker/finetune/merge_job.py). Events stream on `events:merge:<job id>` like every other job.
+worker/jobs/finetune/merge_job.py). Events stream on `events:merge:<job id>` like every other job.
 """
 
 import json

@@ -21,7 +21,7 @@ from app.kernel.contracts import JobKind
 from app.kernel.keys import REPLAY_TTL_SECONDS, control_channel, payload_key
 from app.kernel.models import ModelEntry, User
 from app.kernel.registry.errors import UnknownModelError
-from app.kernel.registry.model_files import describe_models, dir_size
+from app.kernel.registry.model_files import ModelInfo, describe_models, dir_size
 from app.kernel.registry.registry import get_registry
 from app.kernel.registry.spec import ModelSpec
 from app.kernel.tasks import PullModel
@@ -49,7 +49,7 @@ def _placement(reports: list[dict[str, Any]]) -> dict[str, list[tuple[str, dict]
 
 
 def list_models(
-    reports: list[dict[str, Any]], models_dir: Path, adapters_dir: Path, user: User
+    reports: list[dict[str, Any]], models_dir: Path, adapters_dir: Path, user: User, default_model: str
 ) -> list[dict[str, Any]]:
     """Blocking (walks the model store): call off the event loop."""
     placed = _placement(reports)
@@ -57,14 +57,21 @@ def list_models(
     items = []
     for info in describe_models(models_dir=models_dir):
         on = placed.get(info.id, [])
+        spec = specs[info.id]
+        reason = unavailable_reason(spec, info)
         items.append(
             {
                 "id": info.id,
                 "display_name": info.display_name or info.id,
                 "backend": info.backend,
                 "source": info.source,
-                "quantization": specs[info.id].quantization,
+                "quantization": spec.quantization,
                 "present": info.present,
+                "runnable": reason is None,
+                "unavailable_reason": reason,
+                "is_default": info.id == default_model,
+                "context_length": spec.context_length,
+                "generation": spec.generation,
                 "size_bytes": info.size_bytes,
                 "loaded_on": [worker for worker, _ in on],
                 "memory_bytes": max((model["memory_bytes"] for _, model in on), default=0),
@@ -85,6 +92,11 @@ def list_models(
                 "source": f"dir:{path}",
                 "quantization": specs[base].quantization,
                 "present": True,
+                "runnable": True,
+                "unavailable_reason": None,
+                "is_default": False,
+                "context_length": specs[base].context_length,
+                "generation": specs[base].generation,
                 "size_bytes": dir_size(path),
                 "loaded_on": on,
                 "memory_bytes": 0,
@@ -93,6 +105,19 @@ def list_models(
             }
         )
     return items
+
+
+def unavailable_reason(spec: ModelSpec, info: ModelInfo) -> str | None:
+    """Why a chat on this model would fail now, in words an administrator can act on; None when it can run."""
+    if spec.backend == "openai":
+        return None
+    if spec.local_dir is not None and not info.present:
+        return f"The directory {spec.local_dir} does not exist on the server."
+    if not info.present:
+        return f"Not downloaded yet: pull it (Models page, or `python -m app.cli models pull {spec.id}`)."
+    if not info.loadable:
+        return f"{info.path} has no config.json with .safetensors/.bin weights."
+    return None
 
 
 def validate_spec(data: dict[str, Any]) -> ModelSpec:

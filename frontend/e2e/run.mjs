@@ -50,22 +50,38 @@ function assert(cond, msg) {
 const tid = (id) => page.getByTestId(id);
 const lastAssistant = () => page.locator('[data-testid="message-assistant"]').last();
 
-/** Caps the answer length of the open conversation (PATCH with the session's own token). */
+const MAX_TOKENS = Number(process.env.E2E_MAX_TOKENS ?? 40);
+const SYSTEM_PROMPT = 'You are LocalMind, answering briefly.';
+
+/** GET an API path with the session's own token (from the page, as the UI would). */
+function apiGet(path) {
+  return page.evaluate(async (path) => {
+    const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${access_token}` } });
+    return { status: res.status, body: await res.json() };
+  }, path);
+}
+const openConversationId = () => Number(page.url().match(/\/chat\/(\d+)/)[1]);
+
+/** Caps the answer length of the open conversation through its settings panel (which the server applies). */
 async function capAnswers() {
-  const id = Number(page.url().match(/\/chat\/(\d+)/)[1]);
-  const status = await page.evaluate(
-    async ({ id, maxTokens }) => {
-      const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
-      const res = await fetch(`/api/v1/conversations/${id}`, {
-        method: 'PATCH',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${access_token}` },
-        body: JSON.stringify({ max_tokens: maxTokens }),
-      });
-      return res.status;
-    },
-    { id, maxTokens: Number(process.env.E2E_MAX_TOKENS ?? 40) },
-  );
-  assert(status === 200, `PATCH max_tokens answered ${status}`);
+  await tid('chat-settings').click();
+  await tid('settings-system-prompt').fill(SYSTEM_PROMPT);
+  await tid('settings-max-tokens').fill(String(MAX_TOKENS));
+  await tid('settings-temperature').fill('0.3');
+  await tid('settings-save').click();
+  await tid('chat-settings-drawer').waitFor({ state: 'hidden' });
+  const { status, body } = await apiGet(`/api/v1/conversations/${openConversationId()}`);
+  assert(status === 200, `GET conversation answered ${status}`);
+  assert(body.max_tokens === MAX_TOKENS && body.system_prompt === SYSTEM_PROMPT && body.temperature === 0.3, `settings not saved: ${JSON.stringify(body)}`);
+}
+
+/** New chat, waiting for the other conversation to open (the URL already matches /chat/N before). */
+async function newChat() {
+  const previous = page.url();
+  await tid('new-chat').click();
+  await page.waitForURL((url) => url.href !== previous && /\/chat\/\d+$/.test(url.pathname));
+  await tid('chat-view').waitFor();
 }
 
 /** Picks the n-th option of an antd Select with the keyboard (other dropdowns may still be fading out). */
@@ -178,6 +194,20 @@ try {
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
+  await step('forms: a failed sign-in stays on its page; the password rule shows before registering', async () => {
+    await page.goto(`${BASE}/login`);
+    await tid('auth-username').fill(`nobody${user}`);
+    await tid('auth-password').fill('wrong-password-1');
+    await tid('auth-submit').click();
+    const error = await tid('auth-error').innerText();
+    assert(!/something went wrong/i.test(error) && error.length > 5, `sign-in error: ${error}`);
+    await tid('auth-switch').click();
+    await page.waitForURL(/\/register$/);
+    assert(!(await tid('auth-error').count()), 'the sign-in error followed to Register');
+    assert((await tid('auth-username').inputValue()) === '', 'the typed username followed to Register');
+    assert((await tid('auth-password-rule').innerText()).includes('8'), 'the password rule is not shown');
+  });
+
   await step('register', async () => {
     await page.goto(`${BASE}/register`);
     await tid('auth-username').fill(user);
@@ -195,10 +225,52 @@ try {
     await tid('header-user').waitFor();
   });
 
+  await step('offline: a page that cannot download shows Retry (not a blank app), then loads', async () => {
+    const chunk = /\/assets\/MonitorPage-[^/]*\.js$/;
+    await page.route(chunk, (route) => route.abort('internetdisconnected'));
+    await tid('nav-monitor').click();
+    await tid('page-error').waitFor();
+    assert(await tid('header-user').isVisible(), 'the header went away with the page');
+    await page.unroute(chunk);
+    await tid('page-retry').click();
+    await tid('monitor-page').waitFor();
+    await page.locator('[data-testid="chart-x-tick"]').first().waitFor(); // charts have a time axis
+    await tid('nav-chat').click();
+  });
+
+  if (!isMock)
+    await step('Swagger /docs without internet: it renders and Authorize (password flow) signs in', async () => {
+      const docs = await context.newPage();
+      const foreign = [];
+      await docs.route(
+        (url) => !url.href.startsWith(BASE),
+        (route) => {
+          foreign.push(route.request().url());
+          return route.abort('internetdisconnected');
+        },
+      );
+      try {
+        await docs.goto(`${BASE}/docs`);
+        await docs.locator('.swagger-ui .information-container .title').waitFor();
+        await docs.locator('.auth-wrapper button.authorize').click();
+        await docs.locator('#oauth_username').fill(user);
+        await docs.locator('#oauth_password').fill(password);
+        await docs.locator('.auth-btn-wrapper button.authorize').click();
+        await docs.getByRole('button', { name: 'Logout' }).first().waitFor();
+        await docs.screenshot({ path: join(ARTIFACTS, 'swagger-offline-1280x800.png') });
+        assert(!foreign.length, `/docs asked the internet for ${foreign.join(', ')}`);
+      } finally {
+        await docs.close();
+      }
+    });
+
   await step('new conversation', async () => {
-    await tid('new-chat').click();
-    await page.waitForURL(/\/chat\/\d+$/);
+    await newChat();
     await tid('chat-view').waitFor();
+    const { body: conversation } = await apiGet(`/api/v1/conversations/${openConversationId()}`);
+    const { body: models } = await apiGet('/api/v1/models');
+    const serverDefault = models.find((m) => m.is_default)?.id;
+    assert(serverDefault && conversation.model === serverDefault, `new chat on ${conversation.model}, server default ${serverDefault}`);
     await capAnswers();
   });
 
@@ -210,6 +282,9 @@ try {
     assert(status === 'done', `answer ended with status ${status}`);
     assert(distinct.length >= 3, `text did not grow progressively (distinct lengths ${distinct.join(',')})`);
     assert(distinct.every((l, i) => i === 0 || l >= distinct[i - 1]), 'text shrank while streaming');
+    const { body } = await apiGet(`/api/v1/conversations/${openConversationId()}`);
+    const answer = body.messages.find((m) => m.role === 'assistant');
+    assert(answer.completion_tokens === undefined || answer.completion_tokens <= MAX_TOKENS, `answer exceeded max tokens: ${answer.completion_tokens}`);
   });
 
   await step('stop mid-answer', async () => {
@@ -293,6 +368,43 @@ try {
     assert(first === 'done', `first answer status after reload: ${first}`);
   });
 
+  const SEND = /\/api\/v1\/conversations\/\d+\/messages$/;
+  const lastAnswerDone = () =>
+    page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.getAttribute('data-status') === 'done';
+    }, null, { timeout: 300_000 });
+
+  await step('a server 500 on send says so (not "connection lost"); Retry sends the kept question', async () => {
+    await page.route(SEND, (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal_error', message: 'Internal server error' } }) })
+        : route.continue(),
+    );
+    await ask('Asked during a server error');
+    await page.locator('[data-testid="outbox-item"][data-state="failed"]').waitFor();
+    const reason = await tid('outbox-reason').innerText();
+    assert(reason.includes('500') && !/connection/i.test(reason), `reason shown: ${reason}`);
+    await page.unroute(SEND);
+    await tid('outbox-send').click();
+    await tid('outbox-item').waitFor({ state: 'detached' });
+    await page.locator('[data-testid="message-user"]', { hasText: 'Asked during a server error' }).waitFor();
+    await lastAnswerDone();
+  });
+
+  await step('offline send: the question survives a reload and goes out when the network is back', async () => {
+    await page.route(SEND, (route) => (route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.continue()));
+    await ask('Asked while offline');
+    await page.locator('[data-testid="outbox-item"][data-state="waiting"]').waitFor();
+    assert((await tid('chat-input').inputValue()) === '', 'the input keeps the text although it is in the outbox');
+    await page.reload();
+    await page.locator('[data-testid="outbox-item"]', { hasText: 'Asked while offline' }).waitFor();
+    await page.unroute(SEND);
+    await tid('outbox-item').waitFor({ state: 'detached', timeout: 20_000 });
+    await page.locator('[data-testid="message-user"]', { hasText: 'Asked while offline' }).waitFor();
+    await lastAnswerDone();
+  });
+
   const renamed = `Renamed ${user}`;
   // The title shows at once (optimistic): wait for the server to save it too, so a failed or slow
   // save is reported as such, then for the renamed item itself to show it.
@@ -329,9 +441,12 @@ try {
 
     await step('document becomes indexed', async () => {
       await page.locator('[data-testid="document-status"][data-status="indexed"]').first().waitFor({ timeout: 300_000 });
+      await page.locator('.ant-upload-list-item').first().waitFor({ state: 'detached' });
     });
 
     await step('search playground: dense, BM25 and hybrid side by side', async () => {
+      await tid('kb-search-input').press('Enter');
+      await tid('kb-search-empty').waitFor();
       await tid('kb-search-input').fill('secret word aubergine');
       await tid('kb-search-input').press('Enter');
       const columns = page.locator('[data-testid="search-column"]');
@@ -341,8 +456,7 @@ try {
 
     await step('ask with the knowledge base: a citation popover names the document', async () => {
       await tid('nav-chat').click();
-      await tid('new-chat').click();
-      await page.waitForURL(/\/chat\/\d+$/);
+      await newChat();
       await capAnswers();
       await tid('kb-picker').click();
       await page.locator('.ant-select-item-option', { hasText: kbName }).click();
@@ -365,8 +479,7 @@ try {
   }
 
   await step('agent tool steps show as a collapsible card', async () => {
-    await tid('new-chat').click();
-    await page.waitForURL(/\/chat\/\d+$/);
+    await newChat();
     await capAnswers();
     await tid('planner-picker').click();
     await page.locator('.ant-select-item-option').nth(1).click();
@@ -423,6 +536,38 @@ try {
     assert(model.includes('+'), `the new conversation does not use the adapter model: ${model}`);
   });
 
+  await step('admin: a quota is saved, one cannot demote oneself, a model says why it cannot run, a remote model is added', async () => {
+    const chatUrl = page.url();
+    if (!(await tid('nav-admin').count())) return console.log('     (not the first account on this server: no admin area)');
+    await tid('nav-admin').click();
+    await tid('admin-page').waitFor();
+    const me = page.locator('tr', { has: page.locator(`[data-username="${user}"]`) });
+    await me.getByTestId('user-quota').fill('50000');
+    await me.getByTestId('user-quota').press('Enter');
+    await page.waitForFunction(async (user) => {
+      const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
+      const res = await fetch('/api/v1/users?limit=200', { headers: { Authorization: `Bearer ${access_token}` } });
+      return (await res.json()).items.some((u) => u.username === user && u.daily_token_quota === 50000);
+    }, user);
+    assert((await me.locator('.ant-select-disabled').count()) === 1, 'an admin can pick a role for themselves');
+    await tid('admin-tab-models').click();
+    await page.locator('[data-testid="model-reason"]').first().waitFor();
+    const reason = await page.locator('[data-testid="model-reason"]').first().innerText();
+    assert(/pull|directory|config/i.test(reason), `no reason shown for a model that cannot run: ${reason}`);
+    const remoteId = `e2e-remote-${user}`;
+    await tid('model-add').click();
+    await page.locator('.ant-radio-button-wrapper', { hasText: 'Remote' }).click();
+    await tid('model-add-id').fill(remoteId);
+    await tid('model-add-url').fill('http://127.0.0.1:9/v1');
+    await tid('model-add-ok').click();
+    await page.locator(`[data-model-id="${remoteId}"]`).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'admin-models-1280x800.png') });
+    await tid('admin-tab-system').click();
+    await page.getByText('Generation workers').waitFor();
+    await page.goto(chatUrl);
+    await tid('chat-view').waitFor();
+  });
+
   await step('layout: screenshots and no overlapping header controls', async () => {
     for (const [w, h] of SIZES) await checkLayout(w, h, true);
   });
@@ -463,7 +608,7 @@ try {
 
   await step('every page: screenshots at 390 and 1280 px, no overlapping header controls', async () => {
     const chatUrl = page.url();
-    for (const name of ['knowledge', 'finetune', 'models', 'monitor', 'settings']) {
+    for (const name of ['knowledge', 'finetune', 'admin', 'monitor', 'settings']) {
       await page.goto(`${BASE}/${name}`);
       if (!(await page.getByTestId(`${name}-page`).isVisible())) await page.getByTestId(`${name}-page`).waitFor({ timeout: 5000 }).catch(() => {});
       for (const [w, h] of [SIZES[0], SIZES[1]]) {
@@ -486,9 +631,55 @@ try {
     const { bad, offscreen } = await headerOverlaps();
     assert(!bad.length && !offscreen.length, `zh header: overlap ${bad} offscreen ${offscreen}`);
     await page.screenshot({ path: join(ARTIFACTS, 'chat-zh-390x844.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-zh-1280x800.png') });
+    await tid('chat-settings').click();
+    await tid('settings-save').waitFor();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-settings-zh-1280x800.png') });
+    await page.keyboard.press('Escape');
+    await tid('chat-settings-drawer').waitFor({ state: 'hidden' });
+    await page.setViewportSize({ width: 390, height: 844 });
     await tid('header-language').click();
     await page.locator('.ant-select-item-option', { hasText: 'EN' }).click();
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('shortcuts: ? lists them, Ctrl+K searches, New chat reuses an empty conversation', async () => {
+    await page.keyboard.press('Control+k');
+    await page.waitForFunction(() => document.activeElement?.id === 'lm-conversation-search', null, { timeout: 3000 });
+    await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+    await page.keyboard.press('?');
+    await tid('shortcut-sheet').waitFor();
+    await page.keyboard.press('Escape');
+    await tid('shortcut-sheet').waitFor({ state: 'hidden' });
+    // The open conversation may already be empty (then it stays open); otherwise an empty one opens.
+    await tid('new-chat').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="chat-view"]') && !document.querySelector('[data-testid="message-user"]'));
+    const empty = page.url();
+    const before = await page.locator('[data-testid="conversation-item"]').count();
+    await page.keyboard.press('Control+Shift+O');
+    await tid('new-chat').click();
+    await page.waitForTimeout(700);
+    assert(page.url() === empty, `a second new chat left the empty one: ${page.url()}`);
+    const after = await page.locator('[data-testid="conversation-item"]').count();
+    assert(after === before, `new chat clicks saved ${after - before} more empty conversations`);
+  });
+
+  await step('signing in again reopens the last conversation', async () => {
+    const item = page.locator('[data-testid="conversation-item"]', { hasText: renamed });
+    await item.click();
+    await page.waitForURL(/\/chat\/\d+$/);
+    const last = page.url();
+    await tid('header-user').click();
+    await tid('logout').click();
+    await page.waitForURL(/\/login$/);
+    await tid('auth-username').fill(user);
+    await tid('auth-password').fill(password);
+    await tid('auth-submit').click();
+    await page.waitForURL(last);
+    await tid('chat-view').waitFor();
   });
 
   await step('delete conversation (with confirm)', async () => {

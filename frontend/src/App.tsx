@@ -1,22 +1,20 @@
-import { Spin } from 'antd';
-import { lazy, Suspense, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { AuthPage } from './auth/AuthPage';
 import { useAuth } from './auth/AuthContext';
 import { ChatPage } from './chat/ChatPage';
+import { lazyPage, pageSpinner } from './common/lazyPage';
 import { AppLayout } from './layout/AppLayout';
 
-const KnowledgePage = lazy(() => import('./knowledge/KnowledgePage'));
-const FinetunePage = lazy(() => import('./finetune/FinetunePage'));
-const ModelsPage = lazy(() => import('./models/ModelsPage'));
-const MonitorPage = lazy(() => import('./monitor/MonitorPage'));
-const SettingsPage = lazy(() => import('./settings/SettingsPage'));
-
-const centered = <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
+const KnowledgePage = lazyPage(() => import('./knowledge/KnowledgePage'));
+const FinetunePage = lazyPage(() => import('./finetune/FinetunePage'));
+const AdminPage = lazyPage(() => import('./admin/AdminPage'));
+const MonitorPage = lazyPage(() => import('./monitor/MonitorPage'));
+const SettingsPage = lazyPage(() => import('./settings/SettingsPage'));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { user, checking } = useAuth();
-  if (checking) return centered;
+  if (checking) return pageSpinner;
   return user ? children : <Navigate to="/login" replace />;
 }
 
@@ -24,8 +22,8 @@ export function App() {
   const { user } = useAuth();
   return (
     <Routes>
-      <Route path="/login" element={user ? <Navigate to="/chat" replace /> : <AuthPage mode="login" />} />
-      <Route path="/register" element={<AuthPage mode="register" />} />
+      <Route path="/login" element={user ? <Navigate to="/chat" replace /> : <AuthPage key="login" mode="login" />} />
+      <Route path="/register" element={<AuthPage key="register" mode="register" />} />
       <Route
         element={
           <RequireAuth>
@@ -34,11 +32,12 @@ export function App() {
         }
       >
         <Route path="/chat/:conversationId?" element={<ChatPage />} />
-        <Route path="/knowledge" element={<Suspense fallback={centered}><KnowledgePage /></Suspense>} />
-        <Route path="/finetune" element={<Suspense fallback={centered}><FinetunePage /></Suspense>} />
-        <Route path="/models" element={<Suspense fallback={centered}><ModelsPage /></Suspense>} />
-        <Route path="/monitor" element={<Suspense fallback={centered}><MonitorPage /></Suspense>} />
-        <Route path="/settings" element={<Suspense fallback={centered}><SettingsPage /></Suspense>} />
+        <Route path="/knowledge" element={<KnowledgePage />} />
+        <Route path="/finetune" element={<FinetunePage />} />
+        <Route path="/admin" element={<AdminPage />} />
+        <Route path="/models" element={<Navigate to="/admin?tab=models" replace />} />
+        <Route path="/monitor" element={<MonitorPage />} />
+        <Route path="/settings" element={<SettingsPage />} />
       </Route>
       <Route path="*" element={<Navigate to="/chat" replace />} />
     </Routes>

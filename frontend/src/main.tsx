@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App';
 import { AuthProvider } from './auth/AuthContext';
+import { PageErrorBoundary } from './common/PageErrorBoundary';
 import { I18nProvider } from './i18n';
 import { ThemeProvider } from './layout/ThemeProvider';
 import './styles.css';
@@ -13,7 +14,9 @@ createRoot(document.getElementById('root')!).render(
       <ThemeProvider>
         <BrowserRouter>
           <AuthProvider>
-            <App />
+            <PageErrorBoundary onRetry={() => window.location.reload()}>
+              <App />
+            </PageErrorBoundary>
           </AuthProvider>
         </BrowserRouter>
       </ThemeProvider>

@@ -98,6 +98,6 @@ def test_the_llm_planner_hands_its_tools_to_a_native_template():
     ctx = AgentContext(complete=lambda m: "", complete_json=complete_json, tool_template=True)
     result = run_agent([{"role": "user", "content": "what is 2 + 2?"}], ctx, "llm")
     messages, tools = seen[0]
-    assert [t["function"]["name"] for t in tools] == ["calculator", "sql_query", "answer"]
+    assert [t["function"]["name"] for t in tools] == ["calculator", "python", "sql_query", "answer"]
     assert "<tools>" not in messages[0]["content"], "the template lists the tools, not our prompt"
     assert result.preface == "**2 + 2 = 4**"

@@ -94,7 +94,7 @@ def test_constrained_decoding_gets_the_plan_schema():
     result = ask("what is 2 + 2?", scripted(), complete_json=complete_json)
     assert result.trace[0]["arguments"] == {"expression": "2 + 2"}
     branches = {b["properties"]["name"]["const"]: b["properties"]["arguments"] for b in schemas[0]["anyOf"]}
-    assert set(branches) == {"calculator", "sql_query", "answer"}
+    assert set(branches) == {"calculator", "python", "sql_query", "answer"}
     assert branches["calculator"]["properties"]["expression"]["pattern"] == plan.EXPRESSION_PATTERN
 
 

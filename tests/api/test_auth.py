@@ -80,6 +80,16 @@ async def test_disabled_user_gets_401(client):
     assert relog.status_code == 401
 
 
+async def test_an_admin_cannot_lock_themselves_out(client):
+    admin = await auth_headers(client, "root2")
+    me = (await client.get("/api/v1/users/me", headers=admin)).json()
+    for change in ({"role": "user"}, {"is_active": False}):
+        refused = await client.patch(f"/api/v1/users/{me['id']}", json=change, headers=admin)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "cannot_lock_out_self", change
+    quota = await client.patch(f"/api/v1/users/{me['id']}", json={"daily_token_quota": 500}, headers=admin)
+    assert quota.status_code == 200 and quota.json()["role"] == "admin" and quota.json()["is_active"] is True
+
+
 async def test_admin_only_endpoints(client):
     admin = await auth_headers(client, "root1")
     user = await auth_headers(client, "frank")

@@ -28,7 +28,7 @@ def test_a_worker_task_validates_its_payload():
 
 
 def test_payloads_are_strict_and_carry_their_queue():
-    assert GenerateAnswer(message_id=3).model_dump() == {"message_id": 3}
+    assert GenerateAnswer(message_id=3).model_dump() == {"message_id": 3, "request_id": "-"}
     assert GenerateAnswer.queue() == "generation" and DeleteDocument.queue() == "indexing"
     with pytest.raises(ValidationError):
         GenerateAnswer(message_id="three")

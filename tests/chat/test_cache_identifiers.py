@@ -2,7 +2,7 @@
 
 import pytest
 
-from worker.chat.cache_identifiers import identifiers
+from worker.jobs.generation.cache_identifiers import identifiers
 
 SAME = [
     ("What is the capital of France?", "Which city is France's capital?"),

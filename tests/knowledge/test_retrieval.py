@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 from tests.knowledge.conftest import index_ok, sign_up
-from worker.knowledge import eval_cli
-from worker.knowledge.retrieval import retrieve
+from worker.jobs.knowledge import eval_cli
+from worker.jobs.knowledge.retrieval import retrieve
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "rag" / "corpus"
 QUESTION = "What pressure is used to pull an espresso shot?"

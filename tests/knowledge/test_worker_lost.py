@@ -48,7 +48,7 @@ def test_document_without_lease_fails_and_can_be_reindexed(http, alice, kb, redi
 
 
 def test_duplicate_delivery_leaves_the_running_jobs_lease_alone(http, alice, kb, redis_client):
-    from worker.knowledge.indexing import run_index_job
+    from worker.jobs.knowledge.indexing import run_index_job
 
     document = index_ok(http, alice, kb["id"], ("one.txt", b"Seahorse fathers carry the eggs."))[0]
     key = lease_key(JobKind.DOCUMENT, document["id"])

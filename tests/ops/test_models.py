@@ -33,8 +33,23 @@ def test_list_shows_catalogue_and_presence(http):
     default = listed[CATALOGUE_DEFAULT]
     assert default["present"] is False and default["size_bytes"] == 0 and default["backend"] == "transformers"
     assert default["source"].startswith("pypi:") and default["is_adapter"] is False and default["base"] is None
+    assert default["runnable"] is False and "pull" in default["unavailable_reason"]
     tiny = listed[TINY_MODEL]
     assert tiny["present"] is True and tiny["size_bytes"] > 0 and tiny["quantization"] == "none"
+    assert tiny["runnable"] is True and tiny["unavailable_reason"] is None
+    assert [m["id"] for m in listed.values() if m["is_default"]] == [TINY_MODEL], "the server's DEFAULT_MODEL"
+
+
+def test_an_entry_sorting_first_neither_becomes_the_default_nor_hides_why_it_cannot_run(http, tmp_path):
+    admin = sign_up(http, "root")
+    missing = tmp_path / "not-there"
+    spec = {"id": "aaa-first", "display_name": "Tiny", "source": f"dir:{missing}"}
+    assert http.post("/api/v1/models", json=spec, headers=admin).status_code == 201
+    entry = models(http, admin)["aaa-first"]
+    assert entry["runnable"] is False and str(missing) in entry["unavailable_reason"]
+    assert entry["is_default"] is False
+    created = http.post("/api/v1/conversations", json={}, headers=admin).json()
+    assert created["model"] == TINY_MODEL
 
 
 def test_admin_only_and_unknown_ids(http):

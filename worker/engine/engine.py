@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.kernel.registry.errors import InvalidRequestError
 from app.kernel.registry.model_files import model_dir, weights_size
 from app.kernel.registry.registry import ModelRegistry, ResolvedModel, get_registry
 from app.kernel.registry.spec import ModelSpec
@@ -18,7 +17,7 @@ from worker.engine.constrained import JsonConstraint
 from worker.engine.dtypes import auto_dtype
 from worker.engine.generation import Completion, GenerationParams, TokenEvent
 from worker.engine.loader import LoadedModel, load_model
-from worker.engine.messages import build_prompt, has_tool_template, parsed_tools, validate_messages
+from worker.engine.messages import build_prompt, has_tool_template, parsed_tools, prompt_budget, validate_messages
 from worker.engine.remote import RemoteBackend
 from worker.engine.routing import EngineName, adapters_on_vllm, choose_engine
 from worker.engine.vllm.engine import VllmEngine
@@ -194,12 +193,7 @@ class Engine:
             return self._vllm_engine().stream(resolved, clean, params, should_cancel)
         entry = self._loaded_for(resolved)
         loaded = entry.loaded
-        budget = loaded.context_length - params.max_new_tokens
-        if budget < 1:
-            raise InvalidRequestError(
-                f"max_new_tokens={params.max_new_tokens} leaves no room for a prompt in the "
-                f"{loaded.context_length}-token context of {spec.id!r}"
-            )
+        budget = prompt_budget(loaded.context_length, params, spec.id)
         prompt = build_prompt(loaded.tokenizer, clean, budget, spec.chat_template, parsed_tools(params))
         constraint = JsonConstraint(loaded.tokenizer, params.json_schema) if params.json_schema else None
         request = Request(

@@ -60,6 +60,17 @@ def build_prompt(
         truncated = True
 
 
+def prompt_budget(context_length: int, params, model_id: str) -> int:
+    """Tokens left for the prompt once the answer's `max_new_tokens` are set aside; none left is the caller's error."""
+    budget = context_length - params.max_new_tokens
+    if budget < 1:
+        raise InvalidRequestError(
+            f"max_new_tokens={params.max_new_tokens} leaves no room for a prompt in the "
+            f"{context_length}-token context of {model_id!r}"
+        )
+    return budget
+
+
 def parsed_tools(params) -> list[dict] | None:
     """`GenerationParams.tools` (JSON text, so the params stay hashable) as the list the template expects."""
     return json.loads(params.tools) if params.tools else None

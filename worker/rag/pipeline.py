@@ -85,7 +85,10 @@ def index_document(
     report = progress or (lambda stage, done, total: None)
     embedder = index.embedder
     document = load(path, filename)
-    sections = _report_pages(document.sections, document.page_count, report)
+    try:  # drained first: the parser's time limit then counts its own time, not the splitter's
+        sections = list(_report_pages(document.sections, document.page_count, report))
+    finally:
+        document.close()
     chunks = list(split_sections(sections, embedder.count_tokens, chunk_size, overlap, embedder.max_tokens))
     if not chunks:
         raise DocumentError("no_text", f"{filename} contains no text to index.")

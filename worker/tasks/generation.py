@@ -2,8 +2,8 @@
 
 from app.kernel.tasks import Completion, GenerateAnswer
 from worker.celery_app import payload_task
-from worker.chat.completion_job import run_completion_job
-from worker.chat.job import run_chat_job
+from worker.jobs.generation.completion_job import run_completion_job
+from worker.jobs.generation.job import run_chat_job
 
 
 @payload_task(GenerateAnswer)

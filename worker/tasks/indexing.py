@@ -2,10 +2,10 @@
 
 from app.kernel.tasks import DeleteDocument, Embed, IndexDocument, Search
 from worker.celery_app import payload_task
-from worker.knowledge.cleanup import run_cleanup_job
-from worker.knowledge.embed import run_embed_job
-from worker.knowledge.indexing import run_index_job
-from worker.knowledge.search import run_search_job
+from worker.jobs.knowledge.cleanup import run_cleanup_job
+from worker.jobs.knowledge.embed import run_embed_job
+from worker.jobs.knowledge.indexing import run_index_job
+from worker.jobs.knowledge.search import run_search_job
 
 
 @payload_task(IndexDocument)

@@ -2,8 +2,8 @@
 
 from app.kernel.tasks import Finetune, MergeAdapter
 from worker.celery_app import payload_task
-from worker.finetune.job import run_finetune_job
-from worker.finetune.merge_job import run_merge_job
+from worker.jobs.finetune.job import run_finetune_job
+from worker.jobs.finetune.merge_job import run_merge_job
 
 # Acknowledged on receipt, not at the end: a fine-tune outlives Redis' visibility timeout (1 h), after which an
 # unacked task is delivered again and KEDA would start a second GPU pod for it. The database is the source of

@@ -1,4 +1,5 @@
 from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
@@ -8,6 +9,11 @@ from app.kernel.models import Message
 from app.kernel.schemas.chat import MessageCreate, RegenerateRequest
 from app.kernel.schemas.conversation import MessagePublic
 from app.services import chat, conversations
+
+
+class StopResult(BaseModel):
+    status: str = Field(description="The answer's status after the request (`cancelled` at once while still queued)")
+
 
 router = APIRouter(tags=["chat"])
 
@@ -94,7 +100,7 @@ async def get_message(message_id: ObjectId, user: CurrentUser, session: SessionD
     return await chat.get_owned_message(session, user, message_id)
 
 
-@router.get("/messages/{message_id}/events", responses=SSE_DOC)
+@router.get("/messages/{message_id}/events", responses=SSE_DOC, response_model=None)
 async def message_events(
     message_id: ObjectId,
     request: Request,
@@ -114,7 +120,12 @@ async def message_events(
     return sse_response(answer_events(request.app, stream, message.id, after), settings.sse_heartbeat_seconds)
 
 
-@router.post("/messages/{message_id}/stop", status_code=status.HTTP_202_ACCEPTED, dependencies=[admit(Kind.FREE)])
+@router.post(
+    "/messages/{message_id}/stop",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=StopResult,
+    dependencies=[admit(Kind.FREE)],
+)
 async def stop_message(message_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """Stop an answer; the worker stops within a step and keeps the partial text as `cancelled`."""
     message = await chat.get_owned_message(session, user, message_id)

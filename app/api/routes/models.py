@@ -1,16 +1,17 @@
 """Model catalogue and administration: list with presence and placement, add, load/unload, pull."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Body, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.api.deps import AdminUser, CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
 from app.core.errors import not_found
 from app.events.relay import SSE_DOC, JobEventStream, sse_response
 from app.kernel.contracts import JobKind
+from app.kernel.registry.spec import ModelSpec
 from app.services import model_admin
 from app.services.model_entries import sync_entries
 from app.services.resources import worker_reports
@@ -25,6 +26,11 @@ class ModelPublic(BaseModel):
     source: str | None
     quantization: str
     present: bool
+    runnable: bool = Field(description="A chat on it can start now (weights on disk and loadable, or remote)")
+    unavailable_reason: str | None = Field(description="Why it cannot run, for an administrator to act on")
+    is_default: bool = Field(description="The server's DEFAULT_MODEL: new conversations start on it")
+    context_length: int | None
+    generation: dict[str, Any] = Field(description="The entry's default sampling (temperature, top_p, ...)")
     size_bytes: int
     loaded_on: list[str]
     memory_bytes: int
@@ -36,17 +42,27 @@ class PullRequest(BaseModel):
     model_id: str
 
 
+class PullStarted(BaseModel):
+    job_id: str = Field(description="Follow it at /models/pull/{job_id}/events")
+
+
+class ModelAction(BaseModel):
+    model_id: str
+    action: Literal["load", "unload"]
+    workers: int = Field(description="How many generation workers received the command (0: none is running)")
+
+
 @router.get("", response_model=list[ModelPublic])
 async def list_models(user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep):
     """Every servable model: on disk or not, and which generation workers hold it in memory."""
     await sync_entries(session)
     reports = await worker_reports(redis)
     return await anyio.to_thread.run_sync(
-        model_admin.list_models, reports, settings.models_dir, settings.adapters_dir, user
+        model_admin.list_models, reports, settings.models_dir, settings.adapters_dir, user, settings.default_model
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[admit(Kind.FREE)])
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ModelSpec, dependencies=[admit(Kind.FREE)])
 async def add_model(
     spec: Annotated[dict[str, Any], Body(examples=[{"id": "my-model", "source": "dir:/models/my-model"}])],
     admin: AdminUser,
@@ -58,7 +74,7 @@ async def add_model(
     return added.model_dump(mode="json")
 
 
-@router.post("/pull", status_code=status.HTTP_202_ACCEPTED, dependencies=[admit(Kind.FREE)])
+@router.post("/pull", status_code=status.HTTP_202_ACCEPTED, response_model=PullStarted, dependencies=[admit(Kind.FREE)])
 async def pull_model(body: PullRequest, request: Request, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Download / convert a model into the store on a generation worker; follow it on the events URL."""
     await model_admin.require_model(session, body.model_id, adapters=False)
@@ -80,14 +96,24 @@ async def pull_events(
     return sse_response(stream.events(after), settings.sse_heartbeat_seconds)
 
 
-@router.post("/{model_id}/load", status_code=status.HTTP_202_ACCEPTED, dependencies=[admit(Kind.FREE)])
+@router.post(
+    "/{model_id}/load",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ModelAction,
+    dependencies=[admit(Kind.FREE)],
+)
 async def load_model(model_id: str, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Ask every generation worker to load the model now; `loaded_on` in the list shows when it is done."""
     await model_admin.require_model(session, model_id)
     return {"model_id": model_id, "action": "load", "workers": await model_admin.broadcast(redis, "load", model_id)}
 
 
-@router.post("/{model_id}/unload", status_code=status.HTTP_202_ACCEPTED, dependencies=[admit(Kind.FREE)])
+@router.post(
+    "/{model_id}/unload",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ModelAction,
+    dependencies=[admit(Kind.FREE)],
+)
 async def unload_model(model_id: str, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Ask every generation worker to free the model's memory."""
     await model_admin.require_model(session, model_id)

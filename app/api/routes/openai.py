@@ -15,7 +15,7 @@ from app.core.errors import AppError
 from app.events.ephemeral import job_events, start_job
 from app.events.relay import SSE_HEADERS
 from app.kernel.contracts import JobKind
-from app.kernel.schemas.openai import ChatCompletionRequest, EmbeddingRequest
+from app.kernel.schemas.openai import ChatCompletion, ChatCompletionRequest, EmbeddingList, EmbeddingRequest, ModelList
 from app.kernel.tasks import Completion, Embed
 from app.services.knowledge import embedding_model_for
 from app.services.models_catalog import ensure_known_model, servable_model_ids
@@ -47,7 +47,7 @@ def _raise_job_error(data: dict) -> None:
     raise AppError(status, data.get("code", "generation_failed"), data.get("message", "Generation failed."))
 
 
-@router.get("/models")
+@router.get("/models", response_model=ModelList)
 async def list_models(user: CurrentUser, session: SessionDep):
     models = [
         {"id": i, "object": "model", "created": 0, "owned_by": "localmind"}
@@ -56,7 +56,12 @@ async def list_models(user: CurrentUser, session: SessionDep):
     return {"object": "list", "data": models}
 
 
-@router.post("/chat/completions", dependencies=[admit(Kind.GENERATION)])
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletion,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    dependencies=[admit(Kind.GENERATION)],
+)
 async def chat_completions(
     body: ChatCompletionRequest,
     request: Request,
@@ -140,7 +145,7 @@ def _encode_vector(vector: list[float], encoding_format: str) -> list[float] | s
     return vector
 
 
-@router.post("/embeddings", dependencies=[admit(Kind.EMBEDDING)])
+@router.post("/embeddings", response_model=EmbeddingList, dependencies=[admit(Kind.EMBEDDING)])
 async def embeddings(
     body: EmbeddingRequest, request: Request, user: CurrentUser, redis: RedisDep, settings: SettingsDep
 ):

@@ -11,6 +11,7 @@ from app.api.deps import CurrentUser, RedisDep, SessionDep, SettingsDep
 from app.core import metrics
 from app.core.errors import error_response
 from app.kernel.contracts import QUEUE_GENERATION, QUEUE_INDEXING, QUEUE_TRAINING
+from app.kernel.schemas.system import Health, QuotaUsage, Readiness, SystemResources
 from app.services import quota
 from app.services.job_health import live_workers
 from app.services.resources import host_stats, queue_depths, worker_reports
@@ -20,13 +21,13 @@ router = APIRouter(tags=["system"])
 api_router = APIRouter(tags=["system"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 async def healthz():
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness)
 async def readyz(request: Request):
     """The database and Redis answer; 503 naming what is down otherwise. `workers`: how many workers consume
     each queue, `models_loaded`: the models some generation worker serves now (informational: jobs wait for a
@@ -65,7 +66,7 @@ async def prometheus_metrics(request: Request, settings: SettingsDep):
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-@api_router.get("/system/resources")
+@api_router.get("/system/resources", response_model=SystemResources, response_model_exclude_unset=True)
 async def resources(user: CurrentUser, redis: RedisDep, settings: SettingsDep):
     """CPU, memory and model-store disk of this host; GPUs and loaded models as workers report them; queues.
 
@@ -87,7 +88,7 @@ async def resources(user: CurrentUser, redis: RedisDep, settings: SettingsDep):
     return result
 
 
-@api_router.get("/users/me/quota")
+@api_router.get("/users/me/quota", response_model=QuotaUsage)
 async def my_quota(user: CurrentUser, session: SessionDep):
     """Tokens used today (UTC) against the daily quota; `limit` null means unlimited."""
     return await quota.usage(session, user)

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from app.api.deps import AdminUser, CurrentUser, ObjectId, SessionDep
 from app.core.admission import Kind, admit
-from app.core.errors import not_found
+from app.core.errors import AppError, not_found
 from app.kernel.models import User
 from app.kernel.schemas.common import MAX_ID, Page, changed_fields
 from app.kernel.schemas.user import (
@@ -67,12 +67,20 @@ async def list_users(
 
 
 @router.patch("/{user_id}", response_model=UserPublic, dependencies=[admit(Kind.FREE)])
-async def admin_update_user(user_id: ObjectId, data: UserAdminUpdate, _admin: AdminUser, session: SessionDep):
-    """Admin: disable/enable an account, change its role or daily token quota."""
+async def admin_update_user(user_id: ObjectId, data: UserAdminUpdate, admin: AdminUser, session: SessionDep):
+    """Admin: disable/enable an account, change its role or daily token quota (not one's own role or access)."""
     user = await session.get(User, user_id)
     if user is None:
         raise not_found("User")
-    for field, value in changed_fields(data, frozenset({"daily_token_quota"})).items():
+    changes = changed_fields(data, frozenset({"daily_token_quota"}))
+    if user.id == admin.id and (changes.get("role", "admin") != "admin" or changes.get("is_active", True) is False):
+        raise AppError(
+            422,
+            "cannot_lock_out_self",
+            "You cannot demote or disable your own account; another administrator can.",
+            {"field": "role" if "role" in changes else "is_active"},
+        )
+    for field, value in changes.items():
         setattr(user, field, value)
     await session.commit()
     return user

@@ -27,6 +27,7 @@ class Conversation(TimestampMixin, Base):
     model: Mapped[str | None] = mapped_column(String(200))
     system_prompt: Mapped[str | None] = mapped_column(Text)
     temperature: Mapped[float | None] = mapped_column(Float)
+    top_p: Mapped[float | None] = mapped_column(Float)
     max_tokens: Mapped[int | None] = mapped_column(Integer)
     knowledge_base_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     planner: Mapped[str | None] = mapped_column(String(32))

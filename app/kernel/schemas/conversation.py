@@ -11,6 +11,7 @@ class ConversationSettings(StrictModel):
     model: str | None = Field(default=None, max_length=200)
     system_prompt: str | None = Field(default=None, max_length=8000)
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     max_tokens: int | None = Field(default=None, ge=1, le=8192)
     knowledge_base_ids: list[IdRef] | None = Field(default=None, max_length=20)
     planner: Literal["none", "deterministic", "llm"] | None = None
@@ -32,9 +33,10 @@ class ConversationPublic(BaseModel):
     model: str | None
     system_prompt: str | None
     temperature: float | None
+    top_p: float | None
     max_tokens: int | None
     knowledge_base_ids: list[int]
-    planner: str | None
+    planner: Literal["none", "deterministic", "llm"] | None
     created_at: datetime
     updated_at: datetime
 
@@ -45,9 +47,9 @@ class MessagePublic(BaseModel):
     id: int
     conversation_id: int
     parent_id: int | None
-    role: str
+    role: Literal["user", "assistant", "system"]
     content: str
-    status: str
+    status: Literal["pending", "streaming", "done", "cancelled", "failed"]
     model: str | None
     prompt_tokens: int | None
     completion_tokens: int | None

@@ -58,7 +58,7 @@ class FinetuneJobPublic(BaseModel):
     dataset_name: str | None = Field(description="The dataset's file name; null once the dataset was deleted")
     eval_dataset_id: int | None = Field(default=None, description="The evaluation set, if the job names one")
     base_model: str
-    method: str
+    method: Literal["lora", "qlora"]
     config: dict[str, Any]
     status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
     error: str | None

@@ -51,7 +51,7 @@ class UserPublic(BaseModel):
     username: str
     email: str
     display_name: str | None
-    role: str
+    role: Literal["admin", "user"]
     is_active: bool
     language: str
     daily_token_quota: int | None

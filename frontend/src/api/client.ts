@@ -13,13 +13,17 @@ import type {
   FinetuneMerge,
   KnowledgeBase,
   MessagePublic,
+  ModelAction,
   ModelInfo,
+  ModelSpec,
   Page,
+  QuotaUsage,
   SearchMode,
   SearchResponse,
   SendMessageBody,
   SystemResources,
   TokenPair,
+  UserAdminUpdate,
   UserPublic,
 } from './types';
 
@@ -76,6 +80,11 @@ export const users = {
   listKeys: () => request<ApiKey[]>(`${API}/users/me/api-keys`),
   createKey: (name: string) => post<ApiKey>(`${API}/users/me/api-keys`, { name }),
   revokeKey: (id: number) => del(`${API}/users/me/api-keys/${id}`),
+  quota: () => request<QuotaUsage>(`${API}/users/me/quota`),
+  /** Admin: every account, oldest first. */
+  list: (limit = 200, offset = 0) => request<Page<UserPublic>>(`${API}/users?limit=${limit}&offset=${offset}`),
+  /** Admin: role, active flag, daily token quota (null = unlimited). */
+  update: (id: number, body: UserAdminUpdate) => patch<UserPublic>(`${API}/users/${id}`, body),
 };
 
 export const conversations = {
@@ -103,8 +112,9 @@ export const messages = {
 
 export const models = {
   list: () => request<ModelInfo[]>(`${API}/models`),
-  load: (id: string) => post<unknown>(`${API}/models/${encodeURIComponent(id)}/load`),
-  unload: (id: string) => post<unknown>(`${API}/models/${encodeURIComponent(id)}/unload`),
+  add: (spec: Partial<ModelSpec> & { id: string }) => post<ModelSpec>(`${API}/models`, spec),
+  load: (id: string) => post<ModelAction>(`${API}/models/${encodeURIComponent(id)}/load`),
+  unload: (id: string) => post<ModelAction>(`${API}/models/${encodeURIComponent(id)}/unload`),
   pull: (model_id: string) => post<{ job_id: string }>(`${API}/models/pull`, { model_id }),
   pullEvents: (jobId: string, lastEventId: string | null, signal?: AbortSignal) =>
     openStream(`${API}/models/pull/${jobId}/events`, { lastEventId, signal }),

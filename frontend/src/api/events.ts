@@ -23,6 +23,14 @@ export interface FollowOptions {
 
 const TERMINAL = new Set(['done', 'error']);
 
+/** The request that starts a job failed before the server accepted it: not retried (a POST must not repeat). */
+export class NotStarted extends Error {
+  constructor(readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+    this.name = 'NotStarted';
+  }
+}
+
 function decode(e: SSEEvent): JobEvent {
   let data: unknown = e.data;
   try {
@@ -66,6 +74,7 @@ export async function followEvents(opts: FollowOptions): Promise<void> {
       await readSSE(res.body!, handle, parser);
     } catch (err) {
       if (signal.aborted || finished) return;
+      if (err instanceof NotStarted) throw err;
       const retriable = !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
       if (!retriable || attempt >= maxRetries) throw err;
     }

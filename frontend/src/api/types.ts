@@ -1,64 +1,32 @@
-/** Types mirroring docs/api.md. Field names follow the backend exactly. */
+/**
+ * The UI's API types. Request and response bodies come from the server's OpenAPI document
+ * (generated/schema.ts, `scripts/gen_api_types.sh`; CI fails when it is stale). Only what the schema
+ * publishes as free-form JSON (citations, tool steps, job progress, SSE event payloads) is typed here.
+ */
+import type { components } from './generated/schema';
 
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-}
+type Schemas = components['schemas'];
 
-export type Role = 'admin' | 'user';
-
-export interface UserPublic {
-  id: number;
-  username: string;
-  email: string;
-  display_name: string | null;
-  role: Role;
-  is_active: boolean;
-  language: string | null;
-  created_at: string;
-}
-
-export interface ApiKey {
-  id: number;
-  name: string;
-  prefix: string;
-  key?: string;
-  created_at: string;
-}
+export type TokenPair = Schemas['TokenPair'];
+export type UserPublic = Schemas['UserPublic'];
+export type Role = UserPublic['role'];
+export type UserAdminUpdate = Schemas['UserAdminUpdate'];
+export type ApiKey = Schemas['ApiKeyPublic'] & { key?: string };
+export type ApiKeyCreated = Schemas['ApiKeyCreated'];
+export type QuotaUsage = Schemas['QuotaUsage'];
 
 export interface Page<T> {
   items: T[];
   total: number;
 }
 
-export interface ConversationPublic {
-  id: number;
-  title: string;
-  model: string | null;
-  system_prompt?: string | null;
-  temperature?: number | null;
-  max_tokens?: number | null;
-  knowledge_base_ids: number[];
-  /** Agent planner: tools are used unless 'none'. */
-  planner?: Planner | null;
-  created_at: string;
-  updated_at?: string | null;
-}
+export type ConversationPublic = Schemas['ConversationPublic'];
+export type ConversationUpdate = Schemas['ConversationUpdate'];
+export type Planner = NonNullable<ConversationPublic['planner']>;
 
-export type Planner = 'none' | 'deterministic' | 'llm';
+export type MessageStatus = Schemas['MessagePublic']['status'];
 
-export interface ConversationDetail extends ConversationPublic {
-  messages: MessagePublic[];
-}
-
-export type ConversationUpdate = Partial<
-  Pick<ConversationPublic, 'title' | 'model' | 'system_prompt' | 'temperature' | 'max_tokens' | 'knowledge_base_ids' | 'planner'>
->;
-
-export type MessageStatus = 'pending' | 'streaming' | 'done' | 'cancelled' | 'failed';
-
+/** One `[n]` source of an answer (MessagePublic.citations, the `citations` SSE event). */
 export interface Citation {
   n: number;
   document_id: number;
@@ -68,6 +36,7 @@ export interface Citation {
   score?: number;
 }
 
+/** One agent tool call (MessagePublic.tool_trace, the `tool` SSE event). */
 export interface ToolStep {
   name: string;
   arguments: unknown;
@@ -77,26 +46,12 @@ export interface ToolStep {
   error?: string | null;
 }
 
-export interface MessagePublic {
-  id: number;
-  conversation_id: number;
-  parent_id: number | null;
-  role: 'user' | 'assistant' | 'system';
-  content: string;
-  status: MessageStatus;
-  model: string | null;
-  prompt_tokens?: number | null;
-  completion_tokens?: number | null;
-  ttft_ms?: number | null;
-  tokens_per_s?: number | null;
-  latency_ms?: number | null;
-  error?: string | null;
-  citations?: Citation[] | null;
-  tool_trace?: ToolStep[] | null;
+export type MessagePublic = Omit<Schemas['MessagePublic'], 'citations' | 'tool_trace' | 'params'> & {
+  citations: Citation[];
+  tool_trace: ToolStep[];
   /** Generation settings asked for; `semantic_cache` says whether the answer was reused from an earlier one. */
   params?: { semantic_cache?: SemanticCacheRecord; [key: string]: unknown };
-  created_at: string;
-}
+};
 
 export interface SemanticCacheRecord {
   hit: boolean;
@@ -104,156 +59,41 @@ export interface SemanticCacheRecord {
   source_message_id?: number;
 }
 
-export interface SendMessageBody {
-  content: string;
-  model?: string;
-  params?: Record<string, unknown>;
-  knowledge_base_ids?: number[];
-  /** The message this question follows; omitted = after the newest message, null = a new first turn. */
-  parent_id?: number | null;
-}
+export type ConversationDetail = Omit<Schemas['ConversationDetail'], 'messages'> & { messages: MessagePublic[] };
 
-export interface ModelInfo {
-  id: string;
-  display_name: string;
-  backend: string;
-  source: string;
-  quantization: string | null;
-  present: boolean;
-  size_bytes: number | null;
-  loaded_on: string[];
-  memory_bytes: number | null;
-  is_adapter: boolean;
-  base: string | null;
-}
+export type SendMessageBody = Omit<Schemas['MessageCreate'], 'stream'>;
+export type RegenerateBody = Omit<Schemas['RegenerateRequest'], 'stream'>;
+export type GenerationParams = Schemas['GenerationParamsIn'];
 
-export interface KnowledgeBase {
-  id: number;
-  name: string;
-  description: string | null;
-  embedding_model?: string | null;
-  created_at: string;
-}
+export type ModelInfo = Schemas['ModelPublic'];
+/** POST /models: a registry entry (app/kernel/registry/spec.py). */
+export type ModelSpec = Schemas['ModelSpec'];
+export type ModelAction = Schemas['ModelAction'];
 
-export type DocumentStatus = 'queued' | 'parsing' | 'embedding' | 'indexed' | 'failed';
-
-export interface DocumentPublic {
-  id: number;
-  knowledge_base_id: number;
-  filename: string;
-  size_bytes: number;
-  status: DocumentStatus;
-  error: string | null;
-  pages: number | null;
-  chunks: number | null;
-  /** While queued: place in the indexing queue (1 = next); null otherwise. */
-  queue_position: number | null;
-  /** While queued and no indexing worker is running: why indexing does not start; null otherwise. */
-  queue_message: string | null;
-  created_at: string;
-}
-
-export type SearchMode = 'dense' | 'bm25' | 'hybrid';
-
-export interface SearchHit {
-  score: number;
-  similarity: number | null;
-  document_id: number;
-  filename: string;
-  page: number | null;
-  heading: string | null;
-  text: string;
-}
-
-export interface SearchResponse {
-  query: string;
-  mode: SearchMode;
-  hits: SearchHit[];
-}
+export type KnowledgeBase = Schemas['KnowledgeBasePublic'];
+export type DocumentPublic = Schemas['DocumentPublic'];
+export type DocumentStatus = DocumentPublic['status'];
+export type SearchMode = NonNullable<Schemas['SearchRequest']['mode']>;
+export type SearchHit = Schemas['SearchHit'];
+export type SearchResponse = Schemas['SearchResponse'];
 
 export interface DatasetError {
   line: number;
   message: string;
 }
 
-export interface Dataset {
-  id: number;
-  name: string;
-  format: string;
-  count: number;
-  preview: unknown[];
-  token_stats?: Record<string, number> | null;
+export type Dataset = Omit<Schemas['DatasetPublic'], 'errors' | 'token_stats'> & {
   errors?: DatasetError[];
-  created_at?: string;
-}
+  token_stats?: Record<string, number> | null;
+};
 
-export type FinetuneMethod = 'lora' | 'qlora';
-
-export interface FinetuneJobCreate {
-  base_model: string;
-  dataset_id: number;
-  method: FinetuneMethod;
-  rank: number;
-  alpha: number;
-  dropout: number;
-  target_modules?: string[];
-  learning_rate: number;
-  epochs?: number;
-  max_steps?: number;
-  batch_size: number;
-  grad_accum: number;
-  max_seq_len: number;
-  seed: number;
-}
+export type FinetuneMethod = Schemas['FinetuneJobCreate']['method'];
+export type FinetuneJobCreate = Schemas['FinetuneJobCreate'];
+export type FinetuneStatus = Schemas['FinetuneJobPublic']['status'];
 
 export interface LossPoint {
   step: number;
   loss: number;
-}
-
-export type FinetuneStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface FinetuneJob {
-  id: number;
-  /** null once the dataset was deleted; the job and its adapter stay. */
-  dataset_id: number | null;
-  /** The dataset's file name; null once the dataset was deleted. */
-  dataset_name: string | null;
-  base_model: string;
-  method: FinetuneMethod;
-  config: Record<string, unknown>;
-  status: FinetuneStatus;
-  error: string | null;
-  progress: Partial<FinetuneProgress>;
-  adapter_name: string | null;
-  /** `<base>+<adapter>` once the adapter is saved. */
-  model_id: string | null;
-  /** While queued: place in the training queue (1 = next); null otherwise. */
-  queue_position: number | null;
-  /** While queued and no training worker is running: why the job does not start; null otherwise. */
-  queue_message: string | null;
-  loss_history?: LossPoint[];
-  created_at: string;
-}
-
-/** GET|POST /api/v1/finetune/jobs/{id}/merge: the job's adapter merged into a full model for export. */
-export type MergeState = 'none' | 'queued' | 'running' | 'done' | 'failed';
-
-export interface FinetuneMerge {
-  job_id: number;
-  state: MergeState;
-  base_model: string;
-  adapter_name: string | null;
-  /** The merged model directory on the server (config, safetensors, tokenizer), once done. */
-  path: string | null;
-  size_bytes: number | null;
-  merged_at: string | null;
-  error: string | null;
-}
-
-export interface MergeProgress {
-  stage: string;
-  fraction: number;
 }
 
 export interface FinetuneProgress {
@@ -266,6 +106,19 @@ export interface FinetuneProgress {
   eta_s: number;
 }
 
+export type FinetuneJob = Omit<Schemas['FinetuneJobPublic'], 'progress'> & {
+  progress: Partial<FinetuneProgress>;
+  loss_history?: LossPoint[];
+};
+
+export type FinetuneMerge = Schemas['FinetuneMergePublic'];
+export type MergeState = FinetuneMerge['state'];
+
+export interface MergeProgress {
+  stage: string;
+  fraction: number;
+}
+
 export interface GpuStats {
   device: string;
   name?: string;
@@ -275,17 +128,7 @@ export interface GpuStats {
   temperature_c?: number | null;
 }
 
-/** GET /api/v1/system/resources (app/api/routes/system.py). */
-export interface SystemResources {
-  cpu: { percent: number; count: number };
-  memory: { used_bytes: number; total_bytes: number; percent: number };
-  disk: { used_bytes: number; total_bytes: number; percent: number };
-  gpus: GpuStats[];
-  models_loaded: string[];
-  queues: Record<string, number>;
-  active_streams: number;
-  flower_url?: string | null;
-}
+export type SystemResources = Omit<Schemas['SystemResources'], 'gpus'> & { gpus: GpuStats[]; flower_url?: string | null };
 
 /** A parsed SSE event, before interpretation. */
 export interface SSEEvent {
@@ -305,6 +148,5 @@ export interface StatusEventData {
   assistant_message_id?: number;
 }
 
-export interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+export type ApiErrorBody = Schemas['ErrorResponse'];
+

@@ -2,8 +2,13 @@ import { App, Button, Card, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { auth } from '../api/client';
+import { requestReopen } from '../chat/lastConversation';
+import { errorText, fieldProblems } from '../common/errors';
 import { useI18n } from '../i18n';
 import { useAuth } from './AuthContext';
+
+/** The server's rule (app/kernel/passwords.py): 8-128 characters with a letter and a digit. */
+const PASSWORD_RULE = /^(?=.*[A-Za-z])(?=.*\d).{10,128}$/;
 
 interface Values {
   username: string;
@@ -20,6 +25,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
   const registered = (useLocation().state as { username?: string } | null)?.username;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [form] = Form.useForm<Values>();
 
   const submit = async (v: Values) => {
     setBusy(true);
@@ -31,10 +37,14 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
         navigate('/login', { state: { username: v.username } });
       } else {
         await login(v.username, v.password);
+        requestReopen();
         navigate('/chat');
       }
     } catch (e) {
-      setError((e as Error).message);
+      // A field's own problem shows under that field; anything else above the button.
+      const problems = fieldProblems(e).filter((p) => ['username', 'email', 'password'].includes(p.field));
+      if (problems.length) form.setFields(problems.map((p) => ({ name: p.field as keyof Values, errors: [p.message] })));
+      else setError(errorText(e, t));
     } finally {
       setBusy(false);
     }
@@ -47,7 +57,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
         <Typography.Title level={3} style={{ textAlign: 'center' }}>
           {t('app.name')}
         </Typography.Title>
-        <Form layout="vertical" onFinish={submit} data-testid={`${mode}-form`} initialValues={{ username: registered }}>
+        <Form form={form} layout="vertical" onFinish={submit} data-testid={`${mode}-form`} initialValues={{ username: registered }}>
           <Form.Item name="username" label={t('auth.username')} rules={required}>
             <Input autoComplete="username" data-testid="auth-username" />
           </Form.Item>
@@ -56,7 +66,12 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
               <Input autoComplete="email" data-testid="auth-email" />
             </Form.Item>
           )}
-          <Form.Item name="password" label={t('auth.password')} rules={required}>
+          <Form.Item
+            name="password"
+            label={t('auth.password')}
+            rules={mode === 'register' ? [...required, { pattern: PASSWORD_RULE, message: t('auth.passwordRule') }] : required}
+            extra={mode === 'register' ? <span data-testid="auth-password-rule">{t('auth.passwordRule')}</span> : undefined}
+          >
             <Input.Password
               autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
               data-testid="auth-password"

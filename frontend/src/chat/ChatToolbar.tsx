@@ -1,7 +1,9 @@
-import { UnorderedListOutlined } from '@ant-design/icons';
-import { Button, Select } from 'antd';
+import { SlidersOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { Button, Select, Tooltip } from 'antd';
 import type { ConversationPublic, ConversationUpdate, KnowledgeBase, ModelInfo, Planner } from '../api/types';
 import { useI18n } from '../i18n';
+import { ChatSettings } from './ChatSettings';
+import { modelOptions } from './modelOptions';
 
 interface Props {
   conversation: ConversationPublic;
@@ -9,14 +11,20 @@ interface Props {
   knowledgeBases: KnowledgeBase[];
   /** Mobile only: opens the conversation drawer. */
   onOpenList?: () => void;
-  onChange: (patch: ConversationUpdate) => void;
+  onChange: (patch: ConversationUpdate) => Promise<void>;
+  settingsOpen: boolean;
+  onSettingsOpen: (open: boolean) => void;
 }
 
 const PLANNERS: Planner[] = ['none', 'deterministic', 'llm'];
 
 /** Per-conversation model, knowledge-base and agent pickers (saved with PATCH /conversations/{id}). */
-export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, onChange }: Props) {
+export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, onChange, settingsOpen, onSettingsOpen }: Props) {
   const { t } = useI18n();
+  const current = models.find((m) => m.id === conversation.model);
+  const customised = [conversation.system_prompt, conversation.temperature, conversation.top_p, conversation.max_tokens].some(
+    (v) => v !== null && v !== undefined && v !== '',
+  );
   return (
     <div className="lm-chat-toolbar">
       {onOpenList && (
@@ -27,8 +35,9 @@ export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, 
         className="lm-picker"
         placeholder={t('chat.model')}
         value={conversation.model ?? undefined}
-        onChange={(model: string) => onChange({ model })}
-        options={models.map((m) => ({ value: m.id, label: m.display_name || m.id, disabled: !m.present }))}
+        onChange={(model: string) => void onChange({ model })}
+        options={modelOptions(models, t)}
+        optionLabelProp="title"
         popupMatchSelectWidth={false}
       />
       <Select
@@ -39,7 +48,7 @@ export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, 
         maxTagCount="responsive"
         placeholder={t('chat.noKnowledge')}
         value={conversation.knowledge_base_ids ?? []}
-        onChange={(ids: number[]) => onChange({ knowledge_base_ids: ids })}
+        onChange={(ids: number[]) => void onChange({ knowledge_base_ids: ids })}
         options={knowledgeBases.map((kb) => ({ value: kb.id, label: kb.name }))}
         popupMatchSelectWidth={false}
       />
@@ -47,10 +56,21 @@ export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, 
         data-testid="planner-picker"
         className="lm-picker lm-picker-small"
         value={conversation.planner ?? 'none'}
-        onChange={(planner) => onChange({ planner })}
+        onChange={(planner) => void onChange({ planner })}
         options={PLANNERS.map((p) => ({ value: p, label: t(`chat.planner.${p}` as const) }))}
         popupMatchSelectWidth={false}
       />
+      <Tooltip title={t('chat.settings.title')}>
+        <Button
+          icon={<SlidersOutlined />}
+          type={customised ? 'primary' : 'default'}
+          ghost={customised}
+          onClick={() => onSettingsOpen(true)}
+          aria-label={t('chat.settings.title')}
+          data-testid="chat-settings"
+        />
+      </Tooltip>
+      <ChatSettings open={settingsOpen} conversation={conversation} model={current} onClose={() => onSettingsOpen(false)} onSave={onChange} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { conversations as conversationsApi } from '../api/client';
 import type { ConversationPublic, ConversationUpdate, KnowledgeBase, MessagePublic, ModelInfo } from '../api/types';
 import { useStore } from '../common/store';
 import { useResource } from '../common/useResource';
+import { errorText } from '../common/errors';
 import { useI18n } from '../i18n';
 import { ChatToolbar } from './ChatToolbar';
 import { Composer } from './Composer';
@@ -11,9 +12,13 @@ import { activePath, savedFields, siblingInfo, type Selection } from './conversa
 import { MessageItem } from './MessageItem';
 import { MessageList } from './MessageList';
 import { StatusLine } from './StatusLine';
-import { clearStream, regenerate, resume, sendMessage, stop, streamStore, withLive } from './streams';
+import { dropDelivered, outboxStore, removeFromOutbox } from './outbox';
+import { OutboxMessage } from './OutboxMessage';
+import { useShortcuts } from './shortcuts';
+import { clearStream, deliver, regenerate, resume, sendMessage, stop, streamStore, withLive } from './streams';
 
 interface Props {
+  userId: number;
   conversationId: number;
   models: ModelInfo[];
   knowledgeBases: KnowledgeBase[];
@@ -24,11 +29,14 @@ interface Props {
 }
 
 /** One conversation: pickers, the active branch of messages, the status line and the input. */
-export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate, onListChanged, onOpenList }: Props) {
+export function ChatView({ userId, conversationId: id, models, knowledgeBases, onUpdate, onListChanged, onOpenList }: Props) {
   const { t } = useI18n();
   const detail = useResource(() => conversationsApi.get(id), [id]);
   const live = useStore(streamStore)[id];
   const [selection, setSelection] = useState<Selection>({});
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const outbox = useStore(outboxStore);
+  const unsent = outbox.filter((i) => i.conversationId === id && i.userId === userId && i.state !== 'sending');
 
   const all = useMemo(() => withLive(detail.data?.messages ?? [], live), [detail.data, live]);
   const path = useMemo(() => activePath(all, selection), [all, selection]);
@@ -56,6 +64,11 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [exchangeSaved]);
 
+  // A question sent just before a reload may have arrived: then the server's copy replaces the outbox's.
+  useEffect(() => {
+    if (detail.data) dropDelivered(id, detail.data.messages.filter((m) => m.role === 'user'));
+  }, [detail.data, id]);
+
   // After a reload mid-answer, follow the answer still being generated.
   useEffect(() => {
     const running = detail.data?.messages.find((m) => m.role === 'assistant' && (m.status === 'streaming' || m.status === 'pending'));
@@ -72,7 +85,7 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
   const send = (content: string) => {
     const newest = Math.max(0, ...(detail.data?.messages ?? []).map((m) => m.id));
     setSelection({});
-    sendMessage(id, { content }, newest || null);
+    sendMessage(userId, id, { content }, newest || null);
   };
   const onRegenerate = (m: MessagePublic) => {
     unselect(siblingInfo(all, m).parentKey);
@@ -81,19 +94,21 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
   /** Edit-and-resend: the edited question becomes a sibling of the original (same parent), a new branch. */
   const onEdit = (m: MessagePublic, content: string) => {
     setSelection({});
-    sendMessage(id, { content, parent_id: m.parent_id }, m.parent_id);
+    sendMessage(userId, id, { content, parent_id: m.parent_id }, m.parent_id);
   };
   const onRetry = (m: MessagePublic) => {
     if (m.id > 0) return onRegenerate(m);
     if (live?.userContent !== undefined) send(live.userContent);
   };
 
+  useShortcuts({ stop: busy ? () => void stop(id) : undefined, settings: () => setSettingsOpen(true) });
+
   if (detail.error && !detail.data)
     return (
       <Alert
         type="error"
         style={{ margin: 24 }}
-        message={t('common.error', { message: detail.error.message })}
+        message={errorText(detail.error, t)}
         action={<Button onClick={detail.reload}>{t('common.retry')}</Button>}
       />
     );
@@ -112,8 +127,10 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
         knowledgeBases={knowledgeBases}
         onOpenList={onOpenList}
         onChange={changeSettings}
+        settingsOpen={settingsOpen}
+        onSettingsOpen={setSettingsOpen}
       />
-      <MessageList empty={!path.length} contentKey={`${path.length}:${live?.text.length ?? 0}`}>
+      <MessageList empty={!path.length && !unsent.length} contentKey={`${path.length}:${live?.text.length ?? 0}:${unsent.length}`}>
         {path.map((m) => (
           <MessageItem
             key={m.id}
@@ -125,6 +142,9 @@ export function ChatView({ conversationId: id, models, knowledgeBases, onUpdate,
             onEdit={onEdit}
             onRetry={onRetry}
           />
+        ))}
+        {unsent.map((item) => (
+          <OutboxMessage key={item.key} item={item} onSend={(i) => !busy && deliver(i)} onDiscard={(i) => removeFromOutbox(i.key)} />
         ))}
       </MessageList>
       <div className="lm-chat-bottom">

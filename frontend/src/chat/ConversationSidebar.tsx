@@ -1,4 +1,4 @@
-import { DeleteOutlined, EditOutlined, MoreOutlined, PlusOutlined, SearchOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, MoreOutlined, PlusOutlined, QuestionCircleOutlined, SearchOutlined } from '@ant-design/icons';
 import { App, Button, Dropdown, Input, Spin, Typography } from 'antd';
 import { useMemo } from 'react';
 import type { ConversationPublic } from '../api/types';
@@ -15,7 +15,11 @@ interface Props {
   onSelect: (id: number) => void;
   onRename: (c: ConversationPublic) => void;
   onDelete: (id: number) => void;
+  onShortcuts: () => void;
 }
+
+/** The search box's id, for the Ctrl+K shortcut. */
+export const SEARCH_INPUT_ID = 'lm-conversation-search';
 
 /** Conversation list grouped by date, with search, new, rename and delete (confirmed). */
 export function ConversationSidebar(p: Props) {
@@ -45,10 +49,16 @@ export function ConversationSidebar(p: Props) {
         value={p.query}
         onChange={(e) => p.onQuery(e.target.value)}
         data-testid="conversation-search"
+        id={SEARCH_INPUT_ID}
         style={{ margin: '12px 0' }}
       />
       <div className="lm-sidebar-list">
         {p.loading && !p.items.length && <Spin style={{ display: 'block', margin: 24 }} />}
+        {!p.loading && !p.items.length && p.query && (
+          <Typography.Text type="secondary" className="lm-sidebar-empty" data-testid="conversation-search-empty">
+            {t('chat.noMatch', { query: p.query })}
+          </Typography.Text>
+        )}
         {groups.map(({ group, items }) => (
           <div key={group} data-testid={`group-${group}`}>
             <Typography.Text type="secondary" className="lm-group-title">
@@ -92,6 +102,9 @@ export function ConversationSidebar(p: Props) {
           </div>
         ))}
       </div>
+      <Button type="link" size="small" icon={<QuestionCircleOutlined />} onClick={p.onShortcuts} data-testid="shortcuts-open" className="lm-sidebar-help">
+        {t('chat.shortcutsHint')}
+      </Button>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import type { ConversationPublic, MessagePublic } from '../api/types';
 import {
   activePath,
   groupByDate,
+  localMessage,
   patchConversation,
   readCachedConversations,
   savedFields,
@@ -11,25 +12,12 @@ import {
   withoutConversation,
   writeCachedConversations,
 } from './conversationStore';
+import { conversationFixture } from '../test/fixtures';
 
-const conv = (id: number, at: Date): ConversationPublic => ({
-  id,
-  title: `c${id}`,
-  model: null,
-  knowledge_base_ids: [],
-  created_at: at.toISOString(),
-});
+const conv = (id: number, at: Date): ConversationPublic => conversationFixture({ id, created_at: at.toISOString() });
 
-const msg = (id: number, role: 'user' | 'assistant', parent_id: number | null): MessagePublic => ({
-  id,
-  conversation_id: 1,
-  parent_id,
-  role,
-  content: `m${id}`,
-  status: 'done',
-  model: null,
-  created_at: '2026-01-01T00:00:00Z',
-});
+const msg = (id: number, role: 'user' | 'assistant', parent_id: number | null): MessagePublic =>
+  localMessage({ id, conversation_id: 1, parent_id, role, content: `m${id}`, status: 'done', created_at: '2026-01-01T00:00:00Z' });
 
 describe('groupByDate', () => {
   const now = new Date(2026, 10, 21, 12, 0, 0);

@@ -61,8 +61,14 @@ export const withConversation = (c: ConversationPublic) => (list: ConversationPu
 export const withoutConversation = (id: number) => (list: ConversationPublic[]) => list.filter((x) => x.id !== id);
 
 /** Sets only the given fields, so two changes to one conversation never undo each other. */
-export const patchConversation = (id: number, fields: Partial<ConversationPublic>) => (list: ConversationPublic[]) =>
-  list.map((x) => (x.id === id ? { ...x, ...fields } : x));
+export const patchConversation = (id: number, fields: ConversationUpdate | Partial<ConversationPublic>) => (list: ConversationPublic[]) =>
+  list.map((x) => (x.id === id ? { ...x, ...definedFields(fields) } : x));
+
+/** In a PATCH, a null title or knowledge_base_ids means "unchanged"; every other null clears the setting. */
+function definedFields(fields: ConversationUpdate | Partial<ConversationPublic>): Partial<ConversationPublic> {
+  const { knowledge_base_ids, title, ...rest } = fields;
+  return { ...rest, ...(knowledge_base_ids ? { knowledge_base_ids } : {}), ...(title ? { title } : {}) };
+}
 
 /** The fields a PATCH changed, as the server saved them (normalised), with its new updated_at. */
 export function savedFields(saved: ConversationPublic, sent: ConversationUpdate): Partial<ConversationPublic> {
@@ -134,3 +140,21 @@ export function siblingInfo(messages: MessagePublic[], message: MessagePublic): 
   }
   return { parentKey: ROOT, index: 0, count: 1 };
 }
+
+/** A message the UI shows before the server has stored it (the question sent, the answer streaming). */
+export const localMessage = (
+  fields: Pick<MessagePublic, 'id' | 'conversation_id' | 'parent_id' | 'role' | 'content' | 'status'> & Partial<MessagePublic>,
+): MessagePublic => ({
+  model: null,
+  prompt_tokens: null,
+  completion_tokens: null,
+  ttft_ms: null,
+  tokens_per_s: null,
+  latency_ms: null,
+  error: null,
+  citations: [],
+  tool_trace: [],
+  created_at: new Date().toISOString(),
+  finished_at: null,
+  ...fields,
+});

@@ -1,7 +1,10 @@
 import { messages as messagesApi } from '../api/client';
-import { followEvents, type JobEvent } from '../api/events';
+import { followEvents, NotStarted, type JobEvent } from '../api/events';
+import { ApiError } from '../api/http';
 import type { Citation, MessagePublic, SendMessageBody, StatusEventData, ToolStep } from '../api/types';
 import { Store } from '../common/store';
+import { localMessage } from './conversationStore';
+import { addToOutbox, nextWaiting, outboxStore, removeFromOutbox, updateOutbox, type OutboxItem } from './outbox';
 
 /** Everything the UI shows about an answer being generated, derived only from its events. */
 export interface LiveStream {
@@ -29,6 +32,8 @@ export interface LiveStream {
   reconnectAttempt?: number;
   /** Highest event seq applied: replayed events at or below it are ignored. */
   lastSeq?: number;
+  /** The outbox entry of the question being sent, until the server accepts it. */
+  outboxKey?: string;
 }
 
 /** Live streams keyed by conversation id: a stream belongs to its conversation, not to the view. */
@@ -115,14 +120,14 @@ export function withLive(messages: MessagePublic[], s: LiveStream | undefined): 
     const id = s.userMessageId ?? -2;
     const saved = out.find((x) => x.id === id);
     if (!saved)
-      put({ id, conversation_id: s.conversationId, parent_id: s.parentId, role: 'user', content: s.userContent, status: 'done', model: null, created_at });
+      put(localMessage({ id, conversation_id: s.conversationId, parent_id: s.parentId, role: 'user', content: s.userContent, status: 'done', created_at }));
     answerParent = id;
   }
   if (s.final) {
     put(s.final);
     return out;
   }
-  put({
+  put(localMessage({
     id: s.assistantMessageId ?? -1,
     conversation_id: s.conversationId,
     parent_id: answerParent,
@@ -130,11 +135,11 @@ export function withLive(messages: MessagePublic[], s: LiveStream | undefined): 
     content: s.text,
     status: s.active ? 'streaming' : s.error ? 'failed' : 'cancelled',
     model: s.model ?? null,
-    error: s.error?.message,
+    error: s.error?.message ?? null,
     citations: s.citations,
     tool_trace: s.tools,
     created_at,
-  });
+  }));
   return out;
 }
 
@@ -153,16 +158,19 @@ function run(conversationId: number, initial: LiveStream, open: (signal: AbortSi
     onReconnecting: (attempt) => update(conversationId, (s) => ({ ...s, reconnectAttempt: attempt })),
     signal: controller.signal,
   })
-    .catch((err: Error & { code?: string }) =>
+    .catch((err: Error & { code?: string }) => {
+      if (err instanceof NotStarted && initial.outboxKey) return keepUnsent(conversationId, initial.outboxKey, err.reason);
       update(conversationId, (s) => ({
         ...s,
         active: false,
         state: 'failed',
         error: { code: err.code ?? 'network_error', message: err.message },
-      })),
-    )
+      }));
+    })
     .finally(() => {
       if (controllers.get(conversationId) === controller) controllers.delete(conversationId);
+      if (initial.outboxKey && outboxStore.get().some((i) => i.key === initial.outboxKey && i.state === 'sending'))
+        updateOutbox(initial.outboxKey, { state: 'failed', maybeSent: true, error: { status: 0, code: 'stopped', message: 'Stopped before the server confirmed it' } });
       update(conversationId, (s) => (s.active ? { ...s, active: false, state: 'cancelled' } : s));
     });
 }
@@ -170,13 +178,42 @@ function run(conversationId: number, initial: LiveStream, open: (signal: AbortSi
 const base = { state: 'queued', text: '', tokenCount: 0, citations: [], tools: [], active: true };
 
 /**
- * Sends a user turn. The server appends it after the conversation's newest message, so
- * `parentId` (that message) is only used to show the turn optimistically in the right place.
+ * Sends a user turn through the outbox, which keeps it (across reloads) until the server accepts it. The
+ * server appends it after the conversation's newest message, so `parentId` (that message) is only used to
+ * show the turn optimistically in the right place.
  */
-export function sendMessage(conversationId: number, body: SendMessageBody, parentId: number | null): void {
-  run(conversationId, { ...base, conversationId, userContent: body.content, parentId, model: body.model }, (signal) =>
-    messagesApi.send(conversationId, body, signal),
-  );
+export function sendMessage(userId: number, conversationId: number, body: SendMessageBody, parentId: number | null): void {
+  deliver(addToOutbox({ userId, conversationId, body, parentId }));
+}
+
+/** Sends (again) a question from the outbox. */
+export function deliver(item: OutboxItem): void {
+  const { conversationId, body } = item;
+  updateOutbox(item.key, { state: 'sending', error: undefined });
+  const initial = { ...base, conversationId, userContent: body.content, parentId: item.parentId, model: body.model ?? undefined, outboxKey: item.key };
+  run(conversationId, initial, async (signal) => {
+    try {
+      const res = await messagesApi.send(conversationId, body, signal);
+      removeFromOutbox(item.key);
+      return res;
+    } catch (err) {
+      throw new NotStarted(err);
+    }
+  });
+}
+
+/** No network: waits in the outbox and goes out by itself; refused by the server: waits for Retry, saying why. */
+function keepUnsent(conversationId: number, key: string, reason: unknown): void {
+  const status = reason instanceof ApiError ? reason.status : 0;
+  if (status === 0) updateOutbox(key, { state: 'waiting', error: undefined });
+  else updateOutbox(key, { state: 'failed', error: { status, code: (reason as ApiError).code, message: (reason as ApiError).message } });
+  streamStore.set(({ [conversationId]: _drop, ...rest }) => rest);
+}
+
+/** Sends the oldest waiting question of each conversation that is not answering right now. */
+export function flushOutbox(userId: number): void {
+  if (!navigator.onLine) return;
+  for (const item of nextWaiting(outboxStore.get(), userId)) if (!streamStore.get()[item.conversationId]?.active) deliver(item);
 }
 
 export function regenerate(conversationId: number, assistant: MessagePublic, model?: string): void {

@@ -6,6 +6,7 @@ import { act, createElement } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationPublic } from '../api/types';
+import { conversationFixture } from '../test/fixtures';
 import { useConversations } from './useConversations';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -43,15 +44,8 @@ function stubFetch() {
   );
 }
 
-const conv = (id: number, title: string, extra: Partial<ConversationPublic> = {}): ConversationPublic => ({
-  id,
-  title,
-  model: 'm1',
-  knowledge_base_ids: [],
-  created_at: '2026-01-01T00:00:00Z',
-  updated_at: '2026-01-01T00:00:00Z',
-  ...extra,
-});
+const conv = (id: number, title: string, extra: Partial<ConversationPublic> = {}): ConversationPublic =>
+  conversationFixture({ id, title, model: 'm1', ...extra });
 const page = (...items: ConversationPublic[]) => ({ items, total: items.length, limit: 100, offset: 0 });
 const LIST = /\/conversations\?/;
 const ONE = /\/conversations\/1$/;

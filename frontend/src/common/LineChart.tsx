@@ -13,14 +13,16 @@ interface Props {
   yMin?: number;
   yMax?: number;
   format?: (v: number) => string;
+  /** Label of the x axis's ticks (e.g. `12 s`, `step 40`). */
+  xFormat?: (x: number) => string;
   testId?: string;
 }
 
 const W = 600;
-const PAD = { l: 44, r: 8, t: 8, b: 18 };
+const PAD = { l: 44, r: 8, t: 8, b: 22 };
 
 /** A dependency-free SVG line chart that scales to its container's width. */
-export function LineChart({ series, height = 160, yMin, yMax, format = (v) => v.toFixed(2), testId }: Props) {
+export function LineChart({ series, height = 160, yMin, yMax, format = (v) => v.toFixed(2), xFormat = (x) => String(Math.round(x)), testId }: Props) {
   const { token } = theme.useToken();
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
@@ -33,7 +35,9 @@ export function LineChart({ series, height = 160, yMin, yMax, format = (v) => v.
   if (y0 === y1) y1 = y0 + 1;
   const sx = (x: number) => PAD.l + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.l - PAD.r);
   const sy = (y: number) => PAD.t + (1 - (y - y0) / (y1 - y0)) * (height - PAD.t - PAD.b);
-  const ticks = [y0, (y0 + y1) / 2, y1];
+  // Ticks whose labels read the same (0, 0.5, 1 as "0", "1", "1") are shown once.
+  const ticks = [y0, (y0 + y1) / 2, y1].filter((v, i, all) => all.findIndex((w) => format(w) === format(v)) === i);
+  const xTicks = (all.length ? [x0, (x0 + x1) / 2, x1] : []).filter((v, i, xs) => xs.findIndex((w) => xFormat(w) === xFormat(v)) === i);
   return (
     <div data-testid={testId}>
       {series.length > 1 && (
@@ -54,6 +58,19 @@ export function LineChart({ series, height = 160, yMin, yMax, format = (v) => v.
               {format(v)}
             </text>
           </g>
+        ))}
+        {xTicks.map((x, i) => (
+          <text
+            key={`x${i}`}
+            x={sx(x)}
+            y={height - 6}
+            textAnchor={i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle'}
+            fontSize="11"
+            fill={token.colorTextSecondary}
+            data-testid="chart-x-tick"
+          >
+            {xFormat(x)}
+          </text>
         ))}
         {series.map((s) =>
           s.points.length ? (

@@ -10,8 +10,9 @@ export function formatBytes(n: number | null | undefined): string {
   return `${v.toFixed(v < 10 && i > 0 ? 1 : 0)} ${units[i]}`;
 }
 
-export function formatDate(iso: string): string {
-  return new Date(iso).toLocaleString();
+/** In the UI's language (zh-CN: 2026/12/6 14:20:00), not the browser's. */
+export function formatDate(iso: string, lang?: string): string {
+  return new Date(iso).toLocaleString(lang);
 }
 
 export async function copyText(text: string): Promise<void> {

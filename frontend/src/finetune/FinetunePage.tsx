@@ -21,14 +21,16 @@ export default function FinetunePage() {
           <DatasetUpload onUploaded={(d) => datasets.setData([d, ...(datasets.data ?? [])])} />
           <JobForm
             datasets={datasets.data ?? []}
-            models={(models.data ?? []).filter((m) => !m.is_adapter)}
+            models={(models.data ?? []).filter((m) => !m.is_adapter && m.runnable && m.backend !== 'openai')}
             onCreated={(job) => {
               jobs.setData([job, ...(jobs.data ?? [])]);
               setSelectedJob(job.id);
+              // On a phone the job's card is below the form: bring it into view.
+              requestAnimationFrame(() => document.getElementById('lm-job-detail')?.scrollIntoView({ behavior: 'smooth', block: 'start' }));
             }}
           />
         </Col>
-        <Col xs={24} lg={14}>
+        <Col xs={24} lg={14} id="lm-job-detail">
           <JobDetail jobId={selectedJob} onChanged={jobs.reload} />
           <JobsTable jobs={jobs.data ?? []} loading={jobs.loading} selectedId={selectedJob} onSelect={setSelectedJob} onReload={jobs.reload} />
         </Col>

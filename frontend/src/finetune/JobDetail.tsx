@@ -10,6 +10,7 @@ import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 import { datasetLabel, jobFromStatus } from './jobStatus';
 import { MergePanel } from './MergePanel';
+import { errorText } from '../common/errors';
 
 const FINISHED = new Set<FinetuneStatus>(['succeeded', 'failed', 'cancelled']);
 
@@ -61,7 +62,7 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
       const c = await conversations.create({ model: adapterModel!, title: adapterModel! });
       navigate(`/chat/${c.id}`);
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     }
   };
 
@@ -114,7 +115,12 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
           </Typography.Text>
         </>
       )}
-      <LineChart testId="loss-chart" series={[{ name: t('ft.loss'), color: '#1677ff', points: history.map((p) => [p.step, p.loss]) }]} format={(v) => v.toFixed(3)} />
+      <LineChart
+        testId="loss-chart"
+        series={[{ name: t('ft.loss'), color: '#1677ff', points: history.map((p) => [p.step, p.loss]) }]}
+        format={(v) => v.toFixed(3)}
+        xFormat={(x) => t('ft.stepTick', { step: Math.round(x) })}
+      />
       {job.data.status === 'succeeded' && <MergePanel job={job.data} />}
       {job.data.error && <Typography.Text type="danger">{job.data.error}</Typography.Text>}
     </Card>

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { finetune } from '../api/client';
 import type { Dataset, FinetuneJob, FinetuneJobCreate, ModelInfo } from '../api/types';
 import { useI18n } from '../i18n';
+import { errorText } from '../common/errors';
 
 type Values = Omit<FinetuneJobCreate, 'epochs' | 'max_steps'> & { epochs: number; max_steps: number };
 
@@ -30,9 +31,11 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
     setBusy(true);
     try {
       const target_modules = v.target_modules?.length ? v.target_modules : undefined;
-      onCreated(await finetune.createJob({ ...v, target_modules, ...(max_steps > 0 ? { max_steps } : { epochs }) }));
+      const job = await finetune.createJob({ ...v, target_modules, ...(max_steps > 0 ? { max_steps } : { epochs }) });
+      message.success(t('ft.jobStarted', { id: job.id }));
+      onCreated(job);
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     } finally {
       setBusy(false);
     }

@@ -16,7 +16,7 @@ interface Props {
 }
 
 export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Props) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   return (
     <Card size="small" title={t('ft.jobs')} extra={<Button size="small" icon={<ReloadOutlined />} onClick={onReload} aria-label={t('common.refresh')} />}>
       <Table<FinetuneJob>
@@ -40,7 +40,7 @@ export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Pro
           },
           { title: t('ft.method'), dataIndex: 'method', width: 80 },
           { title: t('common.status'), key: 'status', width: 150, render: (_, j) => <JobStatus job={j} /> },
-          { title: t('common.created'), dataIndex: 'created_at', width: 180, render: formatDate },
+          { title: t('common.created'), dataIndex: 'created_at', width: 180, render: (d: string) => formatDate(d, lang) },
         ]}
       />
     </Card>

@@ -7,6 +7,7 @@ import { formatBytes } from '../common/format';
 import { useJobEvents } from '../common/useJobEvents';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
+import { errorText } from '../common/errors';
 
 /** "Merge into full model" for a succeeded job: starts the merge, follows its events, shows where the model is. */
 export function MergePanel({ job }: { job: FinetuneJob }) {
@@ -35,7 +36,7 @@ export function MergePanel({ job }: { job: FinetuneJob }) {
     try {
       merge.setData(await finetune.startMerge(job.id));
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     } finally {
       setStarting(false);
     }

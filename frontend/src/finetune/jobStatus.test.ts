@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { FinetuneJob } from '../api/types';
 import { translate } from '../i18n';
+import { jobFixture } from '../test/fixtures';
 import { datasetLabel, jobFromStatus } from './jobStatus';
 
 const NO_WORKER = 'No training worker is running; start one with ./start_all.sh or `celery -A worker.celery_app worker -Q training`.';
 
-const job: FinetuneJob = {
-  id: 7,
-  dataset_id: 3,
-  dataset_name: 'facts.jsonl',
-  base_model: 'tiny',
-  method: 'lora',
-  config: {},
-  status: 'queued',
-  error: null,
-  progress: {},
-  adapter_name: null,
-  model_id: null,
-  queue_position: 2,
-  queue_message: null,
-  created_at: '2026-01-01T00:00:00Z',
-};
+const job: FinetuneJob = jobFixture({ id: 7, queue_position: 2 });
 
 describe('jobFromStatus', () => {
   it('takes the queue position and the no-worker message of a queued status', () => {

@@ -1,5 +1,6 @@
 import { InboxOutlined } from '@ant-design/icons';
-import { App, Card, Progress, Upload, type UploadProps } from 'antd';
+import { App, Card, Progress, Upload, type UploadFile, type UploadProps } from 'antd';
+import { useState } from 'react';
 import { knowledge } from '../api/client';
 import type { DocumentPublic } from '../api/types';
 import { useResource } from '../common/useResource';
@@ -13,6 +14,8 @@ export function DocumentPanel({ kbId }: { kbId: number }) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const docs = useResource(() => knowledge.documents(kbId), [kbId], []);
+  // Only uploads in flight or failed stay in the widget's list; an uploaded file is a row of the table.
+  const [uploads, setUploads] = useState<UploadFile[]>([]);
 
   const upload = async (opt: UploadRequestOption) => {
     const file = opt.file as File;
@@ -34,7 +37,9 @@ export function DocumentPanel({ kbId }: { kbId: number }) {
       <Upload.Dragger
         multiple
         customRequest={(opt) => void upload(opt)}
-        showUploadList={{ showRemoveIcon: false }}
+        fileList={uploads}
+        onChange={({ fileList }) => setUploads(fileList.filter((f) => f.status !== 'done'))}
+        showUploadList={{ showRemoveIcon: true }}
         progress={{ strokeWidth: 3, showInfo: true, format: (p) => `${Math.round(p ?? 0)}%` }}
         data-testid="kb-upload"
       >

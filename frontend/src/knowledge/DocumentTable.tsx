@@ -32,14 +32,14 @@ export function DocumentTable({ documents, onChange, onRemoved }: Props) {
       style={{ marginTop: 12 }}
       dataSource={documents}
       pagination={false}
-      scroll={{ x: 640 }}
+      scroll={{ x: 'max-content' }}
       locale={{ emptyText: t('common.empty') }}
       columns={[
         { title: t('common.name'), dataIndex: 'filename', ellipsis: true, render: (name: string) => <span data-testid="document-name">{name}</span> },
-        { title: t('common.size'), dataIndex: 'size_bytes', width: 90, render: formatBytes },
+        { title: t('common.size'), dataIndex: 'size_bytes', width: 90, render: formatBytes, responsive: ['sm'] },
         { title: t('common.status'), key: 'status', width: 220, render: (_, d) => <DocumentStatusCell doc={d} onChange={onChange} /> },
-        { title: t('kb.pages'), dataIndex: 'pages', width: 70, render: (v) => v ?? '—' },
-        { title: t('kb.chunks'), dataIndex: 'chunks', width: 80, render: (v) => v ?? '—' },
+        { title: t('kb.pages'), dataIndex: 'pages', width: 70, render: (v) => v ?? '—', responsive: ['md'] },
+        { title: t('kb.chunks'), dataIndex: 'chunks', width: 80, render: (v) => v ?? '—', responsive: ['md'] },
         {
           title: t('common.actions'),
           key: 'actions',
@@ -91,7 +91,14 @@ function DocumentStatusCell({ doc, onChange }: { doc: DocumentPublic; onChange: 
     <div data-testid="document-status" data-status={doc.status}>
       <Tag color={COLORS[doc.status]}>{t(`kb.doc.${doc.status}` as const)}</Tag>
       {following && progress && progress.total > 0 && (
-        <Progress size="small" percent={Math.round((progress.done / progress.total) * 100)} style={{ margin: 0, maxWidth: 140 }} />
+        // The stage's own count, never antd's "done" tick: a finished stage is not a finished document.
+        <Progress
+          size="small"
+          status="active"
+          percent={Math.min(99, Math.round((progress.done / progress.total) * 100))}
+          format={() => `${progress.done}/${progress.total}`}
+          style={{ margin: 0, maxWidth: 160 }}
+        />
       )}
       {doc.status === 'queued' && doc.queue_position != null && (
         <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="document-queue-position">

@@ -6,6 +6,7 @@ import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 import { DocumentPanel } from './DocumentPanel';
 import { SearchPlayground } from './SearchPlayground';
+import { errorText } from '../common/errors';
 
 /** Knowledge bases (list / create / delete), their documents and a search playground. */
 export default function KnowledgePage() {
@@ -26,7 +27,7 @@ export default function KnowledgePage() {
       setCreating(false);
       form.resetFields();
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     }
   };
 

@@ -13,9 +13,11 @@ export function SearchPlayground({ kbId }: { kbId: number }) {
   const [k, setK] = useState(5);
   const [results, setResults] = useState<Results>({});
   const [loading, setLoading] = useState(false);
+  const [emptyQuery, setEmptyQuery] = useState(false);
 
   const search = async (query: string) => {
-    if (!query.trim()) return;
+    setEmptyQuery(!query.trim());
+    if (!query.trim()) return setResults({});
     setLoading(true);
     const settled = await Promise.allSettled(MODES.map((m) => knowledge.search(kbId, query, m, k)));
     setResults(Object.fromEntries(settled.map((r, i) => [MODES[i], r.status === 'fulfilled' ? r.value : (r.reason as Error)])));
@@ -28,6 +30,11 @@ export function SearchPlayground({ kbId }: { kbId: number }) {
         <Input.Search placeholder={t('kb.searchPlaceholder')} enterButton loading={loading} onSearch={search} data-testid="kb-search-input" />
         <InputNumber min={1} max={50} value={k} onChange={(v) => setK(v ?? 5)} style={{ width: 72 }} aria-label="k" />
       </Space.Compact>
+      {emptyQuery && (
+        <Typography.Paragraph type="secondary" data-testid="kb-search-empty">
+          {t('kb.emptyQuery')}
+        </Typography.Paragraph>
+      )}
       <Row gutter={[12, 12]}>
         {MODES.map((mode) => (
           <Col xs={24} lg={8} key={mode}>

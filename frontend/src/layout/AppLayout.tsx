@@ -20,7 +20,7 @@ const NAV: Array<{ path: string; key: MessageKey; icon: ReactNode; admin?: boole
   { path: '/chat', key: 'nav.chat', icon: <MessageOutlined /> },
   { path: '/knowledge', key: 'nav.knowledge', icon: <BookOutlined /> },
   { path: '/finetune', key: 'nav.finetune', icon: <ExperimentOutlined /> },
-  { path: '/models', key: 'nav.models', icon: <ApiOutlined />, admin: true },
+  { path: '/admin', key: 'nav.admin', icon: <ApiOutlined />, admin: true },
   { path: '/monitor', key: 'nav.monitor', icon: <DashboardOutlined /> },
   { path: '/settings', key: 'nav.settings', icon: <SettingOutlined /> },
 ];

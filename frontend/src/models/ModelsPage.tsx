@@ -6,10 +6,12 @@ import type { ModelInfo } from '../api/types';
 import { formatBytes } from '../common/format';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
+import { AddModel } from './AddModel';
 import { PullModel } from './PullModel';
+import { errorText } from '../common/errors';
 
-/** Admin: registered models with size, where they are loaded and memory; load / unload / pull. */
-export default function ModelsPage() {
+/** Admin: registered models with size, where they are loaded and memory, why one cannot run; add / load / unload / pull. */
+export function ModelsPanel() {
   const { t } = useI18n();
   const { message } = App.useApp();
   const list = useResource(() => api.list(), [], []);
@@ -21,19 +23,24 @@ export default function ModelsPage() {
       await api[action](id);
       await list.reload();
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     } finally {
       setPending(null);
     }
   };
 
   return (
-    <div className="lm-page" data-testid="models-page">
-      <PullModel onDone={list.reload} />
+    <div data-testid="models-page">
+      <PullModel models={list.data ?? []} onDone={list.reload} />
       <Card
         size="small"
         title={t('models.title')}
-        extra={<Button size="small" icon={<ReloadOutlined />} onClick={list.reload} aria-label={t('common.refresh')} />}
+        extra={
+          <Space>
+            <AddModel onAdded={list.reload} />
+            <Button size="small" icon={<ReloadOutlined />} onClick={list.reload} aria-label={t('common.refresh')} />
+          </Space>
+        }
       >
         <Table<ModelInfo>
           size="small"
@@ -47,8 +54,10 @@ export default function ModelsPage() {
               title: t('common.name'),
               key: 'name',
               render: (_, m) => (
-                <Space direction="vertical" size={0}>
-                  <span>{m.display_name || m.id}</span>
+                <Space direction="vertical" size={0} data-testid="model-row" data-model-id={m.id}>
+                  <span className="lm-model-name">
+                    {m.display_name || m.id} {m.is_default && <Tag color="blue">{t('models.default')}</Tag>}
+                  </span>
                   <code style={{ fontSize: 11 }}>{m.id}</code>
                   {m.is_adapter && <Tag color="purple">{t('models.adapter', { base: m.base ?? '?' })}</Tag>}
                 </Space>
@@ -59,9 +68,17 @@ export default function ModelsPage() {
             { title: t('common.size'), dataIndex: 'size_bytes', width: 90, render: formatBytes },
             {
               title: t('common.status'),
-              dataIndex: 'present',
-              width: 120,
-              render: (p: boolean) => <Tag color={p ? 'success' : 'default'}>{p ? t('models.present') : t('models.missing')}</Tag>,
+              key: 'status',
+              width: 220,
+              render: (_, m) =>
+                m.runnable ? (
+                  <Tag color="success">{m.backend === 'openai' ? t('models.remote') : t('models.present')}</Tag>
+                ) : (
+                  <Space direction="vertical" size={2} data-testid="model-reason">
+                    <Tag color="warning">{m.present ? t('models.notLoadable') : t('models.missing')}</Tag>
+                    <span className="lm-model-reason">{m.unavailable_reason}</span>
+                  </Space>
+                ),
             },
             {
               title: t('models.loadedOn'),
@@ -75,7 +92,7 @@ export default function ModelsPage() {
               width: 170,
               render: (_, m) => (
                 <Space>
-                  <Button size="small" disabled={!m.present} loading={pending === m.id} onClick={() => act(m.id, 'load')}>
+                  <Button size="small" disabled={!m.runnable || m.backend === 'openai'} loading={pending === m.id} onClick={() => act(m.id, 'load')}>
                     {t('models.load')}
                   </Button>
                   <Tooltip title={m.loaded_on?.length ? undefined : t('models.notLoaded')}>

@@ -38,6 +38,8 @@ export default function MonitorPage() {
   const flower = last?.flower_url ?? `${location.protocol}//${location.hostname}:5555/`;
   const percentFormat = (v: number) => `${v.toFixed(0)}%`;
   const queues = Object.keys(last?.queues ?? {});
+  const queueName = (q: string) => (['generation', 'indexing', 'training'].includes(q) ? t(`monitor.queue.${q}` as 'monitor.queue.generation') : q);
+  const xFormat = (x: number) => t('monitor.secondsTick', { s: Math.round(x) });
 
   return (
     <div className="lm-page" data-testid="monitor-page">
@@ -54,6 +56,7 @@ export default function MonitorPage() {
             extra={last && `${formatBytes(last.memory?.used_bytes)} / ${formatBytes(last.memory?.total_bytes)}`}
           >
             <LineChart
+              xFormat={xFormat}
               yMin={0}
               yMax={100}
               format={percentFormat}
@@ -69,6 +72,7 @@ export default function MonitorPage() {
           <ChartCard title={`${t('monitor.gpuMemory')} / ${t('monitor.gpuUtil')}`}>
             {last?.gpus?.length ? (
               <LineChart
+              xFormat={xFormat}
                 yMin={0}
                 yMax={100}
                 format={percentFormat}
@@ -90,11 +94,16 @@ export default function MonitorPage() {
             <Row gutter={8}>
               {queues.map((q) => (
                 <Col key={q} span={8}>
-                  <Statistic title={q} value={last?.queues?.[q] ?? 0} />
+                  <Statistic title={queueName(q)} value={last?.queues?.[q] ?? 0} />
                 </Col>
               ))}
             </Row>
-            <LineChart yMin={0} format={(v) => v.toFixed(0)} series={queues.map((q, i) => series(samples, q, PALETTE[i % 6], (s) => s.r.queues?.[q]))} />
+            <LineChart
+              xFormat={xFormat}
+              yMin={0}
+              format={(v) => v.toFixed(0)}
+              series={queues.map((q, i) => series(samples, queueName(q), PALETTE[i % 6], (s) => s.r.queues?.[q]))}
+            />
           </ChartCard>
         </Col>
         <Col xs={24} xl={12}>
@@ -108,6 +117,7 @@ export default function MonitorPage() {
               </Col>
             </Row>
             <LineChart
+              xFormat={xFormat}
               yMin={0}
               format={(v) => v.toFixed(0)}
               series={[

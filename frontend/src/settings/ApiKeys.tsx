@@ -6,10 +6,11 @@ import type { ApiKey } from '../api/types';
 import { copyText, formatDate } from '../common/format';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
+import { errorText } from '../common/errors';
 
 /** Personal API keys: create (the key is shown once, with a copy button), list, revoke. */
 export function ApiKeys() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { message } = App.useApp();
   const keys = useResource(() => users.listKeys(), [], []);
   const [name, setName] = useState('');
@@ -24,7 +25,7 @@ export function ApiKeys() {
       setName('');
       void keys.reload();
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     }
   };
 
@@ -54,7 +55,7 @@ export function ApiKeys() {
         columns={[
           { title: t('common.name'), dataIndex: 'name' },
           { title: t('settings.prefix'), dataIndex: 'prefix', render: (p: string) => <code>{p}…</code> },
-          { title: t('common.created'), dataIndex: 'created_at', render: formatDate },
+          { title: t('common.created'), dataIndex: 'created_at', render: (d: string) => formatDate(d, lang) },
           {
             title: t('common.actions'),
             key: 'a',

@@ -1,6 +1,7 @@
 import { App, Button, Card, Form, Input } from 'antd';
 import { users } from '../api/client';
 import { useI18n } from '../i18n';
+import { errorText } from '../common/errors';
 
 export function PasswordForm() {
   const { t } = useI18n();
@@ -12,7 +13,7 @@ export function PasswordForm() {
       message.success(t('settings.passwordChanged'));
       form.resetFields();
     } catch (e) {
-      message.error(t('common.error', { message: (e as Error).message }));
+      message.error(errorText(e, t));
     }
   };
   const required = [{ required: true, message: t('auth.required') }];
@@ -22,7 +23,12 @@ export function PasswordForm() {
         <Form.Item name="current" label={t('settings.currentPassword')} rules={required}>
           <Input.Password autoComplete="current-password" />
         </Form.Item>
-        <Form.Item name="next" label={t('settings.newPassword')} rules={[...required, { min: 10 }]}>
+        <Form.Item
+          name="next"
+          label={t('settings.newPassword')}
+          rules={[...required, { pattern: /^(?=.*[A-Za-z])(?=.*\d).{10,128}$/, message: t('auth.passwordRule') }]}
+          extra={t('auth.passwordRule')}
+        >
           <Input.Password autoComplete="new-password" />
         </Form.Item>
         <Button type="primary" htmlType="submit">

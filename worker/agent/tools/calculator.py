@@ -1,4 +1,8 @@
-"""calculator: arithmetic and common math functions through simpleeval, with bounded number sizes."""
+"""calculator: arithmetic and common math functions through simpleeval, with bounded number sizes.
+
+Each evaluation runs in a sandboxed child process (worker/sandbox): whatever slips past the number-size
+checks ends at the CPU or memory limit, and the worker's threads (other users' answers) never wait on it.
+"""
 
 import ast
 import math
@@ -7,10 +11,15 @@ import re
 from simpleeval import DEFAULT_OPERATORS, InvalidExpression, NumberTooHigh, SimpleEval
 
 from worker.agent.tools.base import Tool, ToolEnv, ToolError, ToolOutput
+from worker.sandbox import LimitExceeded, Limits, SandboxError
+from worker.sandbox import run as run_sandboxed
 
 MAX_EXPRESSION_CHARS = 300
 MAX_INT_BITS = 4096  # ~1233 decimal digits: every operation on numbers this size is microseconds
 MAX_FACTORIAL = 450
+MAX_ROUND_DIGITS = 400
+TIMEOUT_S = 2.0
+SANDBOX = Limits(wall_s=TIMEOUT_S - 0.5, cpu_s=1, memory_mib=256, user="nobody")
 
 
 def _check_bits(value):
@@ -47,6 +56,15 @@ def _factorial(n):
     return math.factorial(n)
 
 
+def _round(number, ndigits=None):
+    """round(1, -5*10**6) would build 10**5000000 first: refuse digit counts no float or sane int needs."""
+    if ndigits is None:
+        return round(number)
+    if not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS:
+        raise NumberTooHigh(f"round() takes at most {MAX_ROUND_DIGITS} digits")
+    return round(number, ndigits)
+
+
 def _log(x, base=math.e):
     return math.log(x, base)
 
@@ -71,7 +89,7 @@ FUNCTIONS = {
     "degrees": math.degrees,
     "radians": math.radians,
     "abs": abs,
-    "round": round,
+    "round": _round,
     "floor": math.floor,
     "ceil": math.ceil,
     "min": min,
@@ -116,7 +134,13 @@ def _format(value: int | float) -> str:
 
 def run(args: dict, env: ToolEnv) -> ToolOutput:
     expression = args["expression"].strip()
-    return ToolOutput(f"{expression} = {_format(evaluate(expression))}")
+    try:
+        value = run_sandboxed(evaluate, expression, limits=SANDBOX)
+    except LimitExceeded as exc:
+        raise ToolError(f"refused: the expression {exc}") from exc
+    except SandboxError as exc:
+        raise ToolError(f"calculation failed: {exc}") from exc
+    return ToolOutput(f"{expression} = {_format(value)}")
 
 
 _WORDS = [
@@ -185,7 +209,7 @@ TOOL = Tool(
     run=run,
     suggest_args=suggest_args,
     pattern_routed=True,
-    timeout_s=2.0,
+    timeout_s=TIMEOUT_S,
     max_output_chars=2000,
     examples=("What is 17 * 23 + 4?", "Compute sqrt(2) * pi", "What is 15% of 240?"),
     keywords=frozenset("calculate compute sum product multiply divide plus minus times sqrt percent".split()),

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import httpx
 
-from app.kernel.registry.errors import EngineError, InvalidRequestError, ModelLoadError
+from app.kernel.registry.errors import EngineError, ModelLoadError
 from app.kernel.registry.registry import ResolvedModel
 from app.kernel.registry.spec import ModelSpec
 from worker.engine.cache import LoadedModelInfo
 from worker.engine.generation import GenerationParams, TokenEvent
-from worker.engine.messages import build_prompt, parsed_tools
+from worker.engine.messages import build_prompt, parsed_tools, prompt_budget
 from worker.engine.openai_stream import check_status, completion_text, read_stream
 from worker.engine.vllm.install import VllmInstall
 from worker.engine.vllm.server import ServerOptions, VllmServer
@@ -188,12 +188,7 @@ class VllmEngine:
         if resolved.adapter_name:
             served.server.load_adapter(resolved.adapter_name, resolved.adapter_dir)
             name = resolved.adapter_name
-        budget = served.context_length - params.max_new_tokens
-        if budget < 1:
-            raise InvalidRequestError(
-                f"max_new_tokens={params.max_new_tokens} leaves no room for a prompt in the "
-                f"{served.context_length}-token context of {spec.id!r}"
-            )
+        budget = prompt_budget(served.context_length, params, spec.id)
         prompt = build_prompt(served.tokenizer, messages, budget, spec.chat_template, parsed_tools(params))
         body = request_body(name, prompt.token_ids, params)
         cancelled = throttled(should_cancel, CANCEL_CHECK_INTERVAL_S) if should_cancel else None

@@ -1,0 +1,43 @@
+"""Swagger UI at /docs from assets the UI build copies into app/static/swagger (npm swagger-ui-dist).
+
+FastAPI's default page loads them from a CDN, which leaves /docs blank on the offline networks LocalMind is
+made for. Without a built UI the page falls back to the CDN, as before.
+"""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from loguru import logger
+
+from app.spa import STATIC_DIR
+
+DOCS_URL = "/docs"
+OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
+ASSETS = "swagger"
+
+
+def mount_swagger_ui(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
+    """Call on an app created with `docs_url=None`; the SPA route serves the asset files themselves."""
+    local = (static_dir / ASSETS / "swagger-ui-bundle.js").is_file()
+    assets = {"swagger_js_url": f"/{ASSETS}/swagger-ui-bundle.js", "swagger_css_url": f"/{ASSETS}/swagger-ui.css"}
+    if local:
+        assets["swagger_favicon_url"] = f"/{ASSETS}/favicon-32x32.png"
+    else:
+        logger.warning("Swagger UI assets not built (scripts/build_frontend.sh); /docs loads them from a CDN")
+        assets = {}
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+            swagger_ui_parameters=app.swagger_ui_parameters,
+            **assets,
+        )
+
+    @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()

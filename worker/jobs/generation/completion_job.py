@@ -1,0 +1,42 @@
+"""An OpenAI-compatible completion: the request body waits in Redis; tokens go out as job events."""
+
+import json
+
+from loguru import logger
+
+from app.kernel.contracts import EventType, JobKind
+from app.kernel.keys import payload_key
+from app.kernel.registry.errors import EngineError
+from worker.engine.generation import GenerationParams
+from worker.jobs.generation.token_events import error_code, stream_tokens
+from worker.ops.registry_sync import know_model
+from worker.runtime import JobLease, publisher, redis_client
+
+
+def run_completion_job(job_id: str) -> str:
+    client = redis_client()
+    raw = client.getdel(payload_key(JobKind.COMPLETION, job_id))
+    if raw is None:
+        logger.info("completion {} has no payload (expired or already taken)", job_id)
+        return "skipped"
+    request = json.loads(raw)
+    events = publisher(JobKind.COMPLETION, job_id)
+    params = GenerationParams(**{k: tuple(v) if k == "stop" else v for k, v in request["params"].items()})
+    with JobLease(client, JobKind.COMPLETION, job_id):
+        try:
+            know_model(request["model"])
+            completion = stream_tokens(events, request["model"], request["messages"], params, lambda _t: None)
+        except EngineError as exc:
+            events.publish(EventType.ERROR, {"code": error_code(exc), "message": str(exc)})
+            return "failed"
+        except Exception as exc:  # noqa: BLE001 - report, keep the worker alive
+            logger.opt(exception=exc).error("completion {} failed", job_id)
+            events.publish(EventType.ERROR, {"code": "generation_failed", "message": f"Generation failed: {exc}"})
+            return "failed"
+    finish = completion.finish_reason if completion else "cancelled"
+    usage = {
+        "prompt_tokens": completion.prompt_tokens if completion else 0,
+        "completion_tokens": completion.completion_tokens if completion else 0,
+    }
+    events.publish(EventType.DONE, {"finish_reason": finish, "usage": usage})
+    return "done"
