@@ -55,7 +55,15 @@ def indexing_worker(in_process_worker):
     return in_process_worker
 
 
-APP_KEY_PATTERNS = ("*:events:*", "*:cancel:*", "*:lease:*", "*:listeners:*", "*:waiting:*", "*:ratelimit:*")
+APP_KEY_PATTERNS = (
+    "*:events:*",
+    "*:semcache:*",
+    "*:cancel:*",
+    "*:lease:*",
+    "*:listeners:*",
+    "*:waiting:*",
+    "*:ratelimit:*",
+)
 
 
 @pytest.fixture

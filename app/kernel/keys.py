@@ -81,6 +81,11 @@ def listeners_key(kind: str, job_id: int | str) -> str:
     return _name("listeners", kind, job_id)
 
 
+def semantic_cache_key(owner_id: int, scope: str) -> str:
+    """List of one user's cached answers for one scope (model, knowledge bases, settings), newest first."""
+    return _name("semcache", owner_id, scope)
+
+
 def ratelimit_key(limit: str, subject: str) -> str:
     return _name("ratelimit", limit, subject)
 

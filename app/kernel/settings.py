@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     --calibrate`); each knowledge base may set its own."""
     model_cache_gb: float = 4.0
 
+    semantic_cache_enabled: bool = True
+    """Reuse answers to repeated single-turn questions at temperature 0 (worker/jobs/generation/semantic_cache.py)."""
+    semantic_cache_max_distance: float = Field(default=0.15, ge=0.0, le=1.0)
+    """Cosine distance (all-MiniLM-L6-v2) under which two questions count as the same; calibrated by
+    bench/semantic_cache.py (BENCHMARKS.md)."""
+    semantic_cache_ttl_seconds: int = Field(default=86_400, gt=0)
+    semantic_cache_max_entries: int = Field(default=256, gt=0)
+    """Entries kept per user and scope (model, knowledge bases, settings); the oldest go first."""
+
     engine: Literal["auto", "vllm", "transformers"] = "auto"
     """Which engine serves local models: `auto` = vLLM where it is installed and serves the model, else transformers."""
     adapter_engine: Literal["auto", "vllm", "transformers"] = "auto"

@@ -11,6 +11,11 @@ class GenerationParamsIn(StrictModel):
     repetition_penalty: float | None = Field(default=None, gt=0.0, le=10.0)
     stop: list[str] | None = Field(default=None, max_length=8)
     seed: Seed | None = None
+    cache: bool | None = Field(
+        default=None,
+        description="false: never answer this question from the semantic cache (nor store its answer). "
+        "Only single-turn questions at temperature 0 are ever cached.",
+    )
 
     @field_validator("stop")
     @classmethod

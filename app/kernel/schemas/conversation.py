@@ -59,6 +59,11 @@ class MessagePublic(BaseModel):
     error: str | None
     citations: list[dict[str, Any]]
     tool_trace: list[dict[str, Any]]
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Generation settings asked for; `semantic_cache` = {hit, distance, source_message_id} "
+        "when the answer was looked up in the semantic cache.",
+    )
     created_at: datetime
     finished_at: datetime | None
 

@@ -46,10 +46,18 @@ export interface ToolStep {
   error?: string | null;
 }
 
-export type MessagePublic = Omit<Schemas['MessagePublic'], 'citations' | 'tool_trace'> & {
+export type MessagePublic = Omit<Schemas['MessagePublic'], 'citations' | 'tool_trace' | 'params'> & {
   citations: Citation[];
   tool_trace: ToolStep[];
+  /** Generation settings asked for; `semantic_cache` says whether the answer was reused from an earlier one. */
+  params?: { semantic_cache?: SemanticCacheRecord; [key: string]: unknown };
 };
+
+export interface SemanticCacheRecord {
+  hit: boolean;
+  distance?: number;
+  source_message_id?: number;
+}
 
 export type ConversationDetail = Omit<Schemas['ConversationDetail'], 'messages'> & { messages: MessagePublic[] };
 

@@ -86,6 +86,11 @@ export function MessageItem({ message: m, siblings, busy, onSelectSibling, onReg
         <div className="lm-msg-footer">
           <SiblingNav info={siblings} onSelect={(id) => onSelectSibling(siblings.parentKey, id)} />
           {m.status === 'cancelled' && <Tag data-testid="message-cancelled">{t('chat.cancelled')}</Tag>}
+          {m.params?.semantic_cache?.hit && (
+            <Tooltip title={t('chat.cachedHint')}>
+              <Tag data-testid="message-cached">{t('chat.cached')}</Tag>
+            </Tooltip>
+          )}
           {m.status !== 'streaming' && m.status !== 'pending' && draft === null && (
             <>
               <Tooltip title={t('chat.copyMessage')}>

@@ -121,6 +121,8 @@ export const en = {
   'chat.toolSteps': 'Tool steps ({n})',
   'chat.toolFailed': 'failed',
   'chat.cancelled': 'Stopped',
+  'chat.cached': 'Cached answer',
+  'chat.cachedHint': 'Reused from an earlier answer to the same question; regenerate for a new one',
   'chat.failed': 'The answer failed: {message}',
   'chat.stats': '{tokens} tokens · {tps} tok/s',
   'status.queued': 'Queued',

@@ -123,6 +123,8 @@ export const zh: Record<MessageKey, string> = {
   'chat.toolSteps': '工具调用（{n}）',
   'chat.toolFailed': '失败',
   'chat.cancelled': '已停止',
+  'chat.cached': '缓存的回答',
+  'chat.cachedHint': '复用了对同一问题的较早回答；重新生成可得到新回答',
   'chat.failed': '回答失败：{message}',
   'chat.stats': '{tokens} 个 token · {tps} token/秒',
   'status.queued': '排队中',

@@ -19,6 +19,7 @@ from app.kernel.states.message import MessageStatus
 from app.kernel.usage import record_usage
 from worker.agent.answer import sources_footer
 from worker.engine.generation import Completion, GenerationParams
+from worker.jobs.generation import semantic_cache
 from worker.jobs.generation.augment import AugmentRequest, augment
 from worker.jobs.generation.history import prompt_messages
 from worker.jobs.generation.token_events import error_code, stream_tokens
@@ -37,6 +38,10 @@ class AnswerState:
     first_token_at: float | None = None
     citations: list[dict] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
+    cache: dict | None = None
+    """The message's `params.semantic_cache` when the question was looked up."""
+    probe: semantic_cache.Probe | None = None
+    """Set on a cache miss: the answer is stored under it once done."""
 
     def add(self, piece: str) -> None:
         if self.first_token_at is None:
@@ -99,6 +104,8 @@ def finish(
         message = session.get(Message, message_id)
         for key, value in values.items():
             setattr(message, key, value)
+        params = {k: v for k, v in (message.params or {}).items() if k != "semantic_cache"}
+        message.params = params if state.cache is None else {**params, "semantic_cache": state.cache}
         if completion is not None:
             record_usage(session, message.owner_id, completion.prompt_tokens, completion.completion_tokens)
         session.commit()
@@ -120,6 +127,13 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
             planner=conversation.planner or "none",
             params=params,
         )
+        probe = _cache_probe(session, conversation, message, messages, params, model_id)
+    if probe is not None and (hit := _look_up(probe, state)):
+        state.citations = hit.citations
+        if request.knowledge_base_ids:
+            events.publish(EventType.CITATIONS, {"citations": hit.citations})
+        _emit(events, state, hit.answer)
+        return composed_completion(model_id, state)
     augmented = augment(events, request, messages)
     state.citations, state.trace = augmented.citations, augmented.trace
     emit = partial(_emit, events, state)
@@ -133,6 +147,30 @@ def _stream_answer(events: EventPublisher, message_id: int, state: AnswerState) 
     if footer:  # agent answers only: the plain knowledge-base path is unchanged
         emit(footer)
     return completion
+
+
+def _cache_probe(session, conversation, message, messages, params, model_id) -> semantic_cache.Probe | None:
+    """The semantic cache's probe; a failing cache (embedder, database) answers as if there were none."""
+    try:
+        return semantic_cache.probe(session, conversation, message, messages, params, model_id)
+    except Exception as exc:  # noqa: BLE001 - the answer matters more than the cache
+        logger.opt(exception=exc).warning("semantic cache lookup for message {} failed", message.id)
+        return None
+
+
+def _cache_answer(client, probe: semantic_cache.Probe, message_id: int, state: AnswerState) -> None:
+    """Stored before `done` so the next question finds it; a failure here must not lose the `done` event."""
+    try:
+        semantic_cache.store(client, probe, message_id, state.content, state.citations)
+    except Exception as exc:  # noqa: BLE001
+        logger.opt(exception=exc).warning("semantic cache store for message {} failed", message_id)
+
+
+def _look_up(probe: semantic_cache.Probe, state: AnswerState) -> semantic_cache.Hit | None:
+    hit = semantic_cache.lookup(redis_client(), probe)
+    state.cache = hit.record() if hit else {"hit": False}
+    state.probe = None if hit else probe
+    return hit
 
 
 def _emit(events: EventPublisher, state: AnswerState, text: str) -> None:
@@ -174,6 +212,8 @@ def run_chat_job(message_id: int) -> str:
         extra = {"finish_reason": completion.finish_reason if completion else "cancelled"}
         if completion is not None and completion.truncated_history:
             extra["truncated_history"] = True
+        if status == MessageStatus.DONE and state.probe is not None and state.content:
+            _cache_answer(client, state.probe, message_id, state)
         events.publish(EventType.DONE, {"message": final, **extra})
         return status
 

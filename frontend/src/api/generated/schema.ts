@@ -2194,6 +2194,11 @@ export interface components {
         };
         /** GenerationParamsIn */
         GenerationParamsIn: {
+            /**
+             * Cache
+             * @description false: never answer this question from the semantic cache (nor store its answer). Only single-turn questions at temperature 0 are ever cached.
+             */
+            cache?: boolean | null;
             /** Max New Tokens */
             max_new_tokens?: number | null;
             /** Repetition Penalty */
@@ -2314,6 +2319,13 @@ export interface components {
             latency_ms: number | null;
             /** Model */
             model: string | null;
+            /**
+             * Params
+             * @description Generation settings asked for; `semantic_cache` = {hit, distance, source_message_id} when the answer was looked up in the semantic cache.
+             */
+            params?: {
+                [key: string]: unknown;
+            };
             /** Parent Id */
             parent_id: number | null;
             /** Prompt Tokens */
