@@ -3,6 +3,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.kernel.models.conversation import MessageStatus
 from app.kernel.schemas.common import IdRef, StrictModel
 
 
@@ -49,7 +50,7 @@ class MessagePublic(BaseModel):
     parent_id: int | None
     role: Literal["user", "assistant", "system"]
     content: str
-    status: Literal["pending", "streaming", "done", "cancelled", "failed"]
+    status: MessageStatus
     model: str | None
     prompt_tokens: int | None
     completion_tokens: int | None

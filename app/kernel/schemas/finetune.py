@@ -3,7 +3,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from app.kernel.models.finetune import JobStatus
 from app.kernel.schemas.common import IdRef, Seed, StrictModel
+
+FinetuneMethod = Literal["lora", "qlora", "dpo"]
 
 
 class DatasetPublic(BaseModel):
@@ -30,7 +33,7 @@ class FinetuneJobCreate(StrictModel):
         description="A dataset to score the base model and the adapter on after training "
         "(exact / contains match of the last assistant turn); the scores land in `metrics.evaluation`",
     )
-    method: Literal["lora", "qlora", "dpo"] = Field(
+    method: FinetuneMethod = Field(
         default="lora", description="dpo: LoRA trained with DPO (TRL) on a preference dataset (prompt/chosen/rejected)"
     )
     beta: float = Field(default=0.1, description="dpo only: the KL weight; larger keeps the adapter nearer the base")
@@ -58,9 +61,9 @@ class FinetuneJobPublic(BaseModel):
     dataset_name: str | None = Field(description="The dataset's file name; null once the dataset was deleted")
     eval_dataset_id: int | None = Field(default=None, description="The evaluation set, if the job names one")
     base_model: str
-    method: Literal["lora", "qlora"]
+    method: FinetuneMethod
     config: dict[str, Any]
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
+    status: JobStatus
     error: str | None
     progress: dict[str, Any]
     metrics: dict[str, Any]

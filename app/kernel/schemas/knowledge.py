@@ -3,6 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.kernel.models.knowledge import DocumentStatus
 from app.kernel.schemas.common import StrictModel
 
 SearchMode = Literal["dense", "bm25", "hybrid"]
@@ -62,7 +63,7 @@ class DocumentPublic(BaseModel):
     knowledge_base_id: int
     filename: str
     size_bytes: int
-    status: Literal["queued", "parsing", "embedding", "indexed", "failed"]
+    status: DocumentStatus
     error: str | None
     pages: int | None
     chunks: int | None
