@@ -6,7 +6,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from kombu.exceptions import OperationalError as BrokerOperationalError
 from loguru import logger
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from sqlalchemy.exc import TimeoutError as DatabasePoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,6 +26,15 @@ class AppError(Exception):
 
 def not_found(what: str) -> AppError:
     return AppError(404, "not_found", f"{what} not found")
+
+
+QUEUE_ERRORS = (RedisError, BrokerOperationalError, OSError)
+"""What a dispatch raises while Redis, the broker, is down."""
+
+
+def queue_unavailable(consequence: str = "please retry shortly.") -> AppError:
+    """The 503 of every dispatch while the task queue is down; `consequence` tells what became of the request."""
+    return AppError(503, "queue_unavailable", f"The task queue (Redis) is unavailable; {consequence}")
 
 
 def error_response(status_code: int, code: str, message: str, details: Any = None, headers=None) -> JSONResponse:

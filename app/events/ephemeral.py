@@ -7,10 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import redis.asyncio as aioredis
-from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
 
-from app.core.errors import AppError
+from app.core.errors import QUEUE_ERRORS, queue_unavailable
 from app.core.tasks import dispatch
 from app.events.relay import JobEventStream
 from app.kernel.contracts import EventType
@@ -29,11 +27,9 @@ async def start_job(
         await redis.set(payload_key(kind, job_id), json.dumps(payload), ex=REPLAY_TTL_SECONDS)
         await stream.open()
         await dispatch(tasks, task(job_id=job_id))
-    except (RedisError, OperationalError, OSError) as exc:
+    except QUEUE_ERRORS as exc:
         await stream.close()
-        raise AppError(
-            503, "queue_unavailable", "The task queue (Redis) is unavailable; please retry shortly."
-        ) from exc
+        raise queue_unavailable() from exc
     return job_id, stream
 
 

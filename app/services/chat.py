@@ -3,12 +3,10 @@
 from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
-from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import AppError, not_found
+from app.core.errors import QUEUE_ERRORS, AppError, not_found, queue_unavailable
 from app.core.tasks import dispatch
 from app.events.relay import JobEventStream
 from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
@@ -137,11 +135,11 @@ async def start_generation(session: AsyncSession, redis: aioredis.Redis, tasks, 
         await stream.open()
         await redis.zadd(pending_queue_key(QUEUE_GENERATION), {str(answer.id): datetime.now(UTC).timestamp()})
         await dispatch(tasks, GenerateAnswer(message_id=answer.id))
-    except (RedisError, OperationalError, OSError) as exc:
+    except QUEUE_ERRORS as exc:
         await stream.close()
-        reason = "The task queue (Redis) is unavailable; your message is saved, please retry shortly."
-        await mark_failed(session, answer.id, reason)
-        raise AppError(503, "queue_unavailable", reason) from exc
+        error = queue_unavailable("your message is saved, please retry shortly.")
+        await mark_failed(session, answer.id, error.message)
+        raise error from exc
     return stream
 
 

@@ -11,14 +11,12 @@ from typing import Any, BinaryIO
 import anyio
 import redis.asyncio as aioredis
 from fastapi import Request
-from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
-from app.core.errors import AppError, not_found
+from app.core.errors import QUEUE_ERRORS, AppError, not_found, queue_unavailable
 from app.core.tasks import dispatch
 from app.events.relay import JobEventStream, just, relay
 from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
@@ -271,10 +269,10 @@ async def create_job(
     try:
         await redis.zadd(pending_queue_key(QUEUE_TRAINING), {str(job.id): datetime.now(UTC).timestamp()})
         await dispatch(tasks, Finetune(job_id=job.id))
-    except (RedisError, OperationalError, OSError) as exc:
-        reason = "The task queue (Redis) is unavailable; the job was not started. Please retry shortly."
-        await _finish(session, job.id, JobStatus.FAILED, JobStatus.QUEUED, error=reason)
-        raise AppError(503, "queue_unavailable", reason) from exc
+    except QUEUE_ERRORS as exc:
+        error = queue_unavailable("the job was not started. Please retry shortly.")
+        await _finish(session, job.id, JobStatus.FAILED, JobStatus.QUEUED, error=error.message)
+        raise error from exc
     return job
 
 

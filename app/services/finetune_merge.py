@@ -14,10 +14,9 @@ from typing import Any
 import anyio
 import redis.asyncio as aioredis
 from fastapi import Request
-from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from app.core.errors import AppError
+from app.core.errors import QUEUE_ERRORS, AppError, queue_unavailable
 from app.core.tasks import dispatch
 from app.events.relay import JobEventStream, just, relay
 from app.kernel.contracts import EventType, JobKind
@@ -121,11 +120,10 @@ async def start_merge(redis: aioredis.Redis, tasks, settings: Settings, job: Fin
         )
         if claimed:
             await dispatch(tasks, MergeAdapter(job_id=job.id))
-    except (RedisError, OperationalError, OSError) as exc:
+    except QUEUE_ERRORS as exc:
         with suppress(RedisError):
             await redis.delete(key)
-        reason = "The task queue (Redis) is unavailable; the merge was not started. Please retry shortly."
-        raise AppError(503, "queue_unavailable", reason) from exc
+        raise queue_unavailable("the merge was not started. Please retry shortly.") from exc
     return await check_merge(redis, settings, job)
 
 

@@ -15,16 +15,14 @@ from typing import Any
 import anyio
 import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
-from kombu.exceptions import OperationalError
 from loguru import logger
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from redis.exceptions import RedisError
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import AppError, not_found
+from app.core.errors import QUEUE_ERRORS, AppError, not_found, queue_unavailable
 from app.core.tasks import dispatch
 from app.events.ephemeral import job_events, start_job
 from app.events.relay import JobEventStream
@@ -47,12 +45,12 @@ from app.kernel.schemas.knowledge import (
     SearchResponse,
 )
 from app.kernel.settings import Settings
+from app.kernel.states import document as document_state
+from app.kernel.states.document import DocumentStatus
 from app.kernel.tasks import DeleteDocument, IndexDocument, Search
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.usage_meter import UsageMeter
 
-ACTIVE_STATUSES = ("parsing", "embedding")
-FINAL_STATUSES = ("indexed", "failed")
 SEARCH_TIMEOUT_SECONDS = 60.0
 WORKER_LOST = "The indexing worker stopped (crashed or restarted) while processing this document; reindex it."
 _UNSUPPORTED_CODES = {"unsupported_type", "type_mismatch"}
@@ -147,12 +145,10 @@ async def get_owned_document(session: AsyncSession, redis: aioredis.Redis, user:
 
 async def check_document(session: AsyncSession, redis: aioredis.Redis, document: Document) -> Document:
     """Fail a document stuck in parsing/embedding whose worker lease expired (the worker died)."""
-    if document.status not in ACTIVE_STATUSES or await redis.exists(lease_key(JobKind.DOCUMENT, document.id)):
+    if document.status not in document_state.ACTIVE or await redis.exists(lease_key(JobKind.DOCUMENT, document.id)):
         return document
     result = await session.execute(
-        update(Document)
-        .where(Document.id == document.id, Document.status.in_(ACTIVE_STATUSES))
-        .values(status="failed", error=WORKER_LOST)
+        document_state.move(document.id, DocumentStatus.FAILED, sources=document_state.ACTIVE, error=WORKER_LOST)
     )
     await session.commit()
     if result.rowcount == 1:
@@ -179,7 +175,9 @@ async def queue_position(session: AsyncSession, document: Document) -> int:
         Document.updated_at < document.updated_at,
         and_(Document.updated_at == document.updated_at, Document.id < document.id),
     )
-    return 1 + await session.scalar(select(func.count(Document.id)).where(Document.status == "queued", ahead))
+    return 1 + await session.scalar(
+        select(func.count(Document.id)).where(Document.status == DocumentStatus.QUEUED, ahead)
+    )
 
 
 async def public_documents(
@@ -191,7 +189,11 @@ async def public_documents(
     """The documents as the API shows them: queued ones with their queue position and, while no indexing
     worker runs, why they wait (they are not failed: a worker started later indexes them)."""
     public = [schema.model_validate(document) for document in documents]
-    queued = [(item, document) for item, document in zip(public, documents, strict=True) if item.status == "queued"]
+    queued = [
+        (item, document)
+        for item, document in zip(public, documents, strict=True)
+        if item.status == DocumentStatus.QUEUED
+    ]
     message = await no_worker_message(redis, QUEUE_INDEXING) if queued else None
     for item, document in queued:
         item.queue_position = await queue_position(session, document)
@@ -211,11 +213,7 @@ async def delete_document(session: AsyncSession, redis: aioredis.Redis, tasks, s
 
 
 async def reindex(session: AsyncSession, redis: aioredis.Redis, tasks, document: Document) -> Document:
-    result = await session.execute(
-        update(Document)
-        .where(Document.id == document.id, Document.status.in_(FINAL_STATUSES))
-        .values(status="queued", error=None)
-    )
+    result = await session.execute(document_state.move(document.id, DocumentStatus.QUEUED, error=None))
     await session.commit()
     if result.rowcount != 1:
         raise AppError(409, "indexing_in_progress", "This document is being indexed already.")
@@ -230,22 +228,22 @@ async def _start_indexing(session: AsyncSession, redis: aioredis.Redis, tasks, d
         for document in documents:
             await redis.delete(replay_key(JobKind.DOCUMENT, document.id), cancel_key(JobKind.DOCUMENT, document.id))
             await dispatch(tasks, IndexDocument(document_id=document.id))
-    except (RedisError, OperationalError, OSError) as exc:
-        reason = "The task queue (Redis) is unavailable; reindex the document shortly."
+    except QUEUE_ERRORS as exc:
+        error = queue_unavailable("reindex the document shortly.")
         ids = [d.id for d in documents]
         await session.execute(
             update(Document)
-            .where(Document.id.in_(ids), Document.status == "queued")
-            .values(status="failed", error=reason)
+            .where(Document.id.in_(ids), Document.status == DocumentStatus.QUEUED)
+            .values(status=DocumentStatus.FAILED, error=error.message)
         )
         await session.commit()
-        raise AppError(503, "queue_unavailable", reason) from exc
+        raise error from exc
 
 
 async def _dispatch_cleanup(tasks, payload: DeleteDocument) -> None:
     try:
         await dispatch(tasks, payload)
-    except (RedisError, OperationalError, OSError) as exc:  # hits of deleted documents are filtered out anyway
+    except QUEUE_ERRORS as exc:  # hits of deleted documents are filtered out anyway
         logger.warning("index cleanup {} not dispatched: {}", payload, exc)
 
 
@@ -259,7 +257,7 @@ async def _remove_uploads(settings: Settings, stored_names: list[str]) -> None:
 
 def public_event(document: Document) -> dict[str, Any]:
     """The terminal event of a finished document, for a client arriving after its events expired."""
-    if document.status == "failed":
+    if document.status == DocumentStatus.FAILED:
         return {"type": EventType.ERROR, "data": {"code": "failed", "message": document.error or "Indexing failed."}}
     return {
         "type": EventType.DONE,
@@ -289,13 +287,13 @@ async def document_events(
             if current is None:
                 data = {"code": "deleted", "message": "The document was deleted."}
                 await publish_async(redis, JobKind.DOCUMENT, document_id, EventType.ERROR, data)
-            elif current.status == "queued":
+            elif current.status == DocumentStatus.QUEUED:
                 return await waiting(session, current)
             else:
                 await check_document(session, redis, current)
         return None
 
-    if after_seq == 0 and document.status == "queued":  # the worker publishes every later state itself
+    if after_seq == 0 and document.status == DocumentStatus.QUEUED:  # the worker publishes every later state itself
         async with app.state.sessionmaker() as session:
             first = await waiting(session, document)
         yield first
@@ -468,7 +466,7 @@ async def check_backlog(session: AsyncSession, settings: Settings, user: User, a
         return
     waiting = await session.scalar(
         select(func.count(Document.id)).where(
-            Document.owner_id == user.id, Document.status.in_(("queued", *ACTIVE_STATUSES))
+            Document.owner_id == user.id, Document.status.in_((DocumentStatus.QUEUED, *document_state.ACTIVE))
         )
     )
     limit = settings.max_queued_documents_per_user
@@ -508,7 +506,7 @@ async def store_documents(
             content_hash=received.sha256,
             size_bytes=received.size,
             kind=received.kind,
-            status="queued",
+            status=DocumentStatus.QUEUED,
         )
         session.add(document)
         known[received.sha256] = document

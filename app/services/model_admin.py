@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
-from kombu.exceptions import OperationalError
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import AppError
+from app.core.errors import QUEUE_ERRORS, AppError, queue_unavailable
 from app.core.tasks import dispatch
 from app.kernel.contracts import JobKind
 from app.kernel.keys import REPLAY_TTL_SECONDS, control_channel, payload_key
@@ -148,7 +147,7 @@ async def broadcast(redis: aioredis.Redis, action: str, model_id: str | None = N
     try:
         return int(await redis.publish(control_channel(), json.dumps({"action": action, "model_id": model_id})))
     except RedisError as exc:
-        raise AppError(503, "queue_unavailable", "Redis is unavailable; please retry shortly.") from exc
+        raise queue_unavailable() from exc
 
 
 async def start_pull(redis: aioredis.Redis, tasks, model_id: str) -> str:
@@ -157,10 +156,8 @@ async def start_pull(redis: aioredis.Redis, tasks, model_id: str) -> str:
     try:
         await redis.set(payload_key(JobKind.PULL, job_id), model_id, ex=REPLAY_TTL_SECONDS)
         await dispatch(tasks, PullModel(job_id=job_id, model_id=model_id))
-    except (RedisError, OperationalError, OSError) as exc:
-        raise AppError(
-            503, "queue_unavailable", "The task queue (Redis) is unavailable; please retry shortly."
-        ) from exc
+    except QUEUE_ERRORS as exc:
+        raise queue_unavailable() from exc
     return job_id
 
 

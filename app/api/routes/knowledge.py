@@ -16,6 +16,7 @@ from app.kernel.schemas.knowledge import (
     SearchRequest,
     SearchResponse,
 )
+from app.kernel.states import document as document_state
 from app.services import knowledge, upload_batches
 from app.services.usage_meter import UsageMeter
 
@@ -203,7 +204,7 @@ async def document_events(
     `progress {stage, done, total}`, then `done {document}` or `error {code, message}`."""
     document = await knowledge.get_owned_document(session, redis, user, document_id)
     stream = await JobEventStream(redis, JobKind.DOCUMENT, document.id).open()
-    if document.status in knowledge.FINAL_STATUSES and not await stream.has_history():
+    if document.status in document_state.FINAL and not await stream.has_history():
         await stream.close()
 
         return sse_response(just(knowledge.public_event(document)), settings.sse_heartbeat_seconds)

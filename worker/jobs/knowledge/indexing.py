@@ -13,7 +13,6 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from loguru import logger
-from sqlalchemy import update
 
 from app.kernel.contracts import EventType, JobKind
 from app.kernel.documents import DocumentError
@@ -21,11 +20,12 @@ from app.kernel.events import EventPublisher
 from app.kernel.models import Document, KnowledgeBase
 from app.kernel.schemas.knowledge import DocumentPublic
 from app.kernel.settings import get_settings
+from app.kernel.states import document as document_state
+from app.kernel.states.document import DocumentStatus
 from worker.rag.index import KnowledgeIndex
 from worker.rag.pipeline import IndexResult, drop_index, index_dir, index_document, open_index
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
 
-ACTIVE_STATUSES = ("parsing", "embedding")
 PROGRESS_INTERVAL_SECONDS = 0.5
 
 
@@ -46,9 +46,7 @@ def claim(document_id: int) -> IndexJob | None:
     """queued → parsing exactly once; None when the document is gone or not queued."""
     with db_sessions()() as session:
         result = session.execute(
-            update(Document)
-            .where(Document.id == document_id, Document.status == "queued")
-            .values(status="parsing", error=None)
+            document_state.move(document_id, DocumentStatus.PARSING, sources=[DocumentStatus.QUEUED], error=None)
         )
         session.commit()
         if result.rowcount != 1:
@@ -59,13 +57,11 @@ def claim(document_id: int) -> IndexJob | None:
         return IndexJob(document_id, kb.id, kb.embedding_model, document.filename, path)
 
 
-def _set_status(document_id: int, status: str) -> None:
+def _set_status(document_id: int, status: DocumentStatus) -> None:
+    """The next stage of a document being indexed (never one that was failed or deleted meanwhile)."""
+    sources = [active for active in document_state.ACTIVE if document_state.LIFECYCLE.allows(active, status)]
     with db_sessions()() as session:
-        session.execute(
-            update(Document)
-            .where(Document.id == document_id, Document.status.in_(ACTIVE_STATUSES))
-            .values(status=status)
-        )
+        session.execute(document_state.move(document_id, status, sources=sources))
         session.commit()
 
 
@@ -83,7 +79,7 @@ class ProgressReporter:
             raise Cancelled
         if stage != self._stage:
             self._stage = stage
-            _set_status(self._document_id, stage)
+            _set_status(self._document_id, DocumentStatus(stage))
             self._events.publish(EventType.STATUS, {"state": stage})
         now = time.monotonic()
         if done in (0, total) or now - self._last >= PROGRESS_INTERVAL_SECONDS:
@@ -131,7 +127,6 @@ def _run(events: EventPublisher, job: IndexJob) -> str:
 
 def _finish(events: EventPublisher, job: IndexJob, index: KnowledgeIndex, result: IndexResult) -> str:
     values = {
-        "status": "indexed",
         "kind": result.kind,
         "pages": result.pages,
         "chunks": result.chunks,
@@ -139,8 +134,8 @@ def _finish(events: EventPublisher, job: IndexJob, index: KnowledgeIndex, result
         "error": None,
     }
     with db_sessions()() as session:
-        claimed = Document.id == job.document_id, Document.status.in_(ACTIVE_STATUSES)
-        stored = session.execute(update(Document).where(*claimed).values(**values)).rowcount == 1
+        finished = document_state.move(job.document_id, DocumentStatus.INDEXED, sources=document_state.ACTIVE, **values)
+        stored = session.execute(finished).rowcount == 1
         session.commit()
         if not stored:
             kb_exists = session.get(KnowledgeBase, job.knowledge_base_id) is not None
@@ -167,9 +162,7 @@ def _fail(events: EventPublisher, job: IndexJob, code: str, message: str) -> str
     """Failed documents are not searchable: chunks of an earlier successful run are removed."""
     with db_sessions()() as session:
         session.execute(
-            update(Document)
-            .where(Document.id == job.document_id, Document.status.in_(ACTIVE_STATUSES))
-            .values(status="failed", error=message)
+            document_state.move(job.document_id, DocumentStatus.FAILED, sources=document_state.ACTIVE, error=message)
         )
         session.commit()
     if index_dir(job.knowledge_base_id).exists():
