@@ -10,7 +10,13 @@ LIFECYCLE: Lifecycle[DocumentStatus] = Lifecycle(
     Document,
     {
         DocumentStatus.QUEUED: {DocumentStatus.PARSING, DocumentStatus.FAILED},
-        DocumentStatus.PARSING: {DocumentStatus.PARSING, DocumentStatus.EMBEDDING, DocumentStatus.FAILED},
+        # indexed straight from parsing when the stage events were skipped (a small document, one batch)
+        DocumentStatus.PARSING: {
+            DocumentStatus.PARSING,
+            DocumentStatus.EMBEDDING,
+            DocumentStatus.INDEXED,
+            DocumentStatus.FAILED,
+        },
         DocumentStatus.EMBEDDING: {DocumentStatus.EMBEDDING, DocumentStatus.INDEXED, DocumentStatus.FAILED},
         DocumentStatus.INDEXED: {DocumentStatus.QUEUED},
         DocumentStatus.FAILED: {DocumentStatus.QUEUED},
