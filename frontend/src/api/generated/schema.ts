@@ -571,6 +571,51 @@ export interface paths {
         patch: operations["update_knowledge_base_api_v1_knowledge_bases__kb_id__patch"];
         trace?: never;
     };
+    "/api/v1/knowledge-bases/{kb_id}/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Batch
+         * @description A bulk upload: multipart field `files`, any number of documents and `.zip` files of folders (expanded
+         *     here), up to MAX_FILES_PER_UPLOAD files and MAX_BATCH_UPLOAD_MB in all. Files that cannot be indexed are
+         *     skipped with their reason, duplicates are reported, the rest is queued. One request counts once against the
+         *     upload rate limit; 429 `indexing_backlog` when more than MAX_QUEUED_DOCUMENTS_PER_USER of your documents
+         *     would wait for indexing. Follow progress with GET .../batches/{batch_id}.
+         */
+        post: operations["upload_batch_api_v1_knowledge_bases__kb_id__batches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/knowledge-bases/{kb_id}/batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Batch
+         * @description A bulk upload's progress: counts per status, `done`, and every file with its status, duplicate flag
+         *     and the reason it was skipped or failed.
+         */
+        get: operations["get_batch_api_v1_knowledge_bases__kb_id__batches__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/knowledge-bases/{kb_id}/documents": {
         parameters: {
             query?: never;
@@ -583,9 +628,10 @@ export interface paths {
         put?: never;
         /**
          * Upload Documents
-         * @description Multipart field `files` (one or many), at most MAX_UPLOAD_MB per request; each new file is queued for
-         *     indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the request.
-         *     A file whose content the knowledge base already holds returns that document with `duplicate: true`.
+         * @description Multipart field `files` (up to MAX_FILES_PER_UPLOAD), at most MAX_UPLOAD_MB per request; each new file is
+         *     queued for indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the
+         *     request. A file whose content the knowledge base already holds returns that document with `duplicate: true`.
+         *     For folders and zips, with bad files skipped and reported, use POST .../batches.
          */
         post: operations["upload_documents_api_v1_knowledge_bases__kb_id__documents_post"];
         delete?: never;
@@ -1129,6 +1175,62 @@ export interface components {
              */
             role?: "assistant";
         };
+        /**
+         * BatchFile
+         * @description One file of a bulk upload: `document_id` (with the document's current status) unless it was skipped.
+         */
+        BatchFile: {
+            /**
+             * Code
+             * @description Machine-readable reason of a skipped file
+             */
+            code?: string | null;
+            /** Document Id */
+            document_id?: number | null;
+            /**
+             * Duplicate
+             * @description The knowledge base already held this content
+             * @default false
+             */
+            duplicate?: boolean;
+            /**
+             * Error
+             * @description Why it was skipped or failed
+             */
+            error?: string | null;
+            /** Filename */
+            filename: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "parsing" | "embedding" | "indexed" | "failed" | "skipped" | "deleted";
+        };
+        /**
+         * BatchPublic
+         * @description A bulk upload's progress: `counts` per status over its files; `done` once none is queued or indexing.
+         */
+        BatchPublic: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Done */
+            done: boolean;
+            /** Files */
+            files: components["schemas"]["BatchFile"][];
+            /** Id */
+            id: string;
+            /** Knowledge Base Id */
+            knowledge_base_id: number;
+            /** Total */
+            total: number;
+        };
         /** Body_login_api_v1_auth_login_post */
         Body_login_api_v1_auth_login_post: {
             /** Client Id */
@@ -1280,6 +1382,13 @@ export interface components {
             citations: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Relevance
+             * @default null
+             */
+            relevance?: {
+                [key: string]: unknown;
+            }[] | null;
         };
         /** CitationsEvent */
         CitationsEvent: {
@@ -1495,12 +1604,14 @@ export interface components {
             queue_position?: number | null;
             /** Size Bytes */
             size_bytes: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "queued" | "parsing" | "embedding" | "indexed" | "failed";
+            status: components["schemas"]["DocumentStatus"];
         };
+        /**
+         * DocumentStatus
+         * @description A document's status; transitions live in app/kernel/states/document.py.
+         * @enum {string}
+         */
+        DocumentStatus: "queued" | "parsing" | "embedding" | "indexed" | "failed";
         /**
          * DocumentUploaded
          * @description `duplicate`: the knowledge base already held this exact content; this is that earlier document.
@@ -1540,11 +1651,7 @@ export interface components {
             queue_position?: number | null;
             /** Size Bytes */
             size_bytes: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "queued" | "parsing" | "embedding" | "indexed" | "failed";
+            status: components["schemas"]["DocumentStatus"];
         };
         /**
          * DoneData
@@ -1611,6 +1718,13 @@ export interface components {
              * @default null
              */
             prompt_tokens?: number | null;
+            /**
+             * Relevance
+             * @default null
+             */
+            relevance?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Usage
              * @default null
@@ -2052,7 +2166,7 @@ export interface components {
              * Method
              * @enum {string}
              */
-            method: "lora" | "qlora";
+            method: "lora" | "qlora" | "dpo";
             /** Metrics */
             metrics: {
                 [key: string]: unknown;
@@ -2082,11 +2196,7 @@ export interface components {
             queue_position?: number | null;
             /** Started At */
             started_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            status: components["schemas"]["JobStatus"];
         };
         /** FinetuneJobPublic */
         FinetuneJobPublic: {
@@ -2128,7 +2238,7 @@ export interface components {
              * Method
              * @enum {string}
              */
-            method: "lora" | "qlora";
+            method: "lora" | "qlora" | "dpo";
             /** Metrics */
             metrics: {
                 [key: string]: unknown;
@@ -2158,11 +2268,7 @@ export interface components {
             queue_position?: number | null;
             /** Started At */
             started_at: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            status: components["schemas"]["JobStatus"];
         };
         /**
          * FinetuneMergePublic
@@ -2220,6 +2326,12 @@ export interface components {
             status: string;
         };
         JobEvent: components["schemas"]["StatusEvent"] | components["schemas"]["TokenEvent"] | components["schemas"]["CitationsEvent"] | components["schemas"]["ToolEvent"] | components["schemas"]["ProgressEvent"] | components["schemas"]["DoneEvent"] | components["schemas"]["ErrorEvent"];
+        /**
+         * JobStatus
+         * @description A fine-tune job's status; transitions live in app/kernel/states/finetune_job.py.
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         /** KnowledgeBaseCreate */
         KnowledgeBaseCreate: {
             /** Description */
@@ -2228,6 +2340,17 @@ export interface components {
             embedding_model?: string | null;
             /** Name */
             name: string;
+            /**
+             * Relevance Threshold
+             * @description Relevance score (similarity + query-term coverage + 5 x similarity margin, 0-3) below which the knowledge base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD.
+             */
+            relevance_threshold?: number | null;
+            /**
+             * Retrieval Mode
+             * @default hybrid
+             * @enum {string}
+             */
+            retrieval_mode?: "dense" | "bm25" | "hybrid";
         };
         /** KnowledgeBasePublic */
         KnowledgeBasePublic: {
@@ -2244,6 +2367,13 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+            /** Relevance Threshold */
+            relevance_threshold: number | null;
+            /**
+             * Retrieval Mode
+             * @enum {string}
+             */
+            retrieval_mode: "dense" | "bm25" | "hybrid";
             /**
              * Updated At
              * Format: date-time
@@ -2259,6 +2389,13 @@ export interface components {
             description?: string | null;
             /** Name */
             name?: string | null;
+            /**
+             * Relevance Threshold
+             * @description Relevance score (similarity + query-term coverage + 5 x similarity margin, 0-3) below which the knowledge base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD.
+             */
+            relevance_threshold?: number | null;
+            /** Retrieval Mode */
+            retrieval_mode?: ("dense" | "bm25" | "hybrid") | null;
         };
         /** MemoryStats */
         MemoryStats: {
@@ -2335,11 +2472,7 @@ export interface components {
              * @enum {string}
              */
             role: "user" | "assistant" | "system";
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "streaming" | "done" | "cancelled" | "failed";
+            status: components["schemas"]["MessageStatus"];
             /** Tokens Per S */
             tokens_per_s: number | null;
             /** Tool Trace */
@@ -2349,6 +2482,12 @@ export interface components {
             /** Ttft Ms */
             ttft_ms: number | null;
         };
+        /**
+         * MessageStatus
+         * @description A message's status; transitions live in app/kernel/states/message.py.
+         * @enum {string}
+         */
+        MessageStatus: "pending" | "streaming" | "done" | "cancelled" | "failed";
         /** ModelAction */
         ModelAction: {
             /**
@@ -2704,6 +2843,34 @@ export interface components {
              */
             stream?: boolean;
         };
+        /**
+         * Relevance
+         * @description The "nothing relevant" decision: `relevant` is `score >= threshold`,
+         *     score = similarity + coverage + 5 x margin.
+         */
+        Relevance: {
+            /**
+             * Coverage
+             * @description Idf-weighted share of the question's terms the top passages contain
+             */
+            coverage: number;
+            /**
+             * Margin
+             * @description Best similarity minus the mean of the five best
+             */
+            margin: number;
+            /** Relevant */
+            relevant: boolean;
+            /** Score */
+            score: number;
+            /**
+             * Similarity
+             * @description Best cosine similarity of the question and a top passage
+             */
+            similarity: number;
+            /** Threshold */
+            threshold: number;
+        };
         /** SamplePublic */
         SamplePublic: {
             /** Chosen */
@@ -2769,10 +2936,9 @@ export interface components {
             k?: number;
             /**
              * Mode
-             * @default hybrid
-             * @enum {string}
+             * @description Default: the knowledge base's retrieval_mode
              */
-            mode?: "dense" | "bm25" | "hybrid";
+            mode?: ("dense" | "bm25" | "hybrid") | null;
             /** Query */
             query: string;
         };
@@ -2787,6 +2953,8 @@ export interface components {
             mode: "dense" | "bm25" | "hybrid";
             /** Query */
             query: string;
+            /** @description None when nothing is indexed yet */
+            relevance?: components["schemas"]["Relevance"] | null;
         };
         /**
          * StatusData
@@ -2818,6 +2986,13 @@ export interface components {
              * @default null
              */
             queue_position?: number | null;
+            /**
+             * Relevance
+             * @default null
+             */
+            relevance?: {
+                [key: string]: unknown;
+            }[] | null;
             /**
              * Stage
              * @default null
@@ -8449,6 +8624,275 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KnowledgeBasePublic"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    upload_batch_api_v1_knowledge_bases__kb_id__batches_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A database id */
+                kb_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    files: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchPublic"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_batch_api_v1_knowledge_bases__kb_id__batches__batch_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+                /** @description A database id */
+                kb_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchPublic"];
                 };
             };
             /** @description Error */
