@@ -16,7 +16,7 @@ from app.kernel.training.config import TrainConfig, default_target_modules
 from app.kernel.training.dataset import load_preference_pairs
 from app.kernel.training.errors import TrainingError
 from worker.training.metadata import write_adapter_metadata
-from worker.training.modeling import compute_dtype, load_tokenizer, pick_device
+from worker.training.modeling import compute_dtype, load_tokenizer, lora_config, pick_device
 from worker.training.trainer import CANCELLED, COMPLETED, ProgressCallback, TrainResult
 
 FINAL_METRICS = ("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")
@@ -52,7 +52,6 @@ def _run(
     should_cancel: Callable[[], bool] | None,
 ) -> TrainResult:
     from datasets import Dataset
-    from peft import LoraConfig
     from transformers import AutoModelForCausalLM, TrainerCallback
     from trl import DPOConfig, DPOTrainer
 
@@ -112,13 +111,7 @@ def _run(
             disable_tqdm=True,
             use_cpu=device.type == "cpu",
         )
-        lora = LoraConfig(
-            r=config.rank,
-            lora_alpha=config.alpha,
-            lora_dropout=config.dropout,
-            target_modules=targets,
-            task_type="CAUSAL_LM",
-        )
+        lora = lora_config(config, targets)
         trainer = DPOTrainer(
             model=model,
             args=args,

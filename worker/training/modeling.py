@@ -57,16 +57,21 @@ def _keep_4bit_weights_differentiable(model: PreTrainedModel) -> None:
             module.support_avx512bf16_for_cpu = False
 
 
-def attach_lora(model: PreTrainedModel, config: TrainConfig) -> PeftModel:
-    """Wrap the model with trainable LoRA layers; only they receive gradients."""
-    targets = config.target_modules or default_target_modules(model.config.model_type)
-    lora = LoraConfig(
+def lora_config(config: TrainConfig, targets: list[str]) -> LoraConfig:
+    """The PEFT LoRA settings of a job (supervised and DPO alike)."""
+    return LoraConfig(
         r=config.rank,
         lora_alpha=config.alpha,
         lora_dropout=config.dropout,
         target_modules=targets,
         task_type="CAUSAL_LM",
     )
+
+
+def attach_lora(model: PreTrainedModel, config: TrainConfig) -> PeftModel:
+    """Wrap the model with trainable LoRA layers; only they receive gradients."""
+    targets = config.target_modules or default_target_modules(model.config.model_type)
+    lora = lora_config(config, targets)
     try:
         return get_peft_model(model, lora)
     except ValueError as exc:
