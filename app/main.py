@@ -10,7 +10,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
 from app.api.routes import auth, chat, conversations, feedback, finetune, knowledge, models, openai, system, users
-from app.core.access_log import AccessLogMiddleware
 from app.core.admission import require_admission
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
@@ -120,7 +119,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Request-ID"],
     )
-    app.add_middleware(AccessLogMiddleware)  # inside RequestIdMiddleware: its lines carry the request id
+    app.add_middleware(MetricsMiddleware)  # inside RequestIdMiddleware: the access line carries the request id
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(MetricsMiddleware)
     return app

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.access_log import log_access
 from app.kernel.contracts import JobKind
 from app.kernel.models import Document, FinetuneJob
 from app.kernel.models import Message as ChatMessage
@@ -89,7 +90,8 @@ def route_template(scope: Scope) -> str:
 
 
 class MetricsMiddleware:
-    """Times every HTTP request by route template and counts open `text/event-stream` responses."""
+    """Times every HTTP request once, by route template, for the histogram and the access line, and counts open
+    `text/event-stream` responses. Runs inside RequestIdMiddleware, so the access line carries the request id."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -117,9 +119,9 @@ class MetricsMiddleware:
         finally:
             if streaming:
                 ACTIVE_STREAMS.dec()
-            HTTP_DURATION.labels(scope["method"], route_template(scope), str(status)).observe(
-                time.perf_counter() - started
-            )
+            seconds, path = time.perf_counter() - started, route_template(scope)
+            HTTP_DURATION.labels(scope["method"], path, str(status)).observe(seconds)
+            log_access(scope["method"], path, status, seconds)
 
 
 async def refresh_job_gauges(session: AsyncSession) -> None:
