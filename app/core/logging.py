@@ -48,7 +48,9 @@ def _ops_fields(record) -> dict:  # noqa: ANN001
 
 
 def _add_request_id(record) -> None:  # noqa: ANN001
-    record["extra"].setdefault("request_id", request_id_var.get())
+    # "-" is the worker's default extra (app/kernel/logs.py): in a process that has both, the request's id wins
+    if record["extra"].get("request_id", "-") == "-":
+        record["extra"]["request_id"] = request_id_var.get()
     redact_secrets(record)
 
 

@@ -462,7 +462,7 @@ try {
       await page.locator('.ant-select-item-option', { hasText: kbName }).click();
       await page.keyboard.press('Escape');
       await page.waitForTimeout(300);
-      await ask('What is the secret word in my notes? Cite the source.');
+      await ask('What is the secret word in my LocalMind notes?'); // every term is in the note: relevant
       await lastAssistant().waitFor();
       await page.waitForFunction(() => {
         const all = document.querySelectorAll('[data-testid="message-assistant"]');
