@@ -66,14 +66,26 @@ APP_KEY_PATTERNS = (
 )
 
 
-@pytest.fixture
-def redis_client(redis_url):
-    """Clears the app's own keys (not Celery's queue bindings) so ids reused by fresh databases don't collide."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
+def clear_app_keys(client: redis.Redis) -> None:
+    """Delete the app's own keys (not Celery's queue bindings) so ids reused by fresh databases don't collide."""
     for pattern in APP_KEY_PATTERNS:
         keys = list(client.scan_iter(pattern, count=1000))
         if keys:
             client.delete(*keys)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_app_keys_per_module(redis_url):
+    """Module-scoped live apps start clean too: their databases number users from 1 again, and the rate-limit
+    counters keyed by user id and address (tests/security spends 127.0.0.1's login budget) live in this Redis."""
+    with redis.Redis.from_url(redis_url, decode_responses=True) as client:
+        clear_app_keys(client)
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    clear_app_keys(client)
     yield client
     client.close()
 

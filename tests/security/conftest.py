@@ -10,15 +10,11 @@ from tests.support.tiny_model import register_tiny_model
 
 
 @pytest.fixture(scope="module")
-def shared_app(redis_url, redis_client, tiny_model_dir, generation_worker, indexing_worker, tmp_path_factory):  # noqa: F811
-    """A fresh database, and rate-limit counters of earlier modules cleared: they share this session's Redis, and
-    the fuzzing and login-limit modules spend the per-address login budget of 127.0.0.1."""
+def shared_app(redis_url, tiny_model_dir, generation_worker, indexing_worker, tmp_path_factory):  # noqa: F811
     from app.kernel.registry.registry import get_registry
     from app.kernel.settings import get_settings
     from app.main import create_app
 
-    for key in redis_client.scan_iter(match="*:ratelimit:*"):  # keys.ratelimit_key, any namespace
-        redis_client.delete(key)
     store = tmp_path_factory.mktemp("model_store")
     settings = make_settings(
         f"sqlite+aiosqlite:///{store / 'localmind.db'}",
