@@ -67,6 +67,9 @@ def browser_backend(
     )
     for name in ("database_url", "redis_url", "model_store_dir", "secret_key", "default_model"):
         monkeypatch.setenv(name.upper(), str(getattr(settings, name)))
+    # The UI steps show citations; the relevance decision (calibrated for MiniLM on real questions) is tested in
+    # tests/knowledge/test_relevance_api.py, so here every hit counts as relevant.
+    monkeypatch.setenv("RELEVANCE_THRESHOLD", "0")
     get_settings.cache_clear()
     registry = get_registry()
     # Other suites in this process register the 256-token tiny model; the UI must not pick it here.
