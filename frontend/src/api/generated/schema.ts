@@ -1846,6 +1846,61 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
         };
+        /** EvaluationExample */
+        EvaluationExample: {
+            /** Adapter */
+            adapter: string;
+            /**
+             * Adapter Judge
+             * @description The judge's verdict on the adapter's answer
+             */
+            adapter_judge?: boolean | null;
+            /** Base */
+            base: string;
+            /**
+             * Base Judge
+             * @description The judge's verdict on the base answer
+             */
+            base_judge?: boolean | null;
+            /** Expected */
+            expected: string;
+            /** Prompt */
+            prompt: string;
+        };
+        /** EvaluationJudge */
+        EvaluationJudge: {
+            /**
+             * Error
+             * @description Why there are no judge scores: what to fix
+             */
+            error?: string | null;
+            /**
+             * Model
+             * @description The judge's model id (the server's EVAL_JUDGE_MODEL)
+             */
+            model: string;
+        };
+        /**
+         * EvaluationScores
+         * @description One side's scores: fractions of the evaluation samples.
+         */
+        EvaluationScores: {
+            /**
+             * Contains
+             * @description The answer contains the reference
+             */
+            contains: number;
+            /**
+             * Exact
+             * @description The answer equals the reference (case and whitespace ignored)
+             */
+            exact: number;
+            /**
+             * Judge
+             * @description The judge model graded the answer correct; null without a (working) judge
+             */
+            judge?: number | null;
+        };
         /** FeedbackDatasetCreate */
         FeedbackDatasetCreate: {
             /**
@@ -2040,6 +2095,27 @@ export interface components {
             users: number;
         };
         /**
+         * FinetuneEvaluation
+         * @description Base model vs adapter on the job's evaluation set; only `error` when scoring failed (the adapter is kept).
+         */
+        FinetuneEvaluation: {
+            adapter?: components["schemas"]["EvaluationScores"] | null;
+            base?: components["schemas"]["EvaluationScores"] | null;
+            /** Duration S */
+            duration_s?: number | null;
+            /** Error */
+            error?: string | null;
+            /**
+             * Examples
+             * @description The first 20 samples
+             */
+            examples?: components["schemas"]["EvaluationExample"][];
+            /** @description null when no judge model is configured */
+            judge?: components["schemas"]["EvaluationJudge"] | null;
+            /** Samples */
+            samples?: number | null;
+        };
+        /**
          * FinetuneJobCreate
          * @description Ranges are checked by `app.kernel.training.config.TrainConfig.validate`, which names the bad field.
          */
@@ -2167,10 +2243,7 @@ export interface components {
              * @enum {string}
              */
             method: "lora" | "qlora" | "dpo";
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
+            metrics: components["schemas"]["FinetuneMetrics"];
             /**
              * Model Id
              * @description The model id to chat with, `<base>+<adapter>`, once an adapter is saved
@@ -2239,10 +2312,7 @@ export interface components {
              * @enum {string}
              */
             method: "lora" | "qlora" | "dpo";
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
+            metrics: components["schemas"]["FinetuneMetrics"];
             /**
              * Model Id
              * @description The model id to chat with, `<base>+<adapter>`, once an adapter is saved
@@ -2297,6 +2367,15 @@ export interface components {
              * @enum {string}
              */
             state: "none" | "queued" | "running" | "done" | "failed";
+        };
+        /**
+         * FinetuneMetrics
+         * @description The run's figures (train/eval loss, throughput, DPO rewards...) and, with an evaluation set, `evaluation`.
+         */
+        FinetuneMetrics: {
+            evaluation?: components["schemas"]["FinetuneEvaluation"] | null;
+        } & {
+            [key: string]: unknown;
         };
         /** GenerationParamsIn */
         GenerationParamsIn: {
