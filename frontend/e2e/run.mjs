@@ -682,6 +682,49 @@ try {
     await tid('chat-view').waitFor();
   });
 
+  // --- issue 21 leftovers: admin guard, ReDoc offline, queue reasons, wide layout, attachments ---
+  await step('a non-admin who opens /admin sees "administrators only", not a broken page', async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const guest = await other.newPage();
+    try {
+      const name = `${user}b`;
+      const registered = await guest.request.post(`${BASE}/api/v1/auth/register`, { data: { username: name, email: `${name}@example.com`, password } });
+      assert(registered.ok(), `registering a second user answered ${registered.status()}`);
+      await guest.goto(`${BASE}/login`);
+      await guest.getByTestId('auth-username').fill(name);
+      await guest.getByTestId('auth-password').fill(password);
+      await guest.getByTestId('auth-submit').click();
+      await guest.waitForURL(/\/chat/);
+      assert(!(await guest.getByTestId('nav-admin').count()), 'a non-admin sees the Admin menu item');
+      await guest.goto(`${BASE}/admin`);
+      await guest.getByTestId('admin-only').waitFor();
+      assert(!(await guest.getByTestId('admin-page').count()), 'the admin page rendered for a non-admin');
+      await guest.screenshot({ path: join(ARTIFACTS, 'admin-only-1280x800.png') });
+    } finally {
+      await other.close();
+    }
+  });
+
+  if (!isMock)
+    await step('ReDoc /redoc without internet: it renders from the app alone', async () => {
+      const docs = await page.context().newPage();
+      const foreign = [];
+      await docs.route(
+        (url) => !url.href.startsWith(BASE),
+        (route) => {
+          foreign.push(route.request().url());
+          return route.abort('internetdisconnected');
+        },
+      );
+      try {
+        await docs.goto(`${BASE}/redoc`);
+        await docs.locator('.api-content h1', { hasText: 'LocalMind' }).waitFor({ timeout: 30_000 });
+        assert(!foreign.length, `/redoc asked the internet for ${foreign.join(', ')}`);
+      } finally {
+        await docs.close();
+      }
+    });
+
   await step('delete conversation (with confirm)', async () => {
     const item = page.locator('[data-testid="conversation-item"]', { hasText: renamed });
     await item.getByTestId('conversation-menu').click();
