@@ -150,6 +150,19 @@ async function checkLayout(width, height, shot) {
   if (shot) await page.screenshot({ path: join(ARTIFACTS, `chat-${width}x${height}.png`) });
 }
 
+/** Content-box left/right edges of the toolbar's controls, the messages and the composer. */
+function chatColumns() {
+  return page.evaluate(() => {
+    const content = (selector) => {
+      const el = document.querySelector(selector);
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      return { left: Math.round(r.left + parseFloat(style.paddingLeft)), right: Math.round(r.right - parseFloat(style.paddingRight)) };
+    };
+    return { toolbar: content('[data-testid="chat-toolbar"]'), messages: content('.lm-messages-inner'), composer: content('.lm-composer') };
+  });
+}
+
 /**
  * Runs in the page: the response stream of a POST whose body contains "[drop]" fails after a few
  * chunks, like a network drop, so the client must resume with GET .../events and Last-Event-ID.
@@ -601,8 +614,14 @@ try {
     await page.waitForTimeout(400);
   });
 
-  await step('layout at 50% and 200% zoom', async () => {
-    for (const [w, h] of ZOOMS) await checkLayout(w, h, false);
+  await step('layout at 50% and 200% zoom; the toolbar lines up with the chat column', async () => {
+    for (const [w, h] of ZOOMS) {
+      await checkLayout(w, h, false);
+      const columns = await chatColumns();
+      const misaligned = Object.entries(columns).filter(([, box]) => Math.abs(box.left - columns.composer.left) > 3 || Math.abs(box.right - columns.composer.right) > 3);
+      assert(!misaligned.length, `at ${w}px the chat column's edges differ: ${JSON.stringify(columns)}`);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-2560x1600.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
