@@ -1,13 +1,14 @@
-"""Swagger UI at /docs from assets the UI build copies into app/static/swagger (npm swagger-ui-dist).
+"""Swagger UI at /docs and ReDoc at /redoc from assets the UI build copies into app/static/swagger and
+app/static/vendor (npm swagger-ui-dist and redoc, pinned in frontend/package.json).
 
-FastAPI's default page loads them from a CDN, which leaves /docs blank on the offline networks LocalMind is
-made for. Without a built UI the page falls back to the CDN, as before.
+FastAPI's default pages load them from a CDN (and Google Fonts), which leaves the docs blank on the offline
+networks LocalMind is made for. Without a built UI the pages fall back to the CDN, as before.
 """
 
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from loguru import logger
 
@@ -16,6 +17,8 @@ from app.spa import STATIC_DIR
 DOCS_URL = "/docs"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 ASSETS = "swagger"
+REDOC_URL = "/redoc"
+REDOC_BUNDLE = "vendor/redoc.standalone.js"  # not under /redoc: app/spa.py keeps that prefix for the API
 
 
 def mount_swagger_ui(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
@@ -41,3 +44,20 @@ def mount_swagger_ui(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
+
+
+def mount_redoc(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
+    """Call on an app created with `redoc_url=None`; the SPA route serves the bundle itself."""
+    local = (static_dir / REDOC_BUNDLE).is_file()
+    assets = {"redoc_js_url": f"/{REDOC_BUNDLE}", "redoc_favicon_url": f"/{ASSETS}/favicon-32x32.png"} if local else {}
+    if not local:
+        logger.warning("ReDoc bundle not built (scripts/build_frontend.sh); /redoc loads it from a CDN")
+
+    @app.get(REDOC_URL, include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - ReDoc",
+            with_google_fonts=False,
+            **assets,
+        )

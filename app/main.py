@@ -20,7 +20,7 @@ from app.core.migrations import pending_revisions, upgrade_head
 from app.core.openapi import install_event_schemas
 from app.core.redis import create_redis
 from app.core.tasks import create_task_client, open_broker_connection
-from app.docs_ui import mount_swagger_ui
+from app.docs_ui import mount_redoc, mount_swagger_ui
 from app.events.hub import close_event_hub
 from app.kernel.private_files import keep_files_private
 from app.kernel.schemas.common import ERROR_RESPONSES
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
         docs_url=None,  # served by mount_swagger_ui, with local assets
+        redoc_url=None,  # served by mount_redoc, with a local bundle
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(system.router)
     app.include_router(openai.router)
     mount_swagger_ui(app)
+    mount_redoc(app)
     mount_frontend(app)  # keep last: its catch-all GET route must not shadow later routes
     require_admission(app)
 

@@ -1,20 +1,32 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
 const SWAGGER_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css', 'favicon-32x32.png'];
 
-/** Swagger UI's assets from npm into the bundle (app/static/swagger/), so /docs works without internet. */
-function swaggerUiAssets(): Plugin {
-  const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const REDOC_FILES = ['bundles/redoc.standalone.js'];
+
+/** Swagger UI's and ReDoc's assets from npm into the bundle (app/static/swagger/, app/static/vendor/), so /docs
+ * and /redoc work without internet. */
+function apiDocsAssets(): Plugin {
+  const packageDir = (name: string) => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+  const copies: [string, string[], string][] = [
+    ['swagger-ui-dist', SWAGGER_FILES, 'swagger'],
+    ['redoc', REDOC_FILES, 'vendor'], // not redoc/: the server keeps that prefix for /redoc itself
+  ];
   return {
-    name: 'localmind-swagger-ui-assets',
+    name: 'localmind-api-docs-assets',
     apply: 'build',
     generateBundle() {
-      for (const file of SWAGGER_FILES) this.emitFile({ type: 'asset', fileName: `swagger/${file}`, source: readFileSync(join(dir, file)) });
+      for (const [name, files, target] of copies) {
+        const dir = packageDir(name);
+        for (const file of files) {
+          this.emitFile({ type: 'asset', fileName: `${target}/${basename(file)}`, source: readFileSync(join(dir, file)) });
+        }
+      }
     },
   };
 }
@@ -22,7 +34,7 @@ function swaggerUiAssets(): Plugin {
 const backend = process.env.LOCALMIND_API ?? 'http://127.0.0.1:8000';
 
 export default defineConfig({
-  plugins: [react(), swaggerUiAssets()],
+  plugins: [react(), apiDocsAssets()],
   build: {
     outDir: '../app/static',
     emptyOutDir: true,

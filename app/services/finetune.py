@@ -12,7 +12,7 @@ import anyio
 import redis.asyncio as aioredis
 from fastapi import Request
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
@@ -39,6 +39,7 @@ from app.kernel.training.naming import dataset_path, datasets_dir
 from app.kernel.training.tokens import ChatTokenizer
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.model_entries import lookup_fresh
+from app.services.queue_wait import training_wait
 
 FORM_OVERHEAD_BYTES = 64 * 1024
 COPY_CHUNK_BYTES = 1024 * 1024
@@ -318,6 +319,7 @@ async def job_public(redis: aioredis.Redis, job: FinetuneJob, detail: bool = Fal
     if job.status == JobStatus.QUEUED:
         public.queue_position = await queue_position(redis, job.id)
         public.queue_message = await no_worker_message(redis, QUEUE_TRAINING)
+        public.waiting_for = await training_wait(async_object_session(job), redis, public.queue_position)
     return public
 
 

@@ -150,6 +150,19 @@ async function checkLayout(width, height, shot) {
   if (shot) await page.screenshot({ path: join(ARTIFACTS, `chat-${width}x${height}.png`) });
 }
 
+/** Content-box left/right edges of the toolbar's controls, the messages and the composer. */
+function chatColumns() {
+  return page.evaluate(() => {
+    const content = (selector) => {
+      const el = document.querySelector(selector);
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      return { left: Math.round(r.left + parseFloat(style.paddingLeft)), right: Math.round(r.right - parseFloat(style.paddingRight)) };
+    };
+    return { toolbar: content('[data-testid="chat-toolbar"]'), messages: content('.lm-messages-inner'), composer: content('.lm-composer') };
+  });
+}
+
 /**
  * Runs in the page: the response stream of a POST whose body contains "[drop]" fails after a few
  * chunks, like a network drop, so the client must resume with GET .../events and Last-Event-ID.
@@ -601,8 +614,14 @@ try {
     await page.waitForTimeout(400);
   });
 
-  await step('layout at 50% and 200% zoom', async () => {
-    for (const [w, h] of ZOOMS) await checkLayout(w, h, false);
+  await step('layout at 50% and 200% zoom; the toolbar lines up with the chat column', async () => {
+    for (const [w, h] of ZOOMS) {
+      await checkLayout(w, h, false);
+      const columns = await chatColumns();
+      const misaligned = Object.entries(columns).filter(([, box]) => Math.abs(box.left - columns.composer.left) > 3 || Math.abs(box.right - columns.composer.right) > 3);
+      assert(!misaligned.length, `at ${w}px the chat column's edges differ: ${JSON.stringify(columns)}`);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-2560x1600.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -681,6 +700,49 @@ try {
     await page.waitForURL(last);
     await tid('chat-view').waitFor();
   });
+
+  // --- issue 21 leftovers: admin guard, ReDoc offline, queue reasons, wide layout, attachments ---
+  await step('a non-admin who opens /admin sees "administrators only", not a broken page', async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const guest = await other.newPage();
+    try {
+      const name = `${user}b`;
+      const registered = await guest.request.post(`${BASE}/api/v1/auth/register`, { data: { username: name, email: `${name}@example.com`, password } });
+      assert(registered.ok(), `registering a second user answered ${registered.status()}`);
+      await guest.goto(`${BASE}/login`);
+      await guest.getByTestId('auth-username').fill(name);
+      await guest.getByTestId('auth-password').fill(password);
+      await guest.getByTestId('auth-submit').click();
+      await guest.waitForURL(/\/chat/);
+      assert(!(await guest.getByTestId('nav-admin').count()), 'a non-admin sees the Admin menu item');
+      await guest.goto(`${BASE}/admin`);
+      await guest.getByTestId('admin-only').waitFor();
+      assert(!(await guest.getByTestId('admin-page').count()), 'the admin page rendered for a non-admin');
+      await guest.screenshot({ path: join(ARTIFACTS, 'admin-only-1280x800.png') });
+    } finally {
+      await other.close();
+    }
+  });
+
+  if (!isMock)
+    await step('ReDoc /redoc without internet: it renders from the app alone', async () => {
+      const docs = await page.context().newPage();
+      const foreign = [];
+      await docs.route(
+        (url) => !url.href.startsWith(BASE),
+        (route) => {
+          foreign.push(route.request().url());
+          return route.abort('internetdisconnected');
+        },
+      );
+      try {
+        await docs.goto(`${BASE}/redoc`);
+        await docs.locator('.api-content h1', { hasText: 'LocalMind' }).waitFor({ timeout: 30_000 });
+        assert(!foreign.length, `/redoc asked the internet for ${foreign.join(', ')}`);
+      } finally {
+        await docs.close();
+      }
+    });
 
   await step('delete conversation (with confirm)', async () => {
     const item = page.locator('[data-testid="conversation-item"]', { hasText: renamed });

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { AuthPage } from './auth/AuthPage';
 import { useAuth } from './auth/AuthContext';
+import { RequireAdmin } from './auth/RequireAdmin';
 import { ChatPage } from './chat/ChatPage';
 import { lazyPage, pageSpinner } from './common/lazyPage';
 import { AppLayout } from './layout/AppLayout';
@@ -34,7 +35,14 @@ export function App() {
         <Route path="/chat/:conversationId?" element={<ChatPage />} />
         <Route path="/knowledge" element={<KnowledgePage />} />
         <Route path="/finetune" element={<FinetunePage />} />
-        <Route path="/admin" element={<AdminPage />} />
+        <Route
+          path="/admin"
+          element={
+            <RequireAdmin>
+              <AdminPage />
+            </RequireAdmin>
+          }
+        />
         <Route path="/models" element={<Navigate to="/admin?tab=models" replace />} />
         <Route path="/monitor" element={<MonitorPage />} />
         <Route path="/settings" element={<SettingsPage />} />

@@ -95,6 +95,19 @@ class FinetuneMetrics(BaseModel):
     evaluation: FinetuneEvaluation | None = None
 
 
+class QueueWait(BaseModel):
+    """Why a queued job is not training yet, for the UI to say in the user's language."""
+
+    reason: Literal["no_worker", "job_running", "jobs_ahead", "pickup"] = Field(
+        description="no_worker: no training worker is running; job_running: the worker(s) are busy with `job_id`; "
+        "jobs_ahead: `ahead` queued jobs go first; pickup: a free worker is about to take it"
+    )
+    ahead: int = Field(default=0, description="Queued jobs before this one")
+    job_id: int | None = Field(default=None, description="job_running: the job that is training now")
+    step: int | None = Field(default=None, description="job_running: its last stored step")
+    total_steps: int | None = None
+
+
 class FinetuneJobPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -116,6 +129,7 @@ class FinetuneJobPublic(BaseModel):
     queue_message: str | None = Field(
         default=None, description="While queued: why the job is not starting (no training worker is running)"
     )
+    waiting_for: QueueWait | None = Field(default=None, description="While queued: what the job waits for")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -27,49 +27,51 @@ export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, 
   );
   return (
     <div className="lm-chat-toolbar">
-      {onOpenList && (
-        <Button icon={<UnorderedListOutlined />} onClick={onOpenList} aria-label={t('chat.conversations')} data-testid="open-conversations" />
-      )}
-      <Select
-        data-testid="model-picker"
-        className="lm-picker"
-        placeholder={t('chat.model')}
-        value={conversation.model ?? undefined}
-        onChange={(model: string) => void onChange({ model })}
-        options={modelOptions(models, t)}
-        optionLabelProp="title"
-        popupMatchSelectWidth={false}
-      />
-      <Select
-        data-testid="kb-picker"
-        className="lm-picker"
-        mode="multiple"
-        allowClear
-        maxTagCount="responsive"
-        placeholder={t('chat.noKnowledge')}
-        value={conversation.knowledge_base_ids ?? []}
-        onChange={(ids: number[]) => void onChange({ knowledge_base_ids: ids })}
-        options={knowledgeBases.map((kb) => ({ value: kb.id, label: kb.name }))}
-        popupMatchSelectWidth={false}
-      />
-      <Select<Planner>
-        data-testid="planner-picker"
-        className="lm-picker lm-picker-small"
-        value={conversation.planner ?? 'none'}
-        onChange={(planner) => void onChange({ planner })}
-        options={PLANNERS.map((p) => ({ value: p, label: t(`chat.planner.${p}` as const) }))}
-        popupMatchSelectWidth={false}
-      />
-      <Tooltip title={t('chat.settings.title')}>
-        <Button
-          icon={<SlidersOutlined />}
-          type={customised ? 'primary' : 'default'}
-          ghost={customised}
-          onClick={() => onSettingsOpen(true)}
-          aria-label={t('chat.settings.title')}
-          data-testid="chat-settings"
+      <div className="lm-chat-toolbar-inner" data-testid="chat-toolbar">
+        {onOpenList && (
+          <Button icon={<UnorderedListOutlined />} onClick={onOpenList} aria-label={t('chat.conversations')} data-testid="open-conversations" />
+        )}
+        <Select
+          data-testid="model-picker"
+          className="lm-picker"
+          placeholder={t('chat.model')}
+          value={conversation.model ?? undefined}
+          onChange={(model: string) => void onChange({ model })}
+          options={modelOptions(models, t)}
+          optionLabelProp="title"
+          popupMatchSelectWidth={false}
         />
-      </Tooltip>
+        <Select
+          data-testid="kb-picker"
+          className="lm-picker"
+          mode="multiple"
+          allowClear
+          maxTagCount="responsive"
+          placeholder={t('chat.noKnowledge')}
+          value={conversation.knowledge_base_ids ?? []}
+          onChange={(ids: number[]) => void onChange({ knowledge_base_ids: ids })}
+          options={knowledgeBases.map((kb) => ({ value: kb.id, label: kb.name }))}
+          popupMatchSelectWidth={false}
+        />
+        <Select<Planner>
+          data-testid="planner-picker"
+          className="lm-picker lm-picker-small"
+          value={conversation.planner ?? 'none'}
+          onChange={(planner) => void onChange({ planner })}
+          options={PLANNERS.map((p) => ({ value: p, label: t(`chat.planner.${p}` as const) }))}
+          popupMatchSelectWidth={false}
+        />
+        <Tooltip title={t('chat.settings.title')}>
+          <Button
+            icon={<SlidersOutlined />}
+            type={customised ? 'primary' : 'default'}
+            ghost={customised}
+            onClick={() => onSettingsOpen(true)}
+            aria-label={t('chat.settings.title')}
+            data-testid="chat-settings"
+          />
+        </Tooltip>
+      </div>
       <ChatSettings open={settingsOpen} conversation={conversation} model={current} onClose={() => onSettingsOpen(false)} onSave={onChange} />
     </div>
   );

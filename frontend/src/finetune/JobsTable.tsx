@@ -4,6 +4,7 @@ import type { FinetuneJob, FinetuneStatus } from '../api/types';
 import { formatDate } from '../common/format';
 import { useI18n } from '../i18n';
 import { datasetLabel } from './jobStatus';
+import { queueWaitText } from './queueWait';
 
 const COLORS: Record<FinetuneStatus, string> = { running: 'processing', queued: 'default', succeeded: 'success', failed: 'error', cancelled: 'warning' };
 
@@ -25,7 +26,7 @@ export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Pro
         loading={loading}
         dataSource={jobs}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
-        scroll={{ x: 720 }}
+        scroll={{ x: 840 }}
         rowClassName={(j) => (j.id === selectedId ? 'ant-table-row-selected' : '')}
         onRow={(j) => ({ onClick: () => onSelect(j.id), style: { cursor: 'pointer' } })}
         locale={{ emptyText: t('common.empty') }}
@@ -39,7 +40,7 @@ export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Pro
             render: (_, j) => <Typography.Text type={j.dataset_name === null ? 'secondary' : undefined}>{datasetLabel(j, t)}</Typography.Text>,
           },
           { title: t('ft.method'), dataIndex: 'method', width: 80 },
-          { title: t('common.status'), key: 'status', width: 150, render: (_, j) => <JobStatus job={j} /> },
+          { title: t('common.status'), key: 'status', width: 270, render: (_, j) => <JobStatus job={j} /> },
           { title: t('common.created'), dataIndex: 'created_at', width: 180, render: (d: string) => formatDate(d, lang) },
         ]}
       />
@@ -47,12 +48,14 @@ export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Pro
   );
 }
 
-/** Status tag; while queued also the queue position and, when no training worker runs, a warning with why. */
+/** Status tag; while queued also the queue position, what the job waits for and, when no training worker runs,
+ * a warning with how to start one. */
 function JobStatus({ job }: { job: FinetuneJob }) {
   const { t } = useI18n();
   const queued = job.status === 'queued';
+  const waitText = queueWaitText(job, t);
   return (
-    <Space size={4} data-testid="job-status" data-status={job.status}>
+    <Space size={4} wrap data-testid="job-status" data-status={job.status}>
       <Tag color={COLORS[job.status]}>{t(`ft.status.${job.status}` as const)}</Tag>
       {queued && job.queue_position != null && (
         <Tooltip title={t('common.queuePosition', { n: job.queue_position })}>
@@ -65,6 +68,11 @@ function JobStatus({ job }: { job: FinetuneJob }) {
             <WarningOutlined />
           </Typography.Text>
         </Tooltip>
+      )}
+      {waitText && (
+        <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="job-wait-reason" data-reason={job.waiting_for?.reason}>
+          {waitText}
+        </Typography.Text>
       )}
     </Space>
   );

@@ -2270,6 +2270,8 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["JobStatus"];
+            /** @description While queued: what the job waits for */
+            waiting_for?: components["schemas"]["QueueWait"] | null;
         };
         /** FinetuneJobPublic */
         FinetuneJobPublic: {
@@ -2339,6 +2341,8 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["JobStatus"];
+            /** @description While queued: what the job waits for */
+            waiting_for?: components["schemas"]["QueueWait"] | null;
         };
         /**
          * FinetuneMergePublic
@@ -2873,6 +2877,36 @@ export interface components {
              * @description Follow it at /models/pull/{job_id}/events
              */
             job_id: string;
+        };
+        /**
+         * QueueWait
+         * @description Why a queued job is not training yet, for the UI to say in the user's language.
+         */
+        QueueWait: {
+            /**
+             * Ahead
+             * @description Queued jobs before this one
+             * @default 0
+             */
+            ahead?: number;
+            /**
+             * Job Id
+             * @description job_running: the job that is training now
+             */
+            job_id?: number | null;
+            /**
+             * Reason
+             * @description no_worker: no training worker is running; job_running: the worker(s) are busy with `job_id`; jobs_ahead: `ahead` queued jobs go first; pickup: a free worker is about to take it
+             * @enum {string}
+             */
+            reason: "no_worker" | "job_running" | "jobs_ahead" | "pickup";
+            /**
+             * Step
+             * @description job_running: its last stored step
+             */
+            step?: number | null;
+            /** Total Steps */
+            total_steps?: number | null;
         };
         /** QuotaUsage */
         QuotaUsage: {
