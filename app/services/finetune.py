@@ -18,7 +18,7 @@ from starlette.formparsers import MultiPartException
 
 from app.core.errors import QUEUE_ERRORS, AppError, not_found, queue_unavailable
 from app.core.tasks import dispatch
-from app.events.relay import JobEventStream, just, relay
+from app.events.relay import just, relay, subscribe_unless_expired
 from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, pending_queue_key
@@ -359,9 +359,8 @@ async def job_events(request: Request, job: FinetuneJob, after_seq: int) -> Asyn
     app = request.app
     redis = app.state.redis
     detail = (await job_public(redis, job, detail=True)).model_dump(mode="json")
-    stream = await JobEventStream(redis, JobKind.FINETUNE, job.id).open()
-    if job.status in job_state.FINAL and not await stream.has_history():
-        await stream.close()
+    stream = await subscribe_unless_expired(redis, JobKind.FINETUNE, job.id, job.status in job_state.FINAL)
+    if stream is None:
         return just(stored_final_event(detail))
     job_id = job.id
     state = {"state": job.status, "queue_position": None}
