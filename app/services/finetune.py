@@ -37,6 +37,7 @@ from app.kernel.training.dataset import DEFAULT_MAX_SEQ_LEN, DatasetReport, vali
 from app.kernel.training.errors import ConfigError
 from app.kernel.training.naming import dataset_path, datasets_dir
 from app.kernel.training.tokens import ChatTokenizer
+from app.services import ownership
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.model_entries import lookup_fresh
 
@@ -200,10 +201,7 @@ async def _default_spec(session: AsyncSession, settings: Settings) -> ModelSpec 
 
 
 async def get_owned_dataset(session: AsyncSession, user: User, dataset_id: int) -> Dataset:
-    dataset = await session.get(Dataset, dataset_id)
-    if dataset is None or dataset.owner_id != user.id:
-        raise not_found("Dataset")
-    return dataset
+    return await ownership.get_owned(session, Dataset, dataset_id, "Dataset", owner_id=user.id)
 
 
 async def list_datasets(session: AsyncSession, user: User) -> list[Dataset]:
