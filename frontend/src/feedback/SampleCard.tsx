@@ -44,6 +44,7 @@ export function SampleCard({ datasetId, sample: s, onChanged }: { datasetId: num
       data-testid="review-sample"
       data-id={s.id}
       data-kind={s.kind}
+      data-origin={s.origin}
       data-held-out={s.held_out}
       title={
         <Space wrap size={4}>
