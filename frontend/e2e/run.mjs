@@ -537,16 +537,18 @@ try {
   });
 
   // Issue 24: chat → feedback → curated dataset → fine-tune job with an evaluation set → base vs adapter.
-  const feedbackApi = !isMock || (await apiGet('/api/v1/feedback')).status === 200;
+  const feedbackApi = !isMock || (await apiGet('/api/v1/feedback').then((r) => r.status === 200, () => false));
   const curated = `curated-${user}`;
   const corrected = 'The secret word is aubergine.';
   const edited = 'LocalMind answers from your own documents.';
   let published = null;
+  let ratedChatUrl = null;
   if (!feedbackApi) console.log('     (mock server without feedback routes: feedback steps skipped)');
   else {
     await step('feedback: rate an answer up, another down with the right answer', async () => {
       await page.locator('[data-testid="conversation-item"]', { hasText: renamed }).click();
       await page.locator('[data-testid="message-assistant"][data-status="done"]').first().waitFor();
+      ratedChatUrl = page.url();
       const answers = page.locator('[data-testid="message-assistant"][data-status="done"]');
       const up = answers.first();
       const down = answers.last();
@@ -664,7 +666,7 @@ try {
       assert((await tid('eval-samples').innerText()).includes('1'), 'sample count not shown');
       await tid('job-evaluation').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(ARTIFACTS, 'finetune-evaluation-1280x800.png') });
-      await tid('nav-chat').click();
+      await page.goto(ratedChatUrl);
       await tid('chat-view').waitFor();
     });
   }
