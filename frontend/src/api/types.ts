@@ -44,6 +44,8 @@ export interface ToolStep {
   duration_ms: number;
   ok: boolean;
   error?: string | null;
+  /** Figures the step drew (the python tool's matplotlib plots), base64 PNG. */
+  images?: string[] | null;
 }
 
 export type MessagePublic = Omit<Schemas['MessagePublic'], 'citations' | 'tool_trace' | 'params'> & {

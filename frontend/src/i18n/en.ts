@@ -123,6 +123,7 @@ export const en = {
   'chat.page': 'page {page}',
   'chat.toolSteps': 'Tool steps ({n})',
   'chat.toolFailed': 'failed',
+  'chat.toolFigure': 'Figure {n}',
   'chat.cancelled': 'Stopped',
   'chat.cached': 'Cached answer',
   'chat.cachedHint': 'Reused from an earlier answer to the same question; regenerate for a new one',

@@ -125,6 +125,7 @@ export const zh: Record<MessageKey, string> = {
   'chat.page': '第 {page} 页',
   'chat.toolSteps': '工具调用（{n}）',
   'chat.toolFailed': '失败',
+  'chat.toolFigure': '图 {n}',
   'chat.cancelled': '已停止',
   'chat.cached': '缓存的回答',
   'chat.cachedHint': '复用了对同一问题的较早回答；重新生成可得到新回答',

@@ -1073,6 +1073,12 @@ export interface paths {
         /**
          * Chat Completions
          * @description Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole.
+         *
+         *     With `tools`, the answer may be `message.tool_calls` (finish_reason `tool_calls`; streamed as `tool_calls`
+         *     deltas): `required` or a named function decode under the functions' JSON Schemas on every engine; `auto`
+         *     uses the model's own tool template where it has one (Qwen2.5, `<tool_call>`), and otherwise a constrained
+         *     choice between a call and a text answer. Send the results back as `tool` messages after the assistant's
+         *     `tool_calls` message. Bad definitions are answered 400 `invalid_tools`.
          */
         post: operations["chat_completions_v1_chat_completions_post"];
         delete?: never;
@@ -1166,14 +1172,19 @@ export interface components {
         };
         /** AssistantMessage */
         AssistantMessage: {
-            /** Content */
-            content: string;
+            /**
+             * Content
+             * @description null when the answer is only tool_calls
+             */
+            content: string | null;
             /**
              * Role
              * @default assistant
              * @constant
              */
             role?: "assistant";
+            /** Tool Calls */
+            tool_calls?: components["schemas"]["ToolCall"][] | null;
         };
         /**
          * BatchFile
@@ -1261,7 +1272,7 @@ export interface components {
              * Finish Reason
              * @enum {string}
              */
-            finish_reason: "stop" | "length";
+            finish_reason: "stop" | "length" | "tool_calls";
             /** Index */
             index: number;
             message: components["schemas"]["AssistantMessage"];
@@ -1341,12 +1352,12 @@ export interface components {
             temperature?: number | null;
             /**
              * Tool Choice
-             * @description Not supported yet: anything but `none` is refused
+             * @description `auto` (default with tools), `none`, `required`, or `{"type": "function", "function": {"name": ...}}`; `required` and a named function decode under the tools' JSON Schemas, so the call always fits them
              */
             tool_choice?: unknown;
             /**
              * Tools
-             * @description Not supported yet: refused with 400
+             * @description Functions the model may call: `{type: function, function: {name, description, parameters}}` with `parameters` a JSON Schema of type object; a bad definition is answered 400 `invalid_tools`
              */
             tools?: {
                 [key: string]: unknown;
@@ -1366,15 +1377,28 @@ export interface components {
         };
         /** ChatMessageIn */
         ChatMessageIn: {
-            /** Content */
-            content: string | {
+            /**
+             * Content
+             * @description Required except on an assistant message that carries tool_calls
+             */
+            content?: string | {
                 [key: string]: unknown;
-            }[];
+            }[] | null;
             /**
              * Role
              * @enum {string}
              */
-            role: "system" | "user" | "assistant" | "developer";
+            role: "system" | "user" | "assistant" | "developer" | "tool";
+            /**
+             * Tool Call Id
+             * @description Tool messages: the call answered
+             */
+            tool_call_id?: string | null;
+            /**
+             * Tool Calls
+             * @description Assistant messages only
+             */
+            tool_calls?: components["schemas"]["ToolCall"][] | null;
         };
         /** CitationsData */
         CitationsData: {
@@ -1725,6 +1749,13 @@ export interface components {
             relevance?: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Tool Calls
+             * @default null
+             */
+            tool_calls?: {
+                [key: string]: unknown;
+            }[] | null;
             /**
              * Usage
              * @default null
@@ -2380,6 +2411,16 @@ export interface components {
             evaluation?: components["schemas"]["FinetuneEvaluation"] | null;
         } & {
             [key: string]: unknown;
+        };
+        /** FunctionCall */
+        FunctionCall: {
+            /**
+             * Arguments
+             * @description The arguments as a JSON object, encoded as a string
+             */
+            arguments: string;
+            /** Name */
+            name: string;
         };
         /** GenerationParamsIn */
         GenerationParamsIn: {
@@ -3207,6 +3248,21 @@ export interface components {
             token_type?: string;
         };
         /**
+         * ToolCall
+         * @description One function call the assistant made: in a response, or sent back in the history.
+         */
+        ToolCall: {
+            function: components["schemas"]["FunctionCall"];
+            /** Id */
+            id: string;
+            /**
+             * Type
+             * @default function
+             * @constant
+             */
+            type?: "function";
+        };
+        /**
          * ToolData
          * @description One agent tool call, published before the answer it informs.
          */
@@ -3220,6 +3276,11 @@ export interface components {
              * @default null
              */
             error?: string | null;
+            /**
+             * Images
+             * @default null
+             */
+            images?: string[] | null;
             /** Name */
             name: string;
             /** Ok */
