@@ -13,6 +13,7 @@ import { DatasetReview } from './DatasetReview';
 /** Build a dataset from feedback, list the ones built, and review the one named in the URL (?dataset=). */
 export function DatasetsTab({ admin }: { admin: boolean }) {
   const { t } = useI18n();
+  const { message } = App.useApp();
   const [params, setParams] = useSearchParams();
   const datasets = useResource(() => feedback.datasets(), [], []);
   const open = Number(params.get('dataset')) || null;
@@ -59,7 +60,10 @@ export function DatasetsTab({ admin }: { admin: boolean }) {
                     key="delete"
                     title={t('fb.deleteDataset')}
                     onConfirm={() =>
-                      feedback.removeDataset(d.id).then(() => datasets.setData((list) => list?.filter((x) => x.id !== d.id)))
+                      feedback
+                        .removeDataset(d.id)
+                        .then(() => datasets.setData((list) => list?.filter((x) => x.id !== d.id)))
+                        .catch((e) => message.error(errorText(e, t)))
                     }
                   >
                     <Button size="small" danger icon={<DeleteOutlined />} aria-label={t('common.delete')} />

@@ -7,6 +7,8 @@ import { errorText } from '../common/errors';
 import { useI18n } from '../i18n';
 import { conversationRatings, rememberRating } from './ratingCache';
 
+const THUMB_ICONS = { up: [LikeOutlined, LikeFilled], down: [DislikeOutlined, DislikeFilled] } as const;
+
 /** Thumbs up/down on a finished answer (a second click on the same thumb removes the rating), and a dialog for
  * a comment and "here is the right answer"; thumbs down opens it. */
 export function MessageFeedback({ messageId, conversationId }: { messageId: number; conversationId: number }) {
@@ -56,28 +58,23 @@ export function MessageFeedback({ messageId, conversationId }: { messageId: numb
   const rating = current?.rating;
   return (
     <span style={{ display: 'inline-flex' }} data-testid="message-feedback" data-rating={rating ?? 'none'}>
-      <Tooltip title={rating === 'up' ? t('fb.removeRating') : t('fb.up')}>
-        <Button
-          size="small"
-          type="text"
-          aria-pressed={rating === 'up'}
-          disabled={busy}
-          icon={rating === 'up' ? <LikeFilled /> : <LikeOutlined />}
-          onClick={() => void thumb('up')}
-          data-testid="feedback-up"
-        />
-      </Tooltip>
-      <Tooltip title={rating === 'down' ? t('fb.removeRating') : t('fb.down')}>
-        <Button
-          size="small"
-          type="text"
-          aria-pressed={rating === 'down'}
-          disabled={busy}
-          icon={rating === 'down' ? <DislikeFilled /> : <DislikeOutlined />}
-          onClick={() => void thumb('down')}
-          data-testid="feedback-down"
-        />
-      </Tooltip>
+      {(['up', 'down'] as const).map((thumbRating) => {
+        const on = rating === thumbRating;
+        const Icon = THUMB_ICONS[thumbRating][on ? 1 : 0];
+        return (
+          <Tooltip key={thumbRating} title={on ? t('fb.removeRating') : t(`fb.${thumbRating}` as const)}>
+            <Button
+              size="small"
+              type="text"
+              aria-pressed={on}
+              disabled={busy}
+              icon={<Icon />}
+              onClick={() => void thumb(thumbRating)}
+              data-testid={`feedback-${thumbRating}`}
+            />
+          </Tooltip>
+        );
+      })}
       <Tooltip title={t('fb.details')}>
         <Button
           size="small"
