@@ -1,5 +1,7 @@
 """Merging a finished job's adapter into a full model through the real API and a real training worker."""
 
+import time
+
 import torch
 
 from app.kernel.registry.registry import ModelRegistry
@@ -37,15 +39,29 @@ def follow_merge(http, headers, job_id: int) -> list:
     return events
 
 
+def occupy_the_training_worker(http, headers) -> int:
+    """A job that runs until cancelled, on the one training worker (concurrency 1): a merge queued meanwhile
+    provably waits, whatever the host's load."""
+    dataset_id = create_dataset(http, headers)["id"]
+    blocker = start_job(http, headers, dataset_id, max_steps=100_000, batch_size=2)["id"]
+    deadline = time.monotonic() + 60
+    while http.get(f"/api/v1/finetune/jobs/{blocker}", headers=headers).json()["status"] != "running":
+        assert time.monotonic() < deadline, "the blocking job never started"
+        time.sleep(0.05)
+    return blocker
+
+
 def test_merged_model_loads_and_answers_like_base_plus_adapter(http, ft_settings, tiny_model_dir, tmp_path):
     headers = sign_up(http, "alice")
     job = trained_job(http, headers)
     assert http.get(merge_url(job["id"]), headers=headers).json()["state"] == "none"
+    blocker = occupy_the_training_worker(http, headers)
 
     started = http.post(merge_url(job["id"]), headers=headers)
-    assert started.status_code == 202 and started.json()["state"] in ("queued", "running"), started.text
-    repeated = http.post(merge_url(job["id"]), headers=headers)
-    assert repeated.status_code == 202 and repeated.json()["state"] in ("queued", "running", "done")
+    assert started.status_code == 202 and started.json()["state"] == "queued", started.text
+    repeated = http.post(merge_url(job["id"]), headers=headers)  # the same merge, not a second one
+    assert repeated.status_code == 202 and repeated.json() == started.json(), repeated.text
+    assert http.post(f"/api/v1/finetune/jobs/{blocker}/cancel", headers=headers).status_code == 202
 
     events = follow_merge(http, headers, job["id"])
     assert events[0].event == "status" and events[-1].event == "done", [(e.event, e.data) for e in events]
