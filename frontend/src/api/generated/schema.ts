@@ -1357,7 +1357,7 @@ export interface components {
             tool_choice?: unknown;
             /**
              * Tools
-             * @description Functions the model may call: `{type: function, function: {name, description, parameters}}` with `parameters` a JSON Schema object (see ToolDefinition); a bad definition is answered 400
+             * @description Functions the model may call: `{type: function, function: {name, description, parameters}}` with `parameters` a JSON Schema of type object; a bad definition is answered 400 `invalid_tools`
              */
             tools?: {
                 [key: string]: unknown;
