@@ -59,3 +59,12 @@ class FakeSearch:
 @pytest.fixture
 def fake_search() -> FakeSearch:
     return FakeSearch()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_sandbox():
+    """As the worker does when it starts (worker/celery_app.py): the forkserver's imports (numpy, matplotlib)
+    are paid once, not inside the first tool call's deadline."""
+    from worker.sandbox import warm
+
+    warm()

@@ -204,3 +204,38 @@ def test_the_fallback_does_not_redo_what_the_model_did_with_other_spacing():
     model = scripted(call("calculator", {"expression": "1234*5678+17"}), call("calculator", {"expression": "1+1"}))
     result = ask("what is 1234*5678 + 17?", model)
     assert [e["arguments"] for e in result.trace] == [{"expression": "1234*5678+17"}]
+
+
+def test_a_native_tool_template_sees_calls_and_results_in_its_own_format():
+    """With a tool template (Qwen2.5) the examples, earlier calls and their results are `tool_calls` and `tool`
+    messages, which the template renders as `<tool_call>` / `<tool_response>` itself."""
+    from tests.engine.test_tool_calls import HERMES_TEMPLATE
+    from tests.support.tiny_model import build_tokenizer
+    from worker.engine.messages import build_prompt, validate_messages
+
+    seen = []
+
+    def complete_json(messages, schema, tools):
+        seen.append((messages, tools))
+        step = (
+            {"name": "calculator", "arguments": {"expression": "6 * 7"}}
+            if len(seen) == 1
+            else {
+                "name": "answer",
+                "arguments": {"reason": "done"},
+            }
+        )
+        return json.dumps(step)
+
+    result = ask("what is 6 times 7?", scripted(), complete_json=complete_json, tool_template=True)
+    assert result.preface == "**6 * 7 = 42**" and result.replaced_plans == []
+    messages, tools = seen[1]
+    assert {"calculator", "answer"} <= {t["function"]["name"] for t in tools}
+    assert "<tools>" not in messages[0]["content"], "the template lists the tools, not the system prompt"
+    assert messages[-2]["tool_calls"][0]["function"] == {"name": "calculator", "arguments": {"expression": "6 * 7"}}
+    assert messages[-1] == {"role": "tool", "content": "6 * 7 = 42"}
+    tokenizer = build_tokenizer()
+    prompt = build_prompt(tokenizer, validate_messages(messages), 100_000, HERMES_TEMPLATE, tools)
+    text = tokenizer.decode(prompt.token_ids)
+    assert '<tool_call>\n{"name": "calculator", "arguments": {"expression": "6 * 7"}}\n</tool_call>' in text
+    assert text.endswith("<tool_response>\n6 * 7 = 42\n</tool_response><|im_end|>\n<|im_start|>assistant\n")

@@ -1,5 +1,6 @@
 """Chat, `/v1`, cancel, stop strings, seeds, adapters and process loss on the vLLM engine (see conftest)."""
 
+import json
 import os
 import signal
 
@@ -90,6 +91,54 @@ def test_v1_stream_usage_max_tokens_and_stop_strings(vstack, user):
     )
     assert cut.choices[0].message.content == answer[: answer.index(word)]
     assert cut.choices[0].finish_reason == "stop"
+
+
+def test_v1_tool_calls_through_vllm(vstack, user):
+    """Forced calls decode under the functions' schema on the vLLM server (structured outputs), streamed or not;
+    `auto` lets SmolLM2 (no tool template) choose; the tool result goes back as a `tool` message."""
+    weather = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string", "maxLength": 40}},
+                "required": ["city"],
+                "additionalProperties": False,
+            },
+        },
+    }
+    client = openai_client(vstack, user)
+    ask = [{"role": "user", "content": "What is the weather in Paris?"}]
+    forced = client.chat.completions.create(
+        model=MODEL, messages=ask, tools=[weather], tool_choice="required", max_tokens=40, extra_body=GREEDY
+    ).choices[0]
+    assert forced.finish_reason == "tool_calls" and forced.message.content is None
+    call = forced.message.tool_calls[0]
+    assert call.function.name == "get_weather" and isinstance(json.loads(call.function.arguments)["city"], str)
+    chunks = list(
+        client.chat.completions.create(
+            model=MODEL,
+            messages=ask,
+            tools=[weather],
+            tool_choice={"type": "function", "function": {"name": "get_weather"}},
+            max_tokens=40,
+            stream=True,
+            extra_body=GREEDY,
+        )
+    )
+    deltas = [d for c in chunks if c.choices for d in c.choices[0].delta.tool_calls or []]
+    assert "".join(d.function.arguments or "" for d in deltas) == call.function.arguments
+    history = [
+        *ask,
+        forced.message.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": call.id, "content": "31 C, clear"},
+    ]
+    answer = client.chat.completions.create(
+        model=MODEL, messages=history, tools=[weather], max_tokens=16, extra_body=GREEDY
+    ).choices[0]
+    assert answer.finish_reason in ("stop", "length", "tool_calls")
+    assert answer.message.content or answer.message.tool_calls
 
 
 def test_seeds_repeat_sampled_answers_and_bad_seeds_are_refused(vstack, user):

@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-Messages = list[dict[str, str]]
+Messages = list[dict[str, Any]]
+"""Chat messages: role and content, plus `tool_calls` on an assistant call in a native tool template's format."""
 Complete = Callable[[Messages], str]
 CompleteJson = Callable[[Messages, dict, list[dict] | None], str]
 """(messages, JSON Schema of the reply, tool schemas for a native tool template or None) -> JSON text."""

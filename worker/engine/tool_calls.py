@@ -3,7 +3,7 @@
 A call is `{"name": <function>, "arguments": {...}}`. Templates with a tool format (Qwen2.5) render the tools
 themselves and the model writes `<tool_call>{...}</tool_call>`; for the others the tools go into a system
 prompt, and the tool history (assistant `tool_calls`, `tool` results) is written out as text in the same
-format. `call_schema` (app/kernel/tool_calls.py) is what constrained decoding compiles (worker/engine/constrained.py,
+format. The call schema (worker/agent/schema.py) is what constrained decoding compiles (worker/engine/constrained.py,
 vLLM's structured outputs), so that a forced call always fits one of the functions.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 from llguidance import LLMatcher
 
 from app.kernel.registry.errors import InvalidRequestError
-from app.kernel.tool_calls import call_branch
 
 OPEN_TAG = "<tool_call>"
 _CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
@@ -36,10 +35,10 @@ class ToolSchemaError(InvalidRequestError):
     """A tool's parameters cannot be compiled into a decoding grammar (answered 400 `invalid_tools`)."""
 
 
-def check_compiles(functions: dict[str, dict]) -> None:
-    """Raise `ToolSchemaError` naming the function whose parameters constrained decoding cannot use."""
-    for name, parameters in functions.items():
-        grammar = LLMatcher.grammar_from_json_schema(json.dumps(call_branch(name, parameters)))
+def check_compiles(call_schemas: dict[str, dict]) -> None:
+    """Raise `ToolSchemaError` naming the function whose call schema constrained decoding cannot use."""
+    for name, schema in call_schemas.items():
+        grammar = LLMatcher.grammar_from_json_schema(json.dumps(schema))
         if problem := LLMatcher.validate_grammar(grammar):
             raise ToolSchemaError(f"tools: function '{name}' has parameters that cannot be used: {problem}")
 

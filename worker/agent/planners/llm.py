@@ -71,12 +71,25 @@ def parse_reply(reply: str, tools: dict[str, Tool]) -> Step:
     return parse_plan(payload, tools)
 
 
-def _few_shot(tools: dict[str, Tool]) -> Messages:
+def _call_turn(name: str, arguments: dict, native: bool) -> dict:
+    """The assistant's call: in the template's own `tool_calls` format, or as the JSON the prompt asks for."""
+    if native:
+        call = {"type": "function", "function": {"name": name, "arguments": arguments}}
+        return {"role": "assistant", "content": "", "tool_calls": [call]}
+    return {"role": "assistant", "content": json.dumps({"name": name, "arguments": arguments})}
+
+
+def _result_turn(text: str, native: bool) -> dict:
+    if native:
+        return {"role": "tool", "content": text}
+    return {"role": "user", "content": f"<tool_response>\n{text}\n</tool_response>"}
+
+
+def _few_shot(tools: dict[str, Tool], native: bool) -> Messages:
     turns: Messages = []
     for question, name, arguments in EXAMPLES:
         if name in tools or name == ANSWER:
-            call = json.dumps({"name": name, "arguments": arguments})
-            turns += [{"role": "user", "content": question}, {"role": "assistant", "content": call}]
+            turns += [{"role": "user", "content": question}, _call_turn(name, arguments, native)]
     return turns
 
 
@@ -136,17 +149,18 @@ class LLMPlanner:
     def _messages(
         question: str, tools: dict[str, Tool], observations: list[Observation], native: bool = False
     ) -> Messages:
-        """The planning conversation; with a native tool template the template lists the tools itself."""
+        """The planning conversation; with a native tool template the template lists the tools itself and
+        renders the example and earlier calls and their results in its own format (Qwen2.5: `<tool_call>`,
+        `<tool_response>`)."""
         schemas = "\n".join(json.dumps(schema) for schema in native_tools(tools))
         system = NATIVE_PROMPT if native else SYSTEM_PROMPT.format(tools=schemas)
-        messages = [{"role": "system", "content": system}, *_few_shot(tools)]
+        messages = [{"role": "system", "content": system}, *_few_shot(tools, native)]
         messages.append({"role": "user", "content": question})
         for obs in observations:
-            call = json.dumps({"name": obs.name, "arguments": obs.arguments})
             status = "" if obs.ok else "ERROR: "
             messages += [
-                {"role": "assistant", "content": call},
-                {"role": "user", "content": f"<tool_response>\n{status}{obs.text}\n</tool_response>"},
+                _call_turn(obs.name, obs.arguments, native),
+                _result_turn(f"{status}{obs.text}" or "(no output)", native),
             ]
         return messages
 

@@ -11,11 +11,10 @@ import re
 
 from pydantic import BaseModel, ValidationError
 
-from app.kernel.tool_calls import call_branch
 from worker.agent.planners.base import Step
 from worker.agent.planners.deterministic import RETRIEVAL_TOOL
 from worker.agent.planners.identifiers import is_arithmetic, mask_identifiers
-from worker.agent.schema import validate
+from worker.agent.schema import call_branch, validate
 from worker.agent.tools.base import Tool, ToolError
 from worker.agent.tools.calculator import evaluate
 

@@ -15,7 +15,7 @@ from typing import Any
 from app.kernel.contracts import EventType
 from app.kernel.events import EventPublisher
 from app.kernel.registry.errors import InvalidRequestError
-from app.kernel.tool_calls import call_schema
+from worker.agent.schema import call_branch, call_schema
 from worker.engine.engine import get_engine
 from worker.engine.generation import Completion, GenerationParams
 from worker.engine.tool_calls import (
@@ -74,7 +74,7 @@ def complete_with_tools(
 def _constrained(
     events: EventPublisher, model_id: str, prompt: list[dict[str, Any]], params: GenerationParams, functions: dict
 ) -> tuple[Completion | None, dict | None]:
-    check_compiles(functions)
+    check_compiles({name: call_branch(name, parameters) for name, parameters in functions.items()})
     schema = json.dumps(call_schema(functions))
     completion = stream_tokens(events, model_id, prompt, replace(params, json_schema=schema), _ignore, _silent)
     if completion is None or completion.finish_reason == "cancelled":
