@@ -1,9 +1,10 @@
 from typing import Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.route_options import accepted
 from app.core.admission import Kind, admit
 from app.events.answers import answer_events, is_final, stored_final_event
 from app.events.relay import SSE_DOC, JobEventStream, just, sse_response, subscribe_unless_expired
@@ -95,12 +96,7 @@ async def message_events(message_id: ObjectId, sse: EventsDep):
     return sse.respond(answer_events(sse.request.app, stream, message.id, sse.after))
 
 
-@router.post(
-    "/messages/{message_id}/stop",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=StopResult,
-    dependencies=[admit(Kind.FREE)],
-)
+@router.post("/messages/{message_id}/stop", **accepted(StopResult))
 async def stop_message(message_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """Stop an answer; the worker stops within a step and keeps the partial text as `cancelled`."""
     message = await chat.get_owned_message(session, user, message_id)
