@@ -140,6 +140,27 @@ class Stack:
 
         get_settings.cache_clear()
 
+    def serve_model(self, model: str) -> str:
+        """Configure the stack for `model` ('tiny': built here and registered, else pulled into the store), then
+        start the API and a generation worker. Returns the model id served."""
+        tiny_dir = None
+        if model == "tiny":
+            from tests.support.tiny_model import build_tiny_model
+
+            tiny_dir = build_tiny_model(self.workdir / "tiny")
+        model_id = TINY_ID if tiny_dir else model
+        self.configure(model_id, tiny_dir)
+        from app.kernel.registry.registry import get_registry
+        from worker.engine.store import pull_model
+
+        if tiny_dir:
+            get_registry().add(tiny_spec(tiny_dir))
+        else:
+            pull_model(model_id)
+        self.start_api()
+        self.start_worker()
+        return model_id
+
     def _spawn(self, name: str, *args: str) -> subprocess.Popen:
         log = open(self.workdir / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(

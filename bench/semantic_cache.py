@@ -18,7 +18,7 @@ import time
 
 import httpx
 
-from bench.common import SMOLLM, TINY_ID, machine_note, sign_up, stack, tiny_spec
+from bench.common import SMOLLM, machine_note, sign_up, stack
 
 # (seed question, paraphrases, near misses)
 TRAFFIC: list[tuple[str, list[str], list[str]]] = [
@@ -201,21 +201,7 @@ def main() -> None:
     calibrate(get_settings().semantic_cache_max_distance)
     with stack("bench-semcache-") as env:
         env.start_redis()
-        tiny_dir = None
-        if args.model == "tiny":
-            from tests.support.tiny_model import build_tiny_model
-
-            tiny_dir = build_tiny_model(env.workdir / "tiny")
-        env.configure(TINY_ID if tiny_dir else SMOLLM, tiny_dir)
-        from app.kernel.registry.registry import get_registry
-        from worker.engine.store import pull_model
-
-        if tiny_dir:
-            get_registry().add(tiny_spec(tiny_dir))
-        else:
-            pull_model(SMOLLM)
-        env.start_api()
-        env.start_worker()
+        env.serve_model(args.model)
         report(replay(env.base_url, args.tokens))
 
 

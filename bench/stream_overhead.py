@@ -16,7 +16,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from bench.common import SMOLLM, TINY_ID, machine_note, new_conversations, percentile, sign_up, sse_request, stack
+from bench.common import SMOLLM, machine_note, new_conversations, percentile, sign_up, sse_request, stack
 
 PROMPT = "Write a long, detailed story about a lighthouse keeper and the sea."
 TARGETS = {"ttft_ms": 50.0, "gap_p50_ms": 2.0, "gap_p99_ms": 10.0}
@@ -83,24 +83,7 @@ def main() -> None:
 
     with stack("bench-stream-") as env:
         env.start_redis()
-        tiny_dir = None
-        if args.model == "tiny":
-            from tests.support.tiny_model import build_tiny_model
-
-            tiny_dir = build_tiny_model(env.workdir / "tiny")
-        model = TINY_ID if tiny_dir else args.model
-        env.configure(model, tiny_dir)
-        from app.kernel.registry.registry import get_registry
-        from worker.engine.store import pull_model
-
-        if tiny_dir:
-            from bench.common import tiny_spec
-
-            get_registry().add(tiny_spec(tiny_dir))
-        else:
-            pull_model(model)
-        env.start_api()
-        env.start_worker()
+        model = env.serve_model(args.model)
         headers = sign_up(env.base_url, "bench")
         conversations = new_conversations(env.base_url, headers, args.runs + 1)
         print(f"model {model}, {args.tokens} tokens max, {args.runs} runs per path; {machine_note()}")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import redis.asyncio as aioredis
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from app.core.errors import AppError
 from app.core.security import API_KEY_PREFIX, decode_token, hash_api_key
 from app.events.relay import sse_response
 from app.kernel.models import ApiKey, User
+from app.kernel.schemas.common import MAX_ID
 from app.kernel.settings import Settings
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
@@ -131,3 +132,18 @@ class EventsRequest:
 
 
 EventsDep = Annotated[EventsRequest, Depends()]
+
+
+@dataclass
+class PageWindow:
+    limit: int
+    offset: int
+
+
+def page_window(default: int, most: int) -> Any:
+    """The `limit` (`default` items, at most `most`) and `offset` query parameters of a paginated list."""
+
+    def window(limit: int = Query(default, ge=1, le=most), offset: int = Query(0, ge=0, le=MAX_ID)) -> PageWindow:
+        return PageWindow(limit, offset)
+
+    return Depends(window)

@@ -1,15 +1,13 @@
 """loguru logging: text for people, `LOG_FORMAT=json` for machines; every line carries the request id."""
 
-import json
 import logging
 import re
-import sys
 import uuid
 from contextvars import ContextVar
 
 from loguru import logger
 
-from app.kernel.logs import exception_fields, structured_fields
+from app.kernel.logs import add_sink
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -23,28 +21,6 @@ class _InterceptHandler(logging.Handler):
         except ValueError:
             level = record.levelno
         logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
-
-
-def _json_sink(message) -> None:  # noqa: ANN001
-    record = message.record
-    payload = {
-        "ts": record["time"].isoformat(),
-        "level": record["level"].name,
-        "message": record["message"],
-        "logger": record["name"],
-        "request_id": record["extra"].get("request_id", request_id_var.get()),
-    }
-    payload.update(_ops_fields(record))
-    sys.stderr.write(json.dumps(payload, default=str) + "\n")
-
-
-def _ops_fields(record) -> dict:  # noqa: ANN001
-    """The fields every process's JSON lines share (app/kernel/logs.py): process, structured fields bound to the
-    line (an access line's method, path, status, duration_ms), and a full traceback for an exception."""
-    fields = {"process": "api", **structured_fields(record), **exception_fields(record)}
-    if "exception" in fields:
-        fields["exception"] = {key: redact(value) for key, value in fields["exception"].items()}
-    return fields
 
 
 def _add_request_id(record) -> None:  # noqa: ANN001
@@ -82,15 +58,8 @@ def redact_secrets(record) -> None:  # noqa: ANN001
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     logger.remove()
     logger.configure(patcher=_add_request_id)
-    if fmt == "json":
-        logger.add(_json_sink, level=level)
-    else:
-        logger.add(
-            sys.stderr,
-            level=level,
-            format="<green>{time:HH:mm:ss.SSS}</green> {level: <7} [{extra[request_id]}] {name}: {message}",
-            diagnose=False,
-        )
+    # the fields every process's JSON lines share (app/kernel/logs.py), the exception's texts redacted
+    add_sink("api", level, fmt, scrub=redact)
     logging.basicConfig(handlers=[_InterceptHandler()], level=level, force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = [_InterceptHandler()]

@@ -20,9 +20,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.core.access_log import log_access
+from app.core.middleware import HttpMiddleware
 from app.kernel.contracts import JobKind
 from app.kernel.models import Document, FinetuneJob
 from app.kernel.models import Message as ChatMessage
@@ -89,17 +90,11 @@ def route_template(scope: Scope) -> str:
     return getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     """Times every HTTP request once, by route template, for the histogram and the access line, and counts open
     `text/event-stream` responses. Runs inside RequestIdMiddleware, so the access line carries the request id."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
         streaming = False

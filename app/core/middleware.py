@@ -23,8 +23,8 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class RequestIdMiddleware:
-    """Takes `X-Request-ID` from the client (or makes one), logs with it and returns it."""
+class HttpMiddleware:
+    """A pure ASGI middleware that acts on HTTP requests only (`handle`); lifespan and websockets pass through."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -33,6 +33,16 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RequestIdMiddleware(HttpMiddleware):
+    """Takes `X-Request-ID` from the client (or makes one), logs with it and returns it."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_request_id()
         token = request_id_var.set(request_id)
@@ -54,17 +64,14 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
-class BodySizeLimitMiddleware:
+class BodySizeLimitMiddleware(HttpMiddleware):
     """413 for non-multipart bodies over `max_bytes`, checked on Content-Length and while streaming."""
 
     def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
         if headers.get(b"content-type", b"").startswith(b"multipart/"):
             await self.app(scope, receive, send)

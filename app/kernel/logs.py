@@ -10,11 +10,13 @@ import json
 import logging
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from loguru import logger
 
 RESERVED = {"request_id"}
+TEXT_FORMAT = "<green>{time:HH:mm:ss.SSS}</green> {level: <7} [{extra[request_id]}] {name}: {message}"
 
 
 def exception_fields(record: Any) -> dict[str, Any]:
@@ -33,7 +35,11 @@ def structured_fields(record: Any) -> dict[str, Any]:
     return {key: value for key, value in record["extra"].items() if key not in RESERVED}
 
 
-def json_line(record: Any, process: str) -> str:
+def json_line(record: Any, process: str, scrub: Callable[[str], str] | None = None) -> str:
+    """The line's JSON object; `scrub` (credential redaction) is applied to the exception's texts."""
+    exception = exception_fields(record)
+    if scrub is not None and exception:
+        exception["exception"] = {key: scrub(value) for key, value in exception["exception"].items()}
     payload = {
         "ts": record["time"].isoformat(),
         "level": record["level"].name,
@@ -42,7 +48,7 @@ def json_line(record: Any, process: str) -> str:
         "process": process,
         "request_id": record["extra"].get("request_id", "-"),
         **structured_fields(record),
-        **exception_fields(record),
+        **exception,
     }
     return json.dumps(payload, default=str)
 
@@ -58,22 +64,23 @@ class InterceptHandler(logging.Handler):
         logger.bind(logger_name=record.name).opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
 
 
-def configure_process_logging(process: str, level: str = "INFO", fmt: str = "text") -> None:
-    """Loguru for a worker or Flower process: JSON lines or text, stdlib logging routed through it."""
-    logger.remove()
+def add_sink(process: str, level: str, fmt: str, scrub: Callable[[str], str] | None = None) -> None:
+    """JSON lines (`fmt` json) or text on stderr. Text tracebacks show no variable values: they can hold
+    credentials (RELIABILITY.md)."""
     if fmt == "json":
 
         def sink(message: Any) -> None:
-            sys.stderr.write(json_line(message.record, process) + "\n")
+            sys.stderr.write(json_line(message.record, process, scrub) + "\n")
 
         logger.add(sink, level=level)
     else:
-        logger.add(
-            sys.stderr,
-            level=level,
-            format="<green>{time:HH:mm:ss.SSS}</green> {level: <7} [{extra[request_id]}] {name}: {message}",
-            diagnose=False,  # no variable values in tracebacks: they can hold credentials (RELIABILITY.md)
-        )
+        logger.add(sys.stderr, level=level, format=TEXT_FORMAT, diagnose=False)
+
+
+def configure_process_logging(process: str, level: str = "INFO", fmt: str = "text") -> None:
+    """Loguru for a worker or Flower process: JSON lines or text, stdlib logging routed through it."""
+    logger.remove()
+    add_sink(process, level, fmt)
     logger.configure(extra={"request_id": "-"})
     logging.basicConfig(handlers=[InterceptHandler()], level=level, force=True)
     logging.captureWarnings(True)  # warnings.warn (Celery's, libraries') become log lines too

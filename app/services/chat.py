@@ -61,6 +61,22 @@ async def _question_parent(session: AsyncSession, conversation: Conversation, bo
     return body.parent_id
 
 
+def _pending_answer(
+    conversation_id: int, owner_id: int, question_id: int | None, model: str | None, params: dict, kb_ids: list[int]
+) -> Message:
+    """An answer to message `question_id` that waits for a generation worker."""
+    return Message(
+        conversation_id=conversation_id,
+        owner_id=owner_id,
+        parent_id=question_id,
+        role="assistant",
+        status=MessageStatus.PENDING,
+        model=model,
+        params=params,
+        knowledge_base_ids=kb_ids,
+    )
+
+
 async def create_exchange(
     session: AsyncSession, settings: Settings, user: User, conversation: Conversation, body: MessageCreate
 ) -> tuple[Message, Message]:
@@ -78,16 +94,7 @@ async def create_exchange(
     session.add(question)
     await session.flush()
     kb_ids = body.knowledge_base_ids if body.knowledge_base_ids is not None else conversation.knowledge_base_ids
-    answer = Message(
-        conversation_id=conversation.id,
-        owner_id=user.id,
-        parent_id=question.id,
-        role="assistant",
-        status=MessageStatus.PENDING,
-        model=model,
-        params=_params(body.params),
-        knowledge_base_ids=list(kb_ids or []),
-    )
+    answer = _pending_answer(conversation.id, user.id, question.id, model, _params(body.params), list(kb_ids or []))
     session.add(answer)
     if conversation.title == DEFAULT_TITLE:
         conversation.title = body.content.strip().splitlines()[0][:60]
@@ -104,15 +111,10 @@ async def create_regeneration(
         raise AppError(409, "not_an_answer", "Only an assistant answer can be regenerated.")
     if previous.status in message_state.ACTIVE:
         raise AppError(409, "still_generating", "This answer is still being generated; stop it first.")
-    answer = Message(
-        conversation_id=previous.conversation_id,
-        owner_id=previous.owner_id,
-        parent_id=previous.parent_id,
-        role="assistant",
-        status=MessageStatus.PENDING,
-        model=await ensure_known_model(session, model, user) if model else previous.model,
-        params={**(previous.params or {}), **_params(params)},
-        knowledge_base_ids=previous.knowledge_base_ids,
+    model_id = await ensure_known_model(session, model, user) if model else previous.model
+    merged = {**(previous.params or {}), **_params(params)}
+    answer = _pending_answer(
+        previous.conversation_id, previous.owner_id, previous.parent_id, model_id, merged, previous.knowledge_base_ids
     )
     session.add(answer)
     await session.commit()

@@ -34,30 +34,23 @@ def _sample_problem(prompt: list[dict[str, str]], answer: str) -> str | None:
     return None
 
 
+def _sample(
+    source: MessageFeedback, kind: str, origin: str, chosen: str, rejected: str | None = None
+) -> FeedbackSample:
+    return FeedbackSample(
+        feedback_id=source.id, kind=kind, origin=origin, prompt=source.prompt, chosen=chosen, rejected=rejected
+    )
+
+
 def _candidates(rows: list[MessageFeedback], include_approved: bool) -> Iterable[FeedbackSample]:
     """Training pairs from corrections (and approvals), preference pairs from corrections and rated siblings."""
     for feedback in rows:
         if feedback.corrected_answer:
-            yield FeedbackSample(
-                feedback_id=feedback.id,
-                kind="sft",
-                origin="corrected",
-                prompt=feedback.prompt,
-                chosen=feedback.corrected_answer,
-            )
+            yield _sample(feedback, "sft", "corrected", feedback.corrected_answer)
             if feedback.answer.strip() and feedback.answer.strip() != feedback.corrected_answer.strip():
-                yield FeedbackSample(
-                    feedback_id=feedback.id,
-                    kind="preference",
-                    origin="corrected",
-                    prompt=feedback.prompt,
-                    chosen=feedback.corrected_answer,
-                    rejected=feedback.answer,
-                )
+                yield _sample(feedback, "preference", "corrected", feedback.corrected_answer, feedback.answer)
         elif feedback.rating == "up" and include_approved:
-            yield FeedbackSample(
-                feedback_id=feedback.id, kind="sft", origin="approved", prompt=feedback.prompt, chosen=feedback.answer
-            )
+            yield _sample(feedback, "sft", "approved", feedback.answer)
     siblings: dict[int, list[MessageFeedback]] = defaultdict(list)
     for feedback in rows:
         if feedback.question_id is not None:
@@ -65,14 +58,7 @@ def _candidates(rows: list[MessageFeedback], include_approved: bool) -> Iterable
     for group in siblings.values():
         for good in (f for f in group if f.rating == "up"):
             for bad in (f for f in group if f.rating == "down" and f.answer.strip() != good.answer.strip()):
-                yield FeedbackSample(
-                    feedback_id=good.id,
-                    kind="preference",
-                    origin="sibling",
-                    prompt=good.prompt,
-                    chosen=good.answer,
-                    rejected=bad.answer,
-                )
+                yield _sample(good, "preference", "sibling", good.answer, bad.answer)
 
 
 async def build(session: AsyncSession, user: User, body: FeedbackDatasetCreate) -> FeedbackDataset:

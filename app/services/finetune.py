@@ -41,6 +41,7 @@ from app.services import ownership
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.model_entries import lookup_fresh
 from app.services.queue_wait import training_wait
+from app.services.upload_limits import MIB, limited_body, upload_too_large
 
 FORM_OVERHEAD_BYTES = 64 * 1024
 COPY_CHUNK_BYTES = 1024 * 1024
@@ -51,20 +52,16 @@ def field_error(field: str, message: str, code: str = "validation_error", **extr
     return AppError(422, code, f"{field}: {message}", [{"field": field, "message": message, **extra}])
 
 
-def _too_large(limit: int) -> AppError:
-    return AppError(413, "payload_too_large", f"The file is larger than the {limit // 2**20} MiB upload limit.")
-
-
 # --- datasets ---------------------------------------------------------------------------------
 
 
-def _copy_limited(source: BinaryIO, target: Path, limit: int) -> int:
+def _copy_limited(source: BinaryIO, target: Path, limit_mb: int) -> int:
     size = 0
     with open(target, "wb") as out:
         while chunk := source.read(COPY_CHUNK_BYTES):
             size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
+            if size > limit_mb * MIB:
+                raise upload_too_large(limit_mb)
             out.write(chunk)
     return size
 
@@ -75,29 +72,17 @@ async def receive_upload(request: Request, settings: Settings) -> tuple[str, Pat
     Returns (original filename, stored path, the other form fields). Read by hand rather than through an
     `UploadFile` parameter so an oversized body is refused while it arrives, not after.
     """
-    limit = settings.max_upload_mb * 2**20
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD_BYTES:
-        raise _too_large(limit)
-    received = 0
-
-    async def receive():
-        nonlocal received
-        message = await request.receive()
-        received += len(message.get("body", b""))
-        if received > limit + FORM_OVERHEAD_BYTES:
-            raise _too_large(limit)
-        return message
-
+    limit_mb = settings.max_upload_mb
+    body = limited_body(request, limit_mb * MIB + FORM_OVERHEAD_BYTES, lambda: upload_too_large(limit_mb))
     target = datasets_dir(settings) / f"{uuid.uuid4().hex}.jsonl"
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        async with Request(request.scope, receive).form(max_files=1, max_fields=8) as form:
+        async with body.form(max_files=1, max_fields=8) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise field_error("file", "attach the dataset as multipart field 'file' (JSONL)")
             fields = {key: value for key, value in form.items() if isinstance(value, str)}
-            await anyio.to_thread.run_sync(_copy_limited, upload.file, target, limit)
+            await anyio.to_thread.run_sync(_copy_limited, upload.file, target, limit_mb)
     except MultiPartException as exc:
         target.unlink(missing_ok=True)
         raise AppError(422, "validation_error", f"Malformed multipart body: {exc.message}") from exc

@@ -50,6 +50,7 @@ from app.kernel.states.document import DocumentStatus
 from app.kernel.tasks import DeleteDocument, IndexDocument, Search
 from app.services import ownership
 from app.services.job_health import no_worker_message, waiting_status
+from app.services.upload_limits import MIB, limited_body, upload_too_large
 from app.services.usage_meter import UsageMeter
 
 SEARCH_TIMEOUT_SECONDS = 60.0
@@ -378,15 +379,6 @@ class _UploadWriter:
             received.path.unlink(missing_ok=True)
 
 
-def _too_large(max_mb: int, setting: str = "MAX_UPLOAD_MB") -> AppError:
-    return AppError(
-        413,
-        "payload_too_large",
-        f"The upload is larger than the {max_mb} MB limit ({setting}, all files of one request together).",
-        {"max_bytes": max_mb * 1024 * 1024},
-    )
-
-
 async def receive_files(
     request: Request, settings: Settings, max_mb: int | None = None, check: bool = True
 ) -> list[ReceivedFile]:
@@ -401,19 +393,12 @@ async def receive_files(
     content_type, params = parse_options_header(request.headers.get("content-type"))
     if content_type != b"multipart/form-data" or not params.get(b"boundary"):
         raise AppError(415, "unsupported_media_type", "Send the files as multipart/form-data in the field 'files'.")
-    max_bytes = limit_mb * 1024 * 1024
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(limit_mb, setting)
+    body = limited_body(request, limit_mb * MIB, lambda: upload_too_large(limit_mb, setting))
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
     writer = _UploadWriter(settings.uploads_dir, settings.max_files_per_upload)
     parser = writer.parser(params[b"boundary"])
-    received = 0
     try:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > max_bytes:
-                raise _too_large(limit_mb, setting)
+        async for chunk in body.stream():
             try:
                 await anyio.to_thread.run_sync(parser.write, chunk)
             except MultipartParseError as exc:  # garbage, a header over 8 KiB (a 5,000-char name), a bad header

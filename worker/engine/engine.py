@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.kernel.process_wide import process_wide
 from app.kernel.registry.model_files import model_dir, weights_size
 from app.kernel.registry.registry import ModelRegistry, ResolvedModel, get_registry
 from app.kernel.registry.spec import ModelSpec
@@ -234,15 +235,15 @@ def _events(request: Request, should_cancel: Callable[[], bool] | None) -> Itera
             request.cancel()
 
 
-_engine: Engine | None = None
-_engine_lock = threading.Lock()
+def _new_engine() -> Engine:
+    engine = Engine()
+    atexit.register(engine.close)  # vLLM server processes end with the worker
+    return engine
+
+
+_engine = process_wide(_new_engine)
 
 
 def get_engine() -> Engine:
     """The process-wide engine (one model cache and one batcher per model per worker process)."""
-    global _engine
-    with _engine_lock:
-        if _engine is None:
-            _engine = Engine()
-            atexit.register(_engine.close)  # vLLM server processes end with the worker
-        return _engine
+    return _engine()

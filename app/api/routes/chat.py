@@ -1,7 +1,10 @@
-from fastapi import APIRouter, Request, status
+from typing import Any
+
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.route_options import accepted
 from app.core.admission import Kind, admit
 from app.events.answers import answer_events, is_final, stored_final_event
 from app.events.relay import SSE_DOC, JobEventStream, just, sse_response, subscribe_unless_expired
@@ -18,9 +21,24 @@ class StopResult(BaseModel):
 router = APIRouter(tags=["chat"])
 
 
-async def _respond(request: Request, answer: Message, stream: JobEventStream, as_stream: bool, first: list[dict]):
+# A new answer: SSE (default) or, with `stream: false`, the final message as JSON.
+ANSWER_ROUTE: dict[str, Any] = {
+    "responses": SSE_DOC,
+    "response_model": MessagePublic,
+    "dependencies": [admit(Kind.GENERATION)],
+}
+
+
+async def _respond(request: Request, answer: Message, stream: JobEventStream, as_stream: bool):
+    """A new answer's events, led by its queued status with both message ids, or its final state as JSON."""
     app = request.app
-    events = answer_events(app, stream, answer.id, first=first)
+    queued = {
+        "state": "queued",
+        "user_message_id": answer.parent_id,
+        "assistant_message_id": answer.id,
+        "model": answer.model,
+    }
+    events = answer_events(app, stream, answer.id, first=[{"type": "status", "data": queued}])
     if as_stream:
         return sse_response(events, app.state.settings.sse_heartbeat_seconds)
     async for _event in events:
@@ -30,12 +48,7 @@ async def _respond(request: Request, answer: Message, stream: JobEventStream, as
         return MessagePublic.model_validate(final)
 
 
-@router.post(
-    "/conversations/{conversation_id}/messages",
-    responses=SSE_DOC,
-    response_model=MessagePublic,
-    dependencies=[admit(Kind.GENERATION)],
-)
+@router.post("/conversations/{conversation_id}/messages", **ANSWER_ROUTE)
 async def post_message(
     conversation_id: ObjectId,
     body: MessageCreate,
@@ -47,28 +60,12 @@ async def post_message(
 ):
     """Ask a question. Streams `status`, `token`, ..., `done`|`error` as SSE (default) or returns the answer."""
     conversation = await conversations.get_owned(session, user, conversation_id)
-    question, answer = await chat.create_exchange(session, settings, user, conversation, body)
+    _question, answer = await chat.create_exchange(session, settings, user, conversation, body)
     stream = await chat.start_generation(session, redis, request.app.state.tasks, answer)
-    first = [
-        {
-            "type": "status",
-            "data": {
-                "state": "queued",
-                "user_message_id": question.id,
-                "assistant_message_id": answer.id,
-                "model": answer.model,
-            },
-        }
-    ]
-    return await _respond(request, answer, stream, body.stream, first)
+    return await _respond(request, answer, stream, body.stream)
 
 
-@router.post(
-    "/messages/{message_id}/regenerate",
-    responses=SSE_DOC,
-    response_model=MessagePublic,
-    dependencies=[admit(Kind.GENERATION)],
-)
+@router.post("/messages/{message_id}/regenerate", **ANSWER_ROUTE)
 async def regenerate(
     message_id: ObjectId,
     body: RegenerateRequest,
@@ -81,18 +78,7 @@ async def regenerate(
     previous = await chat.get_owned_message(session, user, message_id)
     answer = await chat.create_regeneration(session, user, previous, body.model, body.params)
     stream = await chat.start_generation(session, redis, request.app.state.tasks, answer)
-    first = [
-        {
-            "type": "status",
-            "data": {
-                "state": "queued",
-                "user_message_id": answer.parent_id,
-                "assistant_message_id": answer.id,
-                "model": answer.model,
-            },
-        }
-    ]
-    return await _respond(request, answer, stream, body.stream, first)
+    return await _respond(request, answer, stream, body.stream)
 
 
 @router.get("/messages/{message_id}", response_model=MessagePublic)
@@ -110,12 +96,7 @@ async def message_events(message_id: ObjectId, sse: EventsDep):
     return sse.respond(answer_events(sse.request.app, stream, message.id, sse.after))
 
 
-@router.post(
-    "/messages/{message_id}/stop",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=StopResult,
-    dependencies=[admit(Kind.FREE)],
-)
+@router.post("/messages/{message_id}/stop", **accepted(StopResult))
 async def stop_message(message_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """Stop an answer; the worker stops within a step and keeps the partial text as `cancelled`."""
     message = await chat.get_owned_message(session, user, message_id)

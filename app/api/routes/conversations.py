@@ -1,8 +1,10 @@
+from typing import Annotated
+
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import CurrentUser, ObjectId, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, ObjectId, PageWindow, SessionDep, SettingsDep, page_window
 from app.core.admission import Kind, admit
-from app.kernel.schemas.common import MAX_ID, Page
+from app.kernel.schemas.common import Page
 from app.kernel.schemas.conversation import (
     ConversationCreate,
     ConversationDetail,
@@ -26,12 +28,11 @@ async def create_conversation(data: ConversationCreate, user: CurrentUser, sessi
 async def list_conversations(
     user: CurrentUser,
     session: SessionDep,
-    limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0, le=MAX_ID),
+    page: Annotated[PageWindow, page_window(20, 100)],
     q: str | None = Query(None, max_length=200, description="Search titles and message text"),
 ):
     """Newest first."""
-    items, total = await conversations.list_page(session, user, limit, offset, q)
+    items, total = await conversations.list_page(session, user, page.limit, page.offset, q)
     return Page(items=[ConversationPublic.model_validate(c) for c in items], total=total)
 
 

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Request, Response, status
 
 from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.route_options import accepted
 from app.core.admission import Kind, admit
 from app.events.relay import SSE_DOC
 from app.kernel.schemas.finetune import (
@@ -87,12 +88,7 @@ async def get_job(job_id: ObjectId, user: CurrentUser, session: SessionDep, redi
     return await finetune.job_public(redis, job, detail=True)
 
 
-@router.post(
-    "/jobs/{job_id}/cancel",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=FinetuneJobPublic,
-    dependencies=[admit(Kind.FREE)],
-)
+@router.post("/jobs/{job_id}/cancel", **accepted(FinetuneJobPublic))
 async def cancel_job(job_id: ObjectId, user: CurrentUser, session: SessionDep, redis: RedisDep):
     """A queued job is cancelled at once; a running one stops within a step and keeps its adapter so far."""
     job = await finetune.get_visible_job(session, redis, user, job_id)

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request, status
 
 from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.route_options import accepted
 from app.core.admission import Kind, admit
 from app.events.relay import SSE_DOC, just, subscribe_unless_expired
 from app.kernel.contracts import JobKind
@@ -174,12 +175,7 @@ async def delete_document(
     await knowledge.delete_document(session, redis, request.app.state.tasks, settings, document)
 
 
-@router.post(
-    "/documents/{document_id}/reindex",
-    response_model=DocumentPublic,
-    status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[admit(Kind.JOB)],
-)
+@router.post("/documents/{document_id}/reindex", **accepted(DocumentPublic, Kind.JOB))
 async def reindex_document(
     document_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep
 ):

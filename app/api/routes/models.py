@@ -3,10 +3,13 @@
 from typing import Annotated, Any, Literal
 
 import anyio
+import redis.asyncio as aioredis
 from fastapi import APIRouter, Body, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import AdminUser, CurrentUser, LastEventSeq, RedisDep, SessionDep, SettingsDep
+from app.api.route_options import accepted
 from app.core.admission import Kind, admit
 from app.core.errors import not_found
 from app.events.relay import SSE_DOC, JobEventStream, sse_response
@@ -74,7 +77,7 @@ async def add_model(
     return added.model_dump(mode="json")
 
 
-@router.post("/pull", status_code=status.HTTP_202_ACCEPTED, response_model=PullStarted, dependencies=[admit(Kind.FREE)])
+@router.post("/pull", **accepted(PullStarted))
 async def pull_model(body: PullRequest, request: Request, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Download / convert a model into the store on a generation worker; follow it on the events URL."""
     await model_admin.require_model(session, body.model_id, adapters=False)
@@ -96,26 +99,18 @@ async def pull_events(
     return sse_response(stream.events(after), settings.sse_heartbeat_seconds)
 
 
-@router.post(
-    "/{model_id}/load",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=ModelAction,
-    dependencies=[admit(Kind.FREE)],
-)
+async def _command_workers(session: AsyncSession, redis: aioredis.Redis, model_id: str, action: str) -> dict[str, Any]:
+    await model_admin.require_model(session, model_id)
+    return {"model_id": model_id, "action": action, "workers": await model_admin.broadcast(redis, action, model_id)}
+
+
+@router.post("/{model_id}/load", **accepted(ModelAction))
 async def load_model(model_id: str, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Ask every generation worker to load the model now; `loaded_on` in the list shows when it is done."""
-    await model_admin.require_model(session, model_id)
-    return {"model_id": model_id, "action": "load", "workers": await model_admin.broadcast(redis, "load", model_id)}
+    return await _command_workers(session, redis, model_id, "load")
 
 
-@router.post(
-    "/{model_id}/unload",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=ModelAction,
-    dependencies=[admit(Kind.FREE)],
-)
+@router.post("/{model_id}/unload", **accepted(ModelAction))
 async def unload_model(model_id: str, _admin: AdminUser, session: SessionDep, redis: RedisDep):
     """Ask every generation worker to free the model's memory."""
-    await model_admin.require_model(session, model_id)
-    workers = await model_admin.broadcast(redis, "unload", model_id)
-    return {"model_id": model_id, "action": "unload", "workers": workers}
+    return await _command_workers(session, redis, model_id, "unload")

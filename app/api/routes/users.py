@@ -1,11 +1,13 @@
-from fastapi import APIRouter, Query, status
+from typing import Annotated
+
+from fastapi import APIRouter, status
 from sqlalchemy import func, select
 
-from app.api.deps import AdminUser, CurrentUser, ObjectId, SessionDep
+from app.api.deps import AdminUser, CurrentUser, ObjectId, PageWindow, SessionDep, page_window
 from app.core.admission import Kind, admit
 from app.core.errors import AppError, not_found
 from app.kernel.models import User
-from app.kernel.schemas.common import MAX_ID, Page, changed_fields
+from app.kernel.schemas.common import Page, changed_fields
 from app.kernel.schemas.user import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -55,14 +57,9 @@ async def revoke_api_key(key_id: ObjectId, user: CurrentUser, session: SessionDe
 
 
 @router.get("", response_model=Page[UserPublic])
-async def list_users(
-    _admin: AdminUser,
-    session: SessionDep,
-    limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=MAX_ID),
-):
+async def list_users(_admin: AdminUser, session: SessionDep, page: Annotated[PageWindow, page_window(50, 200)]):
     total = await session.scalar(select(func.count(User.id)))
-    rows = await session.scalars(select(User).order_by(User.id).limit(limit).offset(offset))
+    rows = await session.scalars(select(User).order_by(User.id).limit(page.limit).offset(page.offset))
     return Page(items=[UserPublic.model_validate(u) for u in rows], total=total or 0)
 
 

@@ -11,6 +11,7 @@ import yaml
 from loguru import logger
 from pydantic import ValidationError
 
+from app.kernel.process_wide import process_wide
 from app.kernel.registry.errors import UnknownModelError
 from app.kernel.registry.spec import ModelSpec
 from app.kernel.settings import get_settings
@@ -110,14 +111,9 @@ class ModelRegistry:
         return ResolvedModel(model_id, spec, adapter, adapter_dir)
 
 
-_registry: ModelRegistry | None = None
-_registry_lock = threading.Lock()
+_registry = process_wide(ModelRegistry)
 
 
 def get_registry() -> ModelRegistry:
     """The process-wide registry (catalogue + runtime additions)."""
-    global _registry
-    with _registry_lock:
-        if _registry is None:
-            _registry = ModelRegistry()
-        return _registry
+    return _registry()

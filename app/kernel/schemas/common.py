@@ -17,15 +17,19 @@ def without_nul(data: Any) -> Any:
     return data
 
 
-class StrictModel(BaseModel):
-    """Request bodies reject unknown fields so typos surface as 422 naming the field."""
-
-    model_config = ConfigDict(extra="forbid")
+class NulFreeModel(BaseModel):
+    """A request body whose strings arrive without NUL characters (`without_nul`)."""
 
     @model_validator(mode="before")
     @classmethod
     def drop_nul_characters(cls, data: Any) -> Any:
         return without_nul(data)
+
+
+class StrictModel(NulFreeModel):
+    """Request bodies reject unknown fields so typos surface as 422 naming the field."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Page(BaseModel, Generic[T]):

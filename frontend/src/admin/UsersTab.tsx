@@ -1,11 +1,12 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { App, Button, Card, InputNumber, Select, Switch, Table, Tag, Tooltip } from 'antd';
+import { App, Button, Card, InputNumber, Select, Switch, Tag, Tooltip } from 'antd';
 import { useRef, useState } from 'react';
 import { users as api } from '../api/client';
 import type { Role, UserAdminUpdate, UserPublic } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { errorText } from '../common/errors';
 import { formatDate } from '../common/format';
+import { ResourceTable } from '../common/ResourceTable';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 
@@ -36,12 +37,9 @@ export function UsersTab() {
       title={t('admin.users.title', { n: list.data?.total ?? 0 })}
       extra={<Button size="small" icon={<ReloadOutlined />} onClick={list.reload} aria-label={t('common.refresh')} />}
     >
-      <Table<UserPublic>
-        size="small"
-        rowKey="id"
+      <ResourceTable<UserPublic>
+        rows={list.data?.items}
         loading={list.loading}
-        dataSource={list.data?.items}
-        pagination={false}
         scroll={{ x: 720 }}
         data-testid="users-table"
         columns={[

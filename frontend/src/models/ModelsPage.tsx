@@ -1,9 +1,10 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { App, Button, Card, Space, Table, Tag, Tooltip } from 'antd';
+import { App, Button, Card, Space, Tag, Tooltip } from 'antd';
 import { useState } from 'react';
 import { models as api } from '../api/client';
 import type { ModelInfo } from '../api/types';
 import { formatBytes } from '../common/format';
+import { ResourceTable } from '../common/ResourceTable';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 import { AddModel } from './AddModel';
@@ -42,12 +43,9 @@ export function ModelsPanel() {
           </Space>
         }
       >
-        <Table<ModelInfo>
-          size="small"
-          rowKey="id"
+        <ResourceTable<ModelInfo>
+          rows={list.data}
           loading={list.loading}
-          dataSource={list.data}
-          pagination={false}
           scroll={{ x: 820 }}
           columns={[
             {

@@ -29,6 +29,19 @@ function ChartCard({ title, extra, children }: { title: string; extra?: ReactNod
   );
 }
 
+/** A row of current figures above a chart. */
+function Figures({ span, items }: { span: number; items: { title: string; value: number | string; precision?: number }[] }) {
+  return (
+    <Row gutter={8}>
+      {items.map((item) => (
+        <Col key={item.title} span={span}>
+          <Statistic title={item.title} value={item.value} precision={item.precision} />
+        </Col>
+      ))}
+    </Row>
+  );
+}
+
 /** Live resource charts from polling GET /system/resources, plus a link to Flower. */
 export default function MonitorPage() {
   const { t } = useI18n();
@@ -40,6 +53,7 @@ export default function MonitorPage() {
   const queues = Object.keys(last?.queues ?? {});
   const queueName = (q: string) => (['generation', 'indexing', 'training'].includes(q) ? t(`monitor.queue.${q}` as 'monitor.queue.generation') : q);
   const xFormat = (x: number) => t('monitor.secondsTick', { s: Math.round(x) });
+  const countChart = (lines: Series[]) => <LineChart xFormat={xFormat} yMin={0} format={(v) => v.toFixed(0)} series={lines} />;
 
   return (
     <div className="lm-page" data-testid="monitor-page">
@@ -91,40 +105,23 @@ export default function MonitorPage() {
         </Col>
         <Col xs={24} xl={12}>
           <ChartCard title={t('monitor.queues')}>
-            <Row gutter={8}>
-              {queues.map((q) => (
-                <Col key={q} span={8}>
-                  <Statistic title={queueName(q)} value={last?.queues?.[q] ?? 0} />
-                </Col>
-              ))}
-            </Row>
-            <LineChart
-              xFormat={xFormat}
-              yMin={0}
-              format={(v) => v.toFixed(0)}
-              series={queues.map((q, i) => series(samples, queueName(q), PALETTE[i % 6], (s) => s.r.queues?.[q]))}
-            />
+            <Figures span={8} items={queues.map((q) => ({ title: queueName(q), value: last?.queues?.[q] ?? 0 }))} />
+            {countChart(queues.map((q, i) => series(samples, queueName(q), PALETTE[i % 6], (s) => s.r.queues?.[q])))}
           </ChartCard>
         </Col>
         <Col xs={24} xl={12}>
           <ChartCard title={`${t('monitor.tokensPerS')} / ${t('monitor.activeStreams')}`}>
-            <Row gutter={8}>
-              <Col span={12}>
-                <Statistic title={t('monitor.tokensPerS')} value={lastSpeed ?? '—'} precision={lastSpeed == null ? undefined : 1} />
-              </Col>
-              <Col span={12}>
-                <Statistic title={t('monitor.activeStreams')} value={last?.active_streams ?? 0} />
-              </Col>
-            </Row>
-            <LineChart
-              xFormat={xFormat}
-              yMin={0}
-              format={(v) => v.toFixed(0)}
-              series={[
-                series(samples, t('monitor.tokensPerS'), PALETTE[0], (s) => s.tokensPerS),
-                series(samples, t('monitor.activeStreams'), PALETTE[3], (s) => s.r.active_streams),
+            <Figures
+              span={12}
+              items={[
+                { title: t('monitor.tokensPerS'), value: lastSpeed ?? '—', precision: lastSpeed == null ? undefined : 1 },
+                { title: t('monitor.activeStreams'), value: last?.active_streams ?? 0 },
               ]}
             />
+            {countChart([
+              series(samples, t('monitor.tokensPerS'), PALETTE[0], (s) => s.tokensPerS),
+              series(samples, t('monitor.activeStreams'), PALETTE[3], (s) => s.r.active_streams),
+            ])}
           </ChartCard>
         </Col>
       </Row>

@@ -1,9 +1,10 @@
 import { CopyOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Card, Input, Modal, Popconfirm, Space, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, Input, Modal, Popconfirm, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { users } from '../api/client';
 import type { ApiKey } from '../api/types';
 import { copyText, formatDate } from '../common/format';
+import { ResourceTable } from '../common/ResourceTable';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 import { errorText } from '../common/errors';
@@ -44,12 +45,9 @@ export function ApiKeys() {
         </Button>
       }
     >
-      <Table<ApiKey>
-        size="small"
-        rowKey="id"
+      <ResourceTable<ApiKey>
+        rows={keys.data}
         loading={keys.loading}
-        dataSource={keys.data}
-        pagination={false}
         scroll={{ x: 480 }}
         locale={{ emptyText: t('common.empty') }}
         columns={[

@@ -15,7 +15,7 @@ from worker.agent.planners.base import Step
 from worker.agent.planners.deterministic import RETRIEVAL_TOOL
 from worker.agent.planners.identifiers import is_arithmetic, mask_identifiers
 from worker.agent.schema import call_branch, validate
-from worker.agent.tools.base import Tool, ToolError
+from worker.agent.tools.base import Tool, ToolError, closed_object
 from worker.agent.tools.calculator import evaluate
 
 ANSWER = "answer"
@@ -44,12 +44,7 @@ def _bounded(parameters: dict) -> dict:
 
 def plan_schema(tools: dict[str, Tool]) -> dict:
     """One `anyOf` branch per tool, plus `answer` with a reason."""
-    reason = {
-        "type": "object",
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 120}},
-        "required": ["reason"],
-        "additionalProperties": False,
-    }
+    reason = closed_object({"reason": {"type": "string", "minLength": 1, "maxLength": 120}}, ["reason"])
     return {
         "anyOf": [call_branch(name, _bounded(tool.parameters)) for name, tool in tools.items()]
         + [call_branch(ANSWER, reason)]

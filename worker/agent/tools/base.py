@@ -12,6 +12,11 @@ class ToolError(Exception):
     """A refusal or failure the user may see verbatim (no traceback)."""
 
 
+def closed_object(properties: dict[str, dict], required: list[str]) -> dict:
+    """The JSON Schema of an object with these properties (`required` among them) and no others."""
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+
 @dataclass(frozen=True)
 class ToolEnv:
     """What a tool may use for one call."""

@@ -10,7 +10,7 @@ import re
 
 from simpleeval import DEFAULT_OPERATORS, InvalidExpression, NumberTooHigh, SimpleEval
 
-from worker.agent.tools.base import Tool, ToolEnv, ToolError, ToolOutput
+from worker.agent.tools.base import Tool, ToolEnv, ToolError, ToolOutput, closed_object
 from worker.sandbox import LimitExceeded, Limits, SandboxError
 from worker.sandbox import run as run_sandboxed
 
@@ -200,12 +200,9 @@ TOOL = Tool(
         "Evaluate an arithmetic expression exactly: + - * / ** % and parentheses, plus sqrt, log, ln, exp, "
         "sin, cos, tan, abs, round, floor, ceil, min, max, factorial, gcd and the constants pi and e."
     ),
-    parameters={
-        "type": "object",
-        "properties": {"expression": {"type": "string", "minLength": 1, "maxLength": MAX_EXPRESSION_CHARS}},
-        "required": ["expression"],
-        "additionalProperties": False,
-    },
+    parameters=closed_object(
+        {"expression": {"type": "string", "minLength": 1, "maxLength": MAX_EXPRESSION_CHARS}}, ["expression"]
+    ),
     run=run,
     suggest_args=suggest_args,
     pattern_routed=True,

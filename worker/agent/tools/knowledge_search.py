@@ -1,6 +1,6 @@
 """knowledge_search: passages from the user's own knowledge bases, returned with numbered citations."""
 
-from worker.agent.tools.base import Tool, ToolEnv, ToolOutput
+from worker.agent.tools.base import Tool, ToolEnv, ToolOutput, closed_object
 
 SNIPPET_CHARS = 300
 PASSAGE_CHARS = 1200
@@ -32,15 +32,13 @@ TOOL = Tool(
         "Search the user's uploaded documents and knowledge bases for passages relevant to a question; "
         "use it for questions about the content of documents, manuals, policies, reports or notes."
     ),
-    parameters={
-        "type": "object",
-        "properties": {
+    parameters=closed_object(
+        {
             "query": {"type": "string", "minLength": 1, "maxLength": 1000},
             "k": {"type": "integer", "minimum": 1, "maximum": 10},
         },
-        "required": ["query"],
-        "additionalProperties": False,
-    },
+        ["query"],
+    ),
     run=run,
     suggest_args=lambda question: {"query": question, "k": 4},
     available=lambda env: env.knowledge_search is not None,

@@ -19,7 +19,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import replace
 from pathlib import Path
 
-from worker.agent.tools.base import Tool, ToolEnv, ToolError, ToolOutput
+from worker.agent.tools.base import Tool, ToolEnv, ToolError, ToolOutput, closed_object
 from worker.sandbox import LimitExceeded, Limits, SandboxError
 from worker.sandbox import run as run_sandboxed
 
@@ -174,12 +174,7 @@ TOOL = Tool(
         "averages, conversions, tables, plots. What it prints is returned, and matplotlib figures it draws are "
         "shown as images (do not save them); no network, no file writes; files in the scratch directory can be read."
     ),
-    parameters={
-        "type": "object",
-        "properties": {"code": {"type": "string", "minLength": 1, "maxLength": MAX_CODE_CHARS}},
-        "required": ["code"],
-        "additionalProperties": False,
-    },
+    parameters=closed_object({"code": {"type": "string", "minLength": 1, "maxLength": MAX_CODE_CHARS}}, ["code"]),
     run=run,
     suggest_args=suggest_args,
     pattern_routed=True,

@@ -2,7 +2,7 @@
 
 import re
 
-from worker.agent.tools.base import Tool, ToolEnv, ToolOutput
+from worker.agent.tools.base import Tool, ToolEnv, ToolOutput, closed_object
 
 TASKS = ("classify", "summarize", "translate", "extract", "rewrite")
 _REQUEST = re.compile(
@@ -42,16 +42,14 @@ TOOL = Tool(
         "Hand a self-contained text sub-task to a smaller, faster model: classify, summarize, translate, "
         "extract or rewrite a given text."
     ),
-    parameters={
-        "type": "object",
-        "properties": {
+    parameters=closed_object(
+        {
             "task": {"type": "string", "enum": list(TASKS)},
             "text": {"type": "string", "minLength": 1, "maxLength": 8000},
             "instruction": {"type": "string", "maxLength": 500},
         },
-        "required": ["task", "text"],
-        "additionalProperties": False,
-    },
+        ["task", "text"],
+    ),
     run=run,
     suggest_args=suggest_args,
     pattern_routed=True,

@@ -11,7 +11,7 @@ from worker.agent.sql.database import (
 from worker.agent.sql.guard import UnparseableSQL, UnsafeSQL, ensure_select
 from worker.agent.sql.render import markdown_table
 from worker.agent.sql.writers import Vocabulary, sql_from_model, sql_from_template
-from worker.agent.tools.base import Tool, ToolEnv, ToolError, ToolOutput
+from worker.agent.tools.base import Tool, ToolEnv, ToolError, ToolOutput, closed_object
 
 MAX_ROWS = 50
 QUERY_TIME_LIMIT_S = 3.0
@@ -65,12 +65,7 @@ TOOL = Tool(
         "Answer questions about sales data (products, customers, orders, revenue, regions, categories) "
         "by running one read-only SQL SELECT on the sales database. Returns a Markdown table."
     ),
-    parameters={
-        "type": "object",
-        "properties": {"question": {"type": "string", "minLength": 1, "maxLength": 1000}},
-        "required": ["question"],
-        "additionalProperties": False,
-    },
+    parameters=closed_object({"question": {"type": "string", "minLength": 1, "maxLength": 1000}}, ["question"]),
     run=run,
     suggest_args=lambda question: {"question": question},
     timeout_s=10.0,
