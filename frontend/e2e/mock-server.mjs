@@ -70,7 +70,8 @@ async function generate(conv, assistant) {
   await sleep(150);
   publish(key, 'status', { state: 'loading_model', model: assistant.model });
   await sleep(150);
-  const docs = db.docs.filter((d) => conv.knowledge_base_ids.includes(d.knowledge_base_id) && d.status === 'indexed');
+  const attached = question.attachments.map((a) => a.document_id);
+  const docs = db.docs.filter((d) => (conv.knowledge_base_ids.includes(d.knowledge_base_id) || attached.includes(d.id)) && d.status === 'indexed');
   if (docs.length) {
     publish(key, 'status', { state: 'retrieving' });
     await sleep(100);
@@ -105,7 +106,7 @@ async function generate(conv, assistant) {
 }
 
 function message(conv, role, parent_id, content = '') {
-  const m = { id: nextId(), conversation_id: conv.id, parent_id, role, content, status: role === 'user' ? 'done' : 'pending', model: conv.model, prompt_tokens: null, completion_tokens: null, ttft_ms: null, tokens_per_s: null, latency_ms: null, error: null, citations: [], tool_trace: [], created_at: now(), finished_at: null };
+  const m = { id: nextId(), conversation_id: conv.id, parent_id, role, content, status: role === 'user' ? 'done' : 'pending', model: conv.model, prompt_tokens: null, completion_tokens: null, ttft_ms: null, tokens_per_s: null, latency_ms: null, error: null, citations: [], tool_trace: [], attachments: [], created_at: now(), finished_at: null };
   db.msgs.push(m);
   return m;
 }
@@ -239,10 +240,30 @@ route('POST', '/conversations/:id/messages', async (req, res, u, id) => {
   const b = await json(req);
   const previous = db.msgs.filter((m) => m.conversation_id === c.id);
   if (!previous.length) c.title = b.content.split('\n')[0].slice(0, 60);
+  const attached = (b.attachment_ids ?? []).map((docId) => db.docs.find((d) => d.id === docId && d.knowledge_base_id === attachmentKbs.get(c.id)));
+  if (attached.some((d) => !d)) return error(res, 422, 'unknown_attachment', 'Not attached to this conversation');
+  if (attached.some((d) => d.status !== 'indexed')) return error(res, 409, 'attachment_not_indexed', 'Still indexing');
   const user = message(c, 'user', previous[previous.length - 1]?.id ?? null, b.content);
+  user.attachments = attached.map((d) => ({ document_id: d.id, filename: d.filename }));
   const assistant = message(c, 'assistant', user.id);
   stream(req, res, `message:${assistant.id}`);
   void generate(c, assistant);
+});
+// A conversation's attachments live in a knowledge base of its own, never listed under /knowledge-bases.
+const attachmentKbs = new Map(); // conversation id -> its attachment knowledge base id
+route('POST', '/conversations/:id/attachments', async (req, res, u, id) => {
+  const c = ownConv(u, id);
+  if (!c) return error(res, 404, 'not_found', 'Not found');
+  if (!attachmentKbs.has(c.id)) attachmentKbs.set(c.id, nextId());
+  const file = multipartFile(req, await readBody(req));
+  const doc = { id: nextId(), knowledge_base_id: attachmentKbs.get(c.id), filename: file.name, size_bytes: file.text.length, status: 'queued', error: null, pages: null, chunks: null, created_at: now() };
+  db.docs.push(doc);
+  setTimeout(() => void indexDocument(doc), 300);
+  send(res, 201, [{ ...doc, duplicate: false }]);
+});
+route('GET', '/conversations/:id/attachments', (req, res, u, id) => {
+  const c = ownConv(u, id);
+  return c ? send(res, 200, db.docs.filter((d) => d.knowledge_base_id === attachmentKbs.get(c.id))) : error(res, 404, 'not_found', 'Not found');
 });
 route('POST', '/messages/:id/regenerate', async (req, res, u, id) => {
   const old = db.msgs.find((m) => m.id === Number(id));
