@@ -1,17 +1,20 @@
 """Annotated dependencies shared by the routes: settings, DB session, Redis, current user."""
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import redis.asyncio as aioredis
 from fastapi import Depends, Header, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sse_starlette.sse import EventSourceResponse
 
 from app.core.errors import AppError
 from app.core.security import API_KEY_PREFIX, decode_token, hash_api_key
+from app.events.relay import sse_response
 from app.kernel.models import ApiKey, User
 from app.kernel.settings import Settings
 
@@ -109,3 +112,22 @@ LastEventSeq = Annotated[int, Depends(last_event_seq)]
 
 ObjectId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A database id")]
 """Path ids beyond the id column's range are a 422, not a database error."""
+
+
+@dataclass
+class EventsRequest:
+    """What a job's SSE events route needs: the caller, a session to check ownership, Redis, the settings and
+    the client's `Last-Event-ID`."""
+
+    request: Request
+    user: CurrentUser
+    session: SessionDep
+    redis: RedisDep
+    settings: SettingsDep
+    after: LastEventSeq
+
+    def respond(self, events: AsyncIterator[dict[str, Any]]) -> EventSourceResponse:
+        return sse_response(events, self.settings.sse_heartbeat_seconds)
+
+
+EventsDep = Annotated[EventsRequest, Depends()]

@@ -172,6 +172,18 @@ def parse_event(raw: str) -> dict[str, Any]:
     return json.loads(raw)
 
 
+async def subscribe_unless_expired(
+    client: aioredis.Redis, kind: str, job_id: int | str, finished: bool
+) -> JobEventStream | None:
+    """Subscribe to a job's events; None for a finished job whose events have expired: send its stored outcome
+    (`just(...)`) instead."""
+    stream = await JobEventStream(client, kind, job_id).open()
+    if finished and not await stream.has_history():
+        await stream.close()
+        return None
+    return stream
+
+
 async def just(event: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
     """A one-event stream: the stored outcome of a job whose events have expired."""
     yield event

@@ -48,6 +48,7 @@ class ToolData(_Data):
     duration_ms: int
     ok: bool
     error: str | None = None
+    images: list[str] | None = None  # base64 PNG figures (the python tool's plots)
 
 
 class ProgressData(_Data):
@@ -72,6 +73,7 @@ class DoneData(_Data):
     message: dict[str, Any] | None = None  # an answer (MessagePublic)
     finish_reason: str | None = None  # a /v1 completion, with its usage
     usage: dict[str, int] | None = None
+    tool_calls: list[dict[str, Any]] | None = None  # a /v1 completion's function calls (OpenAI `tool_calls`)
     document: dict[str, Any] | None = None  # an indexed document (DocumentPublic)
     job: dict[str, Any] | None = None  # a fine-tune job (FinetuneJobDetail)
     merge: dict[str, Any] | None = None  # a merged adapter (FinetuneMergePublic)

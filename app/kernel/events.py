@@ -27,7 +27,6 @@ return seq
 
 
 def _encode(kind: str, job_id: int | str, event_type: str, data: dict[str, Any]) -> tuple[list[str], list[Any]]:
-    validate_event_data(event_type, data)
     # The body after `seq` is serialised here so the Lua side only prefixes the counter. `data` comes last: the
     # API's relay cuts its JSON text out as is instead of decoding and re-encoding it (app/events/relay.py).
     body = json.dumps({"type": str(event_type), "ts": time.time(), "data": data}, ensure_ascii=False)[1:]
@@ -38,6 +37,7 @@ def _encode(kind: str, job_id: int | str, event_type: str, data: dict[str, Any])
 async def publish_async(
     client: aioredis.Redis, kind: str, job_id: int | str, event_type: str, data: dict[str, Any]
 ) -> int:
+    validate_event_data(event_type, data)
     keys, args = _encode(kind, job_id, event_type, data)
     return int(await client.eval(_PUBLISH_LUA, len(keys), *keys, *args))
 
@@ -52,6 +52,7 @@ class EventPublisher:
         self._script = client.register_script(_PUBLISH_LUA)
 
     def publish(self, event_type: EventType | str, data: dict[str, Any]) -> int:
+        validate_event_data(event_type, data)
         keys, args = _encode(self._kind, self._job_id, event_type, data)
         return int(self._script(keys=keys, args=args))
 

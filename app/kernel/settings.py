@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     vllm_startup_timeout_seconds: float = 600.0
     vllm_max_loras: int = 4
     vllm_max_lora_rank: int = 64
+    eval_judge_model: str = ""
+    """A registry model id that grades a fine-tune job's evaluation answers yes/no against the reference (`judge`
+    scores next to exact/contains); empty = no judge. An id the worker cannot resolve is reported, not fatal."""
 
     rate_limit_window_seconds: float = 60
     rate_limit_login_per_window: int = 10

@@ -6,7 +6,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import QUEUE_ERRORS, AppError, not_found, queue_unavailable
+from app.core.errors import QUEUE_ERRORS, AppError, queue_unavailable
 from app.core.tasks import dispatch
 from app.events.relay import JobEventStream
 from app.kernel.contracts import QUEUE_GENERATION, EventType, JobKind
@@ -19,17 +19,14 @@ from app.kernel.settings import Settings
 from app.kernel.states import message as message_state
 from app.kernel.states.message import MessageStatus
 from app.kernel.tasks import GenerateAnswer
-from app.services import attachments
+from app.services import attachments, ownership
 from app.services.models_catalog import ensure_known_model
 
 DEFAULT_TITLE = "New conversation"
 
 
 async def get_owned_message(session: AsyncSession, user: User, message_id: int) -> Message:
-    message = await session.get(Message, message_id)
-    if message is None or message.owner_id != user.id:
-        raise not_found("Message")
-    return message
+    return await ownership.get_owned(session, Message, message_id, "Message", owner_id=user.id)
 
 
 def _check_content(content: str, settings: Settings) -> str:

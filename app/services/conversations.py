@@ -3,20 +3,18 @@
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import AppError, not_found
+from app.core.errors import AppError
 from app.kernel.models import Conversation, KnowledgeBase, Message, User
 from app.kernel.schemas.common import changed_fields
 from app.kernel.schemas.conversation import ConversationCreate, ConversationUpdate
+from app.services import ownership
 from app.services.models_catalog import ensure_known_model
 
 NULLABLE_SETTINGS = frozenset({"model", "system_prompt", "temperature", "top_p", "max_tokens", "planner"})
 
 
 async def get_owned(session: AsyncSession, user: User, conversation_id: int) -> Conversation:
-    conversation = await session.get(Conversation, conversation_id)
-    if conversation is None or conversation.owner_id != user.id:
-        raise not_found("Conversation")
-    return conversation
+    return await ownership.get_owned(session, Conversation, conversation_id, "Conversation", owner_id=user.id)
 
 
 async def _check_references(session: AsyncSession, user: User, values: dict) -> None:

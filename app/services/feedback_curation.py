@@ -10,12 +10,13 @@ import anyio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import AppError, not_found
+from app.core.errors import AppError
 from app.kernel.models import Dataset, FeedbackDataset, FeedbackSample, MessageFeedback, User
 from app.kernel.schemas.feedback import FeedbackDatasetCreate, PublishRequest, SampleUpdate
 from app.kernel.settings import Settings
 from app.kernel.training.dataset import SampleError, parse_sample, split_indices
 from app.kernel.training.naming import datasets_dir
+from app.services import ownership
 from app.services.finetune import create_dataset, field_error
 
 EXPORT_FORMATS = ("chat", "dpo")
@@ -122,10 +123,7 @@ async def build(session: AsyncSession, user: User, body: FeedbackDatasetCreate) 
 
 
 async def get_owned(session: AsyncSession, user: User, dataset_id: int) -> FeedbackDataset:
-    dataset = await session.get(FeedbackDataset, dataset_id)
-    if dataset is None or dataset.owner_id != user.id:
-        raise not_found("Feedback dataset")
-    return dataset
+    return await ownership.get_owned(session, FeedbackDataset, dataset_id, "Feedback dataset", owner_id=user.id)
 
 
 async def list_owned(session: AsyncSession, user: User) -> list[FeedbackDataset]:
@@ -153,10 +151,7 @@ async def counts(session: AsyncSession, dataset_ids: list[int]) -> dict[int, dic
 
 
 async def _owned_sample(session: AsyncSession, dataset: FeedbackDataset, sample_id: int) -> FeedbackSample:
-    sample = await session.get(FeedbackSample, sample_id)
-    if sample is None or sample.dataset_id != dataset.id:
-        raise not_found("Sample")
-    return sample
+    return await ownership.get_owned(session, FeedbackSample, sample_id, "Sample", dataset_id=dataset.id)
 
 
 async def update_sample(

@@ -18,7 +18,7 @@ from starlette.formparsers import MultiPartException
 
 from app.core.errors import QUEUE_ERRORS, AppError, not_found, queue_unavailable
 from app.core.tasks import dispatch
-from app.events.relay import JobEventStream, just, relay
+from app.events.relay import just, relay, subscribe_unless_expired
 from app.kernel.contracts import QUEUE_TRAINING, EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, pending_queue_key
@@ -37,6 +37,7 @@ from app.kernel.training.dataset import DEFAULT_MAX_SEQ_LEN, DatasetReport, vali
 from app.kernel.training.errors import ConfigError
 from app.kernel.training.naming import dataset_path, datasets_dir
 from app.kernel.training.tokens import ChatTokenizer
+from app.services import ownership
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.model_entries import lookup_fresh
 from app.services.queue_wait import training_wait
@@ -201,10 +202,7 @@ async def _default_spec(session: AsyncSession, settings: Settings) -> ModelSpec 
 
 
 async def get_owned_dataset(session: AsyncSession, user: User, dataset_id: int) -> Dataset:
-    dataset = await session.get(Dataset, dataset_id)
-    if dataset is None or dataset.owner_id != user.id:
-        raise not_found("Dataset")
-    return dataset
+    return await ownership.get_owned(session, Dataset, dataset_id, "Dataset", owner_id=user.id)
 
 
 async def list_datasets(session: AsyncSession, user: User) -> list[Dataset]:
@@ -361,9 +359,8 @@ async def job_events(request: Request, job: FinetuneJob, after_seq: int) -> Asyn
     app = request.app
     redis = app.state.redis
     detail = (await job_public(redis, job, detail=True)).model_dump(mode="json")
-    stream = await JobEventStream(redis, JobKind.FINETUNE, job.id).open()
-    if job.status in job_state.FINAL and not await stream.has_history():
-        await stream.close()
+    stream = await subscribe_unless_expired(redis, JobKind.FINETUNE, job.id, job.status in job_state.FINAL)
+    if stream is None:
         return just(stored_final_event(detail))
     job_id = job.id
     state = {"state": job.status, "queue_position": None}

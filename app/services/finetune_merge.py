@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 
 from app.core.errors import QUEUE_ERRORS, AppError, queue_unavailable
 from app.core.tasks import dispatch
-from app.events.relay import JobEventStream, just, relay
+from app.events.relay import just, relay, subscribe_unless_expired
 from app.kernel.contracts import EventType, JobKind
 from app.kernel.events import publish_async
 from app.kernel.keys import lease_key, payload_key, replay_key
@@ -142,9 +142,8 @@ async def merge_events(request: Request, settings: Settings, job: FinetuneJob, a
         raise AppError(
             404, "merge_not_found", f"No merge was started for job {job.id}; POST /api/v1/finetune/jobs/{job.id}/merge."
         )
-    stream = await JobEventStream(redis, JobKind.MERGE, job.id).open()
-    if merge.state in ("done", "failed") and not await stream.has_history():
-        await stream.close()
+    stream = await subscribe_unless_expired(redis, JobKind.MERGE, job.id, merge.state in ("done", "failed"))
+    if stream is None:
         return just(_final_event(merge))
 
     job_id = job.id

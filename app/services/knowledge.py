@@ -22,7 +22,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import QUEUE_ERRORS, AppError, not_found, queue_unavailable
+from app.core.errors import QUEUE_ERRORS, AppError, queue_unavailable
 from app.core.tasks import dispatch
 from app.events.ephemeral import job_events, start_job
 from app.events.relay import JobEventStream
@@ -48,6 +48,7 @@ from app.kernel.settings import Settings
 from app.kernel.states import document as document_state
 from app.kernel.states.document import DocumentStatus
 from app.kernel.tasks import DeleteDocument, IndexDocument, Search
+from app.services import ownership
 from app.services.job_health import no_worker_message, waiting_status
 from app.services.usage_meter import UsageMeter
 
@@ -60,10 +61,7 @@ _UNSUPPORTED_CODES = {"unsupported_type", "type_mismatch"}
 
 
 async def get_owned_kb(session: AsyncSession, user: User, kb_id: int) -> KnowledgeBase:
-    kb = await session.get(KnowledgeBase, kb_id)
-    if kb is None or kb.owner_id != user.id:
-        raise not_found("Knowledge base")
-    return kb
+    return await ownership.get_owned(session, KnowledgeBase, kb_id, "Knowledge base", owner_id=user.id)
 
 
 def _name_taken(name: str) -> AppError:
@@ -140,9 +138,9 @@ async def delete_kb(session: AsyncSession, redis: aioredis.Redis, tasks, setting
 
 
 async def get_owned_document(session: AsyncSession, redis: aioredis.Redis, user: User, document_id: int) -> Document:
-    document = await session.get(Document, document_id, populate_existing=True)
-    if document is None or document.owner_id != user.id:
-        raise not_found("Document")
+    document = await ownership.get_owned(
+        session, Document, document_id, "Document", populate_existing=True, owner_id=user.id
+    )
     return await check_document(session, redis, document)
 
 

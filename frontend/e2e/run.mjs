@@ -549,6 +549,141 @@ try {
     assert(model.includes('+'), `the new conversation does not use the adapter model: ${model}`);
   });
 
+  // Issue 24: chat → feedback → curated dataset → fine-tune job with an evaluation set → base vs adapter.
+  const feedbackApi = !isMock || (await apiGet('/api/v1/feedback').then((r) => r.status === 200, () => false));
+  const curated = `curated-${user}`;
+  const corrected = 'The secret word is aubergine.';
+  const edited = 'LocalMind answers from your own documents.';
+  let published = null;
+  let ratedChatUrl = null;
+  if (!feedbackApi) console.log('     (mock server without feedback routes: feedback steps skipped)');
+  else {
+    await step('feedback: rate an answer up, another down with the right answer', async () => {
+      await page.locator('[data-testid="conversation-item"]', { hasText: renamed }).click();
+      await page.locator('[data-testid="message-assistant"][data-status="done"]').first().waitFor();
+      ratedChatUrl = page.url();
+      const answers = page.locator('[data-testid="message-assistant"][data-status="done"]');
+      const up = answers.first();
+      const down = answers.last();
+      const upId = await up.getAttribute('data-message-id');
+      const downId = await down.getAttribute('data-message-id');
+      assert(upId !== downId, 'need two finished answers to rate');
+      await up.getByTestId('feedback-up').click();
+      await up.locator('[data-testid="message-feedback"][data-rating="up"]').waitFor();
+      await down.getByTestId('feedback-down').click();
+      await tid('feedback-corrected').fill(corrected);
+      await tid('feedback-comment').fill('It missed the word.');
+      await tid('feedback-save').click();
+      await tid('feedback-corrected').waitFor({ state: 'detached' });
+      await down.locator('[data-testid="message-feedback"][data-rating="down"]').waitFor();
+      const { status, body } = await apiGet(`/api/v1/messages/${downId}/feedback`);
+      assert(status === 200 && body.rating === 'down' && body.corrected_answer === corrected, `stored feedback: ${status} ${JSON.stringify(body)}`);
+      // The rating is loaded back with the conversation.
+      await page.reload();
+      await page.locator(`[data-message-id="${upId}"] [data-testid="message-feedback"][data-rating="up"]`).waitFor();
+    });
+
+    await step('feedback page: my ratings, filtered, link to the conversation', async () => {
+      await tid('nav-feedback').click();
+      await tid('feedback-page').waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="feedback-item"]').length === 2);
+      await tid('feedback-filter-down').click();
+      await page.waitForFunction(() => {
+        const items = document.querySelectorAll('[data-testid="feedback-item"]');
+        return items.length === 1 && items[0].getAttribute('data-rating') === 'down';
+      });
+      const text = await tid('feedback-corrected-text').innerText();
+      assert(text.includes(corrected), `corrected answer not listed: ${text}`);
+      const href = await tid('feedback-open-conversation').getAttribute('href');
+      assert(/^\/chat\/\d+$/.test(href), `conversation link: ${href}`);
+      if (await tid('feedback-tab-summary').count()) {
+        await tid('feedback-tab-summary').click();
+        await tid('feedback-summary').locator('.ant-table-row').first().waitFor();
+      }
+    });
+
+    await step('feedback dataset: build, edit, hold out, dedupe, export; fits 390 px', async () => {
+      await tid('feedback-tab-datasets').click();
+      await tid('feedback-build-name').fill(curated);
+      await tid('feedback-build-approved').click();
+      await tid('feedback-build').click();
+      await tid('dataset-review').waitFor();
+      const samples = page.locator('[data-testid="review-sample"][data-kind="sft"]');
+      assert((await samples.count()) === 2, `expected 2 training pairs, got ${await samples.count()}`);
+      assert((await page.locator('[data-testid="review-sample"][data-kind="preference"]').count()) === 1, 'the correction gives a preference pair');
+      const approved = page.locator('[data-testid="review-sample"][data-kind="sft"][data-origin="approved"]');
+      await approved.getByTestId('sample-chosen').fill(edited);
+      await approved.getByTestId('sample-save').click();
+      await approved.getByTestId('sample-save').waitFor({ state: 'detached' });
+      const correctedPair = page.locator('[data-testid="review-sample"][data-kind="sft"][data-origin="corrected"]');
+      assert((await correctedPair.getByTestId('sample-chosen').inputValue()) === corrected, 'the corrected answer is not the pair to teach');
+      await correctedPair.getByTestId('sample-held-out').click();
+      await page.locator('[data-testid="review-counts"][data-train="1"][data-held-out="1"][data-preference="1"]').waitFor();
+      await tid('review-dedupe').click();
+      await page.locator('.ant-message', { hasText: /0 duplicates/ }).waitFor();
+      assert((await page.locator('[data-testid="review-sample"]').count()) === 3, 'dedupe dropped distinct samples');
+      await tid('review-export').click();
+      const href = await tid('export-chat-train').getAttribute('data-href');
+      const download = page.waitForEvent('download');
+      await tid('export-chat-train').click();
+      assert((await download).suggestedFilename().endsWith('.jsonl'), 'the export is not a .jsonl download');
+      const exported = await page.evaluate(async (href) => {
+        const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
+        const res = await fetch(href, { headers: { Authorization: `Bearer ${access_token}` } });
+        return { status: res.status, text: await res.text() };
+      }, href);
+      const lines = exported.text.trim().split('\n').map((l) => JSON.parse(l));
+      assert(exported.status === 200 && lines.length === 1 && lines[0].messages.at(-1).content === edited, `export: ${exported.status} ${exported.text}`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(400);
+      const scrollW = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(scrollW <= 391, `the review overflows at 390 px (${scrollW}px)`);
+      await page.screenshot({ path: join(ARTIFACTS, 'feedback-review-390x844.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    await step('publish & train: the job form has the dataset and its held-out set preselected', async () => {
+      const publishing = page.waitForResponse((r) => r.request().method() === 'POST' && /\/feedback\/datasets\/\d+\/publish$/.test(r.url()));
+      await tid('review-publish').click();
+      published = await (await publishing).json();
+      await page.waitForURL(/\/finetune\?dataset=\d+&eval=\d+$/);
+      await tid('finetune-page').waitFor();
+      await tid('job-dataset').getByText(published.train.name).waitFor();
+      await tid('job-eval-dataset').getByText(published.held_out.name).waitFor();
+      assert(published.train.count === 1 && published.held_out.count === 1, `published counts: ${JSON.stringify(published)}`);
+    });
+
+    await step('fine-tune with the evaluation set: job detail compares base and adapter', async () => {
+      const { body: models } = await apiGet('/api/v1/models');
+      const base = models.find((m) => m.is_default);
+      await tid('job-base-model').click();
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: base.display_name || base.id }).first().click();
+      await tid('job-max-steps').fill('3');
+      await tid('job-max-seq-len').fill('128');
+      const creating = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/v1/finetune/jobs'));
+      await tid('job-start').click();
+      const created = await creating;
+      const job = await created.json();
+      assert(created.status() === 201, `job not created: ${created.status()} ${JSON.stringify(job)}`);
+      assert(job.dataset_id === published.train.id && job.eval_dataset_id === published.held_out.id, `job datasets: ${JSON.stringify(job)}`);
+      let finished = job;
+      for (const until = Date.now() + 240_000; !['succeeded', 'failed', 'cancelled'].includes(finished.status) && Date.now() < until; ) {
+        await page.waitForTimeout(2000);
+        finished = (await apiGet(`/api/v1/finetune/jobs/${job.id}`)).body;
+      }
+      const evaluation = finished.metrics.evaluation;
+      assert(finished.status === 'succeeded' && evaluation && !evaluation.error, `job: ${JSON.stringify(finished).slice(0, 600)}`);
+      await tid('job-evaluation').waitFor();
+      const shown = await tid('eval-contains-adapter').innerText();
+      assert(shown === `${Math.round(evaluation.adapter.contains * 1000) / 10}%`, `adapter contains shown as ${shown}`);
+      assert((await tid('eval-samples').innerText()).includes('1'), 'sample count not shown');
+      await tid('job-evaluation').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, 'finetune-evaluation-1280x800.png') });
+      await page.goto(ratedChatUrl);
+      await tid('chat-view').waitFor();
+    });
+  }
+
   await step('admin: a quota is saved, one cannot demote oneself, a model says why it cannot run, a remote model is added', async () => {
     const chatUrl = page.url();
     if (!(await tid('nav-admin').count())) return console.log('     (not the first account on this server: no admin area)');
@@ -627,7 +762,7 @@ try {
 
   await step('every page: screenshots at 390 and 1280 px, no overlapping header controls', async () => {
     const chatUrl = page.url();
-    for (const name of ['knowledge', 'finetune', 'admin', 'monitor', 'settings']) {
+    for (const name of ['knowledge', 'finetune', 'feedback', 'admin', 'monitor', 'settings']) {
       await page.goto(`${BASE}/${name}`);
       if (!(await page.getByTestId(`${name}-page`).isVisible())) await page.getByTestId(`${name}-page`).waitFor({ timeout: 5000 }).catch(() => {});
       for (const [w, h] of [SIZES[0], SIZES[1]]) {

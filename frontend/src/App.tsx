@@ -9,6 +9,7 @@ import { AppLayout } from './layout/AppLayout';
 
 const KnowledgePage = lazyPage(() => import('./knowledge/KnowledgePage'));
 const FinetunePage = lazyPage(() => import('./finetune/FinetunePage'));
+const FeedbackPage = lazyPage(() => import('./feedback/FeedbackPage'));
 const AdminPage = lazyPage(() => import('./admin/AdminPage'));
 const MonitorPage = lazyPage(() => import('./monitor/MonitorPage'));
 const SettingsPage = lazyPage(() => import('./settings/SettingsPage'));
@@ -35,6 +36,7 @@ export function App() {
         <Route path="/chat/:conversationId?" element={<ChatPage />} />
         <Route path="/knowledge" element={<KnowledgePage />} />
         <Route path="/finetune" element={<FinetunePage />} />
+        <Route path="/feedback" element={<FeedbackPage />} />
         <Route
           path="/admin"
           element={

@@ -18,12 +18,12 @@ def _published(event_type: str, data: dict, seq: int = 7) -> str:
 
 
 def test_a_published_event_is_cut_out_unchanged_and_data_decoded_only_when_read():
-    data = {"message": {"text": ' "你好", \\ {"data": 1}', "n": [1, 2.5, None]}}
-    event = parse_event(_published(EventType.DONE, data))
-    assert (event["seq"], event["type"]) == (7, "done")
+    data = {"text": ' "你好", \\ {"data": 1}', "n": [1, 2.5, None]}
+    event = parse_event(_published(EventType.TOKEN, data))
+    assert (event["seq"], event["type"]) == (7, "token")
     assert "data" not in event  # not decoded yet
     frame = encode_sse(event)
-    assert frame.startswith("id: 7\nevent: done\ndata: ") and "你好" in frame
+    assert frame.startswith("id: 7\nevent: token\ndata: ") and "你好" in frame
     assert json.loads(frame.split("data: ", 1)[1]) == data
     assert event["data"] == data
 

@@ -42,3 +42,18 @@ def test_llm_planner_answers_with_the_exact_result_through_the_worker(http):
     stored = events[-1].data["message"]
     assert [t["name"] for t in stored["tool_trace"]] == ["calculator"] and stored["tool_trace"][0]["ok"]
     assert stored["content"] == "**1234*5678 + 17 = 7006669**"
+
+
+def test_a_plot_reaches_the_chat_as_an_image(http):
+    """The python tool's matplotlib figure streams with its `tool` event and is stored in the trace."""
+    import base64
+
+    headers = sign_up(http, "plot-user")
+    conversation_id = new_conversation(http, headers, planner="deterministic")
+    snippet = "import matplotlib.pyplot as plt\nplt.bar(['jan', 'feb'], [10, 32])\nprint('plotted')\n"
+    events = ask(http, headers, conversation_id, f"Plot monthly sales:\n```python\n{snippet}```")
+    tool = next(e for e in events if e.event == "tool").data
+    assert tool["name"] == "python" and tool["ok"], tool
+    [png] = tool["images"]
+    assert base64.b64decode(png).startswith(b"\x89PNG\r\n\x1a\n")
+    assert events[-1].data["message"]["tool_trace"][0]["images"] == [png]

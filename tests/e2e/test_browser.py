@@ -20,6 +20,16 @@ STEP_DELAY_SECONDS = 0.05
 E2E_MODEL = "tiny-llama-long"
 
 
+@pytest.fixture(scope="module")
+def in_process_worker(redis_url):
+    """The suite's in-process worker plus `training`: the feedback steps train a LoRA adapter on the tiny model
+    (a few steps, seconds) and show its evaluation against the base model."""
+    from tests.support.live import celery_worker
+
+    with celery_worker(redis_url, ["generation", "indexing", "retrieval", "training"], concurrency=4):
+        yield
+
+
 @pytest.fixture
 def slow_tiny_model(monkeypatch, tiny_model_dir):
     """Slowed per step, and never ending early: the random weights pick end-of-sequence by chance, which made

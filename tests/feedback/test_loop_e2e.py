@@ -4,8 +4,9 @@ held-out pairs → chat with the adapter."""
 
 import pytest
 
+from app.kernel.schemas.finetune import EvaluationJudge, FinetuneEvaluation
 from tests.feedback.conftest import TINY_MODEL, ask, new_conversation, rate, sign_up, stack
-from tests.finetune.conftest import follow
+from tests.finetune.conftest import chat_rows, create_dataset, follow, start_job
 from tests.support.live import celery_worker
 
 FACT = "The capital of Zorbia is Quell."
@@ -30,7 +31,22 @@ def http(tmp_path_factory, redis_url, tiny_model_dir):
             yield client
 
 
-def test_feedback_trains_an_adapter_that_beats_the_base_on_held_out_pairs_and_chats(http):
+@pytest.fixture
+def judge_model(monkeypatch):
+    """Sets EVAL_JUDGE_MODEL for the in-process training worker (it reads the environment) for one test."""
+    from app.kernel.settings import get_settings
+
+    def configure(model_id: str) -> None:
+        monkeypatch.setenv("EVAL_JUDGE_MODEL", model_id)
+        get_settings.cache_clear()
+
+    yield configure
+    monkeypatch.delenv("EVAL_JUDGE_MODEL", raising=False)
+    get_settings.cache_clear()
+
+
+def test_feedback_trains_an_adapter_that_beats_the_base_on_held_out_pairs_and_chats(http, judge_model):
+    judge_model(TINY_MODEL)
     alice = sign_up(http, "alice")
     for question in TAUGHT + HELD_OUT:
         answer = ask(http, alice, new_conversation(http, alice), question)
@@ -65,12 +81,18 @@ def test_feedback_trains_an_adapter_that_beats_the_base_on_held_out_pairs_and_ch
     stored = http.get(f"/api/v1/finetune/jobs/{job.json()['id']}", headers=alice).json()
     evaluation = stored["metrics"]["evaluation"]
     assert stored["eval_dataset_id"] == published["held_out"]["id"] and evaluation["samples"] == len(HELD_OUT)
-    # The base model never says the fact; the adapter says it for paraphrases it was not trained on (training
-    # is not bit-for-bit repeatable across runs, so one of the two may come out garbled).
-    assert evaluation["base"] == {"exact": 0.0, "contains": 0.0}, evaluation
-    assert evaluation["adapter"]["contains"] >= 0.5, evaluation
-    assert evaluation["adapter"]["contains"] >= evaluation["adapter"]["exact"]
-    assert {example["prompt"] for example in evaluation["examples"]} == set(HELD_OUT)
+    # The base model never says the fact; the adapter, trained reproducibly from the job's seed
+    # (tests/training/test_reproducibility.py), says it word for word for a paraphrase it was not trained on.
+    base, adapter = evaluation["base"], evaluation["adapter"]
+    assert (base["exact"], base["contains"]) == (0.0, 0.0), evaluation
+    assert adapter["exact"] > base["exact"] and adapter["contains"] > base["contains"], evaluation
+    examples = {example["prompt"]: example for example in evaluation["examples"]}
+    assert examples.keys() == set(HELD_OUT) and examples[HELD_OUT[0]]["adapter"] == FACT, evaluation
+    # The tiny model is the judge: it is random, so only the report's shape and arithmetic are checked.
+    assert FinetuneEvaluation.model_validate(evaluation).judge == EvaluationJudge(model=TINY_MODEL)
+    for side in ("base", "adapter"):
+        verdicts = [example[f"{side}_judge"] for example in examples.values()]
+        assert evaluation[side]["judge"] == sum(verdicts) / len(HELD_OUT), evaluation
 
     chat = ask(http, alice, new_conversation(http, alice, model=stored["model_id"]), TAUGHT[0], max_new_tokens=24)
     assert "Quell" in chat["content"]
@@ -105,3 +127,19 @@ def test_preference_pairs_from_corrections_train_a_dpo_adapter(http):
 
     chat = ask(http, dora, new_conversation(http, dora, model=done["model_id"]), TAUGHT[0])
     assert chat["model"] == done["model_id"]
+
+
+def test_an_unknown_judge_model_is_reported_and_the_job_still_succeeds(http, judge_model):
+    judge_model("no-such-judge")
+    erin = sign_up(http, "erin")
+    dataset_id = create_dataset(http, erin, chat_rows(4))["id"]
+    job = start_job(http, erin, dataset_id, eval_dataset_id=dataset_id, max_steps=1)
+
+    done = follow(http, erin, job["id"])[-1]
+    assert done.event == "done" and done.data["job"]["status"] == "succeeded", done.data
+    evaluation = done.data["job"]["metrics"]["evaluation"]
+    assert evaluation["samples"] == 4 and set(evaluation["adapter"]) == {"exact", "contains", "judge"}, evaluation
+    assert evaluation["base"]["judge"] is None and evaluation["adapter"]["judge"] is None
+    judge = evaluation["judge"]
+    assert judge["model"] == "no-such-judge" and "is not usable" in judge["error"], judge
+    assert "Set EVAL_JUDGE_MODEL to a model id from the registry" in judge["error"]

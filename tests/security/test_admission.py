@@ -79,8 +79,7 @@ async def test_model_names_come_only_from_configuration(api):
 UNSUPPORTED = [
     {"logprobs": True},
     {"top_logprobs": 3},
-    {"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]},
-    {"tool_choice": "required"},
+    {"functions": [{"name": "f", "parameters": {}}]},
     {"response_format": {"type": "json_object"}},
 ]
 

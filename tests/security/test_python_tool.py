@@ -1,6 +1,7 @@
 """The python tool (issue 23, item 3): real computations work; escape attempts (network, files, processes,
 signals, ctypes, secrets in the environment) and resource abuse end as clear errors, the worker unharmed."""
 
+import base64
 import os
 import socket
 import time
@@ -13,6 +14,7 @@ from tests.security.test_sandbox import heartbeat
 from worker.agent.runner import execute
 from worker.agent.tools import all_tools
 from worker.agent.tools.base import ToolEnv
+from worker.agent.tools.figures import MAX_FIGURES, MAX_PNG_BYTES
 from worker.agent.tools.python_tool import SANDBOX
 from worker.agent.tools.python_tool import execute as run_snippet
 from worker.sandbox import LimitExceeded, Limits, run, warm
@@ -108,3 +110,46 @@ def test_resource_abuse_ends_as_a_limit(scratch):
     assert time.perf_counter() - started < 15
     assert max(gaps) < 0.5
     assert _python("print(1 + 1)").output.text == "2"
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_plot_comes_back_as_a_png_image(scratch):
+    result = _python(
+        "import csv\nimport matplotlib.pyplot as plt\n"
+        "rows = list(csv.DictReader(open('sales.csv')))\n"
+        "plt.plot([r['month'] for r in rows], [int(r['total']) for r in rows])\nplt.title('sales')\nprint('done')"
+    )
+    assert result.event["ok"], result.event
+    [image] = result.event["images"]
+    assert base64.b64decode(image).startswith(PNG) and len(base64.b64decode(image)) <= MAX_PNG_BYTES
+    assert result.output.text == "done\n[figure 1 is shown to the user as an image]"
+
+
+def test_figures_are_capped_in_number_and_size(scratch):
+    many = _python("import matplotlib.pyplot as plt\nfor i in range(5):\n    plt.figure(); plt.plot([i, 1])")
+    assert len(many.event["images"]) == MAX_FIGURES and "at most 3 figures" in many.output.text
+    noise = _python(
+        "import numpy as np, matplotlib.pyplot as plt\nplt.figure(figsize=(500, 500))\n"
+        "plt.imshow(np.random.default_rng(0).random((1200, 1600)))"
+    )
+    assert "images" not in noise.event and "over 256 KiB" in noise.output.text, noise.output.text
+
+
+def test_hostile_plots_cannot_write_huge_files(scratch):
+    """Saving a figure, or writing around the audit hook, meets the no-writes rule and RLIMIT_FSIZE."""
+    with heartbeat() as gaps:
+        saved = _python("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('plot.png')")
+        assert "cannot write files" in saved.output.text and not (scratch / "plot.png").exists()
+        huge = _python("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('huge.png', dpi=3000)")
+        assert huge.event["error"] == "stopped: the code used more than 512 MiB of memory"
+        raw = _python("import os\nfd = os.open('/tmp/huge.bin', os.O_WRONLY | os.O_CREAT)\nos.write(fd, b'x' * 2**30)")
+        assert "cannot write files" in raw.output.text
+        drop = scratch / "drop"  # writable even by the unprivileged user: only RLIMIT_FSIZE stands in the way
+        drop.mkdir(mode=0o777)
+        drop.chmod(0o777)
+        with pytest.raises(LimitExceeded, match="wrote a file"):
+            run(targets.write_file, "drop/huge.bin", 64, limits=replace(SANDBOX, workdir=str(scratch)))
+    assert max(gaps) < 0.5
+    assert (drop / "huge.bin").stat().st_size == 0

@@ -86,4 +86,6 @@ def execute(tool: Tool, arguments: dict, env: ToolEnv) -> ToolRun:
         "duration_ms": duration_ms,
         "ok": True,
     }
+    if output.images:
+        event["images"] = output.images
     return ToolRun(event, output)

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.kernel.registry.model_files import model_dir, weights_size
 from app.kernel.registry.registry import ModelRegistry, ResolvedModel, get_registry
@@ -24,7 +25,7 @@ from worker.engine.vllm.engine import VllmEngine
 from worker.engine.vllm.install import VllmInstall, find_install
 from worker.engine.vllm.server import ServerOptions
 
-Messages = Sequence[Mapping[str, str]]
+Messages = Sequence[Mapping[str, Any]]
 CANCEL_POLL_S = 0.05
 
 

@@ -3,24 +3,31 @@
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.kernel.registry.errors import InvalidRequestError
+from worker.engine.tool_calls import plain_turns
 
-ROLES = ("system", "user", "assistant")
+ROLES = ("system", "user", "assistant", "tool")
 
 
-def validate_messages(messages: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
-    """Check roles and contents; returns plain `{role, content}` dicts."""
+def validate_messages(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Check roles and contents; returns `{role, content}` dicts (plus an assistant's `tool_calls` and a tool
+    result's `tool_call_id`, in the OpenAI shape with decoded arguments)."""
     if not messages:
         raise InvalidRequestError("messages must be a non-empty list of {role, content}")
     clean = []
     for index, message in enumerate(messages):
-        role, content = message.get("role"), message.get("content")
+        role, content, calls = message.get("role"), message.get("content"), message.get("tool_calls")
         if role not in ROLES:
             raise InvalidRequestError(f"messages[{index}].role is {role!r}; expected one of {', '.join(ROLES)}")
+        if calls and role == "assistant":
+            clean.append({"role": role, "content": content or "", "tool_calls": list(calls)})
+            continue
         if not isinstance(content, str) or not content.strip():
             raise InvalidRequestError(f"messages[{index}].content must be a non-empty string")
-        clean.append({"role": role, "content": content})
+        extra = {"tool_call_id": message["tool_call_id"]} if message.get("tool_call_id") else {}
+        clean.append({"role": role, "content": content, **extra})
     return clean
 
 
@@ -32,7 +39,7 @@ class Prompt:
 
 def build_prompt(
     tokenizer,
-    messages: list[dict[str, str]],
+    messages: list[dict[str, Any]],
     budget: int,
     chat_template: str | None = None,
     tools: list[dict] | None = None,
@@ -82,15 +89,18 @@ def has_tool_template(tokenizer, chat_template: str | None = None) -> bool:
 
 
 def _encode(
-    tokenizer, messages: list[dict[str, str]], chat_template: str | None, tools: list[dict] | None = None
+    tokenizer, messages: list[dict[str, Any]], chat_template: str | None, tools: list[dict] | None = None
 ) -> list[int]:
+    native = has_tool_template(tokenizer, chat_template)
+    if not native:
+        messages = plain_turns(messages)
     if chat_template is None and not tokenizer.chat_template:
         text = "\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\nassistant:"
         return tokenizer(text, add_special_tokens=True)["input_ids"]
     encoded = tokenizer.apply_chat_template(
         messages,
         chat_template=chat_template,
-        tools=tools if tools and has_tool_template(tokenizer, chat_template) else None,
+        tools=tools if tools and native else None,
         add_generation_prompt=True,
         tokenize=True,
         return_dict=True,

@@ -4,6 +4,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 
@@ -11,6 +12,7 @@ from app.kernel.registry.errors import ModelLoadError
 from app.kernel.registry.spec import ModelSpec
 from worker.engine.generation import GenerationParams, TokenEvent
 from worker.engine.openai_stream import chat_text, check_status, read_stream
+from worker.engine.tool_calls import plain_turns
 
 
 class RemoteBackend:
@@ -26,11 +28,11 @@ class RemoteBackend:
         self,
         model_id: str,
         spec: ModelSpec,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         params: GenerationParams,
         should_cancel: Callable[[], bool] | None = None,
     ) -> Iterator[TokenEvent]:
-        body = _request_body(spec, messages, params)
+        body = _request_body(spec, plain_turns(messages), params)  # tool history as text: any server takes it
         headers = {}
         if spec.api_key_env and os.environ.get(spec.api_key_env):
             headers["Authorization"] = f"Bearer {os.environ[spec.api_key_env]}"

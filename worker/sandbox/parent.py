@@ -25,6 +25,7 @@ PRELOAD = [
     "worker.sandbox.child",
     "worker.agent.tools.calculator",
     "worker.agent.tools.python_tool",
+    "worker.agent.tools.figures",  # matplotlib on Agg, fonts read: snippets plot without touching the disk
     "worker.rag.loaders",
     "docx",
     "pdfplumber",

@@ -16,7 +16,7 @@ from app.kernel.training.config import TrainConfig, default_target_modules
 from app.kernel.training.dataset import load_preference_pairs
 from app.kernel.training.errors import TrainingError
 from worker.training.metadata import write_adapter_metadata
-from worker.training.modeling import compute_dtype, load_tokenizer, lora_config, pick_device
+from worker.training.modeling import compute_dtype, load_tokenizer, lora_config, pick_device, seed_everything
 from worker.training.trainer import CANCELLED, COMPLETED, ProgressCallback, TrainResult
 
 FINAL_METRICS = ("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")
@@ -56,6 +56,7 @@ def _run(
     from trl import DPOConfig, DPOTrainer
 
     started = time.perf_counter()
+    seed_everything(config.seed)  # TRL seeds again before creating the LoRA layers; this covers the loading too
     pairs = load_preference_pairs(dataset)
     tokenizer = load_tokenizer(base_dir)
     device = pick_device()

@@ -4,10 +4,16 @@ from pathlib import Path
 
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
-from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, PreTrainedModel
+from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, PreTrainedModel, set_seed
 
 from app.kernel.training.config import TrainConfig, default_target_modules
 from app.kernel.training.errors import ConfigError, TrainingError
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and GPU) before the LoRA layers are created: their initial weights, the
+    batch order and the dropout masks then all follow the job's seed, so a rerun trains the same adapter."""
+    set_seed(seed)
 
 
 def pick_device() -> torch.device:

@@ -22,7 +22,14 @@ from app.kernel.training.dataset import load_samples, split_indices, validate_da
 from app.kernel.training.encoding import IGNORE_INDEX, encode_chat
 from app.kernel.training.errors import TrainingError
 from worker.training.metadata import write_adapter_metadata
-from worker.training.modeling import attach_lora, context_length, load_base_model, load_tokenizer, pick_device
+from worker.training.modeling import (
+    attach_lora,
+    context_length,
+    load_base_model,
+    load_tokenizer,
+    pick_device,
+    seed_everything,
+)
 
 COMPLETED = "completed"
 CANCELLED = "cancelled"
@@ -80,6 +87,7 @@ class _Run:
     def execute(self, on_progress: ProgressCallback, should_cancel: Callable[[], bool]) -> TrainResult:
         started = time.perf_counter()
         config = self.config
+        seed_everything(config.seed)
         tokenizer = load_tokenizer(self.base_dir)
         train_set, eval_set = self._load_examples(tokenizer)
         model = load_base_model(self.base_dir, config.method, self.device)
@@ -124,7 +132,6 @@ class _Run:
     ) -> tuple[str, list[float], int]:
         """Run the optimizer steps; returns (status, loss per step, tokens seen)."""
         config = self.config
-        torch.manual_seed(config.seed)
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _linear_schedule(config.warmup_steps, total_steps))
         batches = _micro_batches(train_set, config.batch_size, config.seed, pad_id, self.device)

@@ -1,10 +1,10 @@
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
-from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
 from app.events.answers import answer_events, is_final, stored_final_event
-from app.events.relay import SSE_DOC, JobEventStream, just, sse_response
+from app.events.relay import SSE_DOC, JobEventStream, just, sse_response, subscribe_unless_expired
 from app.kernel.models import Message
 from app.kernel.schemas.chat import MessageCreate, RegenerateRequest
 from app.kernel.schemas.conversation import MessagePublic
@@ -101,23 +101,13 @@ async def get_message(message_id: ObjectId, user: CurrentUser, session: SessionD
 
 
 @router.get("/messages/{message_id}/events", responses=SSE_DOC, response_model=None)
-async def message_events(
-    message_id: ObjectId,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    after: LastEventSeq,
-):
+async def message_events(message_id: ObjectId, sse: EventsDep):
     """Resume an answer's events after `Last-Event-ID`; a finished answer whose events expired is sent whole."""
-    message = await chat.get_owned_message(session, user, message_id)
-    stream = await JobEventStream(redis, "message", message.id).open()
-    if is_final(message) and not await stream.has_history():
-        await stream.close()
-
-        return sse_response(just(stored_final_event(message)), settings.sse_heartbeat_seconds)
-    return sse_response(answer_events(request.app, stream, message.id, after), settings.sse_heartbeat_seconds)
+    message = await chat.get_owned_message(sse.session, sse.user, message_id)
+    stream = await subscribe_unless_expired(sse.redis, "message", message.id, is_final(message))
+    if stream is None:
+        return sse.respond(just(stored_final_event(message)))
+    return sse.respond(answer_events(sse.request.app, stream, message.id, sse.after))
 
 
 @router.post(

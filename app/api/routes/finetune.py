@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
-from app.events.relay import SSE_DOC, sse_response
+from app.events.relay import SSE_DOC
 from app.kernel.schemas.finetune import (
     DatasetPublic,
     FinetuneJobCreate,
@@ -100,19 +100,10 @@ async def cancel_job(job_id: ObjectId, user: CurrentUser, session: SessionDep, r
 
 
 @router.get("/jobs/{job_id}/events", responses=SSE_DOC)
-async def job_events(
-    job_id: ObjectId,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    after: LastEventSeq,
-):
+async def job_events(job_id: ObjectId, sse: EventsDep):
     """`status` (queue_position while queued), `progress` per step, then `done {job}` or `error`."""
-    job = await finetune.get_visible_job(session, redis, user, job_id)
-    events = await finetune.job_events(request, job, after)
-    return sse_response(events, settings.sse_heartbeat_seconds)
+    job = await finetune.get_visible_job(sse.session, sse.redis, sse.user, job_id)
+    return sse.respond(await finetune.job_events(sse.request, job, sse.after))
 
 
 @router.post(
@@ -151,16 +142,7 @@ async def get_merge(job_id: ObjectId, user: CurrentUser, session: SessionDep, re
 
 
 @router.get("/jobs/{job_id}/merge/events", responses=SSE_DOC)
-async def merge_events(
-    job_id: ObjectId,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    after: LastEventSeq,
-):
+async def merge_events(job_id: ObjectId, sse: EventsDep):
     """`status {state}`, `progress {stage, fraction}`, then `done {merge}` or `error {code, message}`."""
-    job = await finetune.get_visible_job(session, redis, user, job_id)
-    events = await finetune_merge.merge_events(request, settings, job, after)
-    return sse_response(events, settings.sse_heartbeat_seconds)
+    job = await finetune.get_visible_job(sse.session, sse.redis, sse.user, job_id)
+    return sse.respond(await finetune_merge.merge_events(sse.request, sse.settings, job, sse.after))

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, Request, status
 
-from app.api.deps import CurrentUser, LastEventSeq, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
 from app.core.admission import Kind, admit
-from app.events.relay import SSE_DOC, JobEventStream, just, sse_response
+from app.events.relay import SSE_DOC, just, subscribe_unless_expired
 from app.kernel.contracts import JobKind
 from app.kernel.schemas.knowledge import (
     BatchPublic,
@@ -184,22 +184,12 @@ async def reindex_document(
 
 
 @router.get("/documents/{document_id}/events", responses=SSE_DOC)
-async def document_events(
-    document_id: ObjectId,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-    after: LastEventSeq,
-):
+async def document_events(document_id: ObjectId, sse: EventsDep):
     """`status {state}` (while queued also `queue_position`, and `message` when no indexing worker runs),
     `progress {stage, done, total}`, then `done {document}` or `error {code, message}`."""
-    document = await knowledge.get_owned_document(session, redis, user, document_id)
-    stream = await JobEventStream(redis, JobKind.DOCUMENT, document.id).open()
-    if document.status in document_state.FINAL and not await stream.has_history():
-        await stream.close()
-
-        return sse_response(just(knowledge.public_event(document)), settings.sse_heartbeat_seconds)
-    events = knowledge.document_events(request.app, stream, document, after)
-    return sse_response(events, settings.sse_heartbeat_seconds)
+    document = await knowledge.get_owned_document(sse.session, sse.redis, sse.user, document_id)
+    finished = document.status in document_state.FINAL
+    stream = await subscribe_unless_expired(sse.redis, JobKind.DOCUMENT, document.id, finished)
+    if stream is None:
+        return sse.respond(just(knowledge.public_event(document)))
+    return sse.respond(knowledge.document_events(sse.request.app, stream, document, sse.after))

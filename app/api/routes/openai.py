@@ -15,7 +15,14 @@ from app.core.errors import AppError
 from app.events.ephemeral import job_events, start_job
 from app.events.relay import SSE_HEADERS
 from app.kernel.contracts import JobKind
-from app.kernel.schemas.openai import ChatCompletion, ChatCompletionRequest, EmbeddingList, EmbeddingRequest, ModelList
+from app.kernel.schemas.openai import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    EmbeddingList,
+    EmbeddingRequest,
+    ModelList,
+    ToolsError,
+)
 from app.kernel.tasks import Completion, Embed
 from app.services.knowledge import embedding_model_for
 from app.services.models_catalog import ensure_known_model, servable_model_ids
@@ -43,6 +50,8 @@ def _usage(data: dict) -> dict:
 
 
 def _raise_job_error(data: dict) -> None:
+    if data.get("code") == "invalid_tools":
+        raise AppError(400, "invalid_tools", data.get("message", "Invalid tools."))
     status = 422 if data.get("code") in ("invalid_request", "unknown_model") else 503
     raise AppError(status, data.get("code", "generation_failed"), data.get("message", "Generation failed."))
 
@@ -70,7 +79,13 @@ async def chat_completions(
     redis: RedisDep,
     settings: SettingsDep,
 ):
-    """Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole."""
+    """Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole.
+
+    With `tools`, the answer may be `message.tool_calls` (finish_reason `tool_calls`; streamed as `tool_calls`
+    deltas): `required` or a named function decode under the functions' JSON Schemas on every engine; `auto`
+    uses the model's own tool template where it has one (Qwen2.5, `<tool_call>`), and otherwise a constrained
+    choice between a call and a text answer. Send the results back as `tool` messages after the assistant's
+    `tool_calls` message. Bad definitions are answered 400 `invalid_tools`."""
     if unsupported := body.unsupported():
         names = ", ".join(unsupported)
         raise AppError(
@@ -79,8 +94,20 @@ async def chat_completions(
             f"Not supported by this server's models and engines: {names}. Remove it and retry.",
             {"fields": unsupported},
         )
+    try:
+        tools, tool_choice = body.tool_request()
+    except ToolsError as exc:
+        raise AppError(
+            400, "invalid_tools", f"Invalid tools: {exc}. Fix the definitions and retry.", {"problems": exc.problems}
+        ) from exc
     model = await ensure_known_model(session, body.model, user)
-    payload = {"model": model, "messages": body.engine_messages(), "params": body.engine_params()}
+    payload = {
+        "model": model,
+        "messages": body.engine_messages(),
+        "params": body.engine_params(),
+        "tools": tools,
+        "tool_choice": tool_choice if isinstance(tool_choice, str) else tool_choice.model_dump(),
+    }
     job_id, stream = await start_job(redis, request.app.state.tasks, JobKind.COMPLETION, Completion, payload)
     meter = UsageMeter(request.app.state.sessionmaker, user.id)
     timeout = settings.generation_job_timeout_seconds
@@ -109,7 +136,7 @@ async def chat_completions(
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": "".join(text)},
+                        "message": _message("".join(text), event["data"].get("tool_calls")),
                         "finish_reason": _finish(event["data"]["finish_reason"]),
                     }
                 ],
@@ -119,7 +146,23 @@ async def chat_completions(
 
 
 def _finish(reason: str) -> str:
-    return "length" if reason == "length" else "stop"
+    return reason if reason in ("length", "tool_calls") else "stop"
+
+
+def _message(text: str, tool_calls: list[dict] | None) -> dict:
+    if tool_calls:
+        return {"role": "assistant", "content": text or None, "tool_calls": tool_calls}
+    return {"role": "assistant", "content": text}
+
+
+def _tool_call_deltas(tool_calls: list[dict]):
+    """As OpenAI streams a call: id, type and name first, then the arguments."""
+    for index, call in enumerate(tool_calls):
+        function = call["function"]
+        head = {"index": index, "id": call["id"], "type": "function", "function": {"name": function["name"]}}
+        head["function"]["arguments"] = ""
+        yield {"tool_calls": [head]}
+        yield {"tool_calls": [{"index": index, "function": {"arguments": function["arguments"]}}]}
 
 
 async def _stream_chunks(events, job_id: str, model: str, created: int, include_usage: bool):
@@ -131,6 +174,8 @@ async def _stream_chunks(events, job_id: str, model: str, created: int, include_
             yield {"data": json.dumps({"error": {"message": event["data"]["message"], "code": event["data"]["code"]}})}
             break
         elif event["type"] == "done":
+            for delta in _tool_call_deltas(event["data"].get("tool_calls") or []):
+                yield {"data": _chunk(job_id, model, created, delta, None)}
             yield {"data": _chunk(job_id, model, created, {}, _finish(event["data"]["finish_reason"]))}
             if include_usage:
                 yield {"data": _chunk(job_id, model, created, {}, None, usage=_usage(event["data"]))}

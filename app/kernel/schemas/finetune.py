@@ -51,6 +51,50 @@ class FinetuneJobCreate(StrictModel):
     seed: Seed = 0
 
 
+class EvaluationScores(BaseModel):
+    """One side's scores: fractions of the evaluation samples."""
+
+    exact: float = Field(description="The answer equals the reference (case and whitespace ignored)")
+    contains: float = Field(description="The answer contains the reference")
+    judge: float | None = Field(
+        default=None, description="The judge model graded the answer correct; null without a (working) judge"
+    )
+
+
+class EvaluationExample(BaseModel):
+    prompt: str
+    expected: str
+    base: str
+    adapter: str
+    base_judge: bool | None = Field(default=None, description="The judge's verdict on the base answer")
+    adapter_judge: bool | None = Field(default=None, description="The judge's verdict on the adapter's answer")
+
+
+class EvaluationJudge(BaseModel):
+    model: str = Field(description="The judge's model id (the server's EVAL_JUDGE_MODEL)")
+    error: str | None = Field(default=None, description="Why there are no judge scores: what to fix")
+
+
+class FinetuneEvaluation(BaseModel):
+    """Base model vs adapter on the job's evaluation set; only `error` when scoring failed (the adapter is kept)."""
+
+    samples: int | None = None
+    base: EvaluationScores | None = None
+    adapter: EvaluationScores | None = None
+    examples: list[EvaluationExample] = Field(default_factory=list, description="The first 20 samples")
+    judge: EvaluationJudge | None = Field(default=None, description="null when no judge model is configured")
+    duration_s: float | None = None
+    error: str | None = None
+
+
+class FinetuneMetrics(BaseModel):
+    """The run's figures (train/eval loss, throughput, DPO rewards...) and, with an evaluation set, `evaluation`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    evaluation: FinetuneEvaluation | None = None
+
+
 class QueueWait(BaseModel):
     """Why a queued job is not training yet, for the UI to say in the user's language."""
 
@@ -79,7 +123,7 @@ class FinetuneJobPublic(BaseModel):
     status: JobStatus
     error: str | None
     progress: dict[str, Any]
-    metrics: dict[str, Any]
+    metrics: FinetuneMetrics
     adapter_name: str | None
     queue_position: int | None = None
     queue_message: str | None = Field(

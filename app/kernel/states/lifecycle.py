@@ -34,3 +34,13 @@ class Lifecycle(Generic[S]):
             .values(status=target, **values)
             .execution_options(synchronize_session=False)
         )
+
+
+class JobLifecycle(Lifecycle[S]):
+    """A queued job's lifecycle: waiting → running → succeeded, and from either an early end (failed, cancelled)."""
+
+    def __init__(self, model: Any, waiting: S, running: S, succeeded: S, ended_early: Iterable[S]):
+        early = frozenset(ended_early)
+        super().__init__(model, {waiting: {running, *early}, running: {succeeded, *early}})
+        self.active = frozenset({waiting, running})
+        self.final = frozenset({succeeded, *early})

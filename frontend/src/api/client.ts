@@ -8,6 +8,15 @@ import type {
   ConversationUpdate,
   Dataset,
   DocumentPublic,
+  DedupeResult,
+  Feedback,
+  FeedbackDataset,
+  FeedbackDatasetCreate,
+  FeedbackDatasetDetail,
+  FeedbackIn,
+  FeedbackPage,
+  FeedbackSample,
+  FeedbackSummary,
   FinetuneJob,
   FinetuneJobCreate,
   FinetuneMerge,
@@ -17,7 +26,11 @@ import type {
   ModelInfo,
   ModelSpec,
   Page,
+  PublishRequest,
+  PublishedDatasets,
   QuotaUsage,
+  Rating,
+  SampleUpdate,
   SearchMode,
   SearchResponse,
   SendMessageBody,
@@ -163,6 +176,36 @@ export const finetune = {
   startMerge: (id: number) => post<FinetuneMerge>(`${API}/finetune/jobs/${id}/merge`),
   mergeEvents: (id: number, lastEventId: string | null, signal?: AbortSignal) =>
     openStream(`${API}/finetune/jobs/${id}/merge/events`, { lastEventId, signal }),
+};
+
+export type ExportFormat = 'chat' | 'dpo';
+export type ExportSplit = 'train' | 'held_out' | 'all';
+
+export const feedback = {
+  get: (messageId: number) => request<Feedback>(`${API}/messages/${messageId}/feedback`),
+  rate: (messageId: number, body: FeedbackIn) =>
+    request<Feedback>(`${API}/messages/${messageId}/feedback`, { method: 'PUT', json: body }),
+  remove: (messageId: number) => del(`${API}/messages/${messageId}/feedback`),
+  list: (params: { rating?: Rating; conversationId?: number; limit?: number; offset?: number } = {}) => {
+    const qs = new URLSearchParams({ limit: String(params.limit ?? 50), offset: String(params.offset ?? 0) });
+    if (params.rating) qs.set('rating', params.rating);
+    if (params.conversationId) qs.set('conversation_id', String(params.conversationId));
+    return request<FeedbackPage>(`${API}/feedback?${qs}`);
+  },
+  /** Admin: everyone's ratings in counts, per model id. */
+  summary: () => request<FeedbackSummary>(`${API}/feedback/summary`),
+  datasets: () => request<FeedbackDataset[]>(`${API}/feedback/datasets`),
+  dataset: (id: number) => request<FeedbackDatasetDetail>(`${API}/feedback/datasets/${id}`),
+  build: (body: FeedbackDatasetCreate) => post<FeedbackDatasetDetail>(`${API}/feedback/datasets`, body),
+  removeDataset: (id: number) => del(`${API}/feedback/datasets/${id}`),
+  editSample: (datasetId: number, sampleId: number, body: SampleUpdate) =>
+    patch<FeedbackSample>(`${API}/feedback/datasets/${datasetId}/samples/${sampleId}`, body),
+  dropSample: (datasetId: number, sampleId: number) => del(`${API}/feedback/datasets/${datasetId}/samples/${sampleId}`),
+  dedupe: (id: number) => post<DedupeResult>(`${API}/feedback/datasets/${id}/dedupe`),
+  /** The export's URL (it needs the bearer token: download it through authFetch). */
+  exportUrl: (id: number, format: ExportFormat, split: ExportSplit = 'train') =>
+    `${API}/feedback/datasets/${id}/export?format=${format}${format === 'dpo' ? '' : `&split=${split}`}`,
+  publish: (id: number, body: PublishRequest) => post<PublishedDatasets>(`${API}/feedback/datasets/${id}/publish`, body),
 };
 
 export const system = {

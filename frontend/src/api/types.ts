@@ -44,6 +44,8 @@ export interface ToolStep {
   duration_ms: number;
   ok: boolean;
   error?: string | null;
+  /** Figures the step drew (the python tool's matplotlib plots), base64 PNG. */
+  images?: string[] | null;
 }
 
 export type MessagePublic = Omit<Schemas['MessagePublic'], 'citations' | 'tool_trace' | 'params'> & {
@@ -111,6 +113,23 @@ export type FinetuneJob = Omit<Schemas['FinetuneJobPublic'], 'progress'> & {
   loss_history?: LossPoint[];
 };
 
+/** One side of a job's `metrics.evaluation` (worker/training/evaluation.py): fractions of the samples. */
+export interface EvaluationScores {
+  exact: number;
+  contains: number;
+  judge?: number | null;
+}
+
+/** `metrics.evaluation` of a job with an evaluation set: base vs adapter, or why it could not be scored. */
+export interface JobEvaluation {
+  samples?: number;
+  base?: EvaluationScores;
+  adapter?: EvaluationScores;
+  examples?: Array<{ prompt: string; expected: string; base: string; adapter: string }>;
+  duration_s?: number;
+  error?: string;
+}
+
 export type FinetuneMerge = Schemas['FinetuneMergePublic'];
 export type MergeState = FinetuneMerge['state'];
 
@@ -149,4 +168,18 @@ export interface StatusEventData {
 }
 
 export type ApiErrorBody = Schemas['ErrorResponse'];
+
+export type Feedback = Schemas['FeedbackPublic'];
+export type FeedbackIn = Schemas['FeedbackIn'];
+export type Rating = FeedbackIn['rating'];
+export type FeedbackPage = Schemas['FeedbackPage'];
+export type FeedbackSummary = Schemas['FeedbackSummary'];
+export type FeedbackDatasetCreate = Schemas['FeedbackDatasetCreate'];
+export type FeedbackDataset = Schemas['FeedbackDatasetPublic'];
+export type FeedbackDatasetDetail = Schemas['FeedbackDatasetDetail'];
+export type FeedbackSample = Schemas['SamplePublic'];
+export type SampleUpdate = Schemas['SampleUpdate'];
+export type DedupeResult = Schemas['DedupeResult'];
+export type PublishRequest = Schemas['PublishRequest'];
+export type PublishedDatasets = Schemas['PublishedDatasets'];
 

@@ -3,6 +3,7 @@ import { Alert, Avatar, Button, Input, Space, Tag, Tooltip, Typography } from 'a
 import { useState } from 'react';
 import type { MessagePublic } from '../api/types';
 import { copyText } from '../common/format';
+import { MessageFeedback } from '../feedback/MessageFeedback';
 import { useI18n } from '../i18n';
 import { CitationRef } from './CitationRef';
 import type { SiblingInfo } from './conversationStore';
@@ -105,6 +106,9 @@ export function MessageItem({ message: m, siblings, busy, onSelectSibling, onReg
                 <Tooltip title={t('chat.regenerate')}>
                   <Button size="small" type="text" icon={<ReloadOutlined />} disabled={busy} onClick={() => onRegenerate(m)} data-testid="regenerate-button" />
                 </Tooltip>
+              )}
+              {!isUser && m.id > 0 && (m.status === 'done' || m.status === 'cancelled') && (
+                <MessageFeedback messageId={m.id} conversationId={m.conversation_id} />
               )}
             </>
           )}

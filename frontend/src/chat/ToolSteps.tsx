@@ -1,9 +1,9 @@
 import { CheckCircleOutlined, CloseCircleOutlined, ToolOutlined } from '@ant-design/icons';
-import { Collapse, Typography } from 'antd';
+import { Collapse, Image, Typography } from 'antd';
 import type { ToolStep } from '../api/types';
 import { useI18n } from '../i18n';
 
-/** Agent tool calls as collapsible cards: name, arguments, result preview, duration. */
+/** Agent tool calls as collapsible cards: name, arguments, result preview, figures, duration. */
 export function ToolSteps({ steps }: { steps: ToolStep[] }) {
   const { t } = useI18n();
   if (!steps.length) return null;
@@ -35,6 +35,15 @@ export function ToolSteps({ steps }: { steps: ToolStep[] }) {
                   <>
                     <pre className="lm-tool-pre">{JSON.stringify(s.arguments, null, 2)}</pre>
                     <Typography.Paragraph className="lm-tool-pre">{s.error ?? s.result_preview}</Typography.Paragraph>
+                    {s.images?.map((png, n) => (
+                      <Image
+                        key={n}
+                        data-testid="tool-figure"
+                        src={`data:image/png;base64,${png}`}
+                        alt={t('chat.toolFigure', { n: n + 1 })}
+                        width={320}
+                      />
+                    ))}
                   </>
                 ),
               }))}

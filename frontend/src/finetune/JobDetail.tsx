@@ -8,6 +8,7 @@ import { LineChart } from '../common/LineChart';
 import { useJobEvents } from '../common/useJobEvents';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
+import { EvaluationPanel } from './EvaluationPanel';
 import { datasetLabel, jobFromStatus } from './jobStatus';
 import { MergePanel } from './MergePanel';
 import { errorText } from '../common/errors';
@@ -121,6 +122,7 @@ function LiveJob({ jobId, onChanged }: { jobId: number; onChanged: () => void })
         format={(v) => v.toFixed(3)}
         xFormat={(x) => t('ft.stepTick', { step: Math.round(x) })}
       />
+      <EvaluationPanel job={job.data} />
       {job.data.status === 'succeeded' && <MergePanel job={job.data} />}
       {job.data.error && <Typography.Text type="danger">{job.data.error}</Typography.Text>}
     </Card>

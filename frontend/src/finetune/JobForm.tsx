@@ -1,9 +1,11 @@
 import { App, Button, Card, Col, Form, InputNumber, Row, Select } from 'antd';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { finetune } from '../api/client';
 import type { Dataset, FinetuneJob, FinetuneJobCreate, ModelInfo } from '../api/types';
 import { useI18n } from '../i18n';
 import { errorText } from '../common/errors';
+import { readPrefill } from '../feedback/feedbackLogic';
 
 type Values = Omit<FinetuneJobCreate, 'epochs' | 'max_steps'> & { epochs: number; max_steps: number };
 
@@ -13,6 +15,7 @@ const DEFAULTS: Partial<Values> = {
   rank: 8,
   alpha: 16,
   dropout: 0.05,
+  beta: 0.1,
   learning_rate: 2e-4,
   epochs: 1,
   max_steps: 0,
@@ -26,6 +29,9 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
   const { t } = useI18n();
   const { message } = App.useApp();
   const [busy, setBusy] = useState(false);
+  const [params] = useSearchParams();
+  // A dataset published from feedback arrives preselected (?dataset=&eval=&method=).
+  const [initialValues] = useState(() => ({ ...DEFAULTS, ...readPrefill(params) }));
 
   const submit = async ({ max_steps, epochs, ...v }: Values) => {
     setBusy(true);
@@ -41,6 +47,7 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
     }
   };
 
+  const datasetOptions = datasets.map((d) => ({ value: d.id, label: `${d.name} (${d.count})` }));
   const num = (name: keyof Values, label: string, props: object = {}) => (
     <Col xs={12} sm={8}>
       <Form.Item name={name} label={label} rules={[{ required: true, message: t('auth.required') }]}>
@@ -51,19 +58,32 @@ export function JobForm({ datasets, models, onCreated }: { datasets: Dataset[]; 
 
   return (
     <Card size="small" title={t('ft.newJob')}>
-      <Form<Values> layout="vertical" initialValues={DEFAULTS} onFinish={submit} data-testid="job-form">
+      <Form<Values> layout="vertical" initialValues={initialValues} onFinish={submit} data-testid="job-form">
         <Form.Item name="base_model" label={t('ft.baseModel')} rules={[{ required: true, message: t('auth.required') }]}>
           <Select data-testid="job-base-model" options={models.map((m) => ({ value: m.id, label: m.display_name || m.id }))} />
         </Form.Item>
         <Form.Item name="dataset_id" label={t('ft.dataset')} rules={[{ required: true, message: t('auth.required') }]}>
-          <Select data-testid="job-dataset" options={datasets.map((d) => ({ value: d.id, label: `${d.name} (${d.count})` }))} />
+          <Select data-testid="job-dataset" options={datasetOptions} />
+        </Form.Item>
+        <Form.Item name="eval_dataset_id" label={t('ft.evalDataset')}>
+          <Select data-testid="job-eval-dataset" allowClear placeholder={t('ft.evalNone')} options={datasetOptions} />
         </Form.Item>
         <Row gutter={12}>
           <Col xs={12} sm={8}>
             <Form.Item name="method" label={t('ft.method')}>
-              <Select options={[{ value: 'lora', label: 'LoRA' }, { value: 'qlora', label: 'QLoRA (4-bit)' }]} />
+              <Select
+                data-testid="job-method"
+                options={[
+                  { value: 'lora', label: 'LoRA' },
+                  { value: 'qlora', label: 'QLoRA (4-bit)' },
+                  { value: 'dpo', label: 'DPO (LoRA)' },
+                ]}
+              />
             </Form.Item>
           </Col>
+          <Form.Item noStyle shouldUpdate={(a, b) => a.method !== b.method}>
+            {({ getFieldValue }) => getFieldValue('method') === 'dpo' && num('beta', t('ft.beta'), { min: 0, step: 0.05 })}
+          </Form.Item>
           {num('rank', t('ft.rank'), { min: 1, max: 256 })}
           {num('alpha', t('ft.alpha'), { min: 1 })}
           {num('dropout', t('ft.dropout'), { min: 0, max: 0.9, step: 0.01 })}

@@ -11,6 +11,7 @@ import re
 
 from pydantic import BaseModel, ValidationError
 
+from app.kernel.tool_calls import call_branch
 from worker.agent.planners.base import Step
 from worker.agent.planners.deterministic import RETRIEVAL_TOOL
 from worker.agent.planners.identifiers import is_arithmetic, mask_identifiers
@@ -42,15 +43,6 @@ def _bounded(parameters: dict) -> dict:
     return schema
 
 
-def _branch(name: str, arguments: dict) -> dict:
-    return {
-        "type": "object",
-        "properties": {"name": {"const": name}, "arguments": arguments},
-        "required": ["name", "arguments"],
-        "additionalProperties": False,
-    }
-
-
 def plan_schema(tools: dict[str, Tool]) -> dict:
     """One `anyOf` branch per tool, plus `answer` with a reason."""
     reason = {
@@ -60,7 +52,8 @@ def plan_schema(tools: dict[str, Tool]) -> dict:
         "additionalProperties": False,
     }
     return {
-        "anyOf": [_branch(name, _bounded(tool.parameters)) for name, tool in tools.items()] + [_branch(ANSWER, reason)]
+        "anyOf": [call_branch(name, _bounded(tool.parameters)) for name, tool in tools.items()]
+        + [call_branch(ANSWER, reason)]
     }
 
 

@@ -26,11 +26,13 @@ class ToolEnv:
 
 @dataclass
 class ToolOutput:
-    """`text` is what the model sees; `answer`, where set, is the verbatim statement for the final answer."""
+    """`text` is what the model sees; `answer`, where set, is the verbatim statement for the final answer;
+    `images` (base64 PNG) go to the user with the tool event."""
 
     text: str
     citations: list[dict] = field(default_factory=list)
     answer: str | None = None
+    images: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ and process limits, in an empty network namespace where the kernel allows one, w
 (`MODEL_STORE_DIR/scratch`, readable, not writable) as its working directory and an empty environment. An
 audit hook refuses what the rlimits cannot see: sockets, subprocesses, signals, ctypes, writes and file-system
 changes anywhere, and reads outside the scratch directory and the Python installation. stdout (and stderr) is
-the result. Figures: not returned (matplotlib is not a dependency of this project); documented limitation.
+the result. Figures drawn with matplotlib come back as PNG images (worker/agent/tools/figures.py): rendered in
+memory in the child, checked again here (PNG, size caps), shown as images in the chat's tool steps.
 """
 
+import base64
 import io
 import os
 import re
@@ -59,6 +61,7 @@ BLOCKED_EVENTS = (
     "sys.remote_exec",
     "_posixsubprocess",
 )
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -98,9 +101,11 @@ def _guard(readable: tuple[str, ...]):
     return hook
 
 
-def execute(code: str, scratch: str) -> str:
+def execute(code: str, scratch: str) -> tuple[str, list[bytes]]:
     """In the sandboxed child (already in `scratch`): guard, run, return what the snippet printed (and its
-    traceback, if any)."""
+    traceback, if any) and the figures it drew, as PNG."""
+    from worker.agent.tools.figures import drawn_figures  # preloaded by the forkserver
+
     os.environ.clear()
     os.environ.update({"HOME": scratch, "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, *(p for p in sys.path if "site-packages" in p)}
@@ -121,20 +126,36 @@ def execute(code: str, scratch: str) -> str:
             except _OutputFull:
                 pass
     text = output.getvalue()
-    return text if len(text) < MAX_OUTPUT_CHARS else text + "\n… [output truncated]"
+    text = text if len(text) < MAX_OUTPUT_CHARS else text + "\n… [output truncated]"
+    images, notes = drawn_figures()
+    return "\n".join([text.rstrip(), *notes]).strip(), images
+
+
+def _checked_images(images: object) -> list[str]:
+    """The child's figures as base64, keeping only PNGs within the caps: what the snippet returns is untrusted."""
+    from worker.agent.tools.figures import MAX_FIGURES, MAX_PNG_BYTES
+
+    if not isinstance(images, list):
+        return []
+    pngs = [p for p in images if isinstance(p, bytes) and p.startswith(PNG_SIGNATURE) and len(p) <= MAX_PNG_BYTES]
+    return [base64.b64encode(png).decode("ascii") for png in pngs[:MAX_FIGURES]]
 
 
 def run(args: dict, env: ToolEnv) -> ToolOutput:
     try:
         scratch = str(scratch_dir())
-        text = run_sandboxed(execute, args["code"], scratch, limits=replace(SANDBOX, workdir=scratch))
+        result = run_sandboxed(execute, args["code"], scratch, limits=replace(SANDBOX, workdir=scratch))
     except LimitExceeded as exc:
         raise ToolError(f"stopped: the code {exc}") from exc
     except SyntaxError as exc:
         raise ToolError(f"syntax error: {exc.msg} (line {exc.lineno})") from exc
     except SandboxError as exc:
         raise ToolError(f"the code {exc}") from exc
-    return ToolOutput(text.rstrip() or "(the code printed nothing; use print())")
+    text, images = result if isinstance(result, tuple) and len(result) == 2 else (str(result), [])
+    pngs = _checked_images(images)
+    figures = [f"[figure {n} is shown to the user as an image]" for n in range(1, len(pngs) + 1)]
+    text = "\n".join([str(text).rstrip(), *figures]).strip()
+    return ToolOutput(text or "(the code printed nothing; use print())", images=pngs)
 
 
 _FENCE = re.compile(r"```(?:python|py)\s*\n(?P<code>.+?)```", re.DOTALL | re.IGNORECASE)
@@ -149,9 +170,9 @@ def suggest_args(question: str) -> dict | None:
 TOOL = Tool(
     name="python",
     description=(
-        "Run a short Python 3 program (standard library and numpy) for data questions: statistics, averages, "
-        "conversions, tables. Only what it prints is returned; no network, no file writes; files in the "
-        "scratch directory can be read."
+        "Run a short Python 3 program (standard library, numpy, matplotlib) for data questions: statistics, "
+        "averages, conversions, tables, plots. What it prints is returned, and matplotlib figures it draws are "
+        "shown as images (do not save them); no network, no file writes; files in the scratch directory can be read."
     ),
     parameters={
         "type": "object",

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -177,7 +178,7 @@ class VllmEngine:
     def stream(
         self,
         resolved: ResolvedModel,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         params: GenerationParams,
         should_cancel: Callable[[], bool] | None = None,
     ) -> Iterator[TokenEvent]:

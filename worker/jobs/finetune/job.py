@@ -4,6 +4,7 @@ import gc
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,9 @@ from app.kernel.states.finetune_job import JobStatus
 from app.kernel.training.config import TrainConfig
 from app.kernel.training.errors import ConfigError, TrainingError
 from app.kernel.training.naming import adapter_name, dataset_path
+from worker.engine.engine import get_engine
 from worker.engine.store import pull_model
+from worker.jobs.finetune.judge import JudgeUnavailable, ModelJudge
 from worker.jobs.finetune.progress import ProgressRecorder
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
 from worker.training.dpo import train_dpo
@@ -127,12 +130,26 @@ def _train_adapter(plan: JobPlan, events: EventPublisher, recorder: ProgressReco
 
 
 def _evaluate(base_dir: Path, adapter_dir: Path, dataset: Path, method: str) -> dict[str, Any]:
-    """Base vs adapter on the job's evaluation set; a failure is recorded, the trained adapter is kept."""
+    """Base vs adapter on the job's evaluation set; a failure is recorded, the trained adapter is kept.
+
+    A misconfigured judge (EVAL_JUDGE_MODEL) is found before any answer is generated; it does not fail the job
+    (its owner cannot fix a server setting): the report says why there is no judge score, next to the others.
+    """
+    judging: AbstractContextManager[ModelJudge | None] = nullcontext()
+    judge_problem = None
+    if judge_id := get_settings().eval_judge_model:
+        try:
+            judging = ModelJudge(get_engine(), judge_id)
+        except JudgeUnavailable as exc:
+            logger.warning("evaluating {} without a judge: {}", adapter_dir.name, exc)
+            judge_problem = {"model": judge_id, "error": str(exc)}
     try:
-        return evaluate_adapter(base_dir, adapter_dir, dataset, method)
+        with judging as judge:
+            report = evaluate_adapter(base_dir, adapter_dir, dataset, method, judge)
     except Exception as exc:  # noqa: BLE001 - the adapter is good; say why it could not be scored
         logger.opt(exception=exc).warning("evaluation of {} failed", adapter_dir.name)
         return {"error": f"evaluation failed: {type(exc).__name__}: {exc}"}
+    return (report | {"judge": judge_problem}) if judge_problem else report
 
 
 def run_finetune_job(job_id: int) -> str:

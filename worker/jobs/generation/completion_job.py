@@ -8,7 +8,8 @@ from app.kernel.contracts import EventType, JobKind
 from app.kernel.keys import payload_key
 from app.kernel.registry.errors import EngineError
 from worker.engine.generation import GenerationParams
-from worker.jobs.generation.token_events import error_code, stream_tokens
+from worker.jobs.generation.token_events import error_code
+from worker.jobs.generation.tool_completion import complete_with_tools
 from worker.ops.registry_sync import know_model
 from worker.runtime import JobLease, publisher, redis_client
 
@@ -25,7 +26,14 @@ def run_completion_job(job_id: str) -> str:
     with JobLease(client, JobKind.COMPLETION, job_id):
         try:
             know_model(request["model"])
-            completion = stream_tokens(events, request["model"], request["messages"], params, lambda _t: None)
+            answer = complete_with_tools(
+                events,
+                request["model"],
+                request["messages"],
+                params,
+                request.get("tools") or [],
+                request["tool_choice"],
+            )
         except EngineError as exc:
             events.publish(EventType.ERROR, {"code": error_code(exc), "message": str(exc)})
             return "failed"
@@ -33,10 +41,12 @@ def run_completion_job(job_id: str) -> str:
             logger.opt(exception=exc).error("completion {} failed", job_id)
             events.publish(EventType.ERROR, {"code": "generation_failed", "message": f"Generation failed: {exc}"})
             return "failed"
-    finish = completion.finish_reason if completion else "cancelled"
+    completion = answer.completion
+    finish = "tool_calls" if answer.tool_calls else completion.finish_reason if completion else "cancelled"
     usage = {
         "prompt_tokens": completion.prompt_tokens if completion else 0,
         "completion_tokens": completion.completion_tokens if completion else 0,
     }
-    events.publish(EventType.DONE, {"finish_reason": finish, "usage": usage})
+    calls = {"tool_calls": answer.tool_calls} if answer.tool_calls else {}
+    events.publish(EventType.DONE, {"finish_reason": finish, "usage": usage, **calls})
     return "done"

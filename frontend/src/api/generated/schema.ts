@@ -1099,6 +1099,12 @@ export interface paths {
         /**
          * Chat Completions
          * @description Chat completion, streamed as `chat.completion.chunk` events ending with `[DONE]`, or whole.
+         *
+         *     With `tools`, the answer may be `message.tool_calls` (finish_reason `tool_calls`; streamed as `tool_calls`
+         *     deltas): `required` or a named function decode under the functions' JSON Schemas on every engine; `auto`
+         *     uses the model's own tool template where it has one (Qwen2.5, `<tool_call>`), and otherwise a constrained
+         *     choice between a call and a text answer. Send the results back as `tool` messages after the assistant's
+         *     `tool_calls` message. Bad definitions are answered 400 `invalid_tools`.
          */
         post: operations["chat_completions_v1_chat_completions_post"];
         delete?: never;
@@ -1192,14 +1198,19 @@ export interface components {
         };
         /** AssistantMessage */
         AssistantMessage: {
-            /** Content */
-            content: string;
+            /**
+             * Content
+             * @description null when the answer is only tool_calls
+             */
+            content: string | null;
             /**
              * Role
              * @default assistant
              * @constant
              */
             role?: "assistant";
+            /** Tool Calls */
+            tool_calls?: components["schemas"]["ToolCall"][] | null;
         };
         /** AttachmentRef */
         AttachmentRef: {
@@ -1294,7 +1305,7 @@ export interface components {
              * Finish Reason
              * @enum {string}
              */
-            finish_reason: "stop" | "length";
+            finish_reason: "stop" | "length" | "tool_calls";
             /** Index */
             index: number;
             message: components["schemas"]["AssistantMessage"];
@@ -1374,12 +1385,12 @@ export interface components {
             temperature?: number | null;
             /**
              * Tool Choice
-             * @description Not supported yet: anything but `none` is refused
+             * @description `auto` (default with tools), `none`, `required`, or `{"type": "function", "function": {"name": ...}}`; `required` and a named function decode under the tools' JSON Schemas, so the call always fits them
              */
             tool_choice?: unknown;
             /**
              * Tools
-             * @description Not supported yet: refused with 400
+             * @description Functions the model may call: `{type: function, function: {name, description, parameters}}` with `parameters` a JSON Schema of type object; a bad definition is answered 400 `invalid_tools`
              */
             tools?: {
                 [key: string]: unknown;
@@ -1399,15 +1410,28 @@ export interface components {
         };
         /** ChatMessageIn */
         ChatMessageIn: {
-            /** Content */
-            content: string | {
+            /**
+             * Content
+             * @description Required except on an assistant message that carries tool_calls
+             */
+            content?: string | {
                 [key: string]: unknown;
-            }[];
+            }[] | null;
             /**
              * Role
              * @enum {string}
              */
-            role: "system" | "user" | "assistant" | "developer";
+            role: "system" | "user" | "assistant" | "developer" | "tool";
+            /**
+             * Tool Call Id
+             * @description Tool messages: the call answered
+             */
+            tool_call_id?: string | null;
+            /**
+             * Tool Calls
+             * @description Assistant messages only
+             */
+            tool_calls?: components["schemas"]["ToolCall"][] | null;
         };
         /** CitationsData */
         CitationsData: {
@@ -1759,6 +1783,13 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Tool Calls
+             * @default null
+             */
+            tool_calls?: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
              * Usage
              * @default null
              */
@@ -1878,6 +1909,61 @@ export interface components {
          */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** EvaluationExample */
+        EvaluationExample: {
+            /** Adapter */
+            adapter: string;
+            /**
+             * Adapter Judge
+             * @description The judge's verdict on the adapter's answer
+             */
+            adapter_judge?: boolean | null;
+            /** Base */
+            base: string;
+            /**
+             * Base Judge
+             * @description The judge's verdict on the base answer
+             */
+            base_judge?: boolean | null;
+            /** Expected */
+            expected: string;
+            /** Prompt */
+            prompt: string;
+        };
+        /** EvaluationJudge */
+        EvaluationJudge: {
+            /**
+             * Error
+             * @description Why there are no judge scores: what to fix
+             */
+            error?: string | null;
+            /**
+             * Model
+             * @description The judge's model id (the server's EVAL_JUDGE_MODEL)
+             */
+            model: string;
+        };
+        /**
+         * EvaluationScores
+         * @description One side's scores: fractions of the evaluation samples.
+         */
+        EvaluationScores: {
+            /**
+             * Contains
+             * @description The answer contains the reference
+             */
+            contains: number;
+            /**
+             * Exact
+             * @description The answer equals the reference (case and whitespace ignored)
+             */
+            exact: number;
+            /**
+             * Judge
+             * @description The judge model graded the answer correct; null without a (working) judge
+             */
+            judge?: number | null;
         };
         /** FeedbackDatasetCreate */
         FeedbackDatasetCreate: {
@@ -2073,6 +2159,27 @@ export interface components {
             users: number;
         };
         /**
+         * FinetuneEvaluation
+         * @description Base model vs adapter on the job's evaluation set; only `error` when scoring failed (the adapter is kept).
+         */
+        FinetuneEvaluation: {
+            adapter?: components["schemas"]["EvaluationScores"] | null;
+            base?: components["schemas"]["EvaluationScores"] | null;
+            /** Duration S */
+            duration_s?: number | null;
+            /** Error */
+            error?: string | null;
+            /**
+             * Examples
+             * @description The first 20 samples
+             */
+            examples?: components["schemas"]["EvaluationExample"][];
+            /** @description null when no judge model is configured */
+            judge?: components["schemas"]["EvaluationJudge"] | null;
+            /** Samples */
+            samples?: number | null;
+        };
+        /**
          * FinetuneJobCreate
          * @description Ranges are checked by `app.kernel.training.config.TrainConfig.validate`, which names the bad field.
          */
@@ -2200,10 +2307,7 @@ export interface components {
              * @enum {string}
              */
             method: "lora" | "qlora" | "dpo";
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
+            metrics: components["schemas"]["FinetuneMetrics"];
             /**
              * Model Id
              * @description The model id to chat with, `<base>+<adapter>`, once an adapter is saved
@@ -2274,10 +2378,7 @@ export interface components {
              * @enum {string}
              */
             method: "lora" | "qlora" | "dpo";
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
+            metrics: components["schemas"]["FinetuneMetrics"];
             /**
              * Model Id
              * @description The model id to chat with, `<base>+<adapter>`, once an adapter is saved
@@ -2334,6 +2435,25 @@ export interface components {
              * @enum {string}
              */
             state: "none" | "queued" | "running" | "done" | "failed";
+        };
+        /**
+         * FinetuneMetrics
+         * @description The run's figures (train/eval loss, throughput, DPO rewards...) and, with an evaluation set, `evaluation`.
+         */
+        FinetuneMetrics: {
+            evaluation?: components["schemas"]["FinetuneEvaluation"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** FunctionCall */
+        FunctionCall: {
+            /**
+             * Arguments
+             * @description The arguments as a JSON object, encoded as a string
+             */
+            arguments: string;
+            /** Name */
+            name: string;
         };
         /** GenerationParamsIn */
         GenerationParamsIn: {
@@ -3171,6 +3291,21 @@ export interface components {
             token_type?: string;
         };
         /**
+         * ToolCall
+         * @description One function call the assistant made: in a response, or sent back in the history.
+         */
+        ToolCall: {
+            function: components["schemas"]["FunctionCall"];
+            /** Id */
+            id: string;
+            /**
+             * Type
+             * @default function
+             * @constant
+             */
+            type?: "function";
+        };
+        /**
          * ToolData
          * @description One agent tool call, published before the answer it informs.
          */
@@ -3184,6 +3319,11 @@ export interface components {
              * @default null
              */
             error?: string | null;
+            /**
+             * Images
+             * @default null
+             */
+            images?: string[] | null;
             /** Name */
             name: string;
             /** Ok */
