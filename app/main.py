@@ -9,7 +9,19 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from loguru import logger
 
-from app.api.routes import auth, chat, conversations, feedback, finetune, knowledge, models, openai, system, users
+from app.api.routes import (
+    attachments,
+    auth,
+    chat,
+    conversations,
+    feedback,
+    finetune,
+    knowledge,
+    models,
+    openai,
+    system,
+    users,
+)
 from app.core.admission import require_admission
 from app.core.db import create_api_engine, make_async_sessionmaker
 from app.core.errors import install_error_handlers
@@ -101,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_event_schemas(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, conversations, chat, knowledge, finetune, models, feedback):
+    for module in (auth, users, conversations, attachments, chat, knowledge, finetune, models, feedback):
         api.include_router(module.router)
     api.include_router(system.api_router)
     app.include_router(api)

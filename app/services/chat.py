@@ -19,7 +19,7 @@ from app.kernel.settings import Settings
 from app.kernel.states import message as message_state
 from app.kernel.states.message import MessageStatus
 from app.kernel.tasks import GenerateAnswer
-from app.services import ownership
+from app.services import attachments, ownership
 from app.services.models_catalog import ensure_known_model
 
 DEFAULT_TITLE = "New conversation"
@@ -83,6 +83,7 @@ async def create_exchange(
     """Commit the user's message and a pending answer before anything is dispatched: nothing can be lost."""
     _check_content(body.content, settings)
     model = await ensure_known_model(session, body.model or conversation.model or settings.default_model, user)
+    attached = await attachments.resolve(session, conversation, body.attachment_ids or [])
     question = Message(
         conversation_id=conversation.id,
         owner_id=user.id,
@@ -90,10 +91,13 @@ async def create_exchange(
         role="user",
         content=body.content,
         status=MessageStatus.DONE,
+        attachments=attached[1] if attached else [],
     )
     session.add(question)
     await session.flush()
     kb_ids = body.knowledge_base_ids if body.knowledge_base_ids is not None else conversation.knowledge_base_ids
+    if attached:  # this question's answer is grounded in its attachments, beside the conversation's bases
+        kb_ids = [*(kb_ids or []), attached[0]]
     answer = _pending_answer(conversation.id, user.id, question.id, model, _params(body.params), list(kb_ids or []))
     session.add(answer)
     if conversation.title == DEFAULT_TITLE:

@@ -98,8 +98,11 @@ async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate
 
 
 async def list_kbs(session: AsyncSession, user: User) -> list[KnowledgeBase]:
+    """The user's knowledge bases, without the hidden ones holding a conversation's attachments."""
     rows = await session.scalars(
-        select(KnowledgeBase).where(KnowledgeBase.owner_id == user.id).order_by(KnowledgeBase.id)
+        select(KnowledgeBase)
+        .where(KnowledgeBase.owner_id == user.id, KnowledgeBase.conversation_id.is_(None))
+        .order_by(KnowledgeBase.id)
     )
     return list(rows)
 
@@ -429,6 +432,21 @@ def _check_files(files: list[ReceivedFile]) -> None:
         except DocumentError as exc:
             status = 415 if exc.code in _UNSUPPORTED_CODES else 422
             raise AppError(status, exc.code, exc.message, {"filename": received.raw_name}) from exc
+
+
+async def upload(
+    request: Request, session: AsyncSession, settings: Settings, user: User, kb: KnowledgeBase
+) -> list[DocumentUploaded]:
+    """Stream a multipart `files` upload into `kb` and queue each new file for indexing (all or nothing)."""
+    await session.close()  # hold no database connection while the body streams in
+    files = await receive_files(request, settings)
+    try:
+        await check_backlog(session, settings, user, len(files))
+    except Exception:
+        for received in files:
+            received.path.unlink(missing_ok=True)
+        raise
+    return await add_documents(session, request.app.state.redis, request.app.state.tasks, user, kb, files)
 
 
 async def add_documents(

@@ -5,11 +5,15 @@
  * UI flow needs, with a fake token stream (SSE, Last-Event-ID replay, stop), document indexing
  * events and a citations event naming an indexed document. State is in memory.
  *   PORT=8765 node e2e/mock-server.mjs
+ * It cannot drift from the API: every route must be an operation of src/api/generated/openapi.json and every
+ * JSON body it sends is validated against that operation's response schema (e2e/openapi-check.mjs); problems
+ * are printed, kept in `mockProblems`, and fail e2e/mock-server.test.mjs (vitest) and a direct start.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { openapiChecker } from './openapi-check.mjs';
 
 const PORT = Number(process.env.PORT ?? 8765);
 const STATIC = fileURLToPath(new URL('../../app/static/', import.meta.url));
@@ -70,7 +74,8 @@ async function generate(conv, assistant) {
   await sleep(150);
   publish(key, 'status', { state: 'loading_model', model: assistant.model });
   await sleep(150);
-  const docs = db.docs.filter((d) => conv.knowledge_base_ids.includes(d.knowledge_base_id) && d.status === 'indexed');
+  const attached = question.attachments.map((a) => a.document_id);
+  const docs = db.docs.filter((d) => (conv.knowledge_base_ids.includes(d.knowledge_base_id) || attached.includes(d.id)) && d.status === 'indexed');
   if (docs.length) {
     publish(key, 'status', { state: 'retrieving' });
     await sleep(100);
@@ -105,7 +110,7 @@ async function generate(conv, assistant) {
 }
 
 function message(conv, role, parent_id, content = '') {
-  const m = { id: nextId(), conversation_id: conv.id, parent_id, role, content, status: role === 'user' ? 'done' : 'pending', model: conv.model, prompt_tokens: null, completion_tokens: null, ttft_ms: null, tokens_per_s: null, latency_ms: null, error: null, citations: [], tool_trace: [], created_at: now(), finished_at: null };
+  const m = { id: nextId(), conversation_id: conv.id, parent_id, role, content, status: role === 'user' ? 'done' : 'pending', model: conv.model, prompt_tokens: null, completion_tokens: null, ttft_ms: null, tokens_per_s: null, latency_ms: null, error: null, citations: [], tool_trace: [], attachments: [], created_at: now(), finished_at: null };
   db.msgs.push(m);
   return m;
 }
@@ -126,7 +131,16 @@ async function indexDocument(doc) {
   } else publish(key, 'done', doc);
 }
 
+const checker = openapiChecker();
+/** Where the mock and the API's schema disagree (see the header). */
+export const mockProblems = [];
+function drift(problem) {
+  mockProblems.push(problem);
+  console.error(`mock drift: ${problem}`);
+}
+
 const send = (res, status, body) => {
+  if (res.req?.url?.startsWith('/api/')) for (const p of checker.check(res.req.method, new URL(res.req.url, 'http://x').pathname, status, body)) drift(p);
   res.writeHead(status, { 'Content-Type': 'application/json' });
   res.end(body === undefined ? '' : JSON.stringify(body));
 };
@@ -151,9 +165,11 @@ function currentUser(req) {
   return t && t.exp > Date.now() ? t.user : null;
 }
 
-const routes = [];
-const route = (method, pattern, handler, open = false) =>
-  routes.push({ method, re: new RegExp(`^/api/v1${pattern.replace(/:\w+/g, '([^/]+)')}$`), handler, open });
+export const routes = [];
+function route(method, pattern, handler, open = false) {
+  if (!checker.operationForPattern(method, `/api/v1${pattern}`)) drift(`${method} /api/v1${pattern} is not an operation of the API`);
+  routes.push({ method, pattern, re: new RegExp(`^/api/v1${pattern.replace(/:\w+/g, '([^/]+)')}$`), handler, open, hits: 0 });
+}
 
 route('POST', '/auth/register', async (req, res) => {
   const b = await json(req);
@@ -201,7 +217,7 @@ route('PATCH', '/users/:id', async (req, res, u, id) => {
 });
 route('GET', '/users/me/api-keys', (req, res, u) => send(res, 200, db.keys.filter((k) => k.owner === u.id)));
 route('POST', '/users/me/api-keys', async (req, res, u) => {
-  const key = { id: nextId(), owner: u.id, name: (await json(req)).name, prefix: 'lm_abc1', created_at: now() };
+  const key = { id: nextId(), owner: u.id, name: (await json(req)).name, prefix: 'lm_abc1', created_at: now(), last_used_at: null };
   db.keys.push(key);
   send(res, 201, { ...key, key: 'lm_abc1' + Math.random().toString(36).slice(2) });
 });
@@ -239,10 +255,30 @@ route('POST', '/conversations/:id/messages', async (req, res, u, id) => {
   const b = await json(req);
   const previous = db.msgs.filter((m) => m.conversation_id === c.id);
   if (!previous.length) c.title = b.content.split('\n')[0].slice(0, 60);
+  const attached = (b.attachment_ids ?? []).map((docId) => db.docs.find((d) => d.id === docId && d.knowledge_base_id === attachmentKbs.get(c.id)));
+  if (attached.some((d) => !d)) return error(res, 422, 'unknown_attachment', 'Not attached to this conversation');
+  if (attached.some((d) => d.status !== 'indexed')) return error(res, 409, 'attachment_not_indexed', 'Still indexing');
   const user = message(c, 'user', previous[previous.length - 1]?.id ?? null, b.content);
+  user.attachments = attached.map((d) => ({ document_id: d.id, filename: d.filename }));
   const assistant = message(c, 'assistant', user.id);
   stream(req, res, `message:${assistant.id}`);
   void generate(c, assistant);
+});
+// A conversation's attachments live in a knowledge base of its own, never listed under /knowledge-bases.
+const attachmentKbs = new Map(); // conversation id -> its attachment knowledge base id
+route('POST', '/conversations/:id/attachments', async (req, res, u, id) => {
+  const c = ownConv(u, id);
+  if (!c) return error(res, 404, 'not_found', 'Not found');
+  if (!attachmentKbs.has(c.id)) attachmentKbs.set(c.id, nextId());
+  const file = multipartFile(req, await readBody(req));
+  const doc = { id: nextId(), knowledge_base_id: attachmentKbs.get(c.id), filename: file.name, size_bytes: file.text.length, status: 'queued', error: null, pages: null, chunks: null, created_at: now() };
+  db.docs.push(doc);
+  setTimeout(() => void indexDocument(doc), 300);
+  send(res, 201, [{ ...doc, duplicate: false }]);
+});
+route('GET', '/conversations/:id/attachments', (req, res, u, id) => {
+  const c = ownConv(u, id);
+  return c ? send(res, 200, db.docs.filter((d) => d.knowledge_base_id === attachmentKbs.get(c.id))) : error(res, 404, 'not_found', 'Not found');
 });
 route('POST', '/messages/:id/regenerate', async (req, res, u, id) => {
   const old = db.msgs.find((m) => m.id === Number(id));
@@ -279,7 +315,7 @@ route('GET', '/models', (req, res) =>
 );
 route('GET', '/knowledge-bases', (req, res, u) => send(res, 200, db.kbs.filter((k) => k.owner === u.id)));
 route('POST', '/knowledge-bases', async (req, res, u) => {
-  const kb = { id: nextId(), owner: u.id, description: null, embedding_model: 'all-MiniLM-L6-v2', created_at: now(), ...(await json(req)) };
+  const kb = { id: nextId(), owner: u.id, description: null, embedding_model: 'all-MiniLM-L6-v2', retrieval_mode: 'hybrid', relevance_threshold: null, created_at: now(), updated_at: now(), ...(await json(req)) };
   db.kbs.push(kb);
   send(res, 201, kb);
 });
@@ -332,7 +368,7 @@ route('POST', '/finetune/datasets', async (req, res, u) => {
   db.datasets.push(d);
   send(res, 201, d);
 });
-const publicJob = ({ owner, ...job }) => job;
+const publicJob = ({ owner, ...job }) => ({ ...job, owner_id: owner });
 route('GET', '/finetune/jobs', (req, res, u) => send(res, 200, db.jobs.filter((j) => j.owner === u.id).map(publicJob)));
 route('GET', '/finetune/jobs/:id', (req, res, u, id) => {
   const job = db.jobs.find((j) => j.owner === u.id && j.id === Number(id));
@@ -341,7 +377,7 @@ route('GET', '/finetune/jobs/:id', (req, res, u, id) => {
 route('GET', '/finetune/jobs/:id/events', (req, res, u, id) => stream(req, res, `finetune:${id}`, Number(req.headers['last-event-id'] ?? 0)));
 route('POST', '/finetune/jobs', async (req, res, u) => {
   const b = await json(req);
-  const job = { id: nextId(), owner: u.id, dataset_id: b.dataset_id, dataset_name: db.datasets.find((d) => d.id === b.dataset_id)?.name ?? null, base_model: b.base_model, method: b.method, config: b, status: 'queued', error: null, progress: {}, metrics: {}, adapter_name: null, model_id: null, loss_history: [], created_at: now() };
+  const job = { id: nextId(), owner: u.id, dataset_id: b.dataset_id, dataset_name: db.datasets.find((d) => d.id === b.dataset_id)?.name ?? null, base_model: b.base_model, method: b.method, config: b, status: 'queued', error: null, progress: {}, metrics: {}, adapter_name: null, model_id: null, loss_history: [], created_at: now(), started_at: null, finished_at: null };
   db.jobs.push(job);
   send(res, 201, publicJob(job));
   void train(job);
@@ -350,7 +386,7 @@ route('POST', '/finetune/jobs', async (req, res, u) => {
 async function train(job) {
   const key = `finetune:${job.id}`;
   await sleep(300);
-  job.status = 'running';
+  Object.assign(job, { status: 'running', started_at: now() });
   publish(key, 'status', { state: 'running' });
   const total = 12;
   for (let step = 1; step <= total; step++) {
@@ -360,14 +396,14 @@ async function train(job) {
     job.loss_history.push({ step, epoch: progress.epoch, loss: progress.loss, learning_rate: 2e-4 });
     publish(key, 'progress', progress);
   }
-  Object.assign(job, { status: 'succeeded', adapter_name: `ft-${job.id}`, model_id: `${job.base_model}+ft-${job.id}` });
+  Object.assign(job, { status: 'succeeded', finished_at: now(), adapter_name: `ft-${job.id}`, model_id: `${job.base_model}+ft-${job.id}` });
   publish(key, 'done', { job: publicJob(job) });
 }
 route('GET', '/system/resources', (req, res) =>
   send(res, 200, {
     cpu: { percent: 20 + Math.random() * 40, count: 2 },
     memory: { used_bytes: 6e9, total_bytes: 16e9, percent: 37.5 },
-    disk: { used_bytes: 40e9, total_bytes: 64e9, percent: 62.5 },
+    disk: { used_bytes: 40e9, free_bytes: 24e9, total_bytes: 64e9, percent: 62.5 },
     gpus: [],
     models_loaded: ['smollm2-135m-instruct'],
     queues: { generation: Math.round(Math.random() * 3), indexing: 0, training: 0 },
@@ -378,7 +414,7 @@ route('GET', '/system/resources', (req, res) =>
 
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
 
-createServer(async (req, res) => {
+const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/healthz') return send(res, 200, { status: 'ok', mock: true });
   if (url.pathname === '/metrics') {
@@ -391,6 +427,7 @@ createServer(async (req, res) => {
       const m = r.method === req.method && r.re.exec(url.pathname);
       if (!m) continue;
       const user = currentUser(req);
+      r.hits++;
       if (!r.open && !user) return error(res, 401, 'not_authenticated', 'Not authenticated');
       return r.handler(req, res, user, ...m.slice(1));
     }
@@ -400,4 +437,15 @@ createServer(async (req, res) => {
   if (!file.startsWith(STATIC) || !existsSync(file) || statSync(file).isDirectory()) file = join(STATIC, 'index.html');
   res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' });
   createReadStream(file).pipe(res);
-}).listen(PORT, '127.0.0.1', () => console.log(`mock LocalMind on http://127.0.0.1:${PORT}`));
+});
+
+/** Listens on `port` (0: any free one); resolves to the server. */
+export function startMockServer(port = PORT) {
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (mockProblems.length) process.exit(1); // a route the API does not have: printed above
+  await startMockServer();
+  console.log(`mock LocalMind on http://127.0.0.1:${PORT}`);
+}

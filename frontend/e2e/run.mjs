@@ -879,6 +879,32 @@ try {
       }
     });
 
+  await step('attach a file to one question: indexed before sending, the answer cites it, the file stays private', async () => {
+    await newChat();
+    await capAnswers();
+    const name = `attached-${user}.md`;
+    await tid('attach-input').setInputFiles({ name, mimeType: 'text/markdown', buffer: Buffer.from('# Attached note\n\nThe launch code word in the attached note is marmalade.\n') });
+    await page.locator('[data-testid="attachment-chip"]').waitFor();
+    await page.locator('[data-testid="attachment-chip"][data-status="indexed"]').waitFor({ timeout: 300_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-attachment-1280x800.png') });
+    await ask('What is the launch code word in the attached note?');
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      return all[all.length - 1]?.getAttribute('data-status') === 'done';
+    }, null, { timeout: 300_000 });
+    assert(!(await tid('composer-attachments').count()), 'the attachment stayed in the composer after sending');
+    await page.locator('[data-testid="message-attachment"]', { hasText: name }).waitFor();
+    await lastAssistant().getByTestId('citation-ref').first().click();
+    const popover = page.locator('[data-testid="citation-popover"]').first();
+    await popover.waitFor();
+    assert((await popover.textContent()).includes(name), 'the citation does not name the attached file');
+    await page.keyboard.press('Escape');
+    const { body: bases } = await apiGet('/api/v1/knowledge-bases');
+    assert(bases.every((kb) => !/attach/i.test(kb.name)), `the attachment's knowledge base is listed: ${JSON.stringify(bases)}`);
+    const { status, body: attached } = await apiGet(`/api/v1/conversations/${openConversationId()}/attachments`);
+    assert(status === 200 && attached.some((d) => d.filename === name), `GET attachments: ${status} ${JSON.stringify(attached)}`);
+  });
+
   await step('delete conversation (with confirm)', async () => {
     const item = page.locator('[data-testid="conversation-item"]', { hasText: renamed });
     await item.getByTestId('conversation-menu').click();

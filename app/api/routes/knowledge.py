@@ -87,21 +87,14 @@ async def delete_knowledge_base(
     dependencies=[admit(Kind.UPLOAD)],
 )
 async def upload_documents(
-    kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
+    kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ):
     """Multipart field `files` (up to MAX_FILES_PER_UPLOAD), at most MAX_UPLOAD_MB per request; each new file is
     queued for indexing. All or nothing: one refused file (415 type, 422 empty or bad name, 413 size) refuses the
     request. A file whose content the knowledge base already holds returns that document with `duplicate: true`.
     For folders and zips, with bad files skipped and reported, use POST .../batches."""
     kb = await knowledge.get_owned_kb(session, user, kb_id)
-    await session.close()  # hold no database connection while the body streams in
-    files = await knowledge.receive_files(request, settings)
-    try:
-        await knowledge.check_backlog(session, settings, user, len(files))
-    except Exception:
-        upload_batches.discard(files, [])
-        raise
-    return await knowledge.add_documents(session, redis, request.app.state.tasks, user, kb, files)
+    return await knowledge.upload(request, session, settings, user, kb)
 
 
 @router.post(

@@ -55,5 +55,7 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(Text)
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     tool_trace: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # A question's attached files: [{"document_id", "filename"}] in the conversation's attachment knowledge base
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -29,6 +29,8 @@ class KnowledgeBase(TimestampMixin, Base):
     embedding_model: Mapped[str] = mapped_column(String(200))
     retrieval_mode: Mapped[str] = mapped_column(String(16), default="hybrid", server_default="hybrid")
     relevance_threshold: Mapped[float | None] = mapped_column(Float)  # None: RELEVANCE_THRESHOLD
+    # Set on the hidden knowledge base holding one conversation's attached files (app/services/attachments.py)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
 
 
 class Document(TimestampMixin, Base):

@@ -30,6 +30,12 @@ class MessageCreate(StrictModel):
     model: str | None = Field(default=None, max_length=200)
     params: GenerationParamsIn | None = None
     knowledge_base_ids: list[IdRef] | None = Field(default=None, max_length=20)
+    attachment_ids: list[IdRef] | None = Field(
+        default=None,
+        max_length=10,
+        description="Indexed documents from POST /conversations/{id}/attachments: this question's answer is "
+        "grounded in them (with citations)",
+    )
     parent_id: IdRef | None = Field(
         default=None,
         description="The message this question follows (edit-and-resend branches here; null = the first turn). "

@@ -42,6 +42,11 @@ class ConversationPublic(BaseModel):
     updated_at: datetime
 
 
+class AttachmentRef(BaseModel):
+    document_id: int
+    filename: str
+
+
 class MessagePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -60,6 +65,7 @@ class MessagePublic(BaseModel):
     error: str | None
     citations: list[dict[str, Any]]
     tool_trace: list[dict[str, Any]]
+    attachments: list[AttachmentRef] = Field(default_factory=list, description="A question's attached files")
     params: dict[str, Any] = Field(
         default_factory=dict,
         description="Generation settings asked for; `semantic_cache` = {hit, distance, source_message_id} "

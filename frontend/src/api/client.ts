@@ -110,6 +110,12 @@ export const conversations = {
   create: (body: ConversationUpdate) => post<ConversationPublic>(`${API}/conversations`, body),
   update: (id: number, body: ConversationUpdate) => patch<ConversationPublic>(`${API}/conversations/${id}`, body),
   remove: (id: number) => del(`${API}/conversations/${id}`),
+  /** Indexes a file into the conversation's private knowledge base, for one question's `attachment_ids`. */
+  attach(id: number, file: File, onProgress?: (percent: number) => void) {
+    const form = new FormData();
+    form.append('files', file, file.name);
+    return upload<DocumentPublic[]>(`${API}/conversations/${id}/attachments`, form, onProgress).then(([doc]) => doc);
+  },
 };
 
 export const messages = {

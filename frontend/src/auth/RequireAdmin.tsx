@@ -11,16 +11,17 @@ export function RequireAdmin({ children }: { children: ReactNode }) {
   const navigate = useNavigate();
   if (user?.role === 'admin') return children;
   return (
-    <Result
-      status="403"
-      title={t('admin.only.title')}
-      subTitle={t('admin.only.body')}
-      data-testid="admin-only"
-      extra={
-        <Button type="primary" onClick={() => navigate('/chat')}>
-          {t('admin.only.back')}
-        </Button>
-      }
-    />
+    <div data-testid="admin-only">
+      <Result
+        status="403"
+        title={t('admin.only.title')}
+        subTitle={t('admin.only.body')}
+        extra={
+          <Button type="primary" onClick={() => navigate('/chat')}>
+            {t('admin.only.back')}
+          </Button>
+        }
+      />
+    </div>
   );
 }

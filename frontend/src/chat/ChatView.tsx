@@ -1,11 +1,12 @@
 import { Alert, Button, Spin } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { Fragment, useEffect, useMemo, useState } from 'react';
 import { conversations as conversationsApi } from '../api/client';
 import type { ConversationPublic, ConversationUpdate, KnowledgeBase, MessagePublic, ModelInfo } from '../api/types';
 import { useStore } from '../common/store';
 import { useResource } from '../common/useResource';
 import { errorText } from '../common/errors';
 import { useI18n } from '../i18n';
+import { MessageAttachments } from './attachments';
 import { ChatToolbar } from './ChatToolbar';
 import { Composer } from './Composer';
 import { activePath, savedFields, siblingInfo, type Selection } from './conversationStore';
@@ -82,10 +83,10 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
    * The server appends a question after the conversation's newest message (whatever branch is
    * shown), and the newest-first branch always ends there: show that branch.
    */
-  const send = (content: string) => {
+  const send = (content: string, attachmentIds: number[] = []) => {
     const newest = Math.max(0, ...(detail.data?.messages ?? []).map((m) => m.id));
     setSelection({});
-    sendMessage(userId, id, { content }, newest || null);
+    sendMessage(userId, id, attachmentIds.length ? { content, attachment_ids: attachmentIds } : { content }, newest || null);
   };
   const onRegenerate = (m: MessagePublic) => {
     unselect(siblingInfo(all, m).parentKey);
@@ -132,16 +133,18 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
       />
       <MessageList empty={!path.length && !unsent.length} contentKey={`${path.length}:${live?.text.length ?? 0}:${unsent.length}`}>
         {path.map((m) => (
-          <MessageItem
-            key={m.id}
-            message={m}
-            siblings={siblingInfo(all, m)}
-            busy={busy}
-            onSelectSibling={(parentKey, childId) => setSelection((s) => ({ ...s, [parentKey]: childId }))}
-            onRegenerate={onRegenerate}
-            onEdit={onEdit}
-            onRetry={onRetry}
-          />
+          <Fragment key={m.id}>
+            <MessageItem
+              message={m}
+              siblings={siblingInfo(all, m)}
+              busy={busy}
+              onSelectSibling={(parentKey, childId) => setSelection((s) => ({ ...s, [parentKey]: childId }))}
+              onRegenerate={onRegenerate}
+              onEdit={onEdit}
+              onRetry={onRetry}
+            />
+            <MessageAttachments message={m} />
+          </Fragment>
         ))}
         {unsent.map((item) => (
           <OutboxMessage key={item.key} item={item} onSend={(i) => !busy && deliver(i)} onDiscard={(i) => removeFromOutbox(i.key)} />
@@ -149,7 +152,7 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
       </MessageList>
       <div className="lm-chat-bottom">
         <StatusLine stream={live} />
-        <Composer streaming={busy} onSend={send} onStop={() => void stop(id)} />
+        <Composer key={id} conversationId={id} streaming={busy} onSend={send} onStop={() => void stop(id)} />
       </div>
     </div>
   );
