@@ -24,11 +24,11 @@ def test_settings_and_relevance_in_search(http, alice):
     index_ok(http, alice, created["id"], ("coffee_brewing.txt", (CORPUS / "coffee_brewing.txt").read_bytes()))
     answerable = http.post(f"{url}/search", json={"query": "espresso pressure in bars"}, headers=alice).json()
     assert answerable["mode"] == "hybrid" and answerable["hits"]
-    assert answerable["relevance"]["relevant"] and answerable["relevance"]["threshold"] == 1.19
+    assert answerable["relevance"]["relevant"] and answerable["relevance"]["threshold"] == 1.94
     unanswerable = http.post(f"{url}/search", json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()
     decision = unanswerable["relevance"]
     assert not decision["relevant"] and decision["score"] < decision["threshold"]
-    expected = decision["similarity"] + decision["coverage"] + 5 * decision["margin"]
+    expected = decision["coverage"] + 0.5 * decision["standout"]
     assert abs(decision["score"] - expected) < 1e-3
 
     http.patch(url, json={"relevance_threshold": 0.0, "retrieval_mode": "dense"}, headers=alice)
