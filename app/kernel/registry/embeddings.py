@@ -12,6 +12,20 @@ def embedding_model_ids(settings: Settings | None = None) -> list[str]:
     return list(dict.fromkeys([settings.embedding_model, *settings.embedding_models]))
 
 
+# Relevance thresholds calibrated per embedding model on bench/kbeval's tune part (`python -m app.cli kb eval
+# --calibrate --model NAME`): the decision's similarity feature has a different spread under each model.
+CALIBRATED_THRESHOLDS = {"multilingual-e5-small": 1.52}
+
+
+def default_relevance_threshold(model: str, settings: Settings | None = None) -> float:
+    """The threshold of a knowledge base that sets none: RELEVANCE_THRESHOLD for EMBEDDING_MODEL, else the
+    model's calibrated one (RELEVANCE_THRESHOLD when it has none)."""
+    settings = settings or get_settings()
+    if model == settings.embedding_model:
+        return settings.relevance_threshold
+    return CALIBRATED_THRESHOLDS.get(model, settings.relevance_threshold)
+
+
 def embedding_model_problem(name: str, settings: Settings | None = None) -> str | None:
     """Why `name` cannot be used as an embedding model, or None when it is one of the configured ones."""
     allowed = embedding_model_ids(settings)

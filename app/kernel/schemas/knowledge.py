@@ -8,7 +8,7 @@ from app.kernel.schemas.common import StrictModel
 
 SearchMode = Literal["dense", "bm25", "hybrid"]
 THRESHOLD_DOC = (
-    "Relevance score (similarity + query-term coverage + 5 x similarity margin, 0-3) below which the knowledge "
+    "Relevance score (query-term coverage + 0.5 x standout, 0-3) below which the knowledge "
     "base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD."
 )
 
@@ -98,14 +98,16 @@ class SearchHit(BaseModel):
 
 class Relevance(BaseModel):
     """The "nothing relevant" decision: `relevant` is `score >= threshold`,
-    score = similarity + coverage + 5 x margin."""
+    score = coverage + 0.5 x standout."""
 
     relevant: bool
     score: float
     threshold: float
     similarity: float = Field(description="Best cosine similarity of the question and a top passage")
     coverage: float = Field(description="Idf-weighted share of the question's terms the top passages contain")
-    margin: float = Field(description="Best similarity minus the mean of the five best")
+    standout: float = Field(
+        description="How far the best similarity stands above the 60 nearest chunks', in standard deviations"
+    )
 
 
 class SearchResponse(BaseModel):

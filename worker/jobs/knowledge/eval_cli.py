@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from app.kernel.models import Document, KnowledgeBase
+from app.kernel.registry.embeddings import default_relevance_threshold
 from app.kernel.settings import get_settings
 from worker.rag.eval import BENCH_DIR, load_golden, report
 from worker.rag.eval import main as evaluate_corpus
@@ -30,11 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help='JSONL: {"question", "documents": [file names; empty = unanswerable], "split"?: "tune"|"heldout"}',
     )
     parser.add_argument("-k", type=int, default=5)
+    parser.add_argument("--model", help="without --kb: embedding model (default: EMBEDDING_MODEL)")
     parser.add_argument("--threshold", type=float, help="relevance threshold (default: the knowledge base's)")
     parser.add_argument("--calibrate", action="store_true", help="fit the threshold on the tune part first")
     args = parser.parse_args(argv)
     if args.kb is None:
         options = ["--corpus", args.corpus, "--golden", args.golden, "-k", str(args.k)]
+        options += ["--model", args.model or get_settings().embedding_model]
         options += ["--threshold", str(args.threshold)] if args.threshold is not None else []
         return evaluate_corpus([*options, *(["--calibrate"] if args.calibrate else [])])
 
@@ -48,7 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     threshold = args.threshold
     if threshold is None:
-        threshold = kb.relevance_threshold if kb.relevance_threshold is not None else get_settings().relevance_threshold
+        threshold = kb.relevance_threshold
+        if threshold is None:
+            threshold = default_relevance_threshold(kb.embedding_model)
     index = open_index(kb.id, kb.embedding_model)
     print(f"knowledge base {kb.id} ({kb.name}): {len(documents)} documents, {index.count()} chunks")
     print(report(index, load_golden(args.golden), documents, args.k, threshold, args.calibrate))

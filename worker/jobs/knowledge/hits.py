@@ -41,5 +41,5 @@ def live_hits(knowledge_base_id: int, embedding_model: str, query: str, mode: Mo
     hits = index.search(query, mode=mode, k=max(2 * k, CANDIDATES))
     names = document_names(knowledge_base_id, {hit.document_id for hit in hits})
     live = [hit for hit in hits if hit.document_id in names]
-    relevance = index.assess(query, live, threshold)  # on every candidate: the margin needs the runners-up
+    relevance = index.assess(query, live, threshold)
     return Found(knowledge_base_id, [(hit, names[hit.document_id]) for hit in live[:k]], relevance)

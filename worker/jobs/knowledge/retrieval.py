@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.kernel.models import Document, KnowledgeBase
-from app.kernel.settings import get_settings
+from app.kernel.registry.embeddings import default_relevance_threshold
 from worker.jobs.knowledge.hits import Found, live_hits
 from worker.rag.pipeline import build_context
 from worker.runtime import db_sessions
@@ -39,14 +39,15 @@ def searchable_kbs(knowledge_base_ids: list[int], owner_id: int) -> list[Searcha
     query = select(KnowledgeBase).where(
         KnowledgeBase.id.in_(knowledge_base_ids), KnowledgeBase.owner_id == owner_id, indexed.exists()
     )
-    default = get_settings().relevance_threshold
     with db_sessions()() as session:
         return [
             SearchableKb(
                 kb.id,
                 kb.embedding_model,
                 kb.retrieval_mode,
-                default if kb.relevance_threshold is None else kb.relevance_threshold,
+                default_relevance_threshold(kb.embedding_model)
+                if kb.relevance_threshold is None
+                else kb.relevance_threshold,
             )
             for kb in session.scalars(query.order_by(KnowledgeBase.id))
         ]

@@ -2499,7 +2499,7 @@ export interface components {
             name: string;
             /**
              * Relevance Threshold
-             * @description Relevance score (similarity + query-term coverage + 5 x similarity margin, 0-3) below which the knowledge base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD.
+             * @description Relevance score (query-term coverage + 0.5 x standout, 0-3) below which the knowledge base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD.
              */
             relevance_threshold?: number | null;
             /**
@@ -2548,7 +2548,7 @@ export interface components {
             name?: string | null;
             /**
              * Relevance Threshold
-             * @description Relevance score (similarity + query-term coverage + 5 x similarity margin, 0-3) below which the knowledge base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD.
+             * @description Relevance score (query-term coverage + 0.5 x standout, 0-3) below which the knowledge base has 'nothing relevant'; null = the deployment's RELEVANCE_THRESHOLD.
              */
             relevance_threshold?: number | null;
             /** Retrieval Mode */
@@ -3043,7 +3043,7 @@ export interface components {
         /**
          * Relevance
          * @description The "nothing relevant" decision: `relevant` is `score >= threshold`,
-         *     score = similarity + coverage + 5 x margin.
+         *     score = coverage + 0.5 x standout.
          */
         Relevance: {
             /**
@@ -3051,11 +3051,6 @@ export interface components {
              * @description Idf-weighted share of the question's terms the top passages contain
              */
             coverage: number;
-            /**
-             * Margin
-             * @description Best similarity minus the mean of the five best
-             */
-            margin: number;
             /** Relevant */
             relevant: boolean;
             /** Score */
@@ -3065,6 +3060,11 @@ export interface components {
              * @description Best cosine similarity of the question and a top passage
              */
             similarity: number;
+            /**
+             * Standout
+             * @description How far the best similarity stands above the 60 nearest chunks', in standard deviations
+             */
+            standout: number;
             /** Threshold */
             threshold: number;
         };
