@@ -83,11 +83,13 @@ describe('e2e mock server', () => {
     await call('POST', `/messages/${again.data.message.id}/stop`);
     await call('GET', `/conversations/${conversation.id}`);
 
-    const dataset = (await call('POST', '/finetune/datasets', (() => {
+    const jsonl = (text) => {
       const form = new FormData();
-      form.append('file', new Blob(['{"instruction": "Say hi", "output": "Hi"}\n'], { type: 'application/jsonl' }), 'data.jsonl');
+      form.append('file', new Blob([text], { type: 'application/jsonl' }), 'data.jsonl');
       return form;
-    })())).data;
+    };
+    expect((await call('POST', '/finetune/datasets', jsonl('not json\n'))).status).toBe(422);
+    const dataset = (await call('POST', '/finetune/datasets', jsonl('{"instruction": "Say hi", "output": "Hi"}\n'))).data;
     await call('GET', '/finetune/datasets');
     const job = (await call('POST', '/finetune/jobs', { base_model: 'smollm2-135m-instruct', dataset_id: dataset.id, method: 'lora' })).data;
     await call('GET', '/finetune/jobs');

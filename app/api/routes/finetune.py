@@ -4,6 +4,7 @@ from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep,
 from app.api.route_options import accepted
 from app.core.admission import Kind, admit
 from app.events.relay import SSE_DOC
+from app.kernel.schemas.common import ErrorResponse
 from app.kernel.schemas.finetune import (
     DatasetPublic,
     FinetuneJobCreate,
@@ -40,7 +41,10 @@ UPLOAD_BODY = {
     status_code=status.HTTP_201_CREATED,
     response_model=DatasetPublic,
     openapi_extra=UPLOAD_BODY,
-    responses={413: {"description": "File over MAX_UPLOAD_MB"}, 422: {"description": "details.errors: [{line}]"}},
+    responses={
+        413: {"model": ErrorResponse, "description": "File over MAX_UPLOAD_MB"},
+        422: {"model": ErrorResponse, "description": "details.errors: [{line}]"},
+    },
     dependencies=[admit(Kind.UPLOAD)],
 )
 async def upload_dataset(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep):
@@ -108,7 +112,10 @@ async def job_events(job_id: ObjectId, sse: EventsDep):
     response_model=FinetuneMergePublic,
     responses={
         200: {"model": FinetuneMergePublic, "description": "Already merged: the existing result"},
-        409: {"description": "QLoRA job (`merge_unsupported`) or a job that has not succeeded (`job_not_finished`)"},
+        409: {
+            "model": ErrorResponse,
+            "description": "QLoRA job (`merge_unsupported`) or a job that has not succeeded (`job_not_finished`)",
+        },
     },
     dependencies=[admit(Kind.JOB)],
 )

@@ -1,5 +1,6 @@
 import { ReloadOutlined, WarningOutlined } from '@ant-design/icons';
 import { Button, Card, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { useEffect, useState } from 'react';
 import type { FinetuneJob, FinetuneStatus } from '../api/types';
 import { formatDate } from '../common/format';
 import { useI18n } from '../i18n';
@@ -13,17 +14,30 @@ interface Props {
   loading: boolean;
   selectedId: number | null;
   onSelect: (id: number) => void;
-  onReload: () => void;
+  onReload: () => Promise<void> | void;
 }
+
+/** How often the list is refreshed while a job waits, so what it waits for (a step count, a worker) stays true. */
+const QUEUE_POLL_MS = 10_000;
 
 export function JobsTable({ jobs, loading, selectedId, onSelect, onReload }: Props) {
   const { t, lang } = useI18n();
+  const [polling, setPolling] = useState(false);
+  const waiting = jobs.some((j) => j.status === 'queued');
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(() => {
+      setPolling(true);
+      void Promise.resolve(onReload()).finally(() => setPolling(false));
+    }, QUEUE_POLL_MS);
+    return () => clearInterval(timer);
+  }, [waiting, onReload]);
   return (
     <Card size="small" title={t('ft.jobs')} extra={<Button size="small" icon={<ReloadOutlined />} onClick={onReload} aria-label={t('common.refresh')} />}>
       <Table<FinetuneJob>
         size="small"
         rowKey="id"
-        loading={loading}
+        loading={loading && !polling}
         dataSource={jobs}
         pagination={{ pageSize: 10, hideOnSinglePage: true }}
         scroll={{ x: 840 }}
