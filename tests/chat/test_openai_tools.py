@@ -3,6 +3,7 @@ always fit the schema, `auto` chooses, tool results round-trip, and bad definiti
 
 import json
 
+import httpx
 import openai
 import pytest
 from jsonschema import Draft202012Validator
@@ -38,10 +39,21 @@ pytestmark = pytest.mark.timeout(600)
 
 @pytest.fixture
 def smol(live_app):
+    """Pulled (linked from the ~/.cache/localmind conversion after the first run) and loaded by the in-process
+    worker's engine before the first request, so no request waits on the load."""
+    from worker.engine.engine import get_engine
     from worker.engine.store import pull_model
 
-    pull_model(SMOL)  # linked from the ~/.cache/localmind conversion after the first run
+    pull_model(SMOL)
+    get_engine().load(SMOL)
     return SMOL
+
+
+@pytest.fixture
+def http(live_app):
+    """SmolLM2 on two shared cores: a forced call plus its prompt can take well over the chat tests' 60 s."""
+    with httpx.Client(base_url=live_app, timeout=300) as client:
+        yield client
 
 
 @pytest.fixture
@@ -170,7 +182,7 @@ def test_bad_tools_are_refused_with_400(http, headers, extra, named):
 
 def test_the_openai_package_reads_the_calls(http, headers, live_app):
     key = http.post("/api/v1/users/me/api-keys", json={"name": "sdk"}, headers=headers).json()["key"]
-    client = openai.OpenAI(base_url=f"{live_app}/v1", api_key=key, max_retries=0, timeout=120)
+    client = openai.OpenAI(base_url=f"{live_app}/v1", api_key=key, max_retries=0, timeout=300)
     result = client.chat.completions.create(
         model=SMOL, messages=ASK, tools=[WEATHER], tool_choice="required", temperature=0, max_tokens=60
     )
