@@ -24,17 +24,14 @@ FINAL_METRICS = ("rewards/chosen", "rewards/rejected", "rewards/margins", "rewar
 
 def train_dpo(
     config: TrainConfig,
-    base_model_dir: str | Path,
-    dataset_path: str | Path,
-    output_dir: str | Path,
-    on_progress: ProgressCallback | None = None,
-    should_cancel: Callable[[], bool] | None = None,
-    base_model_id: str | None = None,
+    paths: tuple[Path, Path, Path],
+    base_model_id: str | None,
+    on_progress: ProgressCallback | None,
+    should_cancel: Callable[[], bool] | None,
 ) -> TrainResult:
-    """Same contract as `worker.training.trainer.train`, for `method: dpo`."""
-    config.validate()
+    """`worker.training.trainer.train` for `method: dpo`: a validated config, then the base model, dataset and
+    output paths."""
     try:
-        paths = Path(base_model_dir), Path(dataset_path), Path(output_dir)
         return _run(config, *paths, base_model_id, on_progress, should_cancel)
     except TrainingError:
         raise

@@ -60,9 +60,15 @@ def train(
     """Train a LoRA adapter on `dataset_path` and save it with `localmind_adapter.json` in `output_dir`.
 
     Raises ConfigError (a TrainingError) for bad settings and TrainingError with a readable reason for
-    any other failure, out-of-memory included. A cancelled run saves the adapter so far.
+    any other failure, out-of-memory included. A cancelled run saves the adapter so far. `method: dpo` trains
+    on preference pairs instead (worker/training/dpo.py).
     """
     config.validate()
+    if config.method == "dpo":
+        from worker.training.dpo import train_dpo  # TRL is imported for DPO jobs only
+
+        paths = Path(base_model_dir), Path(dataset_path), Path(output_dir)
+        return train_dpo(config, paths, base_model_id, on_progress, should_cancel)
     try:
         return _Run(config, Path(base_model_dir), Path(dataset_path), Path(output_dir), base_model_id).execute(
             on_progress or (lambda _: None), should_cancel or (lambda: False)

@@ -29,7 +29,6 @@ from worker.engine.store import pull_model
 from worker.jobs.finetune.judge import JudgeUnavailable, ModelJudge
 from worker.jobs.finetune.progress import ProgressRecorder
 from worker.runtime import JobLease, db_sessions, publisher, redis_client
-from worker.training.dpo import train_dpo
 from worker.training.evaluation import evaluate_adapter
 from worker.training.metadata import read_adapter_metadata, write_adapter_metadata
 from worker.training.trainer import COMPLETED, TrainResult, train
@@ -113,8 +112,7 @@ def _train_adapter(plan: JobPlan, events: EventPublisher, recorder: ProgressReco
     try:
         config = TrainConfig.from_dict(plan.config)
         cancelled = ThrottledCheck(events.cancelled)
-        trainer = train_dpo if config.method == "dpo" else train
-        result = trainer(config, base_dir, plan.dataset, staging, recorder, cancelled, plan.base_model)
+        result = train(config, base_dir, plan.dataset, staging, recorder, cancelled, plan.base_model)
         # `base_model_id` is the key app/services/models_catalog.py lists adapters by.
         extra = {"base_model_id": plan.base_model, "job_id": plan.job_id, "owner_id": plan.owner_id}
         if plan.eval_dataset is not None and result.status == COMPLETED:
