@@ -167,6 +167,24 @@ function chatColumns() {
  * Runs in the page: the response stream of a POST whose body contains "[drop]" fails after a few
  * chunks, like a network drop, so the client must resume with GET .../events and Last-Event-ID.
  */
+/** Each page at phone and desktop width: a screenshot `<page><suffix>-WxH.png`, no overlapping header controls. */
+async function shootPages(names, suffix) {
+  const chatUrl = page.url();
+  for (const name of names) {
+    await page.goto(`${BASE}/${name}`);
+    if (!(await page.getByTestId(`${name}-page`).isVisible())) await page.getByTestId(`${name}-page`).waitFor({ timeout: 5000 }).catch(() => {});
+    for (const [w, h] of [SIZES[0], SIZES[1]]) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(500);
+      const { bad, offscreen } = await headerOverlaps();
+      assert(!bad.length && !offscreen.length, `${name}${suffix} at ${w}px: overlap ${bad} offscreen ${offscreen}`);
+      await page.screenshot({ path: join(ARTIFACTS, `${name}${suffix}-${w}x${h}.png`) });
+    }
+  }
+  await page.goto(chatUrl);
+  await tid('chat-view').waitFor();
+}
+
 function dropStreams() {
   const original = window.fetch;
   window.fetch = async (input, init) => {
@@ -761,23 +779,10 @@ try {
   });
 
   await step('every page: screenshots at 390 and 1280 px, no overlapping header controls', async () => {
-    const chatUrl = page.url();
-    for (const name of ['knowledge', 'finetune', 'feedback', 'admin', 'monitor', 'settings']) {
-      await page.goto(`${BASE}/${name}`);
-      if (!(await page.getByTestId(`${name}-page`).isVisible())) await page.getByTestId(`${name}-page`).waitFor({ timeout: 5000 }).catch(() => {});
-      for (const [w, h] of [SIZES[0], SIZES[1]]) {
-        await page.setViewportSize({ width: w, height: h });
-        await page.waitForTimeout(500);
-        const { bad, offscreen } = await headerOverlaps();
-        assert(!bad.length && !offscreen.length, `${name} at ${w}px: overlap ${bad} offscreen ${offscreen}`);
-        await page.screenshot({ path: join(ARTIFACTS, `${name}-${w}x${h}.png`) });
-      }
-    }
-    await page.goto(chatUrl);
-    await tid('chat-view').waitFor();
+    await shootPages(['knowledge', 'finetune', 'feedback', 'admin', 'monitor', 'settings'], '');
   });
 
-  await step('简体中文: header holds at 390 px', async () => {
+  await step('简体中文: header holds at 390 px; every main page in Chinese', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await tid('header-language').click();
     await page.locator('.ant-select-item-option', { hasText: '中' }).click();
@@ -794,6 +799,7 @@ try {
     await page.screenshot({ path: join(ARTIFACTS, 'chat-settings-zh-1280x800.png') });
     await page.keyboard.press('Escape');
     await tid('chat-settings-drawer').waitFor({ state: 'hidden' });
+    await shootPages(['knowledge', 'finetune', 'feedback', 'admin'], '-zh');
     await page.setViewportSize({ width: 390, height: 844 });
     await tid('header-language').click();
     await page.locator('.ant-select-item-option', { hasText: 'EN' }).click();
