@@ -53,14 +53,20 @@ const lastAssistant = () => page.locator('[data-testid="message-assistant"]').la
 const MAX_TOKENS = Number(process.env.E2E_MAX_TOKENS ?? 40);
 const SYSTEM_PROMPT = 'You are LocalMind, answering briefly.';
 
-/** GET an API path with the session's own token (from the page, as the UI would). */
-function apiGet(path) {
-  return page.evaluate(async (path) => {
-    const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
-    const res = await fetch(path, { headers: { Authorization: `Bearer ${access_token}` } });
-    return { status: res.status, body: await res.json() };
-  }, path);
+/** Call an API path with the session's own token (from the page, as the UI would); `body` makes it a JSON POST. */
+function apiCall(path, body) {
+  return page.evaluate(
+    async ([path, body]) => {
+      const { access_token } = JSON.parse(localStorage.getItem('lm.tokens'));
+      const headers = { Authorization: `Bearer ${access_token}`, 'Content-Type': 'application/json' };
+      const init = body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) };
+      const res = await fetch(path, init);
+      return { status: res.status, body: await res.json() };
+    },
+    [path, body],
+  );
 }
+const apiGet = (path) => apiCall(path);
 const openConversationId = () => Number(page.url().match(/\/chat\/(\d+)/)[1]);
 
 /** Caps the answer length of the open conversation through its settings panel (which the server applies). */
@@ -697,6 +703,30 @@ try {
       assert((await tid('eval-samples').innerText()).includes('1'), 'sample count not shown');
       await tid('job-evaluation').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(ARTIFACTS, 'finetune-evaluation-1280x800.png') });
+    });
+
+    await step('a queued job says what it waits for: the job training ahead of it', async () => {
+      // The suite's in-process worker trains on up to 4 threads: long jobs fill them until one has to queue.
+      const { body: models } = await apiGet('/api/v1/models');
+      const job = { base_model: models.find((m) => m.is_default).id, dataset_id: published.train.id, max_seq_len: 128, max_steps: 5000 };
+      const ids = [];
+      let queued = null;
+      while (!queued && ids.length < 6) {
+        const created = await apiCall('/api/v1/finetune/jobs', job);
+        assert(created.status === 201, `job: ${created.status} ${JSON.stringify(created.body)}`);
+        ids.push(created.body.id);
+        await page.waitForTimeout(1500);
+        const now = (await apiGet(`/api/v1/finetune/jobs/${created.body.id}`)).body;
+        if (now.status === 'queued') queued = now;
+      }
+      assert(queued?.waiting_for?.reason === 'job_running', `no job queued behind a running one: ${JSON.stringify(queued)}`);
+      await page.reload();
+      const reason = page.locator(`tr[data-row-key="${queued.id}"] [data-testid="job-wait-reason"]`);
+      await reason.waitFor({ timeout: 15_000 });
+      const text = await reason.innerText();
+      assert(text.includes(`#${queued.waiting_for.job_id}`), `the reason names no job: ${text}`);
+      await page.screenshot({ path: join(ARTIFACTS, 'finetune-queued-1280x800.png') });
+      for (const id of ids.reverse()) assert((await apiCall(`/api/v1/finetune/jobs/${id}/cancel`, {})).status < 300, `cancel ${id}`);
       await page.goto(ratedChatUrl);
       await tid('chat-view').waitFor();
     });
