@@ -118,7 +118,7 @@ def test_long_history_is_truncated_and_flagged(engine):
 
 def test_bad_messages_raise_before_any_generation(engine):
     with pytest.raises(InvalidRequestError, match="role"):
-        engine.complete("tiny-llama", [{"role": "tool", "content": "x"}], GREEDY)
+        engine.complete("tiny-llama", [{"role": "robot", "content": "x"}], GREEDY)
     with pytest.raises(InvalidRequestError, match="context"):
         engine.complete("tiny-llama", ask("hi"), GenerationParams(max_new_tokens=10_000))
 

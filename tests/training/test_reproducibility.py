@@ -8,7 +8,6 @@ import torch
 from safetensors.torch import load_file
 
 from app.kernel.training.config import TrainConfig
-from worker.training.dpo import train_dpo
 from worker.training.trainer import train
 
 PAIRS = [
@@ -53,7 +52,7 @@ def test_supervised_training_is_reproducible_per_seed(tiny_model_dir, small_data
 def test_dpo_training_is_reproducible_per_seed(tiny_model_dir, pairs_dataset, tmp_path):
     config = {"method": "dpo", "max_seq_len": 64, "max_steps": 2, "batch_size": 2, "dropout": 0.1}
     runs = {
-        name: train_dpo(TrainConfig(**config, seed=seed), tiny_model_dir, pairs_dataset, tmp_path / name)
+        name: train(TrainConfig(**config, seed=seed), tiny_model_dir, pairs_dataset, tmp_path / name)
         for name, seed in (("a", 3), ("b", 3), ("c", 4))
     }
     weights = {name: adapter_weights(run.output_dir) for name, run in runs.items()}

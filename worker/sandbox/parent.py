@@ -31,7 +31,8 @@ PRELOAD = [
     "pdfplumber",
     # What the python tool's snippets import most; preloaded they cost nothing, and an unprivileged child may
     # not be able to read the interpreter's files (a pyenv build under /root).
-    *"numpy statistics json csv decimal fractions random datetime collections itertools functools math".split(),
+    *"numpy numpy.random numpy.linalg statistics json csv decimal fractions random datetime collections".split(),
+    *"itertools functools math".split(),
     *"re string textwrap heapq bisect operator dataclasses calendar pprint encodings.idna".split(),
 ]
 POLL_SLICE_S = 0.25  # the waiting thread wakes this often, so a task's soft time limit can reach it

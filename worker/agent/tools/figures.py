@@ -6,13 +6,22 @@ unprivileged child never has to read the interpreter's files. The caps keep one 
 to stream as a `tool` event and to store with the message; the parent checks them again (`python_tool`).
 """
 
+import dataclasses
 import io
+import os
+import shutil
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib import pyplot  # noqa: E402 - the backend must be chosen first
+# matplotlib reopens font files in every forked child; its Last Resort fallback lives in the virtualenv, which the
+# sandbox's unprivileged user may not be able to read (a checkout under a 0700 /tmp), while system fonts it can.
+matplotlib.rcParams["font.enable_last_resort"] = False
+from matplotlib import font_manager, pyplot  # noqa: E402 - the backend must be chosen first
 
+FONT_DIR = Path("/var/tmp") / f"localmind-matplotlib-fonts-{matplotlib.__version__}"
+"""matplotlib's bundled fonts, copied where the sandbox user can open them (world-traversable /var/tmp)."""
 MAX_FIGURES = 3
 MAX_PNG_BYTES = 256 * 1024
 MAX_PIXELS = 1600 * 1200
@@ -51,3 +60,37 @@ def drawn_figures() -> tuple[list[bytes], list[str]]:
         else:
             images.append(png)
     return images, notes
+
+
+def _fonts_the_sandbox_can_open() -> None:
+    """Point matplotlib's font list at FONT_DIR copies of its bundled fonts. It reopens font files in every forked
+    child, and the bundled ones sit in the virtualenv, which the unprivileged sandbox user may not be able to
+    enter (a checkout under a 0700 /tmp)."""
+    bundled = Path(matplotlib.get_data_path(), "fonts", "ttf").resolve()
+    FONT_DIR.mkdir(mode=0o755, exist_ok=True)
+    entries = []
+    for entry in font_manager.fontManager.ttflist:
+        source = Path(entry.fname)
+        if source.parent == bundled:
+            copy = FONT_DIR / source.name
+            if not copy.is_file():
+                staged = copy.with_name(f".{copy.name}.{os.getpid()}")
+                shutil.copyfile(source, staged)
+                staged.chmod(0o644)
+                os.replace(staged, copy)
+            entry = dataclasses.replace(entry, fname=str(copy))
+        entries.append(entry)
+    font_manager.fontManager.ttflist = entries
+
+
+def _warm_up() -> None:
+    """Draw one titled figure at import (in the forkserver): pyplot's backend, the font list and the default font
+    are loaded here, because a sandboxed child may neither write matplotlib's font cache nor read those files."""
+    figure = pyplot.figure()
+    figure.gca().set_title("warm-up")
+    _render(figure)
+    pyplot.close(figure)
+
+
+_fonts_the_sandbox_can_open()
+_warm_up()

@@ -104,12 +104,15 @@ def _guard(readable: tuple[str, ...]):
 def execute(code: str, scratch: str) -> tuple[str, list[bytes]]:
     """In the sandboxed child (already in `scratch`): guard, run, return what the snippet printed (and its
     traceback, if any) and the figures it drew, as PNG."""
-    from worker.agent.tools.figures import drawn_figures  # preloaded by the forkserver
+    from worker.agent.tools.figures import FONT_DIR, drawn_figures  # preloaded by the forkserver
 
     os.environ.clear()
     os.environ.update({"HOME": scratch, "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, *(p for p in sys.path if "site-packages" in p)}
-    readable = tuple(os.path.realpath(p) + os.sep for p in (scratch, *prefixes)) + ("/dev/null", "/proc/self/")
+    readable = tuple(os.path.realpath(p) + os.sep for p in (scratch, FONT_DIR, *prefixes)) + (
+        "/dev/null",
+        "/proc/self/",
+    )
     compiled = compile(code, "<python>", "exec")
     sys.addaudithook(_guard(readable))
     output = _CappedOutput()
