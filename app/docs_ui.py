@@ -21,15 +21,24 @@ REDOC_URL = "/redoc"
 REDOC_BUNDLE = "vendor/redoc.standalone.js"  # not under /redoc: app/spa.py keeps that prefix for the API
 
 
+def _built(marker: Path, what: str, url: str, **urls: str) -> dict[str, str]:
+    """`urls` when the UI build put `marker` in place; else {} (FastAPI's CDN defaults) and a warning."""
+    if marker.is_file():
+        return urls
+    logger.warning(f"{what} not built (scripts/build_frontend.sh); {url} loads them from a CDN")
+    return {}
+
+
 def mount_swagger_ui(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     """Call on an app created with `docs_url=None`; the SPA route serves the asset files themselves."""
-    local = (static_dir / ASSETS / "swagger-ui-bundle.js").is_file()
-    assets = {"swagger_js_url": f"/{ASSETS}/swagger-ui-bundle.js", "swagger_css_url": f"/{ASSETS}/swagger-ui.css"}
-    if local:
-        assets["swagger_favicon_url"] = f"/{ASSETS}/favicon-32x32.png"
-    else:
-        logger.warning("Swagger UI assets not built (scripts/build_frontend.sh); /docs loads them from a CDN")
-        assets = {}
+    assets = _built(
+        static_dir / ASSETS / "swagger-ui-bundle.js",
+        "Swagger UI assets",
+        DOCS_URL,
+        swagger_js_url=f"/{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"/{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"/{ASSETS}/favicon-32x32.png",
+    )
 
     @app.get(DOCS_URL, include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
@@ -48,10 +57,13 @@ def mount_swagger_ui(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
 
 def mount_redoc(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     """Call on an app created with `redoc_url=None`; the SPA route serves the bundle itself."""
-    local = (static_dir / REDOC_BUNDLE).is_file()
-    assets = {"redoc_js_url": f"/{REDOC_BUNDLE}", "redoc_favicon_url": f"/{ASSETS}/favicon-32x32.png"} if local else {}
-    if not local:
-        logger.warning("ReDoc bundle not built (scripts/build_frontend.sh); /redoc loads it from a CDN")
+    assets = _built(
+        static_dir / REDOC_BUNDLE,
+        "ReDoc bundle",
+        REDOC_URL,
+        redoc_js_url=f"/{REDOC_BUNDLE}",
+        redoc_favicon_url=f"/{ASSETS}/favicon-32x32.png",
+    )
 
     @app.get(REDOC_URL, include_in_schema=False)
     def redoc() -> HTMLResponse:

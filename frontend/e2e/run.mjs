@@ -173,6 +173,20 @@ function chatColumns() {
  * Runs in the page: the response stream of a POST whose body contains "[drop]" fails after a few
  * chunks, like a network drop, so the client must resume with GET .../events and Last-Event-ID.
  */
+/** A new page in `context` whose requests outside the app fail as if offline; `foreign` lists what it asked for. */
+async function offlinePage(context) {
+  const docs = await context.newPage();
+  const foreign = [];
+  await docs.route(
+    (url) => !url.href.startsWith(BASE),
+    (route) => {
+      foreign.push(route.request().url());
+      return route.abort('internetdisconnected');
+    },
+  );
+  return { docs, foreign };
+}
+
 /** Each page at phone and desktop width: a screenshot `<page><suffix>-WxH.png`, no overlapping header controls. */
 async function shootPages(names, suffix) {
   const chatUrl = page.url();
@@ -277,15 +291,7 @@ try {
 
   if (!isMock)
     await step('Swagger /docs without internet: it renders and Authorize (password flow) signs in', async () => {
-      const docs = await context.newPage();
-      const foreign = [];
-      await docs.route(
-        (url) => !url.href.startsWith(BASE),
-        (route) => {
-          foreign.push(route.request().url());
-          return route.abort('internetdisconnected');
-        },
-      );
+      const { docs, foreign } = await offlinePage(context);
       try {
         await docs.goto(`${BASE}/docs`);
         await docs.locator('.swagger-ui .information-container .title').waitFor();
@@ -897,15 +903,7 @@ try {
 
   if (!isMock)
     await step('ReDoc /redoc without internet: it renders from the app alone', async () => {
-      const docs = await page.context().newPage();
-      const foreign = [];
-      await docs.route(
-        (url) => !url.href.startsWith(BASE),
-        (route) => {
-          foreign.push(route.request().url());
-          return route.abort('internetdisconnected');
-        },
-      );
+      const { docs, foreign } = await offlinePage(page.context());
       try {
         await docs.goto(`${BASE}/redoc`);
         await docs.locator('.api-content h1', { hasText: 'LocalMind' }).waitFor({ timeout: 30_000 });

@@ -1,6 +1,6 @@
 import { Tabs } from 'antd';
-import { useSearchParams } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
+import { useTabParam } from '../common/useTabParam';
 import { useI18n } from '../i18n';
 import { DatasetsTab } from './DatasetsTab';
 import { MyFeedbackTab } from './MyFeedbackTab';
@@ -15,15 +15,13 @@ export default function FeedbackPage() {
   const { t } = useI18n();
   const { user } = useAuth();
   const admin = user?.role === 'admin';
-  const [params, setParams] = useSearchParams();
-  const requested = params.get('tab') as Tab | null;
-  const tab: Tab = requested && TABS.includes(requested) && (requested !== 'summary' || admin) ? requested : 'mine';
+  const [tab, setTab] = useTabParam(TABS, (key) => key !== 'summary' || admin);
   const tabLabel = (key: Tab) => <span data-testid={`feedback-tab-${key}`}>{t(`fb.tab.${key}` as const)}</span>;
   return (
     <div className="lm-page" data-testid="feedback-page">
       <Tabs
         activeKey={tab}
-        onChange={(key) => setParams({ tab: key }, { replace: true })}
+        onChange={setTab}
         items={[
           { key: 'mine', label: tabLabel('mine'), children: <MyFeedbackTab /> },
           { key: 'datasets', label: tabLabel('datasets'), children: <DatasetsTab admin={admin} /> },
