@@ -1,6 +1,7 @@
 """Pure ASGI middleware (safe for streaming responses): request ids and request body limits."""
 
 import json
+from abc import ABC, abstractmethod
 
 from loguru import logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -13,8 +14,9 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
-# HTML pages only (the UI and Swagger at /docs, which loads its assets from cdn.jsdelivr.net and runs one inline
-# script; Ant Design injects <style> tags): no framing, no plugins, no foreign form targets or base URLs.
+# HTML pages only (the UI and Swagger at /docs, which runs one inline script and falls back to cdn.jsdelivr.net
+# when the UI build has not copied its assets; Ant Design injects <style> tags): no framing, no plugins, no
+# foreign form targets or base URLs.
 CONTENT_SECURITY_POLICY = (
     b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
@@ -23,7 +25,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class HttpMiddleware:
+class HttpMiddleware(ABC):
     """A pure ASGI middleware that acts on HTTP requests only (`handle`); lifespan and websockets pass through."""
 
     def __init__(self, app: ASGIApp):
@@ -35,8 +37,9 @@ class HttpMiddleware:
             return
         await self.handle(scope, receive, send)
 
+    @abstractmethod
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raise NotImplementedError
+        """The middleware's work on one HTTP request."""
 
 
 class RequestIdMiddleware(HttpMiddleware):
