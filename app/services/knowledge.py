@@ -39,6 +39,7 @@ from app.kernel.registry.embeddings import (
     default_relevance_threshold,
     embedding_model_ids,
     embedding_model_problem,
+    recommended_mode,
 )
 from app.kernel.schemas.knowledge import (
     DocumentPublic,
@@ -84,12 +85,13 @@ def embedding_model_for(name: str | None, settings: Settings) -> str:
 
 
 async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate, settings: Settings) -> KnowledgeBase:
+    model = embedding_model_for(data.embedding_model, settings)
     kb = KnowledgeBase(
         owner_id=user.id,
         name=data.name,
         description=data.description,
-        embedding_model=embedding_model_for(data.embedding_model, settings),
-        retrieval_mode=data.retrieval_mode,
+        embedding_model=model,
+        retrieval_mode=data.retrieval_mode or recommended_mode(model),
         relevance_threshold=data.relevance_threshold,
     )
     session.add(kb)

@@ -46,7 +46,25 @@ def test_a_multilingual_knowledge_base_answers_chinese_with_its_own_threshold(ht
     index_ok(http, alice, created["id"], ("coffee_brewing.txt", (CORPUS / "coffee_brewing.txt").read_bytes()))
     url = f"/api/v1/knowledge-bases/{created['id']}/search"
     answerable = http.post(url, json={"query": "意式浓缩咖啡需要多大的压力？"}, headers=alice).json()
-    assert answerable["hits"] and answerable["relevance"]["threshold"] == 1.52, answerable
+    assert answerable["hits"] and answerable["relevance"]["threshold"] == 1.50, answerable
     assert answerable["relevance"]["relevant"], answerable["relevance"]
+    unanswerable = http.post(url, json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()
+    assert not unanswerable["relevance"]["relevant"], unanswerable["relevance"]
+
+
+def test_the_ensemble_knowledge_base_searches_dense_by_default_in_both_languages(http, alice):
+    created = http.post(
+        "/api/v1/knowledge-bases",
+        json={"name": "Ensemble", "embedding_model": "multilingual-e5-small+all-MiniLM-L6-v2"},
+        headers=alice,
+    ).json()
+    assert created["embedding_model"] == "multilingual-e5-small+all-MiniLM-L6-v2"
+    assert created["retrieval_mode"] == "dense", created
+    index_ok(http, alice, created["id"], ("coffee_brewing.txt", (CORPUS / "coffee_brewing.txt").read_bytes()))
+    url = f"/api/v1/knowledge-bases/{created['id']}/search"
+    for question in ("How much pressure does an espresso machine use?", "意式浓缩咖啡需要多大的压力？"):
+        found = http.post(url, json={"query": question}, headers=alice).json()
+        assert found["mode"] == "dense" and found["hits"], found
+        assert found["relevance"]["relevant"] and found["relevance"]["threshold"] == 1.88, found["relevance"]
     unanswerable = http.post(url, json={"query": "Who painted the Mona Lisa?"}, headers=alice).json()
     assert not unanswerable["relevance"]["relevant"], unanswerable["relevance"]

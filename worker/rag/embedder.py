@@ -12,9 +12,12 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from app.kernel.registry.embeddings import ENSEMBLE_MODEL
 from worker.rag.e5_embedder import E5_MODEL_NAME, E5Embedder
+from worker.rag.ensemble_embedder import EnsembleEmbedder, Part
 
-_BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+MINILM = "all-MiniLM-L6-v2"
+_BUNDLED_NAMES = {MINILM, f"sentence-transformers/{MINILM}"}
 _cache: dict[tuple, object] = {}
 _cache_lock = threading.Lock()
 _threads_lock = threading.Lock()
@@ -98,10 +101,15 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
             torch.set_num_threads(previous)
 
 
-def get_embedder(model_name: str = "all-MiniLM-L6-v2", threads: int | None = None) -> "Embedder | E5Embedder":
+def get_embedder(
+    model_name: str = "all-MiniLM-L6-v2", threads: int | None = None
+) -> "Embedder | E5Embedder | EnsembleEmbedder":
     """One Embedder per model per process: loading takes seconds, encoding is thread-safe."""
     if model_name == E5_MODEL_NAME:
         return _cached(("embedder", model_name, threads), lambda: E5Embedder(threads=threads))
+    if model_name == ENSEMBLE_MODEL:
+        parts = [Part(get_embedder(E5_MODEL_NAME, threads)), Part(get_embedder(MINILM, threads), english_only=True)]
+        return _cached(("embedder", model_name, threads), lambda: EnsembleEmbedder(parts))
     return _cached(("embedder", model_name, threads), lambda: Embedder(model_name, threads=threads))
 
 

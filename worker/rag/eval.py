@@ -7,7 +7,7 @@ the first k distinct documents; MRR uses the first of them. Abstention accuracy 
 questions judged "nothing relevant"; the false-abstention rate the share of answerable ones judged so.
 
 `python -m worker.rag.eval` indexes a corpus in a temporary directory (default: bench/kbeval); `--calibrate`
-picks the threshold on the tune part and reports the held-out part with it.
+picks the threshold on the tune part (in the model's recommended search mode) and reports the held-out part with it.
 """
 
 import argparse
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.kernel.registry.embeddings import recommended_mode
 from worker.rag.index import MODES, Hit, KnowledgeIndex
 from worker.rag.pipeline import index_document
 from worker.rag.relevance import DEFAULT_THRESHOLD
@@ -142,14 +143,14 @@ def report(
     documents: dict[int, str],
     k: int,
     threshold: float | None,
-    calibrate_on_tune: bool,
+    calibrate_in: str | None,
 ) -> str:
-    """The printed report: with `calibrate_on_tune`, the threshold is fitted on split=tune (hybrid) first."""
+    """The printed report: with `calibrate_in` (a mode), the threshold is fitted on split=tune in it first."""
     lines = []
-    if calibrate_on_tune:
+    if calibrate_in:
         tune = [q for q in golden if q.get("split") == "tune"]
-        threshold = calibrate(run_questions(index, tune, documents, "hybrid", k))
-        lines.append(f"threshold calibrated on the tune part ({len(tune)} questions, hybrid): {threshold}")
+        threshold = calibrate(run_questions(index, tune, documents, calibrate_in, k))
+        lines.append(f"threshold calibrated on the tune part ({len(tune)} questions, {calibrate_in}): {threshold}")
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     parts = {"all": list(golden)}
     for split in sorted({q["split"] for q in golden if "split" in q}):
@@ -168,7 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedding model name or directory")
     parser.add_argument("--threshold", type=float, help=f"relevance threshold (default {DEFAULT_THRESHOLD})")
-    parser.add_argument("--calibrate", action="store_true", help="fit the threshold on the tune part first")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="fit the threshold on the tune part first (the model's best mode)"
+    )
     args = parser.parse_args(argv)
 
     from worker.rag.embedder import get_embedder
@@ -177,7 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = KnowledgeIndex(tmp, get_embedder(args.model))
         documents = index_corpus(index, args.corpus)
         print(f"{len(documents)} documents, {index.count()} chunks")
-        print(report(index, load_golden(args.golden), documents, args.k, args.threshold, args.calibrate))
+        calibrate_in = recommended_mode(args.model) if args.calibrate else None
+        print(report(index, load_golden(args.golden), documents, args.k, args.threshold, calibrate_in))
         index.close()
     return 0
 

@@ -23,6 +23,7 @@ from worker.rag.background import background_vectors
 from worker.rag.bm25 import BM25Index, tokenize
 from worker.rag.bm25_snapshot import BM25Snapshots
 from worker.rag.chunk_store import ChunkStore
+from worker.rag.dense_fusion import fused_search
 from worker.rag.relevance import (
     COVERAGE_PASSAGES,
     DEFAULT_THRESHOLD,
@@ -167,7 +168,7 @@ class KnowledgeIndex:
         with self._lock:
             self._refresh()
             bm25 = self._bm25_index() if mode != "dense" else None  # may load a newer version of the vectors
-            dense = self._vectors.search(query_vector, pool) if mode != "bm25" else []
+            dense = self._dense_search(query_vector, pool) if mode != "bm25" else []
             sparse = bm25.search(tokenize(query), pool) if bm25 else []
             if mode == "hybrid":
                 ranked = _reciprocal_rank_fusion([dense, sparse])
@@ -186,6 +187,12 @@ class KnowledgeIndex:
             rescored = [replace(h, score=float(s)) for h, s in zip(hits, scores, strict=True)]
             hits = sorted(rescored, key=lambda h: -h.score)
         return hits[:k]
+
+    def _dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        segments = getattr(self._embedder, "segments", None)  # an ensemble of embedders: fuse their rankings
+        if segments:
+            return fused_search(self._vectors, query_vector, segments, k)
+        return self._vectors.search(query_vector, k)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, from a small LRU cache (a repeated question costs no model call)."""

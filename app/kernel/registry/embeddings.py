@@ -4,6 +4,7 @@ A name reaches sentence-transformers, which loads any directory or hub id it is 
 spelling), so the API refuses every other name before a job is queued, and the workers check again.
 """
 
+from app.kernel.schemas.knowledge import SearchMode
 from app.kernel.settings import Settings, get_settings
 
 
@@ -12,9 +13,21 @@ def embedding_model_ids(settings: Settings | None = None) -> list[str]:
     return list(dict.fromkeys([settings.embedding_model, *settings.embedding_models]))
 
 
-# Relevance thresholds calibrated per embedding model on bench/kbeval's tune part (`python -m app.cli kb eval
-# --calibrate --model NAME`): the decision's similarity feature has a different spread under each model.
-CALIBRATED_THRESHOLDS = {"multilingual-e5-small": 1.52}
+ENSEMBLE_MODEL = "multilingual-e5-small+all-MiniLM-L6-v2"
+"""Both shipped embedders side by side, their rankings fused (worker.rag.ensemble_embedder)."""
+
+# Relevance thresholds calibrated per embedding model on bench/kbeval's tune part, in the model's recommended
+# mode (`python -m app.cli kb eval --calibrate --model NAME`): the decision's features spread differently
+# under each model.
+CALIBRATED_THRESHOLDS = {"multilingual-e5-small": 1.50, ENSEMBLE_MODEL: 1.88}
+
+# The search mode a new knowledge base gets when it names none: the best on bench/kbeval's tune part. Under the
+# multilingual models BM25 only drags dense ranking down (BENCHMARKS.md, "Fusion weights").
+RECOMMENDED_MODES: dict[str, SearchMode] = {"multilingual-e5-small": "dense", ENSEMBLE_MODEL: "dense"}
+
+
+def recommended_mode(model: str) -> SearchMode:
+    return RECOMMENDED_MODES.get(model, "hybrid")
 
 
 def default_relevance_threshold(model: str, settings: Settings | None = None) -> float:

@@ -26,7 +26,9 @@ class KnowledgeBaseCreate(StrictModel):
     name: str = Field(min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
     embedding_model: str | None = Field(default=None, min_length=1, max_length=200)
-    retrieval_mode: SearchMode = "hybrid"
+    retrieval_mode: SearchMode | None = Field(
+        default=None, description="Default: the embedding model's best mode (dense for the multilingual ones)"
+    )
     relevance_threshold: float | None = Field(default=None, ge=0, le=3, description=THRESHOLD_DOC)
 
     _name = field_validator("name")(_stripped_name)

@@ -2,7 +2,8 @@
 
 With `--kb`, on that knowledge base as it is indexed, with its own threshold (or RELEVANCE_THRESHOLD). Without,
 on a corpus indexed into a temporary directory (default: the public set in bench/kbeval; `--corpus DIR`).
-`--calibrate` fits the threshold on the questions marked `"split": "tune"` and reports every part with it
+`--calibrate` fits the threshold on the questions marked `"split": "tune"` (in the knowledge base's search mode,
+or the model's recommended one) and reports every part with it
 (set it with PATCH /knowledge-bases/{id} {"relevance_threshold": ...}).
 """
 
@@ -56,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             threshold = default_relevance_threshold(kb.embedding_model)
     index = open_index(kb.id, kb.embedding_model)
     print(f"knowledge base {kb.id} ({kb.name}): {len(documents)} documents, {index.count()} chunks")
-    print(report(index, load_golden(args.golden), documents, args.k, threshold, args.calibrate))
+    calibrate_in = kb.retrieval_mode if args.calibrate else None
+    print(report(index, load_golden(args.golden), documents, args.k, threshold, calibrate_in))
     return 0
 
 

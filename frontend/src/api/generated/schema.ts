@@ -2504,10 +2504,9 @@ export interface components {
             relevance_threshold?: number | null;
             /**
              * Retrieval Mode
-             * @default hybrid
-             * @enum {string}
+             * @description Default: the embedding model's best mode (dense for the multilingual ones)
              */
-            retrieval_mode?: "dense" | "bm25" | "hybrid";
+            retrieval_mode?: ("dense" | "bm25" | "hybrid") | null;
         };
         /** KnowledgeBasePublic */
         KnowledgeBasePublic: {
