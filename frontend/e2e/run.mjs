@@ -138,6 +138,16 @@ function sampleGrowth(timeoutMs) {
   );
 }
 
+/** Opens a drawer with its button, screenshots it once it has slid in, and closes it with Escape. */
+async function shootDrawer(button, drawer, shot) {
+  await tid(button).click();
+  await tid(drawer).waitFor();
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(ARTIFACTS, shot) });
+  await page.keyboard.press('Escape');
+  await tid(drawer).waitFor({ state: 'hidden' });
+}
+
 async function headerOverlaps() {
   return page.evaluate(() => {
     const boxes = [...document.querySelectorAll('[data-testid^="header-"]')]
@@ -760,12 +770,7 @@ try {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
     assert(!(await tid('conversation-sidebar').isVisible()), 'sidebar visible without opening the drawer');
-    await tid('open-conversations').click();
-    await tid('conversation-sidebar').waitFor();
-    await page.waitForTimeout(400);
-    await page.screenshot({ path: join(ARTIFACTS, 'chat-drawer-390x844.png') });
-    await page.keyboard.press('Escape');
-    await tid('conversation-sidebar').waitFor({ state: 'hidden' });
+    await shootDrawer('open-conversations', 'conversation-sidebar', 'chat-drawer-390x844.png');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -811,12 +816,7 @@ try {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(ARTIFACTS, 'chat-zh-1280x800.png') });
-    await tid('chat-settings').click();
-    await tid('settings-save').waitFor();
-    await page.waitForTimeout(400);
-    await page.screenshot({ path: join(ARTIFACTS, 'chat-settings-zh-1280x800.png') });
-    await page.keyboard.press('Escape');
-    await tid('chat-settings-drawer').waitFor({ state: 'hidden' });
+    await shootDrawer('chat-settings', 'chat-settings-drawer', 'chat-settings-zh-1280x800.png');
     await shootPages(['knowledge', 'finetune', 'feedback', 'admin'], '-zh');
     await page.setViewportSize({ width: 390, height: 844 });
     await tid('header-language').click();
