@@ -50,6 +50,19 @@ function assert(cond, msg) {
 const tid = (id) => page.getByTestId(id);
 const lastAssistant = () => page.locator('[data-testid="message-assistant"]').last();
 
+/** Waits until the last answer has `status` and more than `longerThan` characters. */
+function lastAnswer(status, { longerThan = -1, timeout = 300_000 } = {}) {
+  return page.waitForFunction(
+    ([status, longerThan]) => {
+      const all = document.querySelectorAll('[data-testid="message-assistant"]');
+      const el = all[all.length - 1];
+      return el?.getAttribute('data-status') === status && Number(el.getAttribute('data-length')) > longerThan;
+    },
+    [status, longerThan],
+    { timeout },
+  );
+}
+
 const MAX_TOKENS = Number(process.env.E2E_MAX_TOKENS ?? 40);
 const SYSTEM_PROMPT = 'You are LocalMind, answering briefly.';
 
@@ -123,6 +136,16 @@ function sampleGrowth(timeoutMs) {
       }),
     timeoutMs,
   );
+}
+
+/** Opens a drawer with its button, screenshots it once it has slid in, and closes it with Escape. */
+async function shootDrawer(button, drawer, shot) {
+  await tid(button).click();
+  await tid(drawer).waitFor();
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(ARTIFACTS, shot) });
+  await page.keyboard.press('Escape');
+  await tid(drawer).waitFor({ state: 'hidden' });
 }
 
 async function headerOverlaps() {
@@ -332,16 +355,9 @@ try {
 
   await step('stop mid-answer', async () => {
     await ask('Tell me a long story.');
-    await page.waitForFunction(() => {
-      const all = document.querySelectorAll('[data-testid="message-assistant"]');
-      const el = all[all.length - 1];
-      return el?.getAttribute('data-status') === 'streaming' && Number(el.getAttribute('data-length')) > 30;
-    }, null, { timeout: 300_000 });
+    await lastAnswer('streaming', { longerThan: 30 });
     await tid('stop-button').click();
-    await page.waitForFunction(() => {
-      const all = document.querySelectorAll('[data-testid="message-assistant"]');
-      return all[all.length - 1]?.getAttribute('data-status') === 'cancelled';
-    }, null, { timeout: 30_000 });
+    await lastAnswer('cancelled', { timeout: 30_000 });
     const before = await lastAssistant().getAttribute('data-length');
     await page.waitForTimeout(800);
     const after = await lastAssistant().getAttribute('data-length');
@@ -352,10 +368,7 @@ try {
 
   await step('regenerate, then ← 1/2 → between sibling answers', async () => {
     await lastAssistant().getByTestId('regenerate-button').click();
-    await page.waitForFunction(() => {
-      const all = document.querySelectorAll('[data-testid="message-assistant"]');
-      return all[all.length - 1]?.getAttribute('data-status') === 'done';
-    }, null, { timeout: 300_000 });
+    await lastAnswer('done');
     const position = lastAssistant().getByTestId('sibling-position');
     assert((await position.textContent()) === '2/2', `sibling position ${await position.textContent()}`);
     await lastAssistant().getByTestId('sibling-prev').click();
@@ -373,15 +386,8 @@ try {
     const onRequest = (r) => /\/messages\/\d+\/events$/.test(r.url()) && resumed.push(r.headers()['last-event-id']);
     page.on('request', onRequest);
     await ask('Explain again, please. [drop]');
-    await page.waitForFunction(() => {
-      const all = document.querySelectorAll('[data-testid="message-assistant"]');
-      const el = all[all.length - 1];
-      return el?.getAttribute('data-status') === 'streaming' && Number(el.getAttribute('data-length')) > 10;
-    }, null, { timeout: 300_000 });
-    await page.waitForFunction(() => {
-      const all = document.querySelectorAll('[data-testid="message-assistant"]');
-      return all[all.length - 1]?.getAttribute('data-status') === 'done';
-    }, null, { timeout: 300_000 });
+    await lastAnswer('streaming', { longerThan: 10 });
+    await lastAnswer('done');
     page.off('request', onRequest);
     assert(resumed.some((id) => Number(id) > 0), `no resume with Last-Event-ID (requests: ${JSON.stringify(resumed)})`);
   });
@@ -392,10 +398,7 @@ try {
       await ask('This one fails first. [fail]');
       await lastAssistant().getByTestId('message-error').waitFor();
       await lastAssistant().getByTestId('retry-button').click();
-      await page.waitForFunction(() => {
-        const all = document.querySelectorAll('[data-testid="message-assistant"]');
-        return all[all.length - 1]?.getAttribute('data-status') === 'done';
-      }, null, { timeout: 60_000 });
+      await lastAnswer('done', { timeout: 60_000 });
       assert((await lastAssistant().getByTestId('sibling-position').textContent()) === '2/2', 'retry should add a sibling answer');
     });
 
@@ -412,11 +415,6 @@ try {
   });
 
   const SEND = /\/api\/v1\/conversations\/\d+\/messages$/;
-  const lastAnswerDone = () =>
-    page.waitForFunction(() => {
-      const all = document.querySelectorAll('[data-testid="message-assistant"]');
-      return all[all.length - 1]?.getAttribute('data-status') === 'done';
-    }, null, { timeout: 300_000 });
 
   await step('a server 500 on send says so (not "connection lost"); Retry sends the kept question', async () => {
     await page.route(SEND, (route) =>
@@ -432,7 +430,7 @@ try {
     await tid('outbox-send').click();
     await tid('outbox-item').waitFor({ state: 'detached' });
     await page.locator('[data-testid="message-user"]', { hasText: 'Asked during a server error' }).waitFor();
-    await lastAnswerDone();
+    await lastAnswer('done');
   });
 
   await step('offline send: the question survives a reload and goes out when the network is back', async () => {
@@ -445,7 +443,7 @@ try {
     await page.unroute(SEND);
     await tid('outbox-item').waitFor({ state: 'detached', timeout: 20_000 });
     await page.locator('[data-testid="message-user"]', { hasText: 'Asked while offline' }).waitFor();
-    await lastAnswerDone();
+    await lastAnswer('done');
   });
 
   const renamed = `Renamed ${user}`;
@@ -507,10 +505,7 @@ try {
       await page.waitForTimeout(300);
       await ask('What is the secret word in my LocalMind notes?'); // every term is in the note: relevant
       await lastAssistant().waitFor();
-      await page.waitForFunction(() => {
-        const all = document.querySelectorAll('[data-testid="message-assistant"]');
-        return all[all.length - 1]?.getAttribute('data-status') === 'done';
-      }, null, { timeout: 300_000 });
+      await lastAnswer('done');
       await lastAssistant().getByTestId('citation-ref').first().click();
       const popover = page.locator('[data-testid="citation-popover"]').first();
       await popover.waitFor();
@@ -528,10 +523,7 @@ try {
     await page.locator('.ant-select-item-option').nth(1).click();
     await page.waitForTimeout(300);
     await ask('What is 6 times 7? Use the calculator.');
-    await page.waitForFunction(() => {
-      const all = document.querySelectorAll('[data-testid="message-assistant"]');
-      return all[all.length - 1]?.getAttribute('data-status') === 'done';
-    }, null, { timeout: 300_000 });
+    await lastAnswer('done');
     const card = lastAssistant().getByTestId('tool-steps');
     if (!isMock && !(await card.count())) return console.log('     (real backend: this answer used no tool)');
     await card.locator('.ant-collapse-header').first().click();
@@ -778,12 +770,7 @@ try {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
     assert(!(await tid('conversation-sidebar').isVisible()), 'sidebar visible without opening the drawer');
-    await tid('open-conversations').click();
-    await tid('conversation-sidebar').waitFor();
-    await page.waitForTimeout(400);
-    await page.screenshot({ path: join(ARTIFACTS, 'chat-drawer-390x844.png') });
-    await page.keyboard.press('Escape');
-    await tid('conversation-sidebar').waitFor({ state: 'hidden' });
+    await shootDrawer('open-conversations', 'conversation-sidebar', 'chat-drawer-390x844.png');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -829,12 +816,7 @@ try {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(ARTIFACTS, 'chat-zh-1280x800.png') });
-    await tid('chat-settings').click();
-    await tid('settings-save').waitFor();
-    await page.waitForTimeout(400);
-    await page.screenshot({ path: join(ARTIFACTS, 'chat-settings-zh-1280x800.png') });
-    await page.keyboard.press('Escape');
-    await tid('chat-settings-drawer').waitFor({ state: 'hidden' });
+    await shootDrawer('chat-settings', 'chat-settings-drawer', 'chat-settings-zh-1280x800.png');
     await shootPages(['knowledge', 'finetune', 'feedback', 'admin'], '-zh');
     await page.setViewportSize({ width: 390, height: 844 });
     await tid('header-language').click();
@@ -922,10 +904,7 @@ try {
     await page.locator('[data-testid="attachment-chip"][data-status="indexed"]').waitFor({ timeout: 300_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'chat-attachment-1280x800.png') });
     await ask('What is the launch code word in the attached note?');
-    await page.waitForFunction(() => {
-      const all = document.querySelectorAll('[data-testid="message-assistant"]');
-      return all[all.length - 1]?.getAttribute('data-status') === 'done';
-    }, null, { timeout: 300_000 });
+    await lastAnswer('done');
     assert(!(await tid('composer-attachments').count()), 'the attachment stayed in the composer after sending');
     await page.locator('[data-testid="message-attachment"]', { hasText: name }).waitFor();
     await lastAssistant().getByTestId('citation-ref').first().click();

@@ -1,9 +1,11 @@
 import { SlidersOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { Button, Select, Tooltip } from 'antd';
+import { useState } from 'react';
 import type { ConversationPublic, ConversationUpdate, KnowledgeBase, ModelInfo, Planner } from '../api/types';
 import { useI18n } from '../i18n';
 import { ChatSettings } from './ChatSettings';
 import { modelOptions } from './modelOptions';
+import { useShortcuts } from './shortcuts';
 
 interface Props {
   conversation: ConversationPublic;
@@ -12,15 +14,15 @@ interface Props {
   /** Mobile only: opens the conversation drawer. */
   onOpenList?: () => void;
   onChange: (patch: ConversationUpdate) => Promise<void>;
-  settingsOpen: boolean;
-  onSettingsOpen: (open: boolean) => void;
 }
 
 const PLANNERS: Planner[] = ['none', 'deterministic', 'llm'];
 
-/** Per-conversation model, knowledge-base and agent pickers (saved with PATCH /conversations/{id}). */
-export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, onChange, settingsOpen, onSettingsOpen }: Props) {
+/** Per-conversation model, knowledge-base and agent pickers (saved with PATCH /conversations/{id}), and the settings dialog. */
+export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, onChange }: Props) {
   const { t } = useI18n();
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  useShortcuts({ settings: () => setSettingsOpen(true) });
   const current = models.find((m) => m.id === conversation.model);
   const customised = [conversation.system_prompt, conversation.temperature, conversation.top_p, conversation.max_tokens].some(
     (v) => v !== null && v !== undefined && v !== '',
@@ -66,13 +68,13 @@ export function ChatToolbar({ conversation, models, knowledgeBases, onOpenList, 
             icon={<SlidersOutlined />}
             type={customised ? 'primary' : 'default'}
             ghost={customised}
-            onClick={() => onSettingsOpen(true)}
+            onClick={() => setSettingsOpen(true)}
             aria-label={t('chat.settings.title')}
             data-testid="chat-settings"
           />
         </Tooltip>
       </div>
-      <ChatSettings open={settingsOpen} conversation={conversation} model={current} onClose={() => onSettingsOpen(false)} onSave={onChange} />
+      <ChatSettings open={settingsOpen} conversation={conversation} model={current} onClose={() => setSettingsOpen(false)} onSave={onChange} />
     </div>
   );
 }

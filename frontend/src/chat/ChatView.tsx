@@ -35,7 +35,6 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
   const detail = useResource(() => conversationsApi.get(id), [id]);
   const live = useStore(streamStore)[id];
   const [selection, setSelection] = useState<Selection>({});
-  const [settingsOpen, setSettingsOpen] = useState(false);
   const outbox = useStore(outboxStore);
   const unsent = outbox.filter((i) => i.conversationId === id && i.userId === userId && i.state !== 'sending');
 
@@ -102,7 +101,7 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
     if (live?.userContent !== undefined) send(live.userContent);
   };
 
-  useShortcuts({ stop: busy ? () => void stop(id) : undefined, settings: () => setSettingsOpen(true) });
+  useShortcuts({ stop: busy ? () => void stop(id) : undefined });
 
   if (detail.error && !detail.data)
     return (
@@ -128,8 +127,6 @@ export function ChatView({ userId, conversationId: id, models, knowledgeBases, o
         knowledgeBases={knowledgeBases}
         onOpenList={onOpenList}
         onChange={changeSettings}
-        settingsOpen={settingsOpen}
-        onSettingsOpen={setSettingsOpen}
       />
       <MessageList empty={!path.length && !unsent.length} contentKey={`${path.length}:${live?.text.length ?? 0}:${unsent.length}`}>
         {path.map((m) => (

@@ -1,5 +1,6 @@
 import { LeftOutlined, RightOutlined } from '@ant-design/icons';
 import { Button } from 'antd';
+import type { ReactNode } from 'react';
 import type { SiblingInfo } from './conversationStore';
 
 /** ← i/n → between answers (or edits) sharing one parent. */
@@ -7,25 +8,16 @@ export function SiblingNav({ info, onSelect }: { info: SiblingInfo; onSelect: (i
   if (info.count < 2) return null;
   return (
     <span className="lm-siblings" data-testid="sibling-nav">
-      <Button
-        size="small"
-        type="text"
-        icon={<LeftOutlined />}
-        disabled={info.prevId === undefined}
-        onClick={() => onSelect(info.prevId!)}
-        data-testid="sibling-prev"
-      />
+      <Step to={info.prevId} icon={<LeftOutlined />} testId="sibling-prev" onSelect={onSelect} />
       <span data-testid="sibling-position">
         {info.index + 1}/{info.count}
       </span>
-      <Button
-        size="small"
-        type="text"
-        icon={<RightOutlined />}
-        disabled={info.nextId === undefined}
-        onClick={() => onSelect(info.nextId!)}
-        data-testid="sibling-next"
-      />
+      <Step to={info.nextId} icon={<RightOutlined />} testId="sibling-next" onSelect={onSelect} />
     </span>
   );
+}
+
+/** One arrow: selects the sibling `to`, disabled at either end. */
+function Step({ to, icon, testId, onSelect }: { to?: number; icon: ReactNode; testId: string; onSelect: (id: number) => void }) {
+  return <Button size="small" type="text" icon={icon} disabled={to === undefined} onClick={() => onSelect(to!)} data-testid={testId} />;
 }

@@ -1,8 +1,8 @@
-import { InboxOutlined } from '@ant-design/icons';
-import { Alert, Card, InputNumber, List, Progress, Space, Typography, Upload } from 'antd';
+import { Alert, Card, InputNumber, List, Progress, Space, Typography } from 'antd';
 import { useState } from 'react';
 import { ApiError, finetune } from '../api/client';
 import type { Dataset, DatasetError } from '../api/types';
+import { DropZone } from '../common/DropZone';
 import { useI18n } from '../i18n';
 
 /** Uploads a JSONL dataset; shows line-numbered validation errors or a preview of the records. */
@@ -39,21 +39,17 @@ export function DatasetUpload({ onUploaded }: { onUploaded: (d: Dataset) => void
         {t('ft.evalFraction')}
         <InputNumber min={0} max={0.5} step={0.05} value={evalFraction} onChange={(v) => setEvalFraction(v ?? 0)} />
       </Space>
-      <Upload.Dragger
+      <DropZone
         accept=".jsonl,.json"
         showUploadList={false}
         beforeUpload={(file) => {
           void upload(file);
           return false;
         }}
+        text={t('ft.uploadDataset')}
+        hint={t('ft.uploadHint')}
         data-testid="dataset-upload"
-      >
-        <p className="ant-upload-drag-icon">
-          <InboxOutlined />
-        </p>
-        <p className="ant-upload-text">{t('ft.uploadDataset')}</p>
-        <p className="ant-upload-hint">{t('ft.uploadHint')}</p>
-      </Upload.Dragger>
+      />
       {percent !== null && <Progress percent={percent} size="small" />}
       {failure && <Alert type="error" showIcon message={failure} style={{ marginTop: 8 }} />}
       {errors && (

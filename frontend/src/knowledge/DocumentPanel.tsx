@@ -1,8 +1,8 @@
-import { InboxOutlined } from '@ant-design/icons';
-import { App, Card, Progress, Upload, type UploadFile, type UploadProps } from 'antd';
+import { App, Card, Progress, type UploadFile, type UploadProps } from 'antd';
 import { useState } from 'react';
 import { knowledge } from '../api/client';
 import type { DocumentPublic } from '../api/types';
+import { DropZone } from '../common/DropZone';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 import { DocumentTable } from './DocumentTable';
@@ -34,21 +34,17 @@ export function DocumentPanel({ kbId }: { kbId: number }) {
 
   return (
     <Card size="small" title={t('kb.documents')} style={{ marginBottom: 16 }}>
-      <Upload.Dragger
+      <DropZone
         multiple
         customRequest={(opt) => void upload(opt)}
         fileList={uploads}
         onChange={({ fileList }) => setUploads(fileList.filter((f) => f.status !== 'done'))}
         showUploadList={{ showRemoveIcon: true }}
         progress={{ strokeWidth: 3, showInfo: true, format: (p) => `${Math.round(p ?? 0)}%` }}
+        text={t('kb.dropFiles')}
+        hint={t('kb.dropHint')}
         data-testid="kb-upload"
-      >
-        <p className="ant-upload-drag-icon">
-          <InboxOutlined />
-        </p>
-        <p className="ant-upload-text">{t('kb.dropFiles')}</p>
-        <p className="ant-upload-hint">{t('kb.dropHint')}</p>
-      </Upload.Dragger>
+      />
       {docs.loading && !docs.data?.length ? <Progress percent={100} status="active" showInfo={false} /> : null}
       <DocumentTable documents={docs.data ?? []} onChange={replace} onRemoved={remove} />
     </Card>

@@ -1,7 +1,8 @@
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Empty, Form, Input, List, Modal, Row, Typography } from 'antd';
+import { App, Button, Card, Col, Empty, Form, Input, List, Row, Typography } from 'antd';
 import { useState } from 'react';
 import { knowledge } from '../api/client';
+import { CreateModal } from '../common/CreateModal';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
 import { DocumentPanel } from './DocumentPanel';
@@ -94,15 +95,7 @@ export default function KnowledgePage() {
           )}
         </Col>
       </Row>
-      <Modal
-        open={creating}
-        title={t('kb.new')}
-        onOk={create}
-        onCancel={() => setCreating(false)}
-        okText={t('common.create')}
-        cancelText={t('common.cancel')}
-        okButtonProps={{ 'data-testid': 'kb-create-ok' }}
-      >
+      <CreateModal open={creating} title={t('kb.new')} onOk={create} onCancel={() => setCreating(false)} okButtonProps={{ 'data-testid': 'kb-create-ok' }}>
         <Form form={form} layout="vertical">
           <Form.Item name="name" label={t('common.name')} rules={[{ required: true, message: t('auth.required') }]}>
             <Input data-testid="kb-name" />
@@ -111,7 +104,7 @@ export default function KnowledgePage() {
             <Input.TextArea autoSize />
           </Form.Item>
         </Form>
-      </Modal>
+      </CreateModal>
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { App, Button, Form, Input, InputNumber, Modal, Radio, Select } from 'antd';
+import { App, Button, Form, Input, InputNumber, Radio, Select } from 'antd';
 import { useState } from 'react';
 import { models as api } from '../api/client';
 import type { ModelSpec } from '../api/types';
+import { CreateModal } from '../common/CreateModal';
 import { fieldProblems, errorText } from '../common/errors';
 import { useI18n } from '../i18n';
 
@@ -66,14 +67,12 @@ export function AddModel({ onAdded }: { onAdded: () => void }) {
       <Button icon={<PlusOutlined />} onClick={() => setOpen(true)} data-testid="model-add">
         {t('models.add')}
       </Button>
-      <Modal
+      <CreateModal
         open={open}
         title={t('models.add')}
         onCancel={() => setOpen(false)}
         onOk={() => form.submit()}
-        okText={t('common.create')}
         okButtonProps={{ loading: busy, ...{ 'data-testid': 'model-add-ok' } }}
-        cancelText={t('common.cancel')}
         destroyOnHidden
       >
         <Form form={form} layout="vertical" initialValues={{ kind: 'local', quantization: 'none' }} onFinish={submit} requiredMark={false}>
@@ -127,7 +126,7 @@ export function AddModel({ onAdded }: { onAdded: () => void }) {
             <InputNumber min={1} style={{ width: '100%' }} />
           </Form.Item>
         </Form>
-      </Modal>
+      </CreateModal>
     </>
   );
 }

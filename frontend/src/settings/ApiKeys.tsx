@@ -3,6 +3,7 @@ import { Alert, App, Button, Card, Input, Modal, Popconfirm, Space, Typography }
 import { useState } from 'react';
 import { users } from '../api/client';
 import type { ApiKey } from '../api/types';
+import { CreateModal } from '../common/CreateModal';
 import { copyText, formatDate } from '../common/format';
 import { ResourceTable } from '../common/ResourceTable';
 import { useResource } from '../common/useResource';
@@ -67,17 +68,9 @@ export function ApiKeys() {
           },
         ]}
       />
-      <Modal
-        open={creating}
-        title={t('settings.newKey')}
-        onOk={create}
-        okButtonProps={{ disabled: !name.trim() }}
-        onCancel={() => setCreating(false)}
-        okText={t('common.create')}
-        cancelText={t('common.cancel')}
-      >
+      <CreateModal open={creating} title={t('settings.newKey')} onOk={create} okButtonProps={{ disabled: !name.trim() }} onCancel={() => setCreating(false)}>
         <Input placeholder={t('settings.keyName')} value={name} onChange={(e) => setName(e.target.value)} onPressEnter={create} />
-      </Modal>
+      </CreateModal>
       <Modal open={!!created} title={created?.name} footer={null} onCancel={() => setCreated(null)}>
         <Alert type="warning" showIcon message={t('settings.keyOnce')} style={{ marginBottom: 12 }} />
         <Space.Compact style={{ width: '100%' }}>
