@@ -14,6 +14,7 @@ from app.api.routes import (
     auth,
     chat,
     conversations,
+    embedding_models,
     feedback,
     finetune,
     knowledge,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, conversations, attachments, chat, knowledge, finetune, models, feedback):
         api.include_router(module.router)
+    api.include_router(embedding_models.router)
     api.include_router(system.api_router)
     app.include_router(api)
     app.include_router(system.router)

@@ -26,6 +26,10 @@ CALIBRATED_THRESHOLDS = {"multilingual-e5-small": 1.50, ENSEMBLE_MODEL: 1.88}
 RECOMMENDED_MODES: dict[str, SearchMode] = {"multilingual-e5-small": "dense", ENSEMBLE_MODEL: "dense"}
 
 
+# Models that match a question and a passage across languages (a Chinese question over English pages).
+MULTILINGUAL_MODELS = frozenset({"multilingual-e5-small", ENSEMBLE_MODEL})
+
+
 def recommended_mode(model: str) -> SearchMode:
     return RECOMMENDED_MODES.get(model, "hybrid")
 
