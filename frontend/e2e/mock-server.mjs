@@ -313,11 +313,30 @@ route('GET', '/models', (req, res) =>
     modelEntry({ id: 'qwen2.5-0.5b-instruct', display_name: 'Qwen2.5 0.5B Instruct', source: 'hub:Qwen/Qwen2.5-0.5B-Instruct', quantization: '4bit', present: false, runnable: false, unavailable_reason: 'Not downloaded yet: pull it (Models page, or `python -m app.cli models pull qwen2.5-0.5b-instruct`).', size_bytes: 0 }),
   ]),
 );
+const embeddingModel = (id, recommended_mode, default_threshold, multilingual, ensemble) => ({ id, is_default: id === 'all-MiniLM-L6-v2', recommended_mode, default_threshold, multilingual, ensemble });
+const EMBEDDING_MODELS = [
+  embeddingModel('all-MiniLM-L6-v2', 'hybrid', 1.94, false, false),
+  embeddingModel('multilingual-e5-small', 'dense', 1.5, true, false),
+  embeddingModel('multilingual-e5-small+all-MiniLM-L6-v2', 'dense', 1.88, true, true),
+];
+route('GET', '/embedding-models', (req, res) => send(res, 200, EMBEDDING_MODELS));
 route('GET', '/knowledge-bases', (req, res, u) => send(res, 200, db.kbs.filter((k) => k.owner === u.id)));
 route('POST', '/knowledge-bases', async (req, res, u) => {
-  const kb = { id: nextId(), owner: u.id, description: null, embedding_model: 'all-MiniLM-L6-v2', retrieval_mode: 'hybrid', relevance_threshold: null, created_at: now(), updated_at: now(), ...(await json(req)) };
+  const b = await json(req);
+  const model = EMBEDDING_MODELS.find((m) => m.id === (b.embedding_model ?? 'all-MiniLM-L6-v2'));
+  if (!model) return error(res, 422, 'validation_error', `unknown embedding model ${b.embedding_model}`);
+  const kb = { id: nextId(), owner: u.id, description: null, relevance_threshold: null, created_at: now(), updated_at: now(), ...b, embedding_model: model.id, retrieval_mode: b.retrieval_mode ?? model.recommended_mode };
   db.kbs.push(kb);
   send(res, 201, kb);
+});
+route('PATCH', '/knowledge-bases/:id', async (req, res, u, id) => {
+  const kb = db.kbs.find((k) => k.owner === u.id && k.id === Number(id));
+  if (!kb) return error(res, 404, 'not_found', 'Not found');
+  const b = await json(req);
+  if (b.relevance_threshold != null && !(b.relevance_threshold >= 0 && b.relevance_threshold <= 3))
+    return error(res, 422, 'validation_error', 'relevance_threshold: Input should be between 0 and 3');
+  Object.assign(kb, b, { retrieval_mode: b.retrieval_mode ?? kb.retrieval_mode, updated_at: now() });
+  send(res, 200, kb);
 });
 route('DELETE', '/knowledge-bases/:id', (req, res, u, id) => {
   db.kbs = db.kbs.filter((k) => !(k.owner === u.id && k.id === Number(id)));

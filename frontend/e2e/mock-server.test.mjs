@@ -64,8 +64,11 @@ describe('e2e mock server', () => {
     await call('GET', '/models');
     await call('GET', '/system/resources');
 
+    await call('GET', '/embedding-models');
     const kb = (await call('POST', '/knowledge-bases', { name: 'Manuals' })).data;
     await call('GET', '/knowledge-bases');
+    expect((await call('PATCH', `/knowledge-bases/${kb.id}`, { relevance_threshold: 4 })).status).toBe(422);
+    expect((await call('PATCH', `/knowledge-bases/${kb.id}`, { retrieval_mode: 'dense', relevance_threshold: 1.2 })).data.retrieval_mode).toBe('dense');
     const [doc] = (await call('POST', `/knowledge-bases/${kb.id}/documents`, files('notes.txt', 'The code is 42.'))).data;
     await until(async () => (await call('GET', `/knowledge-bases/${kb.id}/documents`)).data[0].status === 'indexed', 'indexing');
     expect(sseEvents((await call('GET', `/documents/${doc.id}/events`)).data).at(-1).event).toBe('done');

@@ -469,6 +469,7 @@ try {
       await tid('nav-knowledge').click();
       await tid('knowledge-page').waitFor();
       await tid('kb-new').click();
+      await page.locator('[data-testid="kb-embedding-model"] .ant-select-selection-item', { hasText: 'all-MiniLM-L6-v2' }).waitFor();
       await tid('kb-name').fill(kbName);
       await tid('kb-create-ok').click();
       await page.locator('[data-testid="kb-item"]', { hasText: kbName }).waitFor();
@@ -493,6 +494,37 @@ try {
       const columns = page.locator('[data-testid="search-column"]');
       assert((await columns.count()) === 3, 'expected three result columns');
       for (let i = 0; i < 3; i++) await columns.nth(i).getByText(docName).first().waitFor({ timeout: 60_000 });
+    });
+
+    await step('retrieval settings at 390 px: mode and threshold saved, then the threshold back to its default', async () => {
+      const pick = async (select, title) => {
+        await tid(select).click();
+        await page.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${title}"]`).click();
+      };
+      const save = async () => {
+        const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && /\/knowledge-bases\/\d+$/.test(r.url()));
+        await tid('kb-settings-save').click();
+        const res = await saved;
+        assert(res.status() === 200, `settings PATCH answered ${res.status()}: ${await res.text()}`);
+      };
+      const summary = (text) => page.locator('[data-testid="kb-settings-summary"]', { hasText: text }).waitFor();
+      await page.setViewportSize({ width: 390, height: 844 });
+      await summary('all-MiniLM-L6-v2 · Hybrid · threshold default (1.94)');
+      await tid('kb-settings').click();
+      await pick('kb-settings-mode', 'BM25');
+      await tid('kb-settings-threshold').fill('0.5');
+      await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)').waitFor({ state: 'hidden' });
+      const scrollW = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(scrollW <= 391, `the retrieval settings overflow at 390 px (${scrollW}px)`);
+      await page.screenshot({ path: join(ARTIFACTS, 'kb-settings-390x844.png') });
+      await save();
+      await summary('BM25 · threshold 0.5');
+      await tid('kb-settings').click();
+      await pick('kb-settings-mode', 'Hybrid · recommended');
+      await tid('kb-settings-threshold-reset').click();
+      await save();
+      await summary('Hybrid · threshold default (1.94)');
+      await page.setViewportSize({ width: 1280, height: 800 });
     });
 
     await step('ask with the knowledge base: a citation popover names the document', async () => {

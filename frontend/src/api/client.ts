@@ -9,6 +9,7 @@ import type {
   Dataset,
   DocumentPublic,
   DedupeResult,
+  EmbeddingModel,
   Feedback,
   FeedbackDataset,
   FeedbackDatasetCreate,
@@ -21,6 +22,8 @@ import type {
   FinetuneJobCreate,
   FinetuneMerge,
   KnowledgeBase,
+  KnowledgeBaseCreate,
+  KnowledgeBaseUpdate,
   MessagePublic,
   ModelAction,
   ModelInfo,
@@ -141,7 +144,11 @@ export const models = {
 
 export const knowledge = {
   list: () => request<KnowledgeBase[]>(`${API}/knowledge-bases`),
-  create: (body: { name: string; description?: string }) => post<KnowledgeBase>(`${API}/knowledge-bases`, body),
+  create: (body: KnowledgeBaseCreate) => post<KnowledgeBase>(`${API}/knowledge-bases`, body),
+  /** Retrieval mode and relevance threshold (null = the embedding model's default); the embedding model is fixed. */
+  update: (id: number, body: KnowledgeBaseUpdate) => patch<KnowledgeBase>(`${API}/knowledge-bases/${id}`, body),
+  /** The embedding models a knowledge base may be created with, each with the defaults it brings. */
+  embeddingModels: () => request<EmbeddingModel[]>(`${API}/embedding-models`),
   remove: (id: number) => del(`${API}/knowledge-bases/${id}`),
   documents: (kbId: number) =>
     request<DocumentPublic[]>(`${API}/knowledge-bases/${kbId}/documents`),

@@ -73,6 +73,9 @@ export type ModelSpec = Schemas['ModelSpec'];
 export type ModelAction = Schemas['ModelAction'];
 
 export type KnowledgeBase = Schemas['KnowledgeBasePublic'];
+export type KnowledgeBaseCreate = Schemas['KnowledgeBaseCreate'];
+export type KnowledgeBaseUpdate = Schemas['KnowledgeBaseUpdate'];
+export type EmbeddingModel = Schemas['EmbeddingModelPublic'];
 export type DocumentPublic = Schemas['DocumentPublic'];
 export type DocumentStatus = DocumentPublic['status'];
 export type SearchMode = NonNullable<Schemas['SearchRequest']['mode']>;

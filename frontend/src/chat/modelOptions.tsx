@@ -1,5 +1,5 @@
-import { Typography } from 'antd';
 import type { ModelInfo } from '../api/types';
+import { OptionLabel } from '../common/OptionLabel';
 import type { Translate } from '../i18n';
 
 /**
@@ -17,17 +17,12 @@ export function modelOptions(models: ModelInfo[], t: Translate) {
       title,
       disabled: !m.runnable,
       label: (
-        <div className="lm-model-option" data-testid={`model-option-${m.id}`}>
-          <span>
-            {title}
-            {m.is_default && <Typography.Text type="secondary"> · {t('models.default')}</Typography.Text>}
-          </span>
-          {m.unavailable_reason && (
-            <Typography.Text type="secondary" className="lm-model-reason">
-              {m.unavailable_reason}
-            </Typography.Text>
-          )}
-        </div>
+        <OptionLabel
+          name={title}
+          marker={m.is_default && t('models.default')}
+          note={m.unavailable_reason}
+          testId={`model-option-${m.id}`}
+        />
       ),
     };
   });

@@ -1,36 +1,31 @@
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import { App, Button, Card, Col, Empty, Form, Input, List, Row, Typography } from 'antd';
+import { App, Button, Card, Col, Empty, List, Row, Typography } from 'antd';
 import { useState } from 'react';
 import { knowledge } from '../api/client';
-import { CreateModal } from '../common/CreateModal';
 import { useResource } from '../common/useResource';
 import { useI18n } from '../i18n';
+import type { KnowledgeBase } from '../api/types';
 import { DocumentPanel } from './DocumentPanel';
+import { NewKnowledgeBase } from './NewKnowledgeBase';
+import { RetrievalSettings } from './RetrievalSettings';
 import { SearchPlayground } from './SearchPlayground';
-import { errorText } from '../common/errors';
 
-/** Knowledge bases (list / create / delete), their documents and a search playground. */
+/** Knowledge bases (list / create / delete), their retrieval settings, documents and a search playground. */
 export default function KnowledgePage() {
   const { t } = useI18n();
-  const { modal, message } = App.useApp();
+  const { modal } = App.useApp();
   const kbs = useResource(() => knowledge.list(), [], []);
+  const embeddingModels = useResource(() => knowledge.embeddingModels(), [], []);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [creating, setCreating] = useState(false);
-  const [form] = Form.useForm<{ name: string; description?: string }>();
   const selected = kbs.data?.find((k) => k.id === selectedId) ?? kbs.data?.[0];
 
-  const create = async () => {
-    const values = await form.validateFields();
-    try {
-      const kb = await knowledge.create(values);
-      kbs.setData([...(kbs.data ?? []), kb]);
-      setSelectedId(kb.id);
-      setCreating(false);
-      form.resetFields();
-    } catch (e) {
-      message.error(errorText(e, t));
-    }
+  const created = (kb: KnowledgeBase) => {
+    kbs.setData([...(kbs.data ?? []), kb]);
+    setSelectedId(kb.id);
+    setCreating(false);
   };
+  const saved = (kb: KnowledgeBase) => kbs.setData((list) => (list ?? []).map((k) => (k.id === kb.id ? kb : k)));
 
   const remove = (id: number, name: string) =>
     modal.confirm({
@@ -87,6 +82,7 @@ export default function KnowledgePage() {
         <Col xs={24} md={17} xl={19}>
           {selected ? (
             <>
+              <RetrievalSettings kb={selected} models={embeddingModels.data ?? []} onSaved={saved} />
               <DocumentPanel key={selected.id} kbId={selected.id} />
               <SearchPlayground key={`s${selected.id}`} kbId={selected.id} />
             </>
@@ -95,16 +91,7 @@ export default function KnowledgePage() {
           )}
         </Col>
       </Row>
-      <CreateModal open={creating} title={t('kb.new')} onOk={create} onCancel={() => setCreating(false)} okButtonProps={{ 'data-testid': 'kb-create-ok' }}>
-        <Form form={form} layout="vertical">
-          <Form.Item name="name" label={t('common.name')} rules={[{ required: true, message: t('auth.required') }]}>
-            <Input data-testid="kb-name" />
-          </Form.Item>
-          <Form.Item name="description" label={t('common.description')}>
-            <Input.TextArea autoSize />
-          </Form.Item>
-        </Form>
-      </CreateModal>
+      <NewKnowledgeBase open={creating} models={embeddingModels.data ?? []} onCreated={created} onCancel={() => setCreating(false)} />
     </div>
   );
 }

@@ -3,8 +3,8 @@ import { useState } from 'react';
 import { knowledge } from '../api/client';
 import type { SearchHit, SearchMode } from '../api/types';
 import { useI18n } from '../i18n';
+import { SEARCH_MODES as MODES, modeLabel } from './retrieval';
 
-const MODES: SearchMode[] = ['dense', 'bm25', 'hybrid'];
 type Results = Partial<Record<SearchMode, SearchHit[] | Error>>;
 
 /** Runs one query in the three retrieval modes and shows the results side by side. */
@@ -38,7 +38,7 @@ export function SearchPlayground({ kbId }: { kbId: number }) {
       <Row gutter={[12, 12]}>
         {MODES.map((mode) => (
           <Col xs={24} lg={8} key={mode}>
-            <ModeResults title={t(`kb.mode.${mode}` as const)} result={results[mode]} />
+            <ModeResults title={modeLabel(mode, t)} result={results[mode]} />
           </Col>
         ))}
       </Row>
