@@ -5,7 +5,9 @@ FastAPI's default pages load them from a CDN (and Google Fonts), which leaves th
 networks LocalMind is made for. Without a built UI the pages fall back to the CDN, as before.
 """
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -29,6 +31,17 @@ def _built(marker: Path, what: str, url: str, **urls: str) -> dict[str, str]:
     return {}
 
 
+def _serve_page(app: FastAPI, url: str, label: str, render: Callable[..., HTMLResponse], **options: Any) -> None:
+    """GET `url` (named `label` in snake case, left out of the schema): `render`'s page for the app's OpenAPI
+    document, titled "<app title> - <label>"."""
+
+    def page() -> HTMLResponse:
+        return render(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - {label}", **options)
+
+    name = label.lower().replace(" ", "_")
+    app.add_api_route(url, page, methods=["GET"], include_in_schema=False, name=name)
+
+
 def mount_swagger_ui(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
     """Call on an app created with `docs_url=None`; the SPA route serves the asset files themselves."""
     assets = _built(
@@ -39,16 +52,15 @@ def mount_swagger_ui(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
         swagger_css_url=f"/{ASSETS}/swagger-ui.css",
         swagger_favicon_url=f"/{ASSETS}/favicon-32x32.png",
     )
-
-    @app.get(DOCS_URL, include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url=OAUTH2_REDIRECT_URL,
-            swagger_ui_parameters=app.swagger_ui_parameters,
-            **assets,
-        )
+    _serve_page(
+        app,
+        DOCS_URL,
+        "Swagger UI",
+        get_swagger_ui_html,
+        oauth2_redirect_url=OAUTH2_REDIRECT_URL,
+        swagger_ui_parameters=app.swagger_ui_parameters,
+        **assets,
+    )
 
     @app.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
@@ -64,12 +76,4 @@ def mount_redoc(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:
         redoc_js_url=f"/{REDOC_BUNDLE}",
         redoc_favicon_url=f"/{ASSETS}/favicon-32x32.png",
     )
-
-    @app.get(REDOC_URL, include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} - ReDoc",
-            with_google_fonts=False,
-            **assets,
-        )
+    _serve_page(app, REDOC_URL, "ReDoc", get_redoc_html, with_google_fonts=False, **assets)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import redis.asyncio as aioredis
+from celery import Celery
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select, update
@@ -111,20 +112,39 @@ def last_event_seq(last_event_id: Annotated[str | None, Header()] = None) -> int
 LastEventSeq = Annotated[int, Depends(last_event_seq)]
 
 
-ObjectId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A database id")]
-"""Path ids beyond the id column's range are a 422, not a database error."""
+def object_id(alias: str | None = None) -> Any:
+    """A database id in the path, named `alias` there when given: ids beyond the id column's range are a 422,
+    not a database error."""
+    return Path(ge=1, le=2**31 - 1, description="A database id", alias=alias)
+
+
+ObjectId = Annotated[int, object_id()]
 
 
 @dataclass
-class EventsRequest:
-    """What a job's SSE events route needs: the caller, a session to check ownership, Redis, the settings and
-    the client's `Last-Event-ID`."""
+class RequestContext:
+    """The caller and what a route acts with: the request (its app's task sender), a session, Redis and the
+    settings."""
 
     request: Request
     user: CurrentUser
     session: SessionDep
     redis: RedisDep
     settings: SettingsDep
+
+    @property
+    def tasks(self) -> Celery:
+        return self.request.app.state.tasks
+
+
+ContextDep = Annotated[RequestContext, Depends()]
+
+
+@dataclass
+class EventsRequest(RequestContext):
+    """What a job's SSE events route needs: the request context (its session to check ownership) and the
+    client's `Last-Event-ID`."""
+
     after: LastEventSeq
 
     def respond(self, events: AsyncIterator[dict[str, Any]]) -> EventSourceResponse:

@@ -1,23 +1,16 @@
 """Files attached to one question of a conversation (indexed into its private knowledge base)."""
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request
 
 from app.api.deps import CurrentUser, ObjectId, RedisDep, SessionDep, SettingsDep
-from app.api.routes.knowledge import UPLOAD_BODY
-from app.core.admission import Kind, admit
+from app.api.route_options import uploaded
 from app.kernel.schemas.knowledge import DocumentPublic, DocumentUploaded
 from app.services import attachment_uploads, conversations
 
 router = APIRouter(prefix="/conversations/{conversation_id}/attachments", tags=["conversations"])
 
 
-@router.post(
-    "",
-    response_model=list[DocumentUploaded],
-    status_code=status.HTTP_201_CREATED,
-    openapi_extra=UPLOAD_BODY,
-    dependencies=[admit(Kind.UPLOAD)],
-)
+@router.post("", **uploaded(list[DocumentUploaded]))
 async def attach_files(
     conversation_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ):

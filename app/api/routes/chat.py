@@ -3,7 +3,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.deps import ContextDep, CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep
 from app.api.route_options import accepted
 from app.core.admission import Kind, admit
 from app.events.answers import answer_events, is_final, stored_final_event
@@ -49,20 +49,12 @@ async def _respond(request: Request, answer: Message, stream: JobEventStream, as
 
 
 @router.post("/conversations/{conversation_id}/messages", **ANSWER_ROUTE)
-async def post_message(
-    conversation_id: ObjectId,
-    body: MessageCreate,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-):
+async def post_message(conversation_id: ObjectId, body: MessageCreate, ctx: ContextDep):
     """Ask a question. Streams `status`, `token`, ..., `done`|`error` as SSE (default) or returns the answer."""
-    conversation = await conversations.get_owned(session, user, conversation_id)
-    _question, answer = await chat.create_exchange(session, settings, user, conversation, body)
-    stream = await chat.start_generation(session, redis, request.app.state.tasks, answer)
-    return await _respond(request, answer, stream, body.stream)
+    conversation = await conversations.get_owned(ctx.session, ctx.user, conversation_id)
+    _question, answer = await chat.create_exchange(ctx.session, ctx.settings, ctx.user, conversation, body)
+    stream = await chat.start_generation(ctx.session, ctx.redis, ctx.tasks, answer)
+    return await _respond(ctx.request, answer, stream, body.stream)
 
 
 @router.post("/messages/{message_id}/regenerate", **ANSWER_ROUTE)

@@ -1,8 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
-from app.api.deps import CurrentUser, ObjectId, PageWindow, RedisDep, SessionDep, SettingsDep, page_window
+from app.api.deps import ContextDep, CurrentUser, ObjectId, PageWindow, SessionDep, SettingsDep, page_window
 from app.core.admission import Kind, admit
 from app.kernel.schemas.common import Page
 from app.kernel.schemas.conversation import (
@@ -55,15 +55,8 @@ async def update_conversation(
 
 
 @router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
-async def delete_conversation(
-    conversation_id: ObjectId,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-):
+async def delete_conversation(conversation_id: ObjectId, ctx: ContextDep):
     """Its attached files go with it (uploads now, their index shortly after, by an indexing worker)."""
-    conversation = await conversations.get_owned(session, user, conversation_id)
-    await attachment_uploads.delete_for_conversation(session, redis, request.app.state.tasks, settings, conversation)
-    await conversations.delete(session, conversation)
+    conversation = await conversations.get_owned(ctx.session, ctx.user, conversation_id)
+    await attachment_uploads.delete_for_conversation(ctx.session, ctx.redis, ctx.tasks, ctx.settings, conversation)
+    await conversations.delete(ctx.session, conversation)

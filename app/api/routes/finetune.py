@@ -1,7 +1,8 @@
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
-from app.api.route_options import accepted
+from app.api.deps import ContextDep, CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.owned_reads import add_owned_reads
+from app.api.route_options import accepted, multipart_body, uploaded
 from app.core.admission import Kind, admit
 from app.events.relay import SSE_DOC
 from app.kernel.schemas.common import ErrorResponse
@@ -16,36 +17,23 @@ from app.services import finetune, finetune_merge
 
 router = APIRouter(prefix="/finetune", tags=["finetune"])
 
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "JSONL, chat or instruction"},
-                        "eval_fraction": {"type": "number", "minimum": 0, "maximum": 0.5, "default": 0},
-                        "base_model": {"type": "string", "description": "tokenizer for token_stats"},
-                    },
-                }
-            }
-        },
-    }
-}
+DATASET_BODY = multipart_body(
+    {
+        "file": {"type": "string", "format": "binary", "description": "JSONL, chat or instruction"},
+        "eval_fraction": {"type": "number", "minimum": 0, "maximum": 0.5, "default": 0},
+        "base_model": {"type": "string", "description": "tokenizer for token_stats"},
+    },
+    ["file"],
+)
 
 
 @router.post(
     "/datasets",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DatasetPublic,
-    openapi_extra=UPLOAD_BODY,
+    **uploaded(DatasetPublic, DATASET_BODY),
     responses={
         413: {"model": ErrorResponse, "description": "File over MAX_UPLOAD_MB"},
         422: {"model": ErrorResponse, "description": "details.errors: [{line}]"},
     },
-    dependencies=[admit(Kind.UPLOAD)],
 )
 async def upload_dataset(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep):
     """Upload a JSONL dataset; an invalid one is refused with line-numbered `details.errors` and not stored."""
@@ -53,14 +41,15 @@ async def upload_dataset(request: Request, user: CurrentUser, session: SessionDe
     return await finetune.create_dataset(session, settings, user, filename, path, fields)
 
 
-@router.get("/datasets", response_model=list[DatasetPublic])
-async def list_datasets(user: CurrentUser, session: SessionDep):
-    return await finetune.list_datasets(session, user)
-
-
-@router.get("/datasets/{dataset_id}", response_model=DatasetPublic)
-async def get_dataset(dataset_id: ObjectId, user: CurrentUser, session: SessionDep):
-    return await finetune.get_owned_dataset(session, user, dataset_id)
+add_owned_reads(
+    router,
+    "/datasets",
+    DatasetPublic,
+    finetune.list_datasets,
+    finetune.get_owned_dataset,
+    item="dataset",
+    id_name="dataset_id",
+)
 
 
 @router.delete("/datasets/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
@@ -119,19 +108,11 @@ async def job_events(job_id: ObjectId, sse: EventsDep):
     },
     dependencies=[admit(Kind.JOB)],
 )
-async def merge_job(
-    job_id: ObjectId,
-    request: Request,
-    response: Response,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-):
+async def merge_job(job_id: ObjectId, response: Response, ctx: ContextDep):
     """Merge the job's LoRA adapter into its base model (a full model under `model_store/merged/`) on the
     training queue; follow it at `/merge/events`. Repeating the call returns the merge in progress or done."""
-    job = await finetune.get_visible_job(session, redis, user, job_id)
-    merge = await finetune_merge.start_merge(redis, request.app.state.tasks, settings, job)
+    job = await finetune.get_visible_job(ctx.session, ctx.redis, ctx.user, job_id)
+    merge = await finetune_merge.start_merge(ctx.redis, ctx.tasks, ctx.settings, job)
     if merge.state == "done":
         response.status_code = status.HTTP_200_OK
     return merge

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter, Request, status
 
-from app.api.deps import CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
-from app.api.route_options import accepted
+from app.api.deps import ContextDep, CurrentUser, EventsDep, ObjectId, RedisDep, SessionDep, SettingsDep
+from app.api.owned_reads import add_owned_reads
+from app.api.route_options import accepted, uploaded
 from app.core.admission import Kind, admit
 from app.events.relay import SSE_DOC, just, subscribe_unless_expired
 from app.kernel.contracts import JobKind
@@ -25,21 +26,6 @@ router = APIRouter(tags=["knowledge"])
 
 # Ids are 32-bit integer keys (PostgreSQL `integer`); larger ones are refused as 422 rather than overflowing a query.
 
-UPLOAD_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["files"],
-                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
-                }
-            }
-        },
-    }
-}
-
 
 @router.post(
     "/knowledge-bases",
@@ -54,14 +40,15 @@ async def create_knowledge_base(
     return await knowledge.create_kb(session, user, data, settings)
 
 
-@router.get("/knowledge-bases", response_model=list[KnowledgeBasePublic])
-async def list_knowledge_bases(user: CurrentUser, session: SessionDep):
-    return await knowledge.list_kbs(session, user)
-
-
-@router.get("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic)
-async def get_knowledge_base(kb_id: ObjectId, user: CurrentUser, session: SessionDep):
-    return await knowledge.get_owned_kb(session, user, kb_id)
+add_owned_reads(
+    router,
+    "/knowledge-bases",
+    KnowledgeBasePublic,
+    knowledge.list_kbs,
+    knowledge.get_owned_kb,
+    item="knowledge_base",
+    id_name="kb_id",
+)
 
 
 @router.patch("/knowledge-bases/{kb_id}", response_model=KnowledgeBasePublic, dependencies=[admit(Kind.FREE)])
@@ -71,21 +58,13 @@ async def update_knowledge_base(kb_id: ObjectId, data: KnowledgeBaseUpdate, user
 
 
 @router.delete("/knowledge-bases/{kb_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
-async def delete_knowledge_base(
-    kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
-):
+async def delete_knowledge_base(kb_id: ObjectId, ctx: ContextDep):
     """Deletes its documents and uploads now; an indexing worker removes the index directory shortly after."""
-    kb = await knowledge.get_owned_kb(session, user, kb_id)
-    await knowledge.delete_kb(session, redis, request.app.state.tasks, settings, kb)
+    kb = await knowledge.get_owned_kb(ctx.session, ctx.user, kb_id)
+    await knowledge.delete_kb(ctx.session, ctx.redis, ctx.tasks, ctx.settings, kb)
 
 
-@router.post(
-    "/knowledge-bases/{kb_id}/documents",
-    response_model=list[DocumentUploaded],
-    status_code=status.HTTP_201_CREATED,
-    openapi_extra=UPLOAD_BODY,
-    dependencies=[admit(Kind.UPLOAD)],
-)
+@router.post("/knowledge-bases/{kb_id}/documents", **uploaded(list[DocumentUploaded]))
 async def upload_documents(
     kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ):
@@ -97,24 +76,16 @@ async def upload_documents(
     return await knowledge.upload(request, session, settings, user, kb)
 
 
-@router.post(
-    "/knowledge-bases/{kb_id}/batches",
-    response_model=BatchPublic,
-    status_code=status.HTTP_201_CREATED,
-    openapi_extra=UPLOAD_BODY,
-    dependencies=[admit(Kind.UPLOAD)],
-)
-async def upload_batch(
-    kb_id: ObjectId, request: Request, user: CurrentUser, session: SessionDep, redis: RedisDep, settings: SettingsDep
-):
+@router.post("/knowledge-bases/{kb_id}/batches", **uploaded(BatchPublic))
+async def upload_batch(kb_id: ObjectId, ctx: ContextDep):
     """A bulk upload: multipart field `files`, any number of documents and `.zip` files of folders (expanded
     here), up to MAX_FILES_PER_UPLOAD files and MAX_BATCH_UPLOAD_MB in all. Files that cannot be indexed are
     skipped with their reason, duplicates are reported, the rest is queued. One request counts once against the
     upload rate limit; 429 `indexing_backlog` when more than MAX_QUEUED_DOCUMENTS_PER_USER of your documents
     would wait for indexing. Follow progress with GET .../batches/{batch_id}."""
-    kb = await knowledge.get_owned_kb(session, user, kb_id)
-    await session.close()  # hold no database connection while the body streams in
-    return await upload_batches.create_batch(request, session, redis, settings, user, kb)
+    kb = await knowledge.get_owned_kb(ctx.session, ctx.user, kb_id)
+    await ctx.session.close()  # hold no database connection while the body streams in
+    return await upload_batches.create_batch(ctx.request, ctx.session, ctx.redis, ctx.settings, ctx.user, kb)
 
 
 @router.get("/knowledge-bases/{kb_id}/batches/{batch_id}", response_model=BatchPublic)
@@ -132,19 +103,11 @@ async def list_documents(kb_id: ObjectId, user: CurrentUser, session: SessionDep
 
 
 @router.post("/knowledge-bases/{kb_id}/search", response_model=SearchResponse, dependencies=[admit(Kind.EMBEDDING)])
-async def search(
-    kb_id: ObjectId,
-    body: SearchRequest,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-):
+async def search(kb_id: ObjectId, body: SearchRequest, ctx: ContextDep):
     """Top `k` chunks by dense (embeddings), bm25 (keywords) or hybrid (both, rank-fused) retrieval."""
-    kb = await knowledge.get_owned_kb(session, user, kb_id)
-    meter = UsageMeter(request.app.state.sessionmaker, user.id)
-    return await knowledge.search(session, redis, request.app.state.tasks, settings, meter, kb, body)
+    kb = await knowledge.get_owned_kb(ctx.session, ctx.user, kb_id)
+    meter = UsageMeter(ctx.request.app.state.sessionmaker, ctx.user.id)
+    return await knowledge.search(ctx.session, ctx.redis, ctx.tasks, ctx.settings, meter, kb, body)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic)
@@ -156,16 +119,9 @@ async def get_document(document_id: ObjectId, user: CurrentUser, session: Sessio
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[admit(Kind.FREE)])
-async def delete_document(
-    document_id: ObjectId,
-    request: Request,
-    user: CurrentUser,
-    session: SessionDep,
-    redis: RedisDep,
-    settings: SettingsDep,
-):
-    document = await knowledge.get_owned_document(session, redis, user, document_id)
-    await knowledge.delete_document(session, redis, request.app.state.tasks, settings, document)
+async def delete_document(document_id: ObjectId, ctx: ContextDep):
+    document = await knowledge.get_owned_document(ctx.session, ctx.redis, ctx.user, document_id)
+    await knowledge.delete_document(ctx.session, ctx.redis, ctx.tasks, ctx.settings, document)
 
 
 @router.post("/documents/{document_id}/reindex", **accepted(DocumentPublic, Kind.JOB))
