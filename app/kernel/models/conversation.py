@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, status_check, utcnow
+from app.kernel.models.base import Base, OwnedMixin, UtcDateTime, status_check, utcnow
 
 
 class MessageStatus(StrEnum):
@@ -18,11 +18,9 @@ class MessageStatus(StrEnum):
     FAILED = "failed"
 
 
-class Conversation(TimestampMixin, Base):
+class Conversation(OwnedMixin, Base):
     __tablename__ = "conversations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200), default="New conversation")
     model: Mapped[str | None] = mapped_column(String(200))
     system_prompt: Mapped[str | None] = mapped_column(Text)

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kernel.models.base import Base, TimestampMixin
+from app.kernel.models.base import Base, OwnedMixin, TimestampMixin
 
 RATINGS = ("up", "down")
 SAMPLE_KINDS = ("sft", "preference")
@@ -36,13 +36,11 @@ class MessageFeedback(TimestampMixin, Base):
     answer: Mapped[str] = mapped_column(Text, default="")
 
 
-class FeedbackDataset(TimestampMixin, Base):
+class FeedbackDataset(OwnedMixin, Base):
     """A reviewable set of training samples built from feedback (the owner's, or everyone's for an admin)."""
 
     __tablename__ = "feedback_datasets"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     scope: Mapped[str] = mapped_column(String(8))  # "mine" | "all"
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

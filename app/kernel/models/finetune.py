@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, status_check
+from app.kernel.models.base import Base, OwnedMixin, UtcDateTime, status_check
 
 
 class JobStatus(StrEnum):
@@ -18,11 +18,9 @@ class JobStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Dataset(TimestampMixin, Base):
+class Dataset(OwnedMixin, Base):
     __tablename__ = "datasets"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     format: Mapped[str] = mapped_column(String(16))
@@ -32,12 +30,10 @@ class Dataset(TimestampMixin, Base):
     preview: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
-class FinetuneJob(TimestampMixin, Base):
+class FinetuneJob(OwnedMixin, Base):
     __tablename__ = "finetune_jobs"
     __table_args__ = (CheckConstraint(status_check(JobStatus), name="status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # SET NULL, not CASCADE: deleting a dataset keeps the history and metrics of the jobs trained on it
     # (their adapters stay in use); the API refuses the deletion while a job using it is queued or running.
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"), index=True)

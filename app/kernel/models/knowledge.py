@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kernel.models.base import Base, TimestampMixin, UtcDateTime, status_check
+from app.kernel.models.base import Base, OwnedMixin, TimestampMixin, UtcDateTime, status_check
 
 
 class DocumentStatus(StrEnum):
@@ -18,12 +18,10 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
-class KnowledgeBase(TimestampMixin, Base):
+class KnowledgeBase(OwnedMixin, Base):
     __tablename__ = "knowledge_bases"
     __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_knowledge_bases_owner_name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     embedding_model: Mapped[str] = mapped_column(String(200))
