@@ -5,9 +5,11 @@ Workers and the API validate every event's data against its model when they publ
 The union is published in OpenAPI as `JobEvent` (app/events/relay.py).
 """
 
+import operator
+from functools import reduce
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from app.kernel.contracts import EventType
 
@@ -16,18 +18,33 @@ class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class StatusData(_Data):
-    """Where a job is: queued (with its position, or why no worker takes it), loading, generating, parsing..."""
+class _JobState(_Data):
+    """What every status says, and the model or stage a job is at."""
 
     state: str
-    model: str | None = None
-    model_id: str | None = None
-    stage: str | None = None
+    model: str | None = None  # the model an answer loads and generates with
+    model_id: str | None = None  # the model being pulled
+    stage: str | None = None  # what a fine-tune or merge prepares
+
+
+class _QueuedState(_Data):
+    """A waiting job's place in its queue, or (`message`) why no worker takes it."""
+
     queue_position: int | None = None
     message: str | None = None
+
+
+class _AnswerState(_Data):
+    """An answer's first status names both messages of the exchange; with state nothing_relevant, `relevance`
+    holds each knowledge base's decision."""
+
     user_message_id: int | None = None
     assistant_message_id: int | None = None
-    relevance: list[dict[str, Any]] | None = None  # with state nothing_relevant: each knowledge base's decision
+    relevance: list[dict[str, Any]] | None = None
+
+
+class StatusData(_AnswerState, _QueuedState, _JobState):
+    """Where a job is: queued (with its position, or why no worker takes it), loading, generating, parsing..."""
 
 
 class TokenData(_Data):
@@ -106,46 +123,23 @@ class _Event(BaseModel):
     seq: int | None = Field(None, description="Per-job sequence number; the SSE `id`, for Last-Event-ID.")
 
 
-class StatusEvent(_Event):
-    type: Literal["status"]
-    data: StatusData
+def _event_model(event_type: EventType, data_model: type[_Data]) -> type[_Event]:
+    """The event `{seq, type, data}` of one type, named after it: `TokenEvent` for `token`."""
+    type_field: Any = Literal[event_type.value]  # a type made at run time, which type checkers cannot follow
+    return create_model(
+        f"{event_type.value.title()}Event",
+        __base__=_Event,
+        __module__=__name__,
+        type=(type_field, ...),
+        data=(data_model, ...),
+    )
 
 
-class TokenEvent(_Event):
-    type: Literal["token"]
-    data: TokenData
-
-
-class CitationsEvent(_Event):
-    type: Literal["citations"]
-    data: CitationsData
-
-
-class ToolEvent(_Event):
-    type: Literal["tool"]
-    data: ToolData
-
-
-class ProgressEvent(_Event):
-    type: Literal["progress"]
-    data: ProgressData
-
-
-class DoneEvent(_Event):
-    type: Literal["done"]
-    data: DoneData
-
-
-class ErrorEvent(_Event):
-    type: Literal["error"]
-    data: ErrorData
-
-
-JobEvent = Annotated[
-    StatusEvent | TokenEvent | CitationsEvent | ToolEvent | ProgressEvent | DoneEvent | ErrorEvent,
-    Field(discriminator="type"),
-]
-JOB_EVENT = TypeAdapter(JobEvent)
+EVENT_MODELS = {event_type: _event_model(event_type, data_model) for event_type, data_model in DATA_MODELS.items()}
+StatusEvent, TokenEvent, CitationsEvent, ToolEvent, ProgressEvent, DoneEvent, ErrorEvent = EVENT_MODELS.values()
+_ANY_EVENT: Any = reduce(operator.or_, EVENT_MODELS.values())
+JOB_EVENT: TypeAdapter[_Event] = TypeAdapter(Annotated[_ANY_EVENT, Field(discriminator="type")])
+"""The union of the events, told apart by `type`; OpenAPI's `JobEvent`."""
 
 
 def validate_event_data(event_type: EventType | str, data: dict[str, Any]) -> None:

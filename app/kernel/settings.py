@@ -3,13 +3,29 @@
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal, overload
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "CHANGE_ME"}
+
+
+class StoreDir:
+    """A folder of MODEL_STORE_DIR, read as a Settings attribute: `settings.logs_dir`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, settings: None, owner: type["Settings"]) -> "StoreDir": ...
+
+    @overload
+    def __get__(self, settings: "Settings", owner: type["Settings"]) -> Path: ...
+
+    def __get__(self, settings: "Settings | None", owner: type["Settings"]) -> "Path | StoreDir":
+        return self if settings is None else settings.model_store_dir / self.name
 
 
 class Settings(BaseSettings):
@@ -137,25 +153,11 @@ class Settings(BaseSettings):
             self.secret_key = _persisted_secret(self.model_store_dir / ".secret_key")
         return self
 
-    @property
-    def logs_dir(self) -> Path:
-        return self.model_store_dir / "logs"
-
-    @property
-    def uploads_dir(self) -> Path:
-        return self.model_store_dir / "uploads"
-
-    @property
-    def models_dir(self) -> Path:
-        return self.model_store_dir / "models"
-
-    @property
-    def adapters_dir(self) -> Path:
-        return self.model_store_dir / "adapters"
-
-    @property
-    def indexes_dir(self) -> Path:
-        return self.model_store_dir / "indexes"
+    logs_dir: ClassVar[StoreDir] = StoreDir("logs")
+    uploads_dir: ClassVar[StoreDir] = StoreDir("uploads")
+    models_dir: ClassVar[StoreDir] = StoreDir("models")
+    adapters_dir: ClassVar[StoreDir] = StoreDir("adapters")
+    indexes_dir: ClassVar[StoreDir] = StoreDir("indexes")
 
 
 def _persisted_secret(path: Path) -> str:

@@ -5,7 +5,7 @@ Row-less jobs (`/v1` completions and embeddings, knowledge search) park their re
 (`keys.payload_key`) and send only the job id.
 """
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,25 +25,31 @@ from app.kernel.contracts import (
 
 
 class TaskPayload(BaseModel):
+    """A task's typed keyword arguments; a concrete payload names its task: `class X(TaskPayload, task=TASK_...)`."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     task_name: ClassVar[str]
     request_id: str = "-"
     """The API request that sent the task: the worker's log lines for the job carry it (`dispatch` fills it)."""
 
+    def __init_subclass__(cls, task: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if task is not None:
+            cls.task_name = task
+
     @classmethod
     def queue(cls) -> str:
         return TASK_QUEUES[cls.task_name]
 
 
-class HealthCheck(TaskPayload):
-    task_name = TASK_HEALTH
+class HealthCheck(TaskPayload, task=TASK_HEALTH):
+    """A round trip through a worker's queue."""
 
 
-class GenerateAnswer(TaskPayload):
+class GenerateAnswer(TaskPayload, task=TASK_GENERATE):
     """Answer the pending assistant message `message_id` (chat, regenerate)."""
 
-    task_name = TASK_GENERATE
     message_id: int
 
 
@@ -53,45 +59,46 @@ class RowlessJob(TaskPayload):
     job_id: str
 
 
-class Completion(RowlessJob):
-    task_name = TASK_COMPLETION
+class Completion(RowlessJob, task=TASK_COMPLETION):
+    """A `/v1` chat or text completion."""
 
 
-class Embed(RowlessJob):
-    task_name = TASK_EMBED
+class Embed(RowlessJob, task=TASK_EMBED):
+    """`/v1/embeddings`."""
 
 
-class Search(RowlessJob):
-    task_name = TASK_SEARCH
+class Search(RowlessJob, task=TASK_SEARCH):
+    """A knowledge-base search."""
 
 
-class IndexDocument(TaskPayload):
-    task_name = TASK_INDEX_DOCUMENT
+class IndexDocument(TaskPayload, task=TASK_INDEX_DOCUMENT):
     document_id: int
 
 
-class DeleteDocument(TaskPayload):
+class DeleteDocument(TaskPayload, task=TASK_DELETE_DOCUMENT):
     """Drop a document's chunks, or a whole knowledge base's index when `document_id` is None."""
 
-    task_name = TASK_DELETE_DOCUMENT
     knowledge_base_id: int
     document_id: int | None = None
 
 
-class PullModel(TaskPayload):
-    task_name = TASK_PULL_MODEL
+class PullModel(TaskPayload, task=TASK_PULL_MODEL):
     job_id: str
     model_id: str
 
 
-class Finetune(TaskPayload):
-    task_name = TASK_FINETUNE
+class FinetuneJobTask(TaskPayload):
+    """A task on the fine-tune job `job_id` (its row holds the rest)."""
+
     job_id: int
 
 
-class MergeAdapter(TaskPayload):
-    task_name = TASK_MERGE_ADAPTER
-    job_id: int
+class Finetune(FinetuneJobTask, task=TASK_FINETUNE):
+    """Train the job's adapter."""
+
+
+class MergeAdapter(FinetuneJobTask, task=TASK_MERGE_ADAPTER):
+    """Merge the job's adapter into its base model."""
 
 
 PAYLOADS: dict[str, type[TaskPayload]] = {

@@ -86,14 +86,8 @@ def embedding_model_for(name: str | None, settings: Settings) -> str:
 
 async def create_kb(session: AsyncSession, user: User, data: KnowledgeBaseCreate, settings: Settings) -> KnowledgeBase:
     model = embedding_model_for(data.embedding_model, settings)
-    kb = KnowledgeBase(
-        owner_id=user.id,
-        name=data.name,
-        description=data.description,
-        embedding_model=model,
-        retrieval_mode=data.retrieval_mode or recommended_mode(model),
-        relevance_threshold=data.relevance_threshold,
-    )
+    chosen = {"embedding_model": model, "retrieval_mode": data.retrieval_mode or recommended_mode(model)}
+    kb = KnowledgeBase(owner_id=user.id, **(data.model_dump() | chosen))
     session.add(kb)
     try:
         await session.commit()
