@@ -11,7 +11,6 @@ batch's counts when done (no 429, nothing lost: every file indexed), indexing th
 p50/p95/max during the ingestion.
 """
 
-import argparse
 import io
 import random
 import tempfile
@@ -21,10 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import PASSWORD, SMOLLM, machine_note, percentile, sign_up, stack
+from bench.common import PASSWORD, SMOLLM, bench_args, percentile, sign_up, stack
 from bench.ingest import write_corpus
-from bench.search_lane import distinct_questions, upload, wait_indexed
-from worker.rag.eval import BENCH_DIR
+from bench.search_lane import distinct_questions, seeded_kb
 
 
 def login(http: httpx.Client, username: str) -> dict[str, str]:
@@ -42,11 +40,11 @@ def folder_zip(documents: int) -> bytes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=1000)
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the batch to finish")
-    args = parser.parse_args()
-    print(machine_note())
+    args = bench_args(
+        __doc__,
+        documents={"type": int, "default": 1000},
+        timeout={"type": float, "default": 3600, "help": "seconds to wait for the batch to finish"},
+    )
     with stack("bench-bulk-") as running:
         running.start_redis()
         running.configure(SMOLLM, None)
@@ -57,11 +55,7 @@ def main() -> None:
         headers = sign_up(running.base_url, "bulk")
         queries = distinct_questions(4)  # a counter on each: none is answered from the query-embedding cache
         with httpx.Client(base_url=running.base_url, timeout=600) as http:
-            kb_id = http.post("/api/v1/knowledge-bases", json={"name": "bulk"}, headers=headers).json()["id"]
-            upload(http, headers, kb_id, sorted((BENCH_DIR / "corpus").glob("harborlight_*")))
-            wait_indexed(http, headers, kb_id, 900)
-            search = f"/api/v1/knowledge-bases/{kb_id}/search"
-            http.post(search, json={"query": "warm-up"}, headers=headers).raise_for_status()
+            kb_id, search = seeded_kb(http, headers, "bulk", 900)
 
             archive = folder_zip(args.documents)
             started = time.perf_counter()

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_ID = "tiny-llama"
@@ -69,6 +70,17 @@ def cpu_seconds(pid: int) -> float:
 def machine_note() -> str:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return f"{os.cpu_count()} CPUs, load average {load} (shared machine)"
+
+
+def bench_args(doc: str | None, **options: dict[str, Any]) -> argparse.Namespace:
+    """A bench's command line, one `--name` option per keyword (its `add_argument` settings; `_` becomes `-`)
+    and the module docstring as --help; then prints the machine note that heads the report."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, settings in options.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", **settings)
+    args = parser.parse_args()
+    print(machine_note())
+    return args
 
 
 def tiny_spec(path: Path):

@@ -18,7 +18,6 @@ own process on the same index (`--stages`: embed the question, search, relevance
 latency can be split into CPU work and the queue/dispatch around it (this adds the same CPU work again).
 """
 
-import argparse
 import itertools
 import os
 import random
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import SMOLLM, machine_note, percentile, sign_up, stack
+from bench.common import SMOLLM, bench_args, percentile, sign_up, stack
 from bench.ingest import write_corpus
 from worker.rag.eval import BENCH_DIR, load_golden
 
@@ -74,6 +73,17 @@ def wait_indexed(http: httpx.Client, headers: dict, kb_id: int, timeout: float) 
             return
         time.sleep(1)
     raise RuntimeError(f"seed documents not indexed in {timeout:.0f} s: {counts}")
+
+
+def seeded_kb(http: httpx.Client, headers: dict, name: str, timeout: float) -> tuple[int, str]:
+    """A knowledge base `name` holding the ten kbeval product pages, indexed, and its search URL, searched once
+    (loads the embedding model); (id, search URL)."""
+    kb_id = http.post("/api/v1/knowledge-bases", json={"name": name}, headers=headers).json()["id"]
+    upload(http, headers, kb_id, sorted((BENCH_DIR / "corpus").glob("harborlight_*")))
+    wait_indexed(http, headers, kb_id, timeout)
+    search = f"/api/v1/knowledge-bases/{kb_id}/search"
+    http.post(search, json={"query": "warm-up"}, headers=headers).raise_for_status()
+    return kb_id, search
 
 
 class Stages:
@@ -142,11 +152,7 @@ def run_lane(lane: str, documents: int, window: float, nice: bool, profile: bool
         headers = sign_up(running.base_url, "bench")
         queries = distinct_questions(2)
         with httpx.Client(base_url=running.base_url, timeout=120) as http:
-            kb_id = http.post("/api/v1/knowledge-bases", json={"name": "lane"}, headers=headers).json()["id"]
-            upload(http, headers, kb_id, sorted((BENCH_DIR / "corpus").glob("harborlight_*")))
-            wait_indexed(http, headers, kb_id, 600)
-            search = f"/api/v1/knowledge-bases/{kb_id}/search"
-            http.post(search, json={"query": "warm-up"}, headers=headers).raise_for_status()
+            kb_id, search = seeded_kb(http, headers, "lane", 600)
             idle_stages = Stages(kb_id) if profile else None
             idle, _ = timed_searches(http, headers, search, queries, idle_stages, lambda n: n < IDLE_SEARCHES)
             with tempfile.TemporaryDirectory() as tmp:
@@ -185,14 +191,14 @@ def run_lane(lane: str, documents: int, window: float, nice: bool, profile: bool
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=100, help="documents uploaded while searching")
-    parser.add_argument("--window", type=float, default=60, help="longest search window in seconds")
-    parser.add_argument("--lanes", default="shared,own")
-    parser.add_argument("--nice", action="store_true", help="start_all.sh's niceness: indexing 15, retrieval 5")
-    parser.add_argument("--stages", action="store_true", help="also time the search steps in this process")
-    args = parser.parse_args()
-    print(machine_note())
+    args = bench_args(
+        __doc__,
+        documents={"type": int, "default": 100, "help": "documents uploaded while searching"},
+        window={"type": float, "default": 60, "help": "longest search window in seconds"},
+        lanes={"default": "shared,own"},
+        nice={"action": "store_true", "help": "start_all.sh's niceness: indexing 15, retrieval 5"},
+        stages={"action": "store_true", "help": "also time the search steps in this process"},
+    )
     for lane in args.lanes.split(","):
         row = run_lane(lane, args.documents, args.window, args.nice, args.stages)
         print(

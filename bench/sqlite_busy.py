@@ -8,7 +8,6 @@ connection. A writer (the API) then makes short write transactions, 1–10 ms ap
 app/core/sqlite_driver.py (every 0.5 → 5 ms). Rounds alternate; prints the writer's latency per transaction.
 """
 
-import argparse
 import random
 import sqlite3
 import tempfile
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 
 from app.core.sqlite_driver import _execute
-from bench.common import machine_note, percentile
+from bench.common import bench_args, machine_note, percentile
 
 MODES = ("busy handler", "driver retry")
 
@@ -49,11 +48,11 @@ def _write(path: Path, mode: str, writes: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--writes", type=int, default=300, help="writer transactions per round")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    print(machine_note())
+    args = bench_args(
+        __doc__,
+        writes={"type": int, "default": 300, "help": "writer transactions per round"},
+        rounds={"type": int, "default": 2},
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "busy.db"
         setup = sqlite3.connect(path)

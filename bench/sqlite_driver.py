@@ -9,7 +9,6 @@ conversation, then commits, as a chat request does. Rounds alternate stock / one
 round of wall time and CPU time per request, and the ratio.
 """
 
-import argparse
 import asyncio
 import contextlib
 import statistics
@@ -17,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import machine_note, stock_aiosqlite_adapter
+from bench.common import bench_args, machine_note, stock_aiosqlite_adapter
 
 
 def _prepare(url: str) -> tuple[int, int]:
@@ -77,11 +76,11 @@ async def _measure(url: str, one_trip: bool, n: int, user_id: int, conversation_
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=2000, help="requests of each kind per round and driver")
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    print(machine_note())
+    args = bench_args(
+        __doc__,
+        requests={"type": int, "default": 2000, "help": "requests of each kind per round and driver"},
+        rounds={"type": int, "default": 3},
+    )
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         user_id, conversation_id = _prepare(url)

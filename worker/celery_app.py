@@ -18,7 +18,7 @@ from app.kernel.keys import broker_transport_options
 from app.kernel.logs import configure_process_logging
 from app.kernel.private_files import keep_files_private
 from app.kernel.settings import get_settings
-from app.kernel.tasks import TaskPayload
+from app.kernel.tasks import RowlessJob, TaskPayload
 from worker.ops.liveness import QueueBeatStep
 from worker.ops.time_limits import hard_limit_seconds, soft_limit_seconds, soft_time_limit
 from worker.sandbox import warm
@@ -115,3 +115,13 @@ def payload_task(payload: type[P], **options: object) -> Callable[[Callable[[P],
         return celery_app.task(name=name, time_limit=hard_limit_seconds(name), **options)(task)
 
     return register
+
+
+def rowless_task(payload: type[RowlessJob], run_job: Callable[[str], str]) -> Callable[..., str]:
+    """Register the task of a row-less job (`payload`): `run_job(job_id)` reads the request body waiting in Redis."""
+
+    def run(task: RowlessJob) -> str:
+        return run_job(task.job_id)
+
+    run.__name__ = run.__qualname__ = run_job.__name__
+    return payload_task(payload)(run)

@@ -289,31 +289,10 @@ def _markdown_sections(text: str) -> Iterator[Section]:
     yield from tracker.flush()
 
 
-_HTML_DROP = ["script", "style", "noscript", "template", "svg", "head", "iframe", "object"]
-_HTML_BLOCKS = [
-    "p",
-    "div",
-    "li",
-    "br",
-    "tr",
-    "td",
-    "th",
-    "section",
-    "article",
-    "table",
-    "ul",
-    "ol",
-    "pre",
-    "blockquote",
-    "header",
-    "footer",
-    "nav",
-    "aside",
-    "main",
-    "dd",
-    "dt",
-    "figcaption",
-]
+_HTML_DROP = "script style noscript template svg head iframe object".split()
+_HTML_BLOCKS = (
+    "p div li br tr td th section article table ul ol pre blockquote header footer nav aside main dd dt figcaption"
+).split()
 _HEADING_MARK = "\x00"
 
 

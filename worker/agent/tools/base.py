@@ -44,6 +44,7 @@ class ToolOutput:
 class Tool:
     """A callable capability with a JSON-schema'd argument object, a deadline and an output cap.
 
+    `needs` names the ToolEnv service the tool calls: without it in the env the tool is not offered.
     `suggest_args` lets the deterministic planner derive arguments from a question (None: not applicable);
     with `pattern_routed` a match is itself a confident routing decision (an arithmetic expression, an
     explicit "translate: ..."), otherwise `examples` and `keywords` rank the tool by embedding or keywords.
@@ -54,12 +55,15 @@ class Tool:
     parameters: dict
     run: Callable[[dict, ToolEnv], ToolOutput]
     suggest_args: Callable[[str], dict | None]
-    available: Callable[[ToolEnv], bool] = lambda env: True
+    needs: Literal["small_complete", "knowledge_search"] | None = None
     pattern_routed: bool = False
     timeout_s: float = 5.0
     max_output_chars: int = 4000
     examples: tuple[str, ...] = ()
     keywords: frozenset[str] = frozenset()
+
+    def available(self, env: ToolEnv) -> bool:
+        return self.needs is None or getattr(env, self.needs) is not None
 
     def schema(self) -> dict:
         """The OpenAI/Hermes function-calling description of this tool."""

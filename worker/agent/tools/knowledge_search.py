@@ -28,6 +28,7 @@ def run(args: dict, env: ToolEnv) -> ToolOutput:
 
 TOOL = Tool(
     name="knowledge_search",
+    needs="knowledge_search",
     description=(
         "Search the user's uploaded documents and knowledge bases for passages relevant to a question; "
         "use it for questions about the content of documents, manuals, policies, reports or notes."
@@ -41,7 +42,6 @@ TOOL = Tool(
     ),
     run=run,
     suggest_args=lambda question: {"query": question, "k": 4},
-    available=lambda env: env.knowledge_search is not None,
     timeout_s=15.0,
     max_output_chars=6000,
     examples=(

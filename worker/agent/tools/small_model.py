@@ -38,6 +38,7 @@ def suggest_args(question: str) -> dict | None:
 
 TOOL = Tool(
     name="small_model",
+    needs="small_complete",
     description=(
         "Hand a self-contained text sub-task to a smaller, faster model: classify, summarize, translate, "
         "extract or rewrite a given text."
@@ -53,7 +54,6 @@ TOOL = Tool(
     run=run,
     suggest_args=suggest_args,
     pattern_routed=True,
-    available=lambda env: env.small_complete is not None,
     timeout_s=60.0,
     max_output_chars=4000,
     examples=(
