@@ -75,10 +75,13 @@ def wait_indexed(http: httpx.Client, headers: dict, kb_id: int, timeout: float) 
     raise RuntimeError(f"seed documents not indexed in {timeout:.0f} s: {counts}")
 
 
-def seeded_kb(http: httpx.Client, headers: dict, name: str, timeout: float) -> tuple[int, str]:
-    """A knowledge base `name` holding the ten kbeval product pages, indexed, and its search URL, searched once
-    (loads the embedding model); (id, search URL)."""
-    kb_id = http.post("/api/v1/knowledge-bases", json={"name": name}, headers=headers).json()["id"]
+def seeded_kb(
+    http: httpx.Client, headers: dict, name: str, timeout: float, embedding_model: str | None = None
+) -> tuple[int, str]:
+    """A knowledge base `name` (on `embedding_model`, default the server's) holding the ten kbeval product pages,
+    indexed, and its search URL, searched once (loads the embedding model); (id, search URL)."""
+    body = {"name": name, "embedding_model": embedding_model} if embedding_model else {"name": name}
+    kb_id = http.post("/api/v1/knowledge-bases", json=body, headers=headers).json()["id"]
     upload(http, headers, kb_id, sorted((BENCH_DIR / "corpus").glob("harborlight_*")))
     wait_indexed(http, headers, kb_id, timeout)
     search = f"/api/v1/knowledge-bases/{kb_id}/search"
@@ -89,10 +92,10 @@ def seeded_kb(http: httpx.Client, headers: dict, name: str, timeout: float) -> t
 class Stages:
     """The search job's steps timed in this process on the lane's index: embed, search, relevance decision."""
 
-    def __init__(self, kb_id: int):
+    def __init__(self, kb_id: int, embedding_model: str | None):
         from worker.rag.pipeline import open_index
 
-        self.index = open_index(kb_id)
+        self.index = open_index(kb_id, embedding_model)
         self.times: dict[str, list[float]] = {"embed": [], "search": [], "assess": []}
         self.run("warm-up")  # loads the model and the background vectors: not a sample
         self.times = {name: [] for name in self.times}
@@ -134,7 +137,9 @@ def distinct_questions(seed: int) -> Iterator[str]:
         yield f"{rng.choice(questions)} ({n})"
 
 
-def run_lane(lane: str, documents: int, window: float, nice: bool, profile: bool) -> dict:
+def run_lane(
+    lane: str, documents: int, window: float, nice: bool, profile: bool, embedding_model: str | None = None
+) -> dict:
     with stack("bench-lane-") as running:
         running.start_redis()
         running.configure(SMOLLM, None, {"RATE_LIMIT_UPLOADS_PER_WINDOW": "0"})
@@ -152,8 +157,8 @@ def run_lane(lane: str, documents: int, window: float, nice: bool, profile: bool
         headers = sign_up(running.base_url, "bench")
         queries = distinct_questions(2)
         with httpx.Client(base_url=running.base_url, timeout=120) as http:
-            kb_id, search = seeded_kb(http, headers, "lane", 600)
-            idle_stages = Stages(kb_id) if profile else None
+            kb_id, search = seeded_kb(http, headers, "lane", 600, embedding_model)
+            idle_stages = Stages(kb_id, embedding_model) if profile else None
             idle, _ = timed_searches(http, headers, search, queries, idle_stages, lambda n: n < IDLE_SEARCHES)
             with tempfile.TemporaryDirectory() as tmp:
                 paths = write_corpus(Path(tmp), documents, random.Random(1))
@@ -166,7 +171,7 @@ def run_lane(lane: str, documents: int, window: float, nice: bool, profile: bool
                     progress.update(checked=time.monotonic(), queued="queued" in statuses(http, headers, kb_id))
                 return time.monotonic() - started < window and (bool(progress["queued"]) or searches < 20)
 
-            stages = Stages(kb_id) if profile else None
+            stages = Stages(kb_id, embedding_model) if profile else None
             latencies, failures = timed_searches(http, headers, search, queries, stages, still_indexing)
             counts = statuses(http, headers, kb_id)
         for proc in (indexing, retrieval):
@@ -198,9 +203,10 @@ def main() -> None:
         lanes={"default": "shared,own"},
         nice={"action": "store_true", "help": "start_all.sh's niceness: indexing 15, retrieval 5"},
         stages={"action": "store_true", "help": "also time the search steps in this process"},
+        embedding_model={"help": "the knowledge base's embedding model (default: the server's EMBEDDING_MODEL)"},
     )
     for lane in args.lanes.split(","):
-        row = run_lane(lane, args.documents, args.window, args.nice, args.stages)
+        row = run_lane(lane, args.documents, args.window, args.nice, args.stages, args.embedding_model)
         print(
             f"{row['lane']:<7} searches {row['searches']:>4}  failed {row['failures']}  p50 {row['p50']:7.0f} ms  "
             f"p95 {row['p95']:7.0f} ms  max {row['max']:7.0f} ms  over {row['seconds']:.0f} s; "
