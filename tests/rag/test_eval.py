@@ -34,3 +34,12 @@ def test_app_cli_kb_eval_runs_the_worker_module_in_a_child_process():
     done = subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "5 documents" in done.stdout and "hybrid" in done.stdout and "false-abst" in done.stdout
+
+
+def test_kb_eval_without_a_knowledge_base_judges_with_the_models_own_threshold(capsys):
+    from worker.jobs.knowledge import eval_cli
+
+    args = ["--corpus", str(DATA / "corpus"), "--golden", str(DATA / "golden.jsonl"), "-k", "3"]
+    assert eval_cli.main([*args, "--model", "multilingual-e5-small"]) == 0
+    out = capsys.readouterr().out
+    assert "questions, threshold 1.5\n" in out, out

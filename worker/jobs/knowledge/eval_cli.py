@@ -33,13 +33,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--model", help="without --kb: embedding model (default: EMBEDDING_MODEL)")
-    parser.add_argument("--threshold", type=float, help="relevance threshold (default: the knowledge base's)")
+    parser.add_argument(
+        "--threshold", type=float, help="relevance threshold (default: the knowledge base's, else the model's)"
+    )
     parser.add_argument("--calibrate", action="store_true", help="fit the threshold on the tune part first")
     args = parser.parse_args(argv)
     if args.kb is None:
         options = ["--corpus", args.corpus, "--golden", args.golden, "-k", str(args.k)]
-        options += ["--model", args.model or get_settings().embedding_model]
-        options += ["--threshold", str(args.threshold)] if args.threshold is not None else []
+        model = args.model or get_settings().embedding_model
+        threshold = args.threshold if args.threshold is not None else default_relevance_threshold(model)
+        options += ["--model", model, "--threshold", str(threshold)]
         return evaluate_corpus([*options, *(["--calibrate"] if args.calibrate else [])])
 
     with db_sessions()() as session:
