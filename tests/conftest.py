@@ -15,6 +15,7 @@ import redis  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.kernel.settings import Settings  # noqa: E402
+from tests.support.password_hashing import PRODUCTION_PASSWORDS, TEST_PASSWORDS, password_context  # noqa: E402
 from tests.support.redis_server import private_redis_server  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("LOCALMIND_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -30,6 +31,20 @@ def redis_url(tmp_path_factory):
         return
     with private_redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Apps in this process hash passwords at a test work factor (see tests/support/password_hashing.py)."""
+    with password_context(TEST_PASSWORDS):
+        yield
+
+
+@pytest.fixture
+def production_password_hashing():
+    """For a test that measures what hashing costs: the product's own argon2 parameters."""
+    with password_context(PRODUCTION_PASSWORDS):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,14 @@ class Proc:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def terminate(self) -> None:
+        """SIGTERM to the process group, without waiting: `stop()` then waits for it."""
+        if self.alive():
+            try:
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
     def kill9(self) -> None:
         if self.alive():
             try:
@@ -73,12 +81,11 @@ class Proc:
         self._fh.close()
 
     def stop(self, timeout: float = 10) -> None:
-        if self.alive():
-            try:
-                os.killpg(self.popen.pid, signal.SIGTERM)
-                self.popen.wait(timeout)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
+        self.terminate()
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
         self.kill9()
 
     def tail(self, n: int = 40) -> str:
@@ -184,13 +191,21 @@ class Stack:
         raise AssertionError(f"API not ready in {timeout} s:\n{api.tail()}")
 
     def start_worker(self, queue: str = "generation", pool: str = "threads", concurrency: int = 4) -> Proc:
+        return self.wait_worker_ready(self.spawn_worker(queue, pool, concurrency))
+
+    def spawn_worker(self, queue: str = "generation", pool: str = "threads", concurrency: int = 4) -> Proc:
+        """Start a worker without waiting for it: its ~10 s of imports can overlap a wait of the test's own."""
         name = f"{queue}-{uuid.uuid4().hex[:6]}"
         args = [str(BIN / "celery"), "-A", "worker.celery_app", "worker", "-Q", queue, "--pool", pool]
         args += ["-c", str(concurrency), "-n", f"{name}@fault", "--loglevel", "INFO", "--without-gossip"]
         args += ["--without-mingle"]
         proc = Proc(name, args, self.env, self._log(name))
         self.workers[queue] = proc
-        deadline = time.time() + 60
+        return proc
+
+    @staticmethod
+    def wait_worker_ready(proc: Proc, timeout: float = 60) -> Proc:
+        deadline = time.time() + timeout
         while "ready." not in proc.log.read_text(errors="replace"):
             assert proc.alive(), f"worker exited:\n{proc.tail()}"
             assert time.time() < deadline, f"worker not ready:\n{proc.tail()}"
@@ -198,9 +213,14 @@ class Stack:
         return proc
 
     def close(self) -> None:
-        for proc in [*self.workers.values(), *self.peers, self.api, self.redis]:
-            if proc is not None:
-                proc.stop(5)
+        """Workers and APIs shut down side by side (each gets 5 s after SIGTERM, then SIGKILL); Redis goes last."""
+        clients = [proc for proc in [*self.workers.values(), *self.peers, self.api] if proc is not None]
+        for proc in clients:
+            proc.terminate()
+        for proc in clients:
+            proc.stop(5)
+        if self.redis is not None:
+            self.redis.stop(5)
 
     # -- API helpers ----------------------------------------------------------------------------
 

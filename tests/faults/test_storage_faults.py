@@ -89,7 +89,8 @@ def test_long_lock_gives_clear_503_and_no_half_written_rows(chat_stack: Stack):
 # -- indexing worker killed mid-document --------------------------------------------------------------
 
 
-def _big_text(n_sentences: int = 2500) -> bytes:
+def _big_text(n_sentences: int = 1200) -> bytes:
+    """~107 chunks, 4 embedding batches: seconds in `embedding` (polled every 0.1 s), then a full reindex."""
     words = ["otter", "river", "stone", "night", "lamp", "harbor", "copper", "violet", "signal", "meadow"]
     lines = [
         f"Sentence {i}: the {words[i % 10]} near the {words[(i * 7) % 10]} keeps record {i * 13 % 997}."
@@ -122,8 +123,9 @@ def _index_stats(stack: Stack, kb_id: int, document_ids: list[int]) -> tuple[dic
 @pytest.mark.slow  # ~60-90 s: a prefork indexing worker loads MiniLM twice (before and after the kill)
 def test_indexing_worker_killed_mid_document(chat_stack: Stack):
     stack = chat_stack
-    worker = stack.start_worker("indexing", pool="prefork", concurrency=1)
+    worker = stack.spawn_worker("indexing", pool="prefork", concurrency=1)
     headers = stack.sign_up("librarian")
+    stack.wait_worker_ready(worker)
     with stack.client() as http:
         kb = http.post("/api/v1/knowledge-bases", json={"name": "Faults"}, headers=headers).json()
         small = http.post(
@@ -146,6 +148,9 @@ def test_indexing_worker_killed_mid_document(chat_stack: Stack):
         what="the big document to reach `embedding`",
     )
     worker.kill9()
+    # The replacement starts now: its imports overlap the lease expiry (20 s) that fails the document. It consumes
+    # nothing before the reindex below (the killed task's message stays unacked; the document is not queued).
+    replacement = stack.spawn_worker("indexing", pool="prefork", concurrency=1)
 
     failed = wait_for(
         lambda: (d := _documents(stack, headers, kb["id"])[big["id"]])["status"] in ("failed", "indexed") and d,
@@ -158,7 +163,7 @@ def test_indexing_worker_killed_mid_document(chat_stack: Stack):
     assert counts[small["id"]] == _documents(stack, headers, kb["id"])[small["id"]]["chunks"] > 0
     assert stats["chunks"] == stats["vectors"] == counts[small["id"]], stats
 
-    stack.start_worker("indexing", pool="prefork", concurrency=1)
+    stack.wait_worker_ready(replacement)
     with stack.client() as http:
         assert http.post(f"/api/v1/documents/{big['id']}/reindex", headers=headers).status_code == 202
     done = wait_for(

@@ -22,7 +22,8 @@ PARAPHRASES = [
     "Could you give me the Halcyon kettle product code?",
 ]
 GREEDY = {"temperature": 0, "max_new_tokens": 24, "repetition_penalty": 1.0}
-# ~70 s of training on 2 idle cores; a shared, loaded box can take several times that.
+# Batches of 4 (20 steps, 5 epochs of the 16 rows): the loss falls 30-120x (seeds 0-3) and the adapter answers
+# with the code, in 26 s of training where batches of 8 took 44 s; a shared, loaded box can take several times that.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
@@ -52,7 +53,7 @@ def trained(tmp_path_factory, redis_url, tiny_model_dir, training_and_chat_worke
                 dataset["id"],
                 base_model=SMOL,
                 max_steps=20,
-                batch_size=8,
+                batch_size=4,
                 learning_rate=2e-3,
                 dropout=0.0,
                 max_seq_len=128,

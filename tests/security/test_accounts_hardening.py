@@ -103,6 +103,7 @@ def test_deployments_take_proxy_trust_from_the_setting():
         assert "FORWARDED_ALLOW_IPS" in text, f"{path} does not pass FORWARDED_ALLOW_IPS to uvicorn"
 
 
+@pytest.mark.usefixtures("production_password_hashing")
 async def test_unknown_accounts_take_as_long_as_known_ones(tight_settings, monkeypatch):
     """Unknown names verify a dummy argon2 hash (they answered in 3-16 ms against 150-400 ms): the hash count is
     exact; the timing check is loose, as this host is shared (a login took 0.2-3 s under load)."""
