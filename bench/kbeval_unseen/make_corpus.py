@@ -252,19 +252,24 @@ def write_txt(blocks: list[Block], path: Path) -> None:
     path.write_text("\n".join(out).strip() + "\n", encoding="utf-8")
 
 
+MARKDOWN = {"title": "# {}", "subheading": "### {}", "term": "`{}`", "paragraph": "{}"}
+HTML = {
+    "title": "<h1>{}</h1>",
+    "heading": "<h2>{}</h2>",
+    "subheading": "<h3>{}</h3>",
+    "term": "<p><code><b>{}</b></code></p>",
+    "paragraph": "<p>{}</p>",
+}
+
+
+def render_blocks(blocks: list[Block], templates: dict[str, str], text=lambda block: block.text) -> list[str]:
+    """Each block through the template of its kind (any other kind is a paragraph)."""
+    return [templates.get(block.kind, templates["paragraph"]).format(text(block)) for block in blocks]
+
+
 def write_md(blocks: list[Block], path: Path) -> None:
-    out = []
-    for block in blocks:
-        if block.kind == "title":
-            out.append(f"# {block.text}")
-        elif block.kind == "heading":
-            out.append(f"## {block.text.title()}")
-        elif block.kind == "subheading":
-            out.append(f"### {block.text}")
-        elif block.kind == "term":
-            out.append(f"`{block.text}`")
-        else:
-            out.append(block.text)
+    templates = {**MARKDOWN, "heading": "## {}"}
+    out = render_blocks(blocks, templates, lambda b: b.text.title() if b.kind == "heading" else b.text)
     path.write_text("\n\n".join(out) + "\n", encoding="utf-8")
 
 
@@ -272,18 +277,7 @@ def write_html(blocks: list[Block], path: Path) -> None:
     title = html.escape(blocks[0].text)
     out = ["<!DOCTYPE html>", '<html lang="en">', f'<head><meta charset="utf-8"><title>{title}</title></head>']
     out.append("<body>")
-    for block in blocks:
-        text = html.escape(block.text)
-        if block.kind == "title":
-            out.append(f"<h1>{text}</h1>")
-        elif block.kind == "heading":
-            out.append(f"<h2>{text}</h2>")
-        elif block.kind == "subheading":
-            out.append(f"<h3>{text}</h3>")
-        elif block.kind == "term":
-            out.append(f"<p><code><b>{text}</b></code></p>")
-        else:
-            out.append(f"<p>{text}</p>")
+    out += render_blocks(blocks, HTML, lambda block: html.escape(block.text))
     out += ["</body>", "</html>"]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
