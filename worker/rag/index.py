@@ -20,10 +20,12 @@ import numpy as np
 from loguru import logger
 
 from worker.rag.background import background_vectors
-from worker.rag.bm25 import BM25Index, tokenize
+from worker.rag.bm25 import CJK_CHAR, BM25Index, tokenize
 from worker.rag.bm25_snapshot import BM25Snapshots
 from worker.rag.chunk_store import ChunkStore
-from worker.rag.dense_fusion import fused_search
+from worker.rag.cjk_gloss import english_reading
+from worker.rag.dense_fusion import FUSION_POOL, fused_search
+from worker.rag.document_vectors import DocumentVectors, with_documents
 from worker.rag.relevance import (
     COVERAGE_PASSAGES,
     DEFAULT_THRESHOLD,
@@ -49,7 +51,7 @@ class EmbedderLike(Protocol):
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
-    def encode_query(self, text: str) -> np.ndarray: ...
+    def encode_query(self, text: str, english: str | None = None) -> np.ndarray: ...
 
 
 class RerankerLike(Protocol):
@@ -88,7 +90,8 @@ class KnowledgeIndex:
         self._version = -1  # nothing loaded yet
         self._bm25: tuple[int, BM25Index] | None = None
         self.bm25_builds_on_search = 0  # searches that found no usable BM25 snapshot and built one
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_vectors: OrderedDict[tuple[str, str | None], np.ndarray] = OrderedDict()
+        self._documents: tuple[int, dict[int, int], DocumentVectors] | None = None  # of one version
 
     @property
     def embedder(self) -> EmbedderLike:
@@ -189,24 +192,47 @@ class KnowledgeIndex:
         return hits[:k]
 
     def _dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        segments = getattr(self._embedder, "segments", None)  # an ensemble of embedders: fuse their rankings
-        if segments:
-            return fused_search(self._vectors, query_vector, segments, k)
-        return self._vectors.search(query_vector, k)
+        """Chunks by z-score (summed over an ensemble's parts), plus their documents' standing (see
+        worker.rag.document_vectors)."""
+        segments = getattr(self._embedder, "segments", None) or [slice(0, self._embedder.dim)]
+        ranked = fused_search(self._vectors, query_vector, segments, max(k, FUSION_POOL))
+        documents, vectors = self._document_vectors()
+        return with_documents(ranked, documents, vectors.standing(query_vector, segments))[:k]
+
+    def _document_vectors(self) -> tuple[dict[int, int], DocumentVectors]:
+        """(chunk id -> document id, the documents' mean vectors) of the loaded version, built once per version."""
+        if self._documents is None or self._documents[0] != self._version:
+            documents = self._chunks.documents_of_chunks()
+            ids, vectors = self._vectors.live()
+            self._documents = (self._version, documents, DocumentVectors.build(ids, vectors, documents))
+        return self._documents[1], self._documents[2]
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, from a small LRU cache (a repeated question costs no model call)."""
+        english = self._english_reading(query)
+        key = (query, english)
         with self._lock:
-            cached = self._query_vectors.get(query)
+            cached = self._query_vectors.get(key)
             if cached is not None:
-                self._query_vectors.move_to_end(query)
+                self._query_vectors.move_to_end(key)
                 return cached
-        vector = self._embedder.encode_query(query)
+        vector = self._embedder.encode_query(query, english=english)
         with self._lock:
-            self._query_vectors[query] = vector
+            self._query_vectors[key] = vector
             while len(self._query_vectors) > QUERY_CACHE:
                 self._query_vectors.popitem(last=False)
         return vector
+
+    def _english_reading(self, query: str) -> str | None:
+        """A CJK question's dictionary English (worker.rag.cjk_gloss) when this knowledge base holds none of its
+        CJK terms: its pages are then in another language, which an English-only embedder reads only so."""
+        terms = [term for term in content_terms(query) if CJK_CHAR.search(term)]
+        if not terms or not getattr(self._embedder, "needs_english_reading", False):
+            return None
+        with self._lock:
+            self._refresh()
+            frequencies, _ = self._bm25_index().document_frequencies(terms)
+        return None if any(frequencies) else english_reading(query)
 
     def assess(self, query: str, hits: Sequence[Hit], threshold: float = DEFAULT_THRESHOLD) -> Relevance:
         """Whether `hits` (this index's answer to `query`) hold anything relevant: see worker.rag.relevance."""

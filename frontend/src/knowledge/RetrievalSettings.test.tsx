@@ -14,13 +14,13 @@ import { RetrievalSettings } from './RetrievalSettings';
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const MODELS: EmbeddingModel[] = [
-  { id: 'all-MiniLM-L6-v2', is_default: true, recommended_mode: 'hybrid', default_threshold: 1.94, multilingual: false, ensemble: false },
+  { id: 'all-MiniLM-L6-v2', is_default: true, recommended_mode: 'hybrid', default_threshold: 1.87, multilingual: false, ensemble: false },
   { id: 'multilingual-e5-small', is_default: false, recommended_mode: 'dense', default_threshold: 1.5, multilingual: true, ensemble: false },
   {
     id: 'multilingual-e5-small+all-MiniLM-L6-v2',
     is_default: false,
     recommended_mode: 'dense',
-    default_threshold: 1.88,
+    default_threshold: 1.84,
     multilingual: true,
     ensemble: true,
   },
