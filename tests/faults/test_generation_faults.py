@@ -128,6 +128,9 @@ def test_worker_killed_mid_answer_fails_once_and_keeps_partial_text(stack: Stack
             question_id, answer_id, texts, _ = _read_until_tokens(events, 5)
             stack.workers["generation"].kill9()
             killed_at = time.time()
+            # The replacement's ~10 s of imports overlap the lease expiry below. It takes nothing meanwhile: the
+            # killed task's message stays unacked (acks_late) until `_redeliver_unacked` puts it back.
+            replacement = stack.spawn_worker("generation")
             final = None
             for event in events:
                 if event.event == "token":
@@ -147,10 +150,11 @@ def test_worker_killed_mid_answer_fails_once_and_keeps_partial_text(stack: Stack
         f"partial answer lost: client saw {len(''.join(texts))} chars, database kept {answers[0]['content']!r}"
     )
 
-    stack.start_worker("generation")
+    stack.wait_worker_ready(replacement)
     assert _redeliver_unacked(stack) >= 1, "the killed job's message should be unacked (acks_late)"
-    worker = stack.workers["generation"]
-    wait_for(lambda: "no longer pending" in worker.log.read_text(errors="replace"), 30, what="redelivered job skip")
+    wait_for(
+        lambda: "no longer pending" in replacement.log.read_text(errors="replace"), 30, what="redelivered job skip"
+    )
     answers = _answers_to(stack, question_id)
     assert len(answers) == 1 and answers[0]["status"] == "failed", "the redelivered task answered twice"
     _short_chat_works(stack, headers)
