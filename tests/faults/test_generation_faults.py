@@ -17,17 +17,6 @@ SWEEP_BUDGET_SECONDS = 45  # lease 20 s + sweep interval 10 s + slack for two sh
 LIVE_GRACE_SECONDS = 20  # how long a client waits on a stream that only sends heartbeats
 
 
-def _ensure_up(stack: Stack) -> None:
-    if not stack.redis or not stack.redis.alive():
-        stack.start_redis()
-    if not stack.api or not stack.api.alive():
-        stack.start_api()
-    stack.wait_ready()
-    worker = stack.workers.get("generation")
-    if worker is None or not worker.alive():
-        stack.start_worker("generation")
-
-
 def _ask(http: httpx.Client, conversation_id: int, headers: dict, content: str, params=LONG_PARAMS):
     return http.stream(
         "POST",
@@ -71,7 +60,7 @@ def _short_chat_works(stack: Stack, headers: dict) -> None:
 
 def test_api_restart_mid_answer_client_resumes_with_last_event_id(stack: Stack):
     """kill -9 the API mid-answer, start a new one: the worker finishes, the client resumes without loss."""
-    _ensure_up(stack)
+    stack.ensure_up()
     headers = stack.sign_up("resumer")
     conversation = new_conversation(stack, headers)
     with stack.client() as http, _ask(http, conversation, headers, "Tell me about Rome") as response:
@@ -118,7 +107,7 @@ def _redeliver_unacked(stack: Stack) -> int:
 
 
 def test_worker_killed_mid_answer_fails_once_and_keeps_partial_text(stack: Stack):
-    _ensure_up(stack)
+    stack.ensure_up()
     headers = stack.sign_up("victim")
     conversation = new_conversation(stack, headers)
     with stack.client(timeout=SWEEP_BUDGET_SECONDS + 15) as http:
@@ -184,7 +173,7 @@ def test_redis_restart_mid_answer_recovers(stack: Stack):
     This used to kill the worker's consumer (kombu 5.7 raised AttributeError while restoring the unacked
     task, see worker/ops/broker.py); nothing here replaces the worker.
     """
-    _ensure_up(stack)
+    stack.ensure_up()
     worker = stack.workers["generation"]
     headers = stack.sign_up("bystander")
     conversation = new_conversation(stack, headers)

@@ -51,6 +51,7 @@ def _locked(stack: Stack, seconds: float, requests: list) -> list:
 
 @pytest.fixture(scope="module")
 def chat_stack(stack: Stack) -> Stack:
+    stack.ensure_up()
     return stack
 
 
