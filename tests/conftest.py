@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from app.kernel.settings import Settings  # noqa: E402
 from tests.support.password_hashing import PRODUCTION_PASSWORDS, TEST_PASSWORDS, password_context  # noqa: E402
 from tests.support.redis_server import private_redis_server  # noqa: E402
+from tests.support.route_state import eager_route_state, lazy_route_state  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("LOCALMIND_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -37,6 +38,20 @@ def redis_url(tmp_path_factory):
 def fast_password_hashing():
     """Apps in this process hash passwords at a test work factor (see tests/support/password_hashing.py)."""
     with password_context(TEST_PASSWORDS):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def route_state_on_first_request():
+    """Apps in this process skip the startup route warm-up (see tests/support/route_state.py)."""
+    with lazy_route_state():
+        yield
+
+
+@pytest.fixture
+def startup_route_warmup():
+    """For a test of the warm-up itself: apps started inside it prepare every route at startup, as deployed."""
+    with eager_route_state():
         yield
 
 

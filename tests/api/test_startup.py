@@ -8,7 +8,7 @@ from fastapi import routing
 from tests.helpers import auth_headers
 
 
-async def test_requests_after_startup_build_no_route_state(client, monkeypatch):
+async def test_requests_after_startup_build_no_route_state(startup_route_warmup, client, monkeypatch):
     built = []
     original = routing._EffectiveRouteContext.from_api_route
 

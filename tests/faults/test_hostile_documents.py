@@ -10,15 +10,11 @@ from tests.faults.conftest import Stack
 from tests.security import hostile_files
 
 
-@pytest.mark.slow  # ~30 s: its own stack and a prefork worker that loads MiniLM
-def test_prefork_indexing_worker_fails_hostile_documents_with_reasons(tmp_path, slow_model_dir):
-    stack = Stack(tmp_path, slow_model_dir)
+@pytest.mark.slow  # ~20 s: a prefork worker that loads MiniLM, on the package's stack
+def test_prefork_indexing_worker_fails_hostile_documents_with_reasons(stack: Stack):
+    stack.ensure_up()
+    stack.start_worker("indexing", pool="prefork", concurrency=1, env={"PARSE_TIMEOUT_SECONDS": "2"})
     try:
-        stack.start_redis()
-        stack.start_api()
-        stack.bootstrap()
-        stack.env["PARSE_TIMEOUT_SECONDS"] = "2"
-        stack.start_worker("indexing", pool="prefork", concurrency=1)
         files = {
             "padded.docx": hostile_files.padded_zip_bomb_docx(),
             "long.html": hostile_files.many_paragraphs_html(),
@@ -39,7 +35,7 @@ def test_prefork_indexing_worker_fails_hostile_documents_with_reasons(tmp_path, 
                     time.sleep(0.3)
                 outcome[got["filename"]] = (got["status"], got["error"])
     finally:
-        stack.close()
+        stack.stop_worker("indexing")  # its 2 s parse limit is this test's alone
     assert outcome["padded.docx"] == ("failed", "padded.docx expands to 20 MB (339x); refused as a zip bomb.")
     assert outcome["long.html"] == ("failed", "Parsing long.html stopped: it took longer than 2 s.")
     assert outcome["ok.txt"] == ("indexed", None)

@@ -51,6 +51,9 @@ def _locked(stack: Stack, seconds: float, requests: list) -> list:
 
 @pytest.fixture(scope="module")
 def chat_stack(stack: Stack) -> Stack:
+    stack.ensure_up()
+    # The killed-indexing test's first worker starts now: its ~10 s of imports overlap the lock tests (no indexing).
+    stack.spawn_worker("indexing", pool="prefork", concurrency=1)
     return stack
 
 
@@ -123,7 +126,7 @@ def _index_stats(stack: Stack, kb_id: int, document_ids: list[int]) -> tuple[dic
 @pytest.mark.slow  # ~60-90 s: a prefork indexing worker loads MiniLM twice (before and after the kill)
 def test_indexing_worker_killed_mid_document(chat_stack: Stack):
     stack = chat_stack
-    worker = stack.spawn_worker("indexing", pool="prefork", concurrency=1)
+    worker = stack.workers["indexing"]  # spawned by `chat_stack`
     headers = stack.sign_up("librarian")
     stack.wait_worker_ready(worker)
     with stack.client() as http:

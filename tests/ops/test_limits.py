@@ -10,7 +10,7 @@ from app.kernel.models import TokenUsage
 from app.kernel.usage import record_usage
 from tests.helpers import PASSWORD, auth_headers, register
 
-WINDOW = 10  # seconds, from `limit_settings`
+WINDOW = 5  # seconds, from `limit_settings`
 
 
 async def test_login_limit_per_ip_and_username_recovers(limited_client):

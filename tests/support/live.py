@@ -54,6 +54,9 @@ def celery_worker(broker_url: str, queues: list[str], concurrency: int = 4, purg
     from worker.celery_app import celery_app
 
     celery_app.conf.broker_url = broker_url
+    # An idle consumer blocks in BRPOP for `polling_interval` (kombu's default: 1 s), and stopping the worker waits
+    # for that read: 0.1 s here, so each module's worker stops in ~0.1 s instead of ~1 s.
+    celery_app.conf.broker_transport_options = {**celery_app.conf.broker_transport_options, "polling_interval": 0.1}
     if purge:
         with celery_app.connection_for_write() as connection:
             for queue in queues:

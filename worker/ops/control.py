@@ -10,6 +10,7 @@ every few seconds and right after each command.
 import json
 import threading
 import time
+import uuid
 
 import redis
 from loguru import logger
@@ -30,6 +31,7 @@ class WorkerOps:
         self.last_error: dict | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._stop_channel = f"{control_channel()}:stop:{uuid.uuid4().hex}"  # this instance's, see stop()
         self._threads = [
             threading.Thread(target=self._listen, name="ops-control", daemon=True),
             threading.Thread(target=self._report_loop, name="ops-report", daemon=True),
@@ -42,6 +44,10 @@ class WorkerOps:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        try:  # the listener leaves its 1 s wait for a control message now, and a worker stops 1 s sooner
+            self.client.publish(self._stop_channel, "stop")
+        except redis.RedisError:
+            pass
         for thread in self._threads:
             thread.join(timeout=5)
         try:
@@ -79,11 +85,11 @@ class WorkerOps:
         while not self._stop.is_set():
             try:
                 pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(control_channel())
+                pubsub.subscribe(control_channel(), self._stop_channel)
                 try:
                     while not self._stop.is_set():
                         message = pubsub.get_message(timeout=1.0)
-                        if message is not None:
+                        if message is not None and not self._stop.is_set():
                             self._dispatch(message["data"])
                 finally:
                     pubsub.close()
