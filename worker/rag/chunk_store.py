@@ -123,10 +123,12 @@ class ChunkStore:
                 return self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
             return self._conn.execute("SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)).fetchone()[0]
 
-    def documents_of_chunks(self) -> dict[int, int]:
-        """chunk id -> document id, for every chunk."""
+    def chunk_documents(self) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, their document ids), for every chunk."""
         with self._lock:
-            return dict(self._conn.execute("SELECT id, document_id FROM chunks"))
+            rows = self._conn.execute("SELECT id, document_id FROM chunks").fetchall()
+        pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
 
     def get(self, ids: Sequence[int]) -> dict[int, tuple[int, str, int | None, str | None]]:
         """id -> (document_id, text, page, heading) for the ids that still exist."""

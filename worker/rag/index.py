@@ -25,7 +25,7 @@ from worker.rag.bm25_snapshot import BM25Snapshots
 from worker.rag.chunk_store import ChunkStore
 from worker.rag.cjk_gloss import english_reading
 from worker.rag.dense_fusion import FUSION_POOL, fused_search
-from worker.rag.document_vectors import DocumentVectors, with_documents
+from worker.rag.document_vectors import DocumentVectors
 from worker.rag.relevance import (
     COVERAGE_PASSAGES,
     DEFAULT_THRESHOLD,
@@ -91,7 +91,8 @@ class KnowledgeIndex:
         self._bm25: tuple[int, BM25Index] | None = None
         self.bm25_builds_on_search = 0  # searches that found no usable BM25 snapshot and built one
         self._query_vectors: OrderedDict[tuple[str, str | None], np.ndarray] = OrderedDict()
-        self._documents: tuple[int, dict[int, int], DocumentVectors] | None = None  # of one version
+        self._documents = DocumentVectors()
+        self._documents_version = -1
 
     @property
     def embedder(self) -> EmbedderLike:
@@ -196,16 +197,16 @@ class KnowledgeIndex:
         worker.rag.document_vectors)."""
         segments = getattr(self._embedder, "segments", None) or [slice(0, self._embedder.dim)]
         ranked = fused_search(self._vectors, query_vector, segments, max(k, FUSION_POOL))
-        documents, vectors = self._document_vectors()
-        return with_documents(ranked, documents, vectors.standing(query_vector, segments))[:k]
+        return self._document_vectors().rerank(ranked, query_vector, segments)[:k]
 
-    def _document_vectors(self) -> tuple[dict[int, int], DocumentVectors]:
-        """(chunk id -> document id, the documents' mean vectors) of the loaded version, built once per version."""
-        if self._documents is None or self._documents[0] != self._version:
-            documents = self._chunks.documents_of_chunks()
-            ids, vectors = self._vectors.live()
-            self._documents = (self._version, documents, DocumentVectors.build(ids, vectors, documents))
-        return self._documents[1], self._documents[2]
+    def _document_vectors(self) -> DocumentVectors:
+        """The loaded version's document vectors (brought up to date once per version)."""
+        if self._documents_version != self._version:
+            chunk_ids, document_ids = self._chunks.chunk_documents()
+            held = np.isin(chunk_ids, self._vectors.ids())  # rows another writer added after this version
+            self._documents.update(chunk_ids[held], document_ids[held], self._vectors.get)
+            self._documents_version = self._version
+        return self._documents
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding, from a small LRU cache (a repeated question costs no model call)."""

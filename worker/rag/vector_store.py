@@ -33,8 +33,8 @@ class VectorStore(ABC):
     def get(self, ids: list[int]) -> np.ndarray: ...
 
     @abstractmethod
-    def live(self) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of every stored vector."""
+    def ids(self) -> np.ndarray:
+        """The ids of every stored vector (int64)."""
 
     @abstractmethod
     def __len__(self) -> int: ...
@@ -125,6 +125,10 @@ class FaissVectorStore(VectorStore):
     def get(self, ids: list[int]) -> np.ndarray:
         return np.stack([self._index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dim))
 
+    def ids(self) -> np.ndarray:
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        return ids[~np.isin(ids, self._deleted)] if len(self._deleted) else ids
+
     def __len__(self) -> int:
         return int(self._index.ntotal) - len(self._deleted)
 
@@ -174,21 +178,15 @@ class FaissVectorStore(VectorStore):
             inner = faiss.IndexFlatIP(self.dim)
         return faiss.IndexIDMap2(inner)
 
-    def live(self) -> tuple[np.ndarray, np.ndarray]:
-        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
-        if not len(ids):
-            return ids, np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._index.index.reconstruct_n(0, self._index.ntotal)
-        alive = ~np.isin(ids, self._deleted)
-        return ids[alive], vectors[alive]
-
     def _rebuild(self, hnsw: bool) -> None:
         """Copy the live vectors into a fresh index (switching to HNSW, or dropping tombstones)."""
-        ids, vectors = self.live()
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        vectors = self._index.index.reconstruct_n(0, self._index.ntotal) if len(ids) else None
+        live = ~np.isin(ids, self._deleted)
         self._index = self._new_index(hnsw)
         self._deleted = np.zeros(0, dtype=np.int64)
-        if len(ids):
-            self._index.add_with_ids(np.ascontiguousarray(vectors), ids)
+        if live.any():
+            self._index.add_with_ids(np.ascontiguousarray(vectors[live]), ids[live])
 
 
 def fsync_path(path: Path) -> None:
