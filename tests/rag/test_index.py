@@ -143,3 +143,25 @@ def test_assess_tells_an_answerable_question_from_an_unanswerable_one(built):
     assert not unanswerable.relevant and unanswerable.coverage == 0.0
     assert unanswerable.score < answerable.score - 0.5
     assert not built.assess(question, []).relevant
+
+
+def test_dense_search_follows_documents_through_writes_and_deletes(tmp_path, embedder):
+    """The document vectors are brought up to date with every version, down to an empty knowledge base."""
+    index = KnowledgeIndex(tmp_path / "kb", embedder)
+    index.add_document(
+        1,
+        chunks(
+            [
+                "Espresso is brewed by forcing hot water through finely ground coffee.",
+                "A fine, even grind and fresh beans give espresso its crema.",
+                "Pull an espresso shot in 25 to 30 seconds at nine bars of pressure.",
+            ]
+        ),
+    )
+    index.add_document(2, chunks(["Solar panels need no espresso.", "An inverter converts direct current."]))
+    assert index.search("how do I brew a good espresso shot", mode="dense", k=1)[0].document_id == 1
+    index.delete_document(1)
+    assert {hit.document_id for hit in index.search("espresso", mode="dense", k=3)} == {2}
+    index.delete_document(2)
+    assert index.search("espresso", mode="dense", k=3) == []
+    index.close()

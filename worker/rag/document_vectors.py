@@ -34,7 +34,7 @@ class DocumentVectors:
         order = np.lexsort((chunk_ids, document_ids))
         chunks, owners = chunk_ids[order], document_ids[order]
         documents, starts = np.unique(owners, return_index=True)
-        ends = [*starts[1:].tolist(), len(owners)]
+        ends = [*starts[1:].tolist(), len(owners)][: len(starts)]
         members, means = {}, {}
         for document, start, end in zip(documents.tolist(), starts.tolist(), ends, strict=True):
             ids = chunks[start:end]
