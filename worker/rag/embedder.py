@@ -43,7 +43,7 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         self.model_name = model_name
-        self.english_only = self.needs_english_reading = model_name in ENGLISH_ONLY_MODELS
+        self.needs_english_reading = model_name in ENGLISH_ONLY_MODELS  # reads English only
         self.batch_size = batch_size
         self.threads = threads  # torch intra-op threads for encode(); None keeps the process default
         self._model = SentenceTransformer(resolve_model(model_name), device=device)
@@ -69,7 +69,7 @@ class Embedder:
         """One short text on one thread: intra-op threads only add sync cost at this size, and on a busy
         2-core host they made a query ~50x slower (1 s instead of 15 ms). An English-only model embeds a CJK
         question's English reading `english` when it is given."""
-        return self._encode([english if english and self.english_only else text], 1, threads=1)[0]
+        return self._encode([english if english and self.needs_english_reading else text], 1, threads=1)[0]
 
     def _encode(self, texts: list[str], batch_size: int, threads: int | None) -> np.ndarray:
         if not texts:
@@ -111,7 +111,7 @@ def get_embedder(
         return _cached(("embedder", model_name, threads), lambda: E5Embedder(threads=threads))
     if model_name == ENSEMBLE_MODEL:
         minilm = get_embedder(MINILM, threads)
-        parts = [Part(get_embedder(E5_MODEL_NAME, threads)), Part(minilm, english_only=minilm.english_only)]
+        parts = [Part(get_embedder(E5_MODEL_NAME, threads)), Part(minilm, english_only=minilm.needs_english_reading)]
         return _cached(("embedder", model_name, threads), lambda: EnsembleEmbedder(parts))
     return _cached(("embedder", model_name, threads), lambda: Embedder(model_name, threads=threads))
 

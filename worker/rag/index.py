@@ -227,9 +227,9 @@ class KnowledgeIndex:
     def _english_reading(self, query: str) -> str | None:
         """A CJK question's dictionary English (worker.rag.cjk_gloss) when this knowledge base holds none of its
         CJK terms: its pages are then in another language, which an English-only embedder reads only so."""
-        terms = [term for term in content_terms(query) if CJK_CHAR.search(term)]
-        if not terms or not getattr(self._embedder, "needs_english_reading", False):
+        if not getattr(self._embedder, "needs_english_reading", False) or not CJK_CHAR.search(query):
             return None
+        terms = [term for term in content_terms(query) if CJK_CHAR.search(term)]
         with self._lock:
             self._refresh()
             frequencies, _ = self._bm25_index().document_frequencies(terms)
