@@ -116,17 +116,6 @@ def test_hnsw_past_threshold_with_deletes(tmp_path, embedder):
     assert len(hits) == 4 and all(h.document_id != 2 for h in hits)
 
 
-def test_reranker_reorders_candidates(tmp_path, embedder):
-    class LengthReranker:
-        def predict(self, pairs):
-            return [-len(text) for _, text in pairs]
-
-    index = KnowledgeIndex(tmp_path / "rr", embedder, reranker=LengthReranker())
-    index.add_document(1, chunks(["short coffee", "a much longer sentence about coffee and espresso machines"]))
-    hits = index.search("coffee", mode="hybrid", k=2)
-    assert [h.text for h in hits][0] == "short coffee" and hits[0].score == -len("short coffee")
-
-
 def test_embeddings_must_match_chunks(tmp_path, embedder):
     index = KnowledgeIndex(tmp_path / "x", embedder)
     with pytest.raises(ValueError):

