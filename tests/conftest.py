@@ -8,6 +8,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Tests serve their tiny models with the transformers engine; tests/vllm opts into the vLLM engine per stack.
 os.environ.setdefault("ENGINE", "transformers")
+# Set before anything loads OpenMP (torch, here and in the processes tests start). Its default wait policy spins
+# idle threads: on a shared 2-core box, torch's two intra-op threads then spin against any other busy process and
+# a training step takes several times as long (tests/finetune/test_teach_fact.py's setup beside a benchmark using
+# one core: 322 s spinning, 47 s passive). Passive waiting keeps both threads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

@@ -111,6 +111,33 @@ async function chooseOption(select, n) {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Until the page is still: a few animation frames (React re-renders at a new width or theme) and then no finite
+ * CSS animation or transition running (antd's drawers and fades; not the 2 s click ripple, `.ant-wave`, which moves
+ * nothing). Replaces fixed pauses before a layout check or a screenshot: it ends once the page has settled (about
+ * 0.3 s after a resize), and after `maxMs` at the latest.
+ */
+function settle(maxMs = 2000) {
+  return page.evaluate(
+    (maxMs) =>
+      new Promise((resolve) => {
+        const t0 = performance.now();
+        let frames = 0;
+        const moving = () =>
+          document
+            .getAnimations()
+            .some((a) => a.playState === 'running' && Number.isFinite(a.effect?.getComputedTiming().endTime) && !a.effect?.target?.closest?.('.ant-wave'));
+        const tick = () => {
+          frames += 1;
+          if ((frames >= 3 && !moving()) || performance.now() - t0 > maxMs) resolve();
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+    maxMs,
+  );
+}
+
 async function ask(text) {
   await tid('chat-input').fill(text);
   await tid('chat-input').press('Enter');
@@ -142,7 +169,7 @@ function sampleGrowth(timeoutMs) {
 async function shootDrawer(button, drawer, shot) {
   await tid(button).click();
   await tid(drawer).waitFor();
-  await page.waitForTimeout(400);
+  await settle();
   await page.screenshot({ path: join(ARTIFACTS, shot) });
   await page.keyboard.press('Escape');
   await tid(drawer).waitFor({ state: 'hidden' });
@@ -167,7 +194,7 @@ async function headerOverlaps() {
 
 async function checkLayout(width, height, shot) {
   await page.setViewportSize({ width, height });
-  await page.waitForTimeout(400);
+  await settle();
   const { count, bad, offscreen } = await headerOverlaps();
   assert(count >= 4, `only ${count} header controls found at ${width}×${height}`);
   assert(!bad.length, `header controls overlap at ${width}×${height}: ${bad.join(', ')}`);
@@ -218,7 +245,7 @@ async function shootPages(names, suffix) {
     if (!(await page.getByTestId(`${name}-page`).isVisible())) await page.getByTestId(`${name}-page`).waitFor({ timeout: 5000 }).catch(() => {});
     for (const [w, h] of [SIZES[0], SIZES[1]]) {
       await page.setViewportSize({ width: w, height: h });
-      await page.waitForTimeout(500);
+      await settle();
       const { bad, offscreen } = await headerOverlaps();
       assert(!bad.length && !offscreen.length, `${name}${suffix} at ${w}px: overlap ${bad} offscreen ${offscreen}`);
       await page.screenshot({ path: join(ARTIFACTS, `${name}${suffix}-${w}x${h}.png`) });
@@ -722,7 +749,7 @@ try {
       assert(job.dataset_id === published.train.id && job.eval_dataset_id === published.held_out.id, `job datasets: ${JSON.stringify(job)}`);
       let finished = job;
       for (const until = Date.now() + 240_000; !['succeeded', 'failed', 'cancelled'].includes(finished.status) && Date.now() < until; ) {
-        await page.waitForTimeout(2000);
+        await page.waitForTimeout(250);
         finished = (await apiGet(`/api/v1/finetune/jobs/${job.id}`)).body;
       }
       const evaluation = finished.metrics.evaluation;
@@ -745,8 +772,13 @@ try {
         const created = await apiCall('/api/v1/finetune/jobs', job);
         assert(created.status === 201, `job: ${created.status} ${JSON.stringify(created.body)}`);
         ids.push(created.body.id);
-        await page.waitForTimeout(1500);
-        const now = (await apiGet(`/api/v1/finetune/jobs/${created.body.id}`)).body;
+        // A free thread takes a new job within moments: poll until it runs, then add the next one. A job still
+        // queued after 1.5 s (what each job was given before) waits for a busy worker: that is the one to show.
+        let now = created.body;
+        for (const until = Date.now() + 1500; now.status === 'queued' && Date.now() < until; ) {
+          await page.waitForTimeout(100);
+          now = (await apiGet(`/api/v1/finetune/jobs/${created.body.id}`)).body;
+        }
         if (now.status === 'queued') queued = now;
       }
       assert(queued?.waiting_for?.reason === 'job_running', `no job queued behind a running one: ${JSON.stringify(queued)}`);

@@ -52,6 +52,7 @@ def celery_worker(broker_url: str, queues: list[str], concurrency: int = 4, purg
     from celery.signals import worker_shutdown
 
     from worker.celery_app import celery_app
+    from worker.sandbox import warm
 
     celery_app.conf.broker_url = broker_url
     # An idle consumer blocks in BRPOP for `polling_interval` (kombu's default: 1 s), and stopping the worker waits
@@ -70,7 +71,12 @@ def celery_worker(broker_url: str, queues: list[str], concurrency: int = 4, purg
         loglevel="WARNING",
         shutdown_timeout=10,
     ) as worker:
+        # The worker starts the tool sandbox's forkserver in the background when it is ready (worker/celery_app.py);
+        # wait for it here, once per session (later calls take milliseconds). Otherwise the module's first tool call
+        # waits for the forkserver's imports (numpy, matplotlib: ~1 s, several under load) inside the tool's own
+        # deadline: the calculator's 2 s ran out that way ("timed out after 2s") on a loaded machine.
         try:
+            warm()
             yield
         finally:
             # The harness ends the worker without `worker_shutdown` (a real worker's stop() sends it), which left

@@ -106,9 +106,13 @@ def vstack(tmp_path_factory, smol_dir) -> Iterator[VllmStack]:
     stack = VllmStack(tmp_path_factory.mktemp("vllm-stack"), smol_dir)
     try:
         stack.start_redis()
+        # The worker first: its imports (~10 s) and then the vLLM server it starts when ready (the engine warm-up)
+        # overlap the API's start and the sign-up instead of following them. When ready it reads the admin-added
+        # models (the API has migrated the database by then; a fresh one has none, and a failure is only logged).
+        worker = stack.spawn_worker("generation", concurrency=8)
         stack.start_api()
         stack.admin = stack.sign_up("admin")
-        stack.start_worker("generation", concurrency=8)
+        stack.wait_worker_ready(worker)
         stack.wait_first_answer(stack.admin)
         yield stack
     finally:
