@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from worker.agent.schema import validate
 from worker.agent.tools.base import Tool, ToolEnv, ToolError, ToolOutput
+from worker.sandbox import warm
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ def execute(tool: Tool, arguments: dict, env: ToolEnv) -> ToolRun:
     errors = validate(arguments, tool.parameters)
     if errors:
         return ToolRun(error_event(tool.name, arguments, "invalid arguments: " + "; ".join(errors)), None)
+    if tool.sandboxed:
+        warm()  # the sandbox's first start in this process (its imports: seconds under load) is not the tool's time
     started = time.perf_counter()
     try:
         output = call_with_deadline(lambda: tool.run(arguments, env), tool.timeout_s)

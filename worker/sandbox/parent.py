@@ -53,9 +53,17 @@ def _server() -> forkserver.ForkServer:
         return server
 
 
+_warm_lock = threading.Lock()
+_warm_pids: set[int] = set()
+
+
 def warm() -> None:
-    """Start the forkserver and wait until its imports are done, so the first real call is as fast as the rest."""
-    run(_noop, limits=Limits(wall_s=30))
+    """Start this process's forkserver and wait until its imports are done, so the first real call is as fast as
+    the rest. Once per process: later calls return at once, and a call made while another warms up waits for it."""
+    with _warm_lock:
+        if os.getpid() not in _warm_pids:
+            run(_noop, limits=Limits(wall_s=30))
+            _warm_pids.add(os.getpid())
 
 
 def _noop() -> None:

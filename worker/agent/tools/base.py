@@ -45,6 +45,7 @@ class Tool:
     """A callable capability with a JSON-schema'd argument object, a deadline and an output cap.
 
     `needs` names the ToolEnv service the tool calls: without it in the env the tool is not offered.
+    A `sandboxed` tool runs in worker.sandbox, whose start-up (once per process) is waited for before its deadline.
     `suggest_args` lets the deterministic planner derive arguments from a question (None: not applicable);
     with `pattern_routed` a match is itself a confident routing decision (an arithmetic expression, an
     explicit "translate: ..."), otherwise `examples` and `keywords` rank the tool by embedding or keywords.
@@ -57,6 +58,7 @@ class Tool:
     suggest_args: Callable[[str], dict | None]
     needs: Literal["small_complete", "knowledge_search"] | None = None
     pattern_routed: bool = False
+    sandboxed: bool = False
     timeout_s: float = 5.0
     max_output_chars: int = 4000
     examples: tuple[str, ...] = ()

@@ -206,6 +206,7 @@ TOOL = Tool(
     run=run,
     suggest_args=suggest_args,
     pattern_routed=True,
+    sandboxed=True,
     timeout_s=TIMEOUT_S,
     max_output_chars=2000,
     examples=("What is 17 * 23 + 4?", "Compute sqrt(2) * pi", "What is 15% of 240?"),

@@ -181,6 +181,7 @@ TOOL = Tool(
     run=run,
     suggest_args=suggest_args,
     pattern_routed=True,
+    sandboxed=True,
     timeout_s=TIMEOUT_S,
     max_output_chars=MAX_OUTPUT_CHARS,
 )
